@@ -1,0 +1,25 @@
+// Interfaces to the outside world. Real implementations: io/real. Simulated ones: sim/.
+export type { Clock, TimerHandle, Timers } from './clock.ts';
+export { MicrosTimestampSource } from './clock.ts';
+export type { Random } from './random.ts';
+export { randomInt } from './random.ts';
+export type { Disk, FileStat, ReadableFile, WritableFile } from './disk.ts';
+export type { HttpHandler, HttpRequest, HttpResponse, Listener, ListenOptions, Network, Socket } from './network.ts';
+export type { Logger } from './logger.ts';
+export { silentLogger } from './logger.ts';
+
+import type { Clock, Timers } from './clock.ts';
+import type { Disk } from './disk.ts';
+import type { Logger } from './logger.ts';
+import type { Network } from './network.ts';
+import type { Random } from './random.ts';
+
+/** Everything nondeterministic a shard or node needs, bundled for composition roots. */
+export interface Io {
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly random: Random;
+  readonly disk: Disk;
+  readonly network: Network;
+  readonly logger: Logger;
+}

@@ -1,0 +1,57 @@
+// Sockets as an injected dependency: the shapes below are the subset of node:net that the
+// protocol and messaging layers use, so a real net.Socket satisfies them and the simulator can
+// provide its own. HTTP for the management API is here too, as a minimal request/response pair.
+
+export interface Socket {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+  write(bytes: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  end(): void;
+  destroy(error?: Error): void;
+  pause(): void;
+  resume(): void;
+  setNoDelay(noDelay?: boolean): unknown;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'drain', listener: () => void): unknown;
+  on(event: 'close', listener: (hadError: boolean) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  readonly writableLength: number;
+}
+
+export interface Listener {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  /** Let several shards accept on the same address (SO_REUSEPORT). */
+  reusePort?: boolean;
+}
+
+export interface HttpRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Buffer;
+  readonly remoteAddress: string | undefined;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | Buffer;
+}
+
+export type HttpHandler = (request: HttpRequest) => Promise<HttpResponse>;
+
+export interface Network {
+  listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener>;
+  connect(options: { host: string; port: number; localAddress?: string; timeoutMs: number }): Promise<Socket>;
+  listenHttp(options: ListenOptions & { bodyBytesMax: number }, handler: HttpHandler): Promise<Listener>;
+}
