@@ -6,3 +6,5 @@ export type {
   ReplicationOptions, SchemaSnapshot, TableMetadata, TableOptions, UserTypeMetadata,
 } from './schema-model.ts';
 export { DEFAULT_TABLE_OPTIONS } from './schema-model.ts';
+export type { ClusteringComparator, ValueComparator } from './comparators.ts';
+export { cellPathComparatorFor, clusteringComparator, comparatorFor } from './comparators.ts';

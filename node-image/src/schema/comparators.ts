@@ -1,0 +1,255 @@
+// Orderings of serialized values, as Apache Cassandra's AbstractType.compare defines them: they
+// order clustering columns, set elements and map keys. All comparators work on the serialized
+// bytes; numeric types compare without building JS numbers where a byte trick is exact.
+import { assertNever } from '../lib/index.ts';
+import type { CqlType } from './cql-type.ts';
+import type { TableMetadata } from './schema-model.ts';
+
+export type ValueComparator = (a: Buffer, b: Buffer) => number;
+
+const compareUnsignedBytes: ValueComparator = (a, b) => Buffer.compare(a, b);
+
+/** Big-endian two's complement of fixed width: flip the sign bit, then unsigned order. */
+function compareSignedFixed(a: Buffer, b: Buffer): number {
+  if (a.length === 0 || b.length === 0) return a.length - b.length;
+  const sa = a[0]! ^ 0x80;
+  const sb = b[0]! ^ 0x80;
+  if (sa !== sb) return sa - sb;
+  return Buffer.compare(a.subarray(1), b.subarray(1));
+}
+
+function varintOf(bytes: Buffer): bigint {
+  if (bytes.length === 0) return 0n;
+  let v = 0n;
+  for (const byte of bytes) v = (v << 8n) | BigInt(byte);
+  if (bytes[0]! & 0x80) v -= 1n << BigInt(bytes.length * 8);
+  return v;
+}
+
+function compareVarint(a: Buffer, b: Buffer): number {
+  if (a.length === 0 || b.length === 0) return a.length - b.length;
+  const x = varintOf(a);
+  const y = varintOf(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function compareDecimal(a: Buffer, b: Buffer): number {
+  if (a.length < 4 || b.length < 4) return a.length - b.length;
+  const scaleA = a.readInt32BE(0);
+  const scaleB = b.readInt32BE(0);
+  let ua = varintOf(a.subarray(4));
+  let ub = varintOf(b.subarray(4));
+  // Bring both to the larger scale: value = unscaled * 10^-scale.
+  if (scaleA < scaleB) ua *= 10n ** BigInt(scaleB - scaleA);
+  else if (scaleB < scaleA) ub *= 10n ** BigInt(scaleA - scaleB);
+  return ua < ub ? -1 : ua > ub ? 1 : 0;
+}
+
+/** Java Float.compare / Double.compare: -0.0 < 0.0 and NaN above everything. */
+function compareFloating(x: number, y: number): number {
+  if (x < y) return -1;
+  if (x > y) return 1;
+  if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
+  if (Number.isNaN(y)) return -1;
+  if (x === 0 && y === 0) {
+    const nx = Object.is(x, -0);
+    const ny = Object.is(y, -0);
+    return nx === ny ? 0 : nx ? -1 : 1;
+  }
+  return 0;
+}
+
+function compareFloat(a: Buffer, b: Buffer): number {
+  if (a.length !== 4 || b.length !== 4) return a.length - b.length;
+  return compareFloating(a.readFloatBE(0), b.readFloatBE(0));
+}
+
+function compareDouble(a: Buffer, b: Buffer): number {
+  if (a.length !== 8 || b.length !== 8) return a.length - b.length;
+  return compareFloating(a.readDoubleBE(0), b.readDoubleBE(0));
+}
+
+/** 60-bit timestamp of a version 1 UUID, reassembled from time_hi, time_mid and time_low. */
+function uuidTimestamp(u: Buffer): bigint {
+  const timeLow = BigInt(u.readUInt32BE(0));
+  const timeMid = BigInt(u.readUInt16BE(4));
+  const timeHi = BigInt(u.readUInt16BE(6) & 0x0fff);
+  return (timeHi << 48n) | (timeMid << 32n) | timeLow;
+}
+
+function compareSignedBytes(a: Buffer, b: Buffer, from: number): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = from; i < n; i++) {
+    const x = (a[i]! << 24) >> 24;
+    const y = (b[i]! << 24) >> 24;
+    if (x !== y) return x - y;
+  }
+  return a.length - b.length;
+}
+
+function compareTimeuuid(a: Buffer, b: Buffer): number {
+  if (a.length !== 16 || b.length !== 16) return a.length - b.length;
+  const ta = uuidTimestamp(a);
+  const tb = uuidTimestamp(b);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return compareSignedBytes(a, b, 8);
+}
+
+function compareUuid(a: Buffer, b: Buffer): number {
+  if (a.length !== 16 || b.length !== 16) return a.length - b.length;
+  const va = a[6]! >> 4;
+  const vb = b[6]! >> 4;
+  if (va !== vb) return va - vb;
+  if (va === 1) return compareTimeuuid(a, b);
+  return compareUnsignedBytes(a, b);
+}
+
+/** Splits successive [int length][bytes] values (length < 0 is null, returned as null). */
+function splitLengthPrefixed(bytes: Buffer, count: number | null): Array<Buffer | null> {
+  const out: Array<Buffer | null> = [];
+  let offset = 0;
+  while (offset + 4 <= bytes.length && (count === null || out.length < count)) {
+    const n = bytes.readInt32BE(offset);
+    offset += 4;
+    if (n < 0) {
+      out.push(null);
+    } else {
+      out.push(bytes.subarray(offset, offset + n));
+      offset += n;
+    }
+  }
+  return out;
+}
+
+function compareSequences(xs: Array<Buffer | null>, ys: Array<Buffer | null>, comparators: (i: number) => ValueComparator): number {
+  const n = Math.min(xs.length, ys.length);
+  for (let i = 0; i < n; i++) {
+    const x = xs[i]!;
+    const y = ys[i]!;
+    if (x === null || y === null) {
+      if (x !== y) return x === null ? -1 : 1;
+      continue;
+    }
+    const c = comparators(i)(x, y);
+    if (c !== 0) return c;
+  }
+  return xs.length - ys.length;
+}
+
+const comparatorCache = new WeakMap<CqlType, ValueComparator>();
+
+/** The comparator of serialized values of `type` (ascending). */
+export function comparatorFor(type: CqlType): ValueComparator {
+  const cached = comparatorCache.get(type);
+  if (cached !== undefined) return cached;
+  const built = buildComparator(type);
+  comparatorCache.set(type, built);
+  return built;
+}
+
+function buildComparator(type: CqlType): ValueComparator {
+  switch (type.kind) {
+    case 'native': {
+      const name = type.name;
+      switch (name) {
+        case 'ascii': case 'text': case 'blob': case 'inet': case 'duration': case 'boolean': case 'date':
+          return compareUnsignedBytes;
+        case 'int': case 'bigint': case 'smallint': case 'tinyint': case 'counter': case 'timestamp': case 'time':
+          return compareSignedFixed;
+        case 'varint':
+          return compareVarint;
+        case 'decimal':
+          return compareDecimal;
+        case 'float':
+          return compareFloat;
+        case 'double':
+          return compareDouble;
+        case 'uuid':
+          return compareUuid;
+        case 'timeuuid':
+          return compareTimeuuid;
+        default:
+          return assertNever(name, 'native type');
+      }
+    }
+    case 'list': {
+      const element = comparatorFor(type.element);
+      return (a, b) => {
+        if (a.length < 4 || b.length < 4) return a.length - b.length;
+        return compareSequences(splitLengthPrefixed(a.subarray(4), a.readInt32BE(0)), splitLengthPrefixed(b.subarray(4), b.readInt32BE(0)), () => element);
+      };
+    }
+    case 'set': {
+      const element = comparatorFor(type.element);
+      return (a, b) => {
+        if (a.length < 4 || b.length < 4) return a.length - b.length;
+        return compareSequences(splitLengthPrefixed(a.subarray(4), a.readInt32BE(0)), splitLengthPrefixed(b.subarray(4), b.readInt32BE(0)), () => element);
+      };
+    }
+    case 'map': {
+      const key = comparatorFor(type.key);
+      const value = comparatorFor(type.value);
+      return (a, b) => {
+        if (a.length < 4 || b.length < 4) return a.length - b.length;
+        const xs = splitLengthPrefixed(a.subarray(4), a.readInt32BE(0) * 2);
+        const ys = splitLengthPrefixed(b.subarray(4), b.readInt32BE(0) * 2);
+        return compareSequences(xs, ys, (i) => (i % 2 === 0 ? key : value));
+      };
+    }
+    case 'tuple': {
+      const elements = type.elements.map(comparatorFor);
+      return (a, b) => compareSequences(splitLengthPrefixed(a, elements.length), splitLengthPrefixed(b, elements.length), (i) => elements[i]!);
+    }
+    case 'udt': {
+      const fields = type.fieldTypes.map(comparatorFor);
+      return (a, b) => compareSequences(splitLengthPrefixed(a, fields.length), splitLengthPrefixed(b, fields.length), (i) => fields[i]!);
+    }
+    case 'custom':
+      return compareUnsignedBytes;
+    default:
+      return assertNever(type, 'type');
+  }
+}
+
+/** Orders the cell paths of a multi-cell column: map keys, set elements, list timeuuids, UDT field indexes. */
+export function cellPathComparatorFor(type: CqlType): ValueComparator {
+  switch (type.kind) {
+    case 'map':
+      return comparatorFor(type.key);
+    case 'set':
+      return comparatorFor(type.element);
+    case 'list':
+      return compareTimeuuid;
+    case 'udt':
+      return compareUnsignedBytes;
+    default:
+      return compareUnsignedBytes;
+  }
+}
+
+export type ClusteringComparator = (a: readonly Buffer[], b: readonly Buffer[]) => number;
+
+const clusteringCache = new WeakMap<TableMetadata, ClusteringComparator>();
+
+/**
+ * Orders full clusterings (or prefixes: a shorter prefix equal on its length sorts first) in the
+ * table's clustering order, honouring DESC columns.
+ */
+export function clusteringComparator(table: TableMetadata): ClusteringComparator {
+  const cached = clusteringCache.get(table);
+  if (cached !== undefined) return cached;
+  const comparators = table.clustering.map((c) => {
+    const base = comparatorFor(c.type);
+    return c.clusteringOrder === 'desc' ? (a: Buffer, b: Buffer) => base(b, a) : base;
+  });
+  const compare: ClusteringComparator = (a, b) => {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const c = comparators[i]!(a[i]!, b[i]!);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  };
+  clusteringCache.set(table, compare);
+  return compare;
+}
