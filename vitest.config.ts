@@ -32,6 +32,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'peer',
+          include: ['test/peer/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'sim',
           include: ['test/sim/**/*.test.ts'],
           testTimeout: 600_000,
