@@ -23,3 +23,5 @@ export interface Io {
   readonly network: Network;
   readonly logger: Logger;
 }
+export { MemoryDisk } from './memory-disk.ts';
+export type { MemoryDiskCrashOptions, MemoryDiskOptions, MemoryDiskStats } from './memory-disk.ts';
