@@ -1,0 +1,230 @@
+// Starts one Apache Cassandra 5.0 node from Maven Central jars as a foreground child process on its
+// own loopback address, waits until it serves CQL, and stops it (SIGTERM, then SIGKILL after a bound).
+// Invariant: the JVM never outlives this process (an exit hook kills it) and never binds 127.0.0.x.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveCassandraArtifacts, type CassandraArtifacts } from './cassandra-artifacts.ts';
+import { writeCassandraConfig, type CommitLogSyncMode } from './cassandra-config.ts';
+import { cassandraJvmArgs, defaultHeapMb, findJava } from './jvm-options.ts';
+
+export const PEER_ADDRESS_DEFAULT = '127.0.1.1';
+export const PEER_NATIVE_PORT_DEFAULT = 9042;
+export const PEER_STORAGE_PORT_DEFAULT = 7000;
+/** A cold JVM on a busy 2-core machine takes ~20-40 s; allow a wide margin. */
+export const PEER_START_TIMEOUT_MS_DEFAULT = 240_000;
+/** Drain on SIGTERM usually takes a few seconds; SIGKILL after this. */
+export const PEER_STOP_TIMEOUT_MS_DEFAULT = 30_000;
+const READY_POLL_INTERVAL_MS = 250;
+const CONNECT_PROBE_TIMEOUT_MS = 1_000;
+const LOG_TAIL_BYTES = 6_000;
+
+export interface CassandraPeerOptions {
+  readonly commitlogSync?: CommitLogSyncMode;
+  /** Loopback address outside 127.0.0.0/24; default 127.0.1.1 (or $CASSIA_PEER_ADDRESS). */
+  readonly address?: string;
+  readonly nativePort?: number;
+  readonly storagePort?: number;
+  /** Default: Cassandra's own formula for this machine's memory. */
+  readonly heapMb?: number;
+  /** Small memtables and pools plus no fsync of system tables: for differential tests. */
+  readonly smallFootprint?: boolean;
+  /** Reuse a data folder (a restart); default: a fresh temporary folder removed on stop. */
+  readonly dataDir?: string;
+  readonly startTimeoutMs?: number;
+  readonly stopTimeoutMs?: number;
+  /** Progress lines (default: stderr). */
+  readonly log?: (line: string) => void;
+}
+
+export interface CassandraPeer {
+  /** `address:port`, as cassandra-driver's contactPoints take it. */
+  readonly contactPoint: string;
+  readonly address: string;
+  readonly nativePort: number;
+  readonly localDataCenter: string;
+  readonly version: string;
+  readonly pid: number;
+  readonly heapMb: number;
+  readonly commitlogSync: CommitLogSyncMode;
+  readonly artifacts: CassandraArtifacts;
+  /** Spawn to first accepted CQL connection. */
+  readonly startMs: number;
+  readonly dataDir: string;
+  readonly logDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startCassandraPeer(options: CassandraPeerOptions = {}): Promise<CassandraPeer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[cassandra-peer] ${line}\n`));
+  const address = options.address ?? process.env['CASSIA_PEER_ADDRESS'] ?? PEER_ADDRESS_DEFAULT;
+  const nativePort = options.nativePort ?? PEER_NATIVE_PORT_DEFAULT;
+  const storagePort = options.storagePort ?? PEER_STORAGE_PORT_DEFAULT;
+  const commitlogSync = options.commitlogSync ?? 'periodic';
+  const heapMb = options.heapMb ?? defaultHeapMb();
+  const smallFootprint = options.smallFootprint ?? false;
+  const startTimeoutMs = options.startTimeoutMs ?? PEER_START_TIMEOUT_MS_DEFAULT;
+  const stopTimeoutMs = options.stopTimeoutMs ?? PEER_STOP_TIMEOUT_MS_DEFAULT;
+
+  if (await isListening(address, nativePort)) {
+    throw new Error(`${address}:${nativePort} already accepts connections; another peer is running there`);
+  }
+  const artifacts = resolveCassandraArtifacts();
+  if (artifacts.downloaded) log(`resolved ${artifacts.jarCount} jars in ${artifacts.resolveMs} ms`);
+  const { javaPath, major } = findJava();
+
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cassia-peer-cassandra-'));
+  const confDir = join(dataDir, 'conf');
+  const logDir = join(dataDir, 'logs');
+  mkdirSync(confDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  const { yamlPath, logbackPath } = writeCassandraConfig(confDir, logDir, {
+    clusterName: 'cassia-peer',
+    address,
+    nativePort,
+    storagePort,
+    dataDir,
+    commitlogSync,
+    smallFootprint,
+  });
+  const args = cassandraJvmArgs({
+    heapMb,
+    jammJar: artifacts.jammJar,
+    libDir: artifacts.libDir,
+    confDir,
+    yamlPath,
+    logbackPath,
+    storageDir: dataDir,
+    logDir,
+    unsafeSystem: smallFootprint,
+  });
+
+  const outputPath = join(logDir, 'output.log');
+  const outputFd = openSync(outputPath, 'a');
+  const spawnedAtMs = Date.now();
+  const child = spawn(javaPath, args, { cwd: dataDir, stdio: ['ignore', outputFd, outputFd] });
+  closeSync(outputFd);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not spawn ${javaPath}`);
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
+  log(`started java ${major} pid ${pid} on ${address}:${nativePort} (heap ${heapMb} MiB, commitlog_sync ${commitlogSync}, data ${dataDir})`);
+
+  const exited = exitPromise(child);
+  const cleanup = (): void => {
+    process.off('exit', killOnExit);
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitForCql({ address, nativePort, startTimeoutMs, child, outputPath, logDir });
+  } catch (error) {
+    await terminate(child, exited, stopTimeoutMs);
+    const tail = logTail(logDir, outputPath);
+    cleanup();
+    throw new Error(`${(error as Error).message}\n--- cassandra log tail ---\n${tail}`, { cause: error });
+  }
+  const startMs = Date.now() - spawnedAtMs;
+  log(`serving CQL on ${address}:${nativePort} after ${startMs} ms`);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    contactPoint: `${address}:${nativePort}`,
+    address,
+    nativePort,
+    localDataCenter: 'datacenter1',
+    version: artifacts.version,
+    pid,
+    heapMb,
+    commitlogSync,
+    artifacts,
+    startMs,
+    dataDir,
+    logDir,
+    stop(): Promise<void> {
+      stopped ??= (async () => {
+        const stopStartMs = Date.now();
+        const how = await terminate(child, exited, stopTimeoutMs);
+        log(`stopped pid ${pid} (${how}) in ${Date.now() - stopStartMs} ms`);
+        cleanup();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** True when something accepts TCP connections on address:port. */
+export function isListening(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: address, port });
+    const done = (result: boolean): void => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(CONNECT_PROBE_TIMEOUT_MS, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function exitPromise(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+async function waitForCql(options: {
+  address: string;
+  nativePort: number;
+  startTimeoutMs: number;
+  child: ChildProcess;
+  outputPath: string;
+  logDir: string;
+}): Promise<void> {
+  const deadlineMs = Date.now() + options.startTimeoutMs;
+  while (Date.now() < deadlineMs) {
+    if (options.child.exitCode !== null || options.child.signalCode !== null) {
+      throw new Error(
+        `cassandra exited before serving CQL (code ${String(options.child.exitCode)}, ` +
+          `signal ${String(options.child.signalCode)})`,
+      );
+    }
+    if (await isListening(options.address, options.nativePort)) return;
+    await sleep(READY_POLL_INTERVAL_MS);
+  }
+  throw new Error(`cassandra did not serve CQL on ${options.address}:${options.nativePort} within ${options.startTimeoutMs} ms`);
+}
+
+async function terminate(child: ChildProcess, exited: Promise<void>, stopTimeoutMs: number): Promise<string> {
+  if (child.exitCode !== null || child.signalCode !== null) return 'already exited';
+  child.kill('SIGTERM');
+  const timer = { handle: undefined as NodeJS.Timeout | undefined };
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer.handle = setTimeout(() => resolve('timeout'), stopTimeoutMs);
+  });
+  const outcome = await Promise.race([exited.then(() => 'exited' as const), timedOut]);
+  clearTimeout(timer.handle);
+  if (outcome === 'exited') return 'SIGTERM';
+  child.kill('SIGKILL');
+  await exited;
+  return `SIGKILL after ${stopTimeoutMs} ms`;
+}
+
+function logTail(logDir: string, outputPath: string): string {
+  const parts: string[] = [];
+  for (const path of [join(logDir, 'system.log'), outputPath]) {
+    if (!existsSync(path)) continue;
+    const text = readFileSync(path, 'utf8');
+    parts.push(`== ${path}\n${text.slice(-LOG_TAIL_BYTES)}`);
+  }
+  return parts.join('\n');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,11 @@
+// Public surface of the Cassandra peer launcher (used by test/peer and bench/peer.ts).
+export { CASSANDRA_VERSION, cassandraHomeDir, missingPeerTools, resolveCassandraArtifacts } from './cassandra-artifacts.ts';
+export type { CassandraArtifacts } from './cassandra-artifacts.ts';
+export type { CommitLogSyncMode } from './cassandra-config.ts';
+export { defaultHeapMb } from './jvm-options.ts';
+export {
+  PEER_ADDRESS_DEFAULT,
+  isListening,
+  startCassandraPeer,
+} from './cassandra-peer.ts';
+export type { CassandraPeer, CassandraPeerOptions } from './cassandra-peer.ts';
