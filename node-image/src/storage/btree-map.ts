@@ -1,0 +1,236 @@
+// An insert-only B+ tree map: O(log n) get/set and in-order cursors in both directions (leaves
+// are linked). Memtables never delete (a truncate drops the whole memtable), so there is no
+// removal. Keys are ordered by the comparator given at construction; cursors seek with a probe
+// so callers can position them on bounds that are not keys (slice starts, token positions).
+import { assert } from '../lib/index.ts';
+
+/** Entries per node; a node splits in two when it would exceed this. */
+export const BTREE_NODE_CAPACITY = 32;
+
+interface Leaf<K, V> {
+  readonly leaf: true;
+  keys: K[];
+  values: V[];
+  next: Leaf<K, V> | null;
+  prev: Leaf<K, V> | null;
+}
+
+interface Branch<K, V> {
+  readonly leaf: false;
+  /** keys[i] is the smallest key of children[i + 1]. */
+  keys: K[];
+  children: Array<Node<K, V>>;
+}
+
+type Node<K, V> = Leaf<K, V> | Branch<K, V>;
+
+interface Split<K, V> {
+  readonly separator: K;
+  readonly right: Node<K, V>;
+}
+
+/**
+ * Sign of a key relative to a target position: negative when the key sorts before it, 0 when it
+ * is the target, positive after.
+ */
+export type KeyProbe<K> = (key: K) => number;
+
+export class BTreeMap<K, V> {
+  private root: Node<K, V>;
+  private count = 0;
+  private readonly compare: (a: K, b: K) => number;
+
+  constructor(compare: (a: K, b: K) => number) {
+    this.compare = compare;
+    this.root = newLeaf();
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: K): V | undefined {
+    let node = this.root;
+    while (!node.leaf) node = node.children[upperBound(node.keys, key, this.compare)]!;
+    const i = lowerBound(node.keys, key, this.compare);
+    return i < node.keys.length && this.compare(node.keys[i]!, key) === 0 ? node.values[i] : undefined;
+  }
+
+  /** Inserts or replaces; returns the previous value. */
+  set(key: K, value: V): V | undefined {
+    const result: { previous: V | undefined } = { previous: undefined };
+    const split = this.insert(this.root, key, value, result);
+    if (split !== null) {
+      const branch: Branch<K, V> = { leaf: false, keys: [split.separator], children: [this.root, split.right] };
+      this.root = branch;
+    }
+    return result.previous;
+  }
+
+  /** Cursor on the first entry (invalid when empty). */
+  first(): BTreeCursor<K, V> {
+    let node = this.root;
+    while (!node.leaf) node = node.children[0]!;
+    return new BTreeCursor(node, 0);
+  }
+
+  /** Cursor on the last entry (invalid when empty). */
+  last(): BTreeCursor<K, V> {
+    let node = this.root;
+    while (!node.leaf) node = node.children[node.children.length - 1]!;
+    return new BTreeCursor(node, node.keys.length - 1);
+  }
+
+  /**
+   * forward: cursor on the first key with probe(key) >= 0; backward: on the last key with
+   * probe(key) <= 0. Invalid when there is none.
+   */
+  seek(probe: KeyProbe<K>, forward: boolean): BTreeCursor<K, V> {
+    let node = this.root;
+    while (!node.leaf) {
+      // The child that holds keys up to and including the target.
+      let lo = 0;
+      let hi = node.keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (probe(node.keys[mid]!) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      node = node.children[lo]!;
+    }
+    let lo = 0;
+    let hi = node.keys.length;
+    if (forward) {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (probe(node.keys[mid]!) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      const cursor = new BTreeCursor(node, lo);
+      if (lo === node.keys.length) cursor.moveToNextLeaf();
+      return cursor;
+    }
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (probe(node.keys[mid]!) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const cursor = new BTreeCursor(node, lo - 1);
+    if (lo === 0) cursor.moveToPreviousLeaf();
+    return cursor;
+  }
+
+  private insert(node: Node<K, V>, key: K, value: V, result: { previous: V | undefined }): Split<K, V> | null {
+    if (node.leaf) {
+      const i = lowerBound(node.keys, key, this.compare);
+      if (i < node.keys.length && this.compare(node.keys[i]!, key) === 0) {
+        result.previous = node.values[i];
+        node.values[i] = value;
+        return null;
+      }
+      node.keys.splice(i, 0, key);
+      node.values.splice(i, 0, value);
+      this.count++;
+      if (node.keys.length <= BTREE_NODE_CAPACITY) return null;
+      const half = node.keys.length >>> 1;
+      const right: Leaf<K, V> = { leaf: true, keys: node.keys.splice(half), values: node.values.splice(half), next: node.next, prev: node };
+      if (node.next !== null) node.next.prev = right;
+      node.next = right;
+      return { separator: right.keys[0]!, right };
+    }
+    const c = upperBound(node.keys, key, this.compare);
+    const split = this.insert(node.children[c]!, key, value, result);
+    if (split === null) return null;
+    node.keys.splice(c, 0, split.separator);
+    node.children.splice(c + 1, 0, split.right);
+    if (node.children.length <= BTREE_NODE_CAPACITY) return null;
+    const half = node.keys.length >>> 1;
+    const separator = node.keys[half]!;
+    const right: Branch<K, V> = { leaf: false, keys: node.keys.splice(half + 1), children: node.children.splice(half + 1) };
+    node.keys.length = half;
+    assert(node.children.length === node.keys.length + 1 && right.children.length === right.keys.length + 1, 'btree branch split');
+    return { separator, right };
+  }
+}
+
+/** A position in the tree; moves along the linked leaves. */
+export class BTreeCursor<K, V> {
+  private leaf: Leaf<K, V> | null;
+  private index: number;
+
+  constructor(leaf: Leaf<K, V>, index: number) {
+    // Only the empty root leaf has no keys; seek() moves off either end of a leaf itself.
+    this.leaf = leaf.keys.length === 0 ? null : leaf;
+    this.index = index;
+  }
+
+  get valid(): boolean {
+    return this.leaf !== null && this.index >= 0 && this.index < this.leaf.keys.length;
+  }
+
+  get key(): K {
+    assert(this.valid, 'cursor is not on an entry');
+    return this.leaf!.keys[this.index]!;
+  }
+
+  get value(): V {
+    assert(this.valid, 'cursor is not on an entry');
+    return this.leaf!.values[this.index]!;
+  }
+
+  next(): void {
+    if (this.leaf === null) return;
+    this.index++;
+    if (this.index >= this.leaf.keys.length) this.moveToNextLeaf();
+  }
+
+  prev(): void {
+    if (this.leaf === null) return;
+    this.index--;
+    if (this.index < 0) this.moveToPreviousLeaf();
+  }
+
+  /** @internal */
+  moveToNextLeaf(): void {
+    let leaf = this.leaf === null ? null : this.leaf.next;
+    while (leaf !== null && leaf.keys.length === 0) leaf = leaf.next;
+    this.leaf = leaf;
+    this.index = 0;
+  }
+
+  /** @internal */
+  moveToPreviousLeaf(): void {
+    let leaf = this.leaf === null ? null : this.leaf.prev;
+    while (leaf !== null && leaf.keys.length === 0) leaf = leaf.prev;
+    this.leaf = leaf;
+    this.index = leaf === null ? -1 : leaf.keys.length - 1;
+  }
+}
+
+function newLeaf<K, V>(): Leaf<K, V> {
+  return { leaf: true, keys: [], values: [], next: null, prev: null };
+}
+
+/** First index whose key is >= key. */
+function lowerBound<K>(keys: readonly K[], key: K, compare: (a: K, b: K) => number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compare(keys[mid]!, key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose key is > key. */
+function upperBound<K>(keys: readonly K[], key: K, compare: (a: K, b: K) => number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compare(keys[mid]!, key) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

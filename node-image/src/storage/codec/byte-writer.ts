@@ -1,0 +1,114 @@
+// A growable output buffer with the primitive encodings of our formats: fixed big-endian
+// integers, IEEE doubles, unsigned LEB128 varints (exact up to 2^53) and length-prefixed bytes.
+// One writer is reused across many records (commit-log batches, SSTable blocks) to avoid churn.
+import { assert } from '../../lib/index.ts';
+
+/** Largest value a varint may carry: every integer up to it is exact in a double. */
+export const VARINT_MAX = Number.MAX_SAFE_INTEGER;
+
+export class ByteWriter {
+  buffer: Buffer;
+  length = 0;
+
+  constructor(initialCapacityBytes: number) {
+    this.buffer = Buffer.allocUnsafe(initialCapacityBytes);
+  }
+
+  ensure(extraBytes: number): void {
+    const needed = this.length + extraBytes;
+    if (needed <= this.buffer.length) return;
+    let capacity = this.buffer.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const grown = Buffer.allocUnsafe(capacity);
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  /** Drops everything written after `length`. */
+  truncate(length: number): void {
+    assert(length >= 0 && length <= this.length, 'truncate beyond written bytes');
+    this.length = length;
+  }
+
+  view(start = 0, end = this.length): Buffer {
+    return this.buffer.subarray(start, end);
+  }
+
+  u8(value: number): void {
+    this.ensure(1);
+    this.buffer[this.length++] = value;
+  }
+
+  u16(value: number): void {
+    this.ensure(2);
+    this.buffer.writeUInt16BE(value, this.length);
+    this.length += 2;
+  }
+
+  u32(value: number): void {
+    this.ensure(4);
+    this.buffer.writeUInt32BE(value >>> 0, this.length);
+    this.length += 4;
+  }
+
+  /** Overwrites a u32 already written at `offset` (length prefixes filled in afterwards). */
+  u32At(offset: number, value: number): void {
+    assert(offset + 4 <= this.length, 'u32At beyond written bytes');
+    this.buffer.writeUInt32BE(value >>> 0, offset);
+  }
+
+  f64(value: number): void {
+    this.ensure(8);
+    this.buffer.writeDoubleBE(value, this.length);
+    this.length += 8;
+  }
+
+  i64(value: bigint): void {
+    this.ensure(8);
+    this.buffer.writeBigInt64BE(value, this.length);
+    this.length += 8;
+  }
+
+  varint(value: number): void {
+    assert(Number.isInteger(value) && value >= 0 && value <= VARINT_MAX, 'varint out of range');
+    this.ensure(8);
+    let v = value;
+    if (v < 0x80) {
+      this.buffer[this.length++] = v;
+      return;
+    }
+    while (v >= 0x80000000) {
+      this.buffer[this.length++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    while (v >= 0x80) {
+      this.buffer[this.length++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buffer[this.length++] = v;
+  }
+
+  bytes(value: Uint8Array): void {
+    this.ensure(value.length);
+    this.buffer.set(value, this.length);
+    this.length += value.length;
+  }
+
+  /** varint length, then the bytes. */
+  varBytes(value: Uint8Array): void {
+    this.varint(value.length);
+    this.bytes(value);
+  }
+
+  /** varint UTF-8 byte length, then the UTF-8 bytes. */
+  string(value: string): void {
+    const n = Buffer.byteLength(value, 'utf8');
+    this.varint(n);
+    this.ensure(n);
+    this.length += this.buffer.write(value, this.length, n, 'utf8');
+  }
+}
