@@ -26,7 +26,8 @@ const itemArb: fc.Arbitrary<Item> = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 30 }).map((v) => ({ t: 'longString' as const, v })),
   fc.option(bytesArb, { nil: null }).map((v) => ({ t: 'bytes' as const, v })),
   bytesArb.map((v) => ({ t: 'shortBytes' as const, v })),
-  fc.oneof(bytesArb, fc.constant(null), fc.constant(UNSET)).map((v) => ({ t: 'value' as const, v })),
+  fc.oneof(bytesArb, fc.constant(null), fc.constant('unset' as const))
+    .map((v): Item => ({ t: 'value', v: v === 'unset' ? UNSET : v })),
   fc.array(fc.string({ maxLength: 10 }), { maxLength: 5 }).map((v) => ({ t: 'stringList' as const, v })),
 );
 
