@@ -8,3 +8,13 @@ export type {
 export { DEFAULT_TABLE_OPTIONS } from './schema-model.ts';
 export type { ClusteringComparator, ValueComparator } from './comparators.ts';
 export { cellPathComparatorFor, clusteringComparator, comparatorFor } from './comparators.ts';
+export type { DecimalValue, DurationValue, JsValue } from './codecs/js-value.ts';
+export type { FromStringOptions, TypeCodec } from './codecs/type-codec.ts';
+export { codecFor, EMPTY_VALUE, hasUnorderedParts } from './codecs/type-codec.ts';
+export { JsonNumber, parseJsonExact, quoteJson } from './codecs/json-text.ts';
+export { formatCqlIdentifier, formatType, nativeTypeByName, RESERVED_KEYWORDS } from './type-format.ts';
+export {
+  maxTimeuuid, minTimeuuid, parseUuid, randomUuid, TimeuuidGenerator, timeuuidToUnixMs, UUID_BYTES, uuidToBytes, uuidToString,
+  uuidVersion,
+} from './timeuuid.ts';
+export { keyToString, PARTITION_KEY_BYTES_MAX, serializePartitionKey, splitPartitionKey } from './partition-key.ts';
