@@ -72,6 +72,8 @@ export class Connection implements FrameSink {
   private readPaused = false;
   /** A fatal error was answered: no more input, end the socket once the queue is flushed. */
   private closing = false;
+  /** The socket was ended after a fatal error: later replies are dropped. */
+  private ended = false;
   private closed = false;
   private closeGraceHandle: TimerHandle | null = null;
   private idleHandle: TimerHandle | null = null;
@@ -367,7 +369,7 @@ export class Connection implements FrameSink {
 
   /** Completes `frame` (body after FRAME_HEADER_BYTES reserved bytes), compressing if negotiated. */
   private send(frame: Buffer, header: { stream: number; opcode: number; flags: number }): void {
-    if (this.closed) return;
+    if (this.closed || this.ended) return;
     let out = frame;
     let flags = header.flags;
     if (this.compressor !== null && frame.length > FRAME_HEADER_BYTES) {
@@ -381,6 +383,7 @@ export class Connection implements FrameSink {
   }
 
   private enqueue(frame: Buffer): void {
+    if (this.ended) return;
     this.outQueue.push(frame);
     if (this.flushHandle === null) this.flushHandle = this.context.timers.setImmediate(this.flushNow);
   }
@@ -443,6 +446,7 @@ export class Connection implements FrameSink {
   }
 
   private endSocket(): void {
+    this.ended = true;
     this.socket.end();
     if (this.closeGraceHandle === null) {
       this.closeGraceHandle = this.context.timers.setTimeout(() => this.close(), this.limits.closeGraceMs);
