@@ -2,6 +2,8 @@
 // order clustering columns, set elements and map keys. All comparators work on the serialized
 // bytes; numeric types compare without building JS numbers where a byte trick is exact.
 import { assertNever } from '../lib/index.ts';
+import { compareDecimalValues } from './codecs/decimal-text.ts';
+import { varintToBigint } from './codecs/varint.ts';
 import type { CqlType } from './cql-type.ts';
 import type { TableMetadata } from './schema-model.ts';
 
@@ -18,31 +20,40 @@ function compareSignedFixed(a: Buffer, b: Buffer): number {
   return Buffer.compare(a.subarray(1), b.subarray(1));
 }
 
-function varintOf(bytes: Buffer): bigint {
-  if (bytes.length === 0) return 0n;
-  let v = 0n;
-  for (const byte of bytes) v = (v << 8n) | BigInt(byte);
-  if (bytes[0]! & 0x80) v -= 1n << BigInt(bytes.length * 8);
-  return v;
+/** Index of the first byte that is not a redundant sign-extension byte of a two's-complement integer. */
+function significantStart(bytes: Buffer): number {
+  let start = 0;
+  while (start < bytes.length - 1) {
+    const b = bytes[start]!;
+    const next = bytes[start + 1]!;
+    if ((b === 0x00 && (next & 0x80) === 0) || (b === 0xff && (next & 0x80) !== 0)) start++;
+    else break;
+  }
+  return start;
 }
 
+/** Two's-complement integers of any length (IntegerType): sign, then significant length, then bytes. */
 function compareVarint(a: Buffer, b: Buffer): number {
   if (a.length === 0 || b.length === 0) return a.length - b.length;
-  const x = varintOf(a);
-  const y = varintOf(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  const negativeA = (a[0]! & 0x80) !== 0;
+  const negativeB = (b[0]! & 0x80) !== 0;
+  if (negativeA !== negativeB) return negativeA ? -1 : 1;
+  const startA = significantStart(a);
+  const startB = significantStart(b);
+  const lengthA = a.length - startA;
+  const lengthB = b.length - startB;
+  // Same sign: more significant bytes means a larger magnitude (larger if positive, smaller if negative).
+  if (lengthA !== lengthB) return (lengthA < lengthB ? -1 : 1) * (negativeA ? -1 : 1);
+  return Buffer.compare(a.subarray(startA), b.subarray(startB));
 }
 
+/** BigDecimal.compareTo: numeric order (1.0 equals 1.00); work is bounded by the digit counts, not the scales. */
 function compareDecimal(a: Buffer, b: Buffer): number {
   if (a.length < 4 || b.length < 4) return a.length - b.length;
-  const scaleA = a.readInt32BE(0);
-  const scaleB = b.readInt32BE(0);
-  let ua = varintOf(a.subarray(4));
-  let ub = varintOf(b.subarray(4));
-  // Bring both to the larger scale: value = unscaled * 10^-scale.
-  if (scaleA < scaleB) ua *= 10n ** BigInt(scaleB - scaleA);
-  else if (scaleB < scaleA) ub *= 10n ** BigInt(scaleA - scaleB);
-  return ua < ub ? -1 : ua > ub ? 1 : 0;
+  return compareDecimalValues(
+    { unscaled: varintToBigint(a.subarray(4)), scale: a.readInt32BE(0) },
+    { unscaled: varintToBigint(b.subarray(4)), scale: b.readInt32BE(0) },
+  );
 }
 
 /** Java Float.compare / Double.compare: -0.0 < 0.0 and NaN above everything. */
@@ -95,13 +106,28 @@ function compareTimeuuid(a: Buffer, b: Buffer): number {
   return compareSignedBytes(a, b, 8);
 }
 
+/**
+ * UUIDType: version first; version 1 by timestamp; then the remaining bytes unsigned (unlike
+ * TimeUUIDType, which compares the clock sequence and node as signed bytes: CASSANDRA-8730).
+ */
 function compareUuid(a: Buffer, b: Buffer): number {
   if (a.length !== 16 || b.length !== 16) return a.length - b.length;
   const va = a[6]! >> 4;
   const vb = b[6]! >> 4;
   if (va !== vb) return va - vb;
-  if (va === 1) return compareTimeuuid(a, b);
+  if (va === 1) {
+    const ta = uuidTimestamp(a);
+    const tb = uuidTimestamp(b);
+    if (ta !== tb) return ta < tb ? -1 : 1;
+    return Buffer.compare(a.subarray(8), b.subarray(8));
+  }
   return compareUnsignedBytes(a, b);
+}
+
+/** BooleanType: empty first, then false (0) before true (any other byte). */
+function compareBoolean(a: Buffer, b: Buffer): number {
+  if (a.length === 0 || b.length === 0) return a.length - b.length;
+  return (a[0] === 0 ? 0 : 1) - (b[0] === 0 ? 0 : 1);
 }
 
 /** Splits successive [int length][bytes] values (length < 0 is null, returned as null). */
@@ -136,6 +162,30 @@ function compareSequences(xs: Array<Buffer | null>, ys: Array<Buffer | null>, co
   return xs.length - ys.length;
 }
 
+/**
+ * TupleType/UserType: empty first; component by component with null before any value; a value
+ * with fewer components equals one whose extra components are all null.
+ */
+function compareComponents(a: Buffer, b: Buffer, comparators: readonly ValueComparator[]): number {
+  if (a.length === 0 || b.length === 0) return a.length - b.length;
+  const xs = splitLengthPrefixed(a, comparators.length);
+  const ys = splitLengthPrefixed(b, comparators.length);
+  const n = Math.min(xs.length, ys.length);
+  for (let i = 0; i < n; i++) {
+    const x = xs[i]!;
+    const y = ys[i]!;
+    if (x === null || y === null) {
+      if (x !== y) return x === null ? -1 : 1;
+      continue;
+    }
+    const c = comparators[i]!(x, y);
+    if (c !== 0) return c;
+  }
+  for (let i = n; i < xs.length; i++) if (xs[i] !== null) return 1;
+  for (let i = n; i < ys.length; i++) if (ys[i] !== null) return -1;
+  return 0;
+}
+
 const comparatorCache = new WeakMap<CqlType, ValueComparator>();
 
 /** The comparator of serialized values of `type` (ascending). */
@@ -152,8 +202,10 @@ function buildComparator(type: CqlType): ValueComparator {
     case 'native': {
       const name = type.name;
       switch (name) {
-        case 'ascii': case 'text': case 'blob': case 'inet': case 'duration': case 'boolean': case 'date':
+        case 'ascii': case 'text': case 'blob': case 'inet': case 'duration': case 'date':
           return compareUnsignedBytes;
+        case 'boolean':
+          return compareBoolean;
         case 'int': case 'bigint': case 'smallint': case 'tinyint': case 'counter': case 'timestamp': case 'time':
           return compareSignedFixed;
         case 'varint':
@@ -198,11 +250,11 @@ function buildComparator(type: CqlType): ValueComparator {
     }
     case 'tuple': {
       const elements = type.elements.map(comparatorFor);
-      return (a, b) => compareSequences(splitLengthPrefixed(a, elements.length), splitLengthPrefixed(b, elements.length), (i) => elements[i]!);
+      return (a, b) => compareComponents(a, b, elements);
     }
     case 'udt': {
       const fields = type.fieldTypes.map(comparatorFor);
-      return (a, b) => compareSequences(splitLengthPrefixed(a, fields.length), splitLengthPrefixed(b, fields.length), (i) => fields[i]!);
+      return (a, b) => compareComponents(a, b, fields);
     }
     case 'custom':
       return compareUnsignedBytes;
