@@ -18,3 +18,10 @@ export {
   uuidVersion,
 } from './timeuuid.ts';
 export { keyToString, PARTITION_KEY_BYTES_MAX, serializePartitionKey, splitPartitionKey } from './partition-key.ts';
+export type { ClusteringColumnDef, ColumnDef, KeyspaceDefinition, RegularColumnDef, TableDefinition } from './table-builder.ts';
+export {
+  assertTableInvariants, buildKeyspaceMetadata, buildSchemaSnapshot, buildTableMetadata, compareColumnNames, withColumnAdded,
+  withColumnDropped, withColumnRenamed, withIndex, withKeyspace, withoutIndex, withoutKeyspace, withoutTable, withoutType,
+  withTable, withTableOptions, withType,
+} from './table-builder.ts';
+export { parseSchema, SCHEMA_FILE_FORMAT, SCHEMA_FILE_FORMAT_VERSION, SchemaFileError, serializeSchema } from './schema-json.ts';
