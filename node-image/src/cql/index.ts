@@ -4,3 +4,5 @@ export type {
   QueryResponse, ResultMessage, ResultMetadata, SchemaChangeEvent,
 } from './service.ts';
 export { UNSET } from './service.ts';
+export { parseStatement, parseTypeExpr } from './parser/parser.ts';
+export { splitStatements } from './parser/split-statements.ts';
