@@ -11,13 +11,42 @@ export type ValueComparator = (a: Buffer, b: Buffer) => number;
 
 const compareUnsignedBytes: ValueComparator = (a, b) => Buffer.compare(a, b);
 
-/** Big-endian two's complement of fixed width: flip the sign bit, then unsigned order. */
+/** Below this many bytes a JS loop beats the native Buffer.compare call. */
+const SHORT_COMPARE_BYTES = 32;
+
+/** Unsigned comparison of a[aStart..] with b[bStart..], shorter-equal prefix first, without allocating. */
+function compareTails(a: Buffer, aStart: number, b: Buffer, bStart: number): number {
+  const lengthA = a.length - aStart;
+  const lengthB = b.length - bStart;
+  const n = Math.min(lengthA, lengthB);
+  if (n > SHORT_COMPARE_BYTES) return a.compare(b, bStart, b.length, aStart, a.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[aStart + i]! - b[bStart + i]!;
+    if (d !== 0) return d;
+  }
+  return lengthA - lengthB;
+}
+
+/** Big-endian two's complement of fixed width: flip the sign bit, then unsigned order (no allocation). */
 function compareSignedFixed(a: Buffer, b: Buffer): number {
   if (a.length === 0 || b.length === 0) return a.length - b.length;
   const sa = a[0]! ^ 0x80;
   const sb = b[0]! ^ 0x80;
   if (sa !== sb) return sa - sb;
-  return Buffer.compare(a.subarray(1), b.subarray(1));
+  return compareTails(a, 1, b, 1);
+}
+
+/** int: 4 bytes read as one signed integer (the common clustering type). */
+function compareInt32(a: Buffer, b: Buffer): number {
+  if (a.length !== 4 || b.length !== 4) return compareSignedFixed(a, b);
+  return a.readInt32BE(0) - b.readInt32BE(0);
+}
+
+/** bigint, counter, timestamp, time: signed high word, then unsigned low word. */
+function compareInt64(a: Buffer, b: Buffer): number {
+  if (a.length !== 8 || b.length !== 8) return compareSignedFixed(a, b);
+  const high = a.readInt32BE(0) - b.readInt32BE(0);
+  return high !== 0 ? high : a.readUInt32BE(4) - b.readUInt32BE(4);
 }
 
 /** Index of the first byte that is not a redundant sign-extension byte of a two's-complement integer. */
@@ -44,15 +73,19 @@ function compareVarint(a: Buffer, b: Buffer): number {
   const lengthB = b.length - startB;
   // Same sign: more significant bytes means a larger magnitude (larger if positive, smaller if negative).
   if (lengthA !== lengthB) return (lengthA < lengthB ? -1 : 1) * (negativeA ? -1 : 1);
-  return Buffer.compare(a.subarray(startA), b.subarray(startB));
+  return compareTails(a, startA, b, startB);
 }
 
 /** BigDecimal.compareTo: numeric order (1.0 equals 1.00); work is bounded by the digit counts, not the scales. */
 function compareDecimal(a: Buffer, b: Buffer): number {
   if (a.length < 4 || b.length < 4) return a.length - b.length;
+  const scaleA = a.readInt32BE(0);
+  const scaleB = b.readInt32BE(0);
+  // Equal scales (the usual case for one column) compare as integers, without BigInt.
+  if (scaleA === scaleB) return compareVarint(a.subarray(4), b.subarray(4));
   return compareDecimalValues(
-    { unscaled: varintToBigint(a.subarray(4)), scale: a.readInt32BE(0) },
-    { unscaled: varintToBigint(b.subarray(4)), scale: b.readInt32BE(0) },
+    { unscaled: varintToBigint(a.subarray(4)), scale: scaleA },
+    { unscaled: varintToBigint(b.subarray(4)), scale: scaleB },
   );
 }
 
@@ -80,12 +113,13 @@ function compareDouble(a: Buffer, b: Buffer): number {
   return compareFloating(a.readDoubleBE(0), b.readDoubleBE(0));
 }
 
-/** 60-bit timestamp of a version 1 UUID, reassembled from time_hi, time_mid and time_low. */
-function uuidTimestamp(u: Buffer): bigint {
-  const timeLow = BigInt(u.readUInt32BE(0));
-  const timeMid = BigInt(u.readUInt16BE(4));
-  const timeHi = BigInt(u.readUInt16BE(6) & 0x0fff);
-  return (timeHi << 48n) | (timeMid << 32n) | timeLow;
+/** Version 1 UUID timestamps in order: time_hi (version masked off), then time_mid, then time_low. */
+function compareUuidTimestamps(a: Buffer, b: Buffer): number {
+  const high = (a.readUInt16BE(6) & 0x0fff) - (b.readUInt16BE(6) & 0x0fff);
+  if (high !== 0) return high;
+  const mid = a.readUInt16BE(4) - b.readUInt16BE(4);
+  if (mid !== 0) return mid;
+  return a.readUInt32BE(0) - b.readUInt32BE(0);
 }
 
 function compareSignedBytes(a: Buffer, b: Buffer, from: number): number {
@@ -100,10 +134,8 @@ function compareSignedBytes(a: Buffer, b: Buffer, from: number): number {
 
 function compareTimeuuid(a: Buffer, b: Buffer): number {
   if (a.length !== 16 || b.length !== 16) return a.length - b.length;
-  const ta = uuidTimestamp(a);
-  const tb = uuidTimestamp(b);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return compareSignedBytes(a, b, 8);
+  const byTime = compareUuidTimestamps(a, b);
+  return byTime !== 0 ? byTime : compareSignedBytes(a, b, 8);
 }
 
 /**
@@ -116,10 +148,8 @@ function compareUuid(a: Buffer, b: Buffer): number {
   const vb = b[6]! >> 4;
   if (va !== vb) return va - vb;
   if (va === 1) {
-    const ta = uuidTimestamp(a);
-    const tb = uuidTimestamp(b);
-    if (ta !== tb) return ta < tb ? -1 : 1;
-    return Buffer.compare(a.subarray(8), b.subarray(8));
+    const byTime = compareUuidTimestamps(a, b);
+    return byTime !== 0 ? byTime : compareTails(a, 8, b, 8);
   }
   return compareUnsignedBytes(a, b);
 }
@@ -206,7 +236,11 @@ function buildComparator(type: CqlType): ValueComparator {
           return compareUnsignedBytes;
         case 'boolean':
           return compareBoolean;
-        case 'int': case 'bigint': case 'smallint': case 'tinyint': case 'counter': case 'timestamp': case 'time':
+        case 'int':
+          return compareInt32;
+        case 'bigint': case 'counter': case 'timestamp': case 'time':
+          return compareInt64;
+        case 'smallint': case 'tinyint':
           return compareSignedFixed;
         case 'varint':
           return compareVarint;

@@ -62,11 +62,11 @@ export interface TableMetadata {
   readonly name: string;
   /** Table id (UUID string); stable across ALTER, new on re-CREATE. */
   readonly id: string;
-  /** Every column, in the order partition key, clustering, then static and regular by name. */
+  /** Every column in SELECT * order: partition key, clustering, then statics by name, then regulars by name. */
   readonly columns: readonly ColumnMetadata[];
   readonly partitionKey: readonly ColumnMetadata[];
   readonly clustering: readonly ColumnMetadata[];
-  /** Static and regular columns, sorted by name (the storage order of cells). */
+  /** Static columns by name, then regular columns by name (names compared as signed UTF-8 bytes, as Cassandra does). */
   readonly regularAndStatic: readonly ColumnMetadata[];
   readonly options: TableOptions;
   readonly droppedColumns: readonly DroppedColumn[];

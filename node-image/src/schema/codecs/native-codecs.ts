@@ -354,7 +354,7 @@ function uuidOps(name: 'uuid' | 'timeuuid'): NativeOps {
     decode: (bytes) => uuidToString(bytes),
     encode: (value) => {
       if (typeof value !== 'string') return badJsValue(value, name);
-      if (value === '') return outOfRange("''", name);
+      if (value === '') throw invalidRequest(time ? 'Unknown timeuuid representation: ' : "Unable to make UUID from ''");
       return fromString(value);
     },
     display: (bytes) => uuidToString(bytes),
