@@ -197,7 +197,7 @@ export const ClientServiceSchema = z.object({
 }).meta({ description: 'The CQL Service applications connect to.' });
 
 export const CassandraClusterSpecSchema = z.object({
-  clusterName: z.string().min(1).max(CLUSTER_NAME_CHARS_MAX).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
+  clusterName: z.string().min(1).max(CLUSTER_NAME_CHARS_MAX).regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/)
     .meta({
       description: 'Cassandra cluster_name of every node. Immutable: nodes refuse to join a cluster with another name.',
       ...cel({ rule: 'self == oldSelf', message: 'clusterName is immutable' }),

@@ -1,0 +1,182 @@
+// One StatefulSet per rack. Parallel pod management (the operator, not the StatefulSet controller,
+// orders bootstraps by raising replicas one at a time) and OnDelete updates (the operator restarts
+// pods one at a time, waiting for NORMAL, and records why). Volume claims are retained on scale-down
+// so a claim is deleted only after its node has left the ring.
+import type { CassandraCluster, Datacenter, Rack } from '../api/index.ts';
+import { ROUTES, routePath } from '../../node-image/src/management/contract/index.ts';
+import type { KubeObject } from '../runtime/index.ts';
+import {
+  Annotations,
+  DATA_VOLUME,
+  Labels,
+  Paths,
+  Ports,
+  clusterLabels,
+  configMapName,
+  managementTokenSecretName,
+  nodesServiceName,
+  ownerReference,
+  rackSelector,
+  replaceConfigMapName,
+  seedsHost,
+  serviceAccountName,
+  stsName,
+  superuserSecretName,
+} from './names.ts';
+
+export interface RackBuildInput {
+  readonly cc: CassandraCluster;
+  readonly dc: Datacenter;
+  readonly rack: Rack;
+  readonly replicas: number;
+  /** Restart inputs for the pod template annotation (config.ts restartInputs). */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** False while the DC is being added to a running cluster (nodes join, then rebuild). */
+  readonly autoBootstrap: boolean;
+  readonly clusterDomain: string;
+}
+
+/** Startup budget: 5 s x 120 = 10 min for a node to answer liveness (commit log replay). */
+export const STARTUP_PROBE_FAILURES_MAX = 120;
+
+export function buildStatefulSet(input: RackBuildInput): KubeObject {
+  const { cc, dc, rack } = input;
+  const spec = cc.spec;
+  const name = stsName(cc.metadata.name, dc.name, rack.name);
+  const selector = rackSelector(cc, dc.name, rack.name);
+  const labels = { ...clusterLabels(cc), [Labels.component]: 'node', [Labels.datacenter]: dc.name, [Labels.rack]: rack.name };
+  const podLabels = { ...(spec.podTemplate.labels ?? {}), ...labels };
+  const storage = dc.storage ?? spec.storage;
+  const resources = dc.resources ?? spec.resources;
+
+  const env: Array<Record<string, unknown>> = [
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    { name: 'CASSIA_DC', value: dc.name },
+    { name: 'CASSIA_RACK', value: rack.name },
+    { name: 'CASSIA_SEEDS', value: seedsHost(cc, input.clusterDomain) },
+    { name: 'CASSIA_AUTO_BOOTSTRAP', value: String(input.autoBootstrap) },
+    { name: 'CASSIA_MANAGEMENT_TOKEN_FILE', value: Paths.managementTokenFile },
+    { name: 'CASSIA_REPLACE_ADDRESS_FILE', value: `${Paths.replaceDir}/$(POD_NAME)` },
+  ];
+  if (spec.auth.enabled) {
+    const secret = superuserSecretName(cc);
+    env.push(
+      { name: 'CASSIA_SUPERUSER_USERNAME', valueFrom: { secretKeyRef: { name: secret, key: 'username' } } },
+      { name: 'CASSIA_SUPERUSER_PASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'password' } } },
+    );
+  }
+
+  const volumeMounts: Array<Record<string, unknown>> = [
+    { name: DATA_VOLUME, mountPath: Paths.dataRoot },
+    { name: 'config', mountPath: Paths.configDir, readOnly: true },
+    { name: 'management-token', mountPath: Paths.managementTokenDir, readOnly: true },
+    { name: 'replace', mountPath: Paths.replaceDir, readOnly: true },
+  ];
+  const volumes: Array<Record<string, unknown>> = [
+    { name: 'config', configMap: { name: configMapName(cc.metadata.name, dc.name) } },
+    { name: 'management-token', secret: { secretName: managementTokenSecretName(cc.metadata.name), defaultMode: 0o400 } },
+    { name: 'replace', configMap: { name: replaceConfigMapName(cc.metadata.name), optional: true } },
+  ];
+  if (spec.tls?.clientSecretName !== undefined) {
+    volumeMounts.push({ name: 'client-tls', mountPath: Paths.clientTlsDir, readOnly: true });
+    volumes.push({ name: 'client-tls', secret: { secretName: spec.tls.clientSecretName, defaultMode: 0o400 } });
+  }
+  if (spec.tls?.internodeSecretName !== undefined) {
+    volumeMounts.push({ name: 'internode-tls', mountPath: Paths.internodeTlsDir, readOnly: true });
+    volumes.push({ name: 'internode-tls', secret: { secretName: spec.tls.internodeSecretName, defaultMode: 0o400 } });
+  }
+
+  const container: Record<string, unknown> = {
+    name: 'cassia',
+    image: spec.image,
+    imagePullPolicy: spec.podTemplate.imagePullPolicy,
+    command: ['node', Paths.cli, 'node', '--config', Paths.configFile],
+    ports: [
+      { name: 'cql', containerPort: Ports.cql, protocol: 'TCP' },
+      { name: 'internode', containerPort: Ports.internode, protocol: 'TCP' },
+      { name: 'management', containerPort: Ports.management, protocol: 'TCP' },
+    ],
+    env,
+    volumeMounts,
+    startupProbe: {
+      httpGet: { path: routePath(ROUTES.liveness), port: Ports.management },
+      periodSeconds: 5, failureThreshold: STARTUP_PROBE_FAILURES_MAX, timeoutSeconds: 3,
+    },
+    livenessProbe: {
+      httpGet: { path: routePath(ROUTES.liveness), port: Ports.management },
+      periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5,
+    },
+    readinessProbe: {
+      httpGet: { path: routePath(ROUTES.readiness), port: Ports.management },
+      periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3,
+    },
+    lifecycle: {
+      // Flush memtables and leave gossip cleanly before SIGTERM (nodetool reads POD_IP and the token file).
+      preStop: { exec: { command: ['node', Paths.cli, 'nodetool', 'drain'] } },
+    },
+  };
+  if (resources !== undefined) container.resources = resources;
+
+  const affinity: Record<string, unknown> = {};
+  const nodeTerms: Array<Record<string, unknown>> = [];
+  if (rack.zone !== undefined) nodeTerms.push({ key: 'topology.kubernetes.io/zone', operator: 'In', values: [rack.zone] });
+  for (const [key, value] of Object.entries(rack.nodeAffinityLabels ?? {}).sort()) nodeTerms.push({ key, operator: 'In', values: [value] });
+  if (nodeTerms.length > 0) {
+    affinity.nodeAffinity = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: nodeTerms }] } };
+  }
+  const antiTerm = { labelSelector: { matchLabels: { [Labels.cluster]: cc.metadata.name, [Labels.component]: 'node' } }, topologyKey: 'kubernetes.io/hostname' };
+  if (spec.podTemplate.antiAffinity === 'Required') {
+    affinity.podAntiAffinity = { requiredDuringSchedulingIgnoredDuringExecution: [antiTerm] };
+  } else if (spec.podTemplate.antiAffinity === 'Preferred') {
+    affinity.podAntiAffinity = { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: antiTerm }] };
+  }
+
+  const podSpec: Record<string, unknown> = {
+    serviceAccountName: serviceAccountName(cc.metadata.name),
+    automountServiceAccountToken: false,
+    terminationGracePeriodSeconds: spec.podTemplate.terminationGracePeriodSeconds,
+    securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+    containers: [container],
+    volumes,
+  };
+  if (Object.keys(affinity).length > 0) podSpec.affinity = affinity;
+  if (spec.podTemplate.tolerations !== undefined) podSpec.tolerations = spec.podTemplate.tolerations;
+  if (spec.podTemplate.nodeSelector !== undefined) podSpec.nodeSelector = spec.podTemplate.nodeSelector;
+  if (spec.podTemplate.priorityClassName !== undefined) podSpec.priorityClassName = spec.podTemplate.priorityClassName;
+  if (spec.podTemplate.imagePullSecrets !== undefined) podSpec.imagePullSecrets = spec.podTemplate.imagePullSecrets;
+
+  const claimSpec: Record<string, unknown> = {
+    accessModes: ['ReadWriteOnce'],
+    resources: { requests: { storage: storage.size } },
+  };
+  if (storage.storageClassName !== undefined) claimSpec.storageClassName = storage.storageClassName;
+
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name, namespace: cc.metadata.namespace, labels, ownerReferences: [ownerReference(cc)] },
+    spec: {
+      replicas: input.replicas,
+      serviceName: nodesServiceName(cc.metadata.name),
+      podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'OnDelete' },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: spec.persistentVolumeClaimRetentionPolicy.whenDeleted, whenScaled: 'Retain' },
+      selector: { matchLabels: selector },
+      template: {
+        metadata: {
+          labels: podLabels,
+          annotations: { ...(spec.podTemplate.annotations ?? {}), [Annotations.inputs]: JSON.stringify(input.inputs) },
+        },
+        spec: podSpec,
+      },
+      volumeClaimTemplates: [{
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: DATA_VOLUME, labels: selector },
+        spec: claimSpec,
+      }],
+    },
+  };
+}
