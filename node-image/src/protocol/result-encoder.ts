@@ -78,9 +78,9 @@ function writeRowsMetadata(
   if (specs !== null) writer.writeRaw(specs.bytes);
 }
 
-/** Bytes of the rows section: [int] count + one [bytes] per cell. Checks every row's width. */
-function rowsBytes(rows: ReadonlyArray<ReadonlyArray<Buffer | null>>, columnCount: number): number {
-  let total = 4;
+/** Bytes of the cells: one [bytes] per cell. Checks every row's width. */
+function cellsBytes(rows: ReadonlyArray<ReadonlyArray<Buffer | null>>, columnCount: number): number {
+  let total = 0;
   for (const row of rows) {
     assert(row.length === columnCount, `row has ${row.length} values for ${columnCount} columns`);
     for (const value of row) total += value === null ? 4 : 4 + value.length;
@@ -109,7 +109,7 @@ export function writeSchemaChange(writer: BodyWriter, event: SchemaChangeEvent):
   }
 }
 
-function writeResultBody(writer: BodyWriter, result: ResultMessage, skipMetadata: boolean): void {
+function writeResultBody(writer: BodyWriter, result: ResultMessage, skipMetadata: boolean, rowCellsBytes: number): void {
   switch (result.kind) {
     case 'void':
       writer.writeInt(ResultKind.Void);
@@ -118,9 +118,7 @@ function writeResultBody(writer: BodyWriter, result: ResultMessage, skipMetadata
       writer.writeInt(ResultKind.Rows);
       writeRowsMetadata(writer, result.metadata, { pagingState: result.pagingState, skipMetadata });
       writer.writeInt(result.rows.length);
-      for (const row of result.rows) {
-        for (const value of row) writer.writeBytes(value);
-      }
+      writer.writeCells(result.rows, rowCellsBytes);
       return;
     }
     case 'setKeyspace':
@@ -157,9 +155,11 @@ function writeResultBody(writer: BodyWriter, result: ResultMessage, skipMetadata
 export function encodeResultFrame(response: QueryResponse, skipMetadata: boolean): Buffer {
   const result = response.result;
   let hintBytes = FRAME_HEADER_BYTES + SMALL_RESULT_BYTES;
+  let rowCellsBytes = 0;
   if (response.warnings.length > 0) hintBytes += warningsBytes(response.warnings);
   if (result.kind === 'rows') {
-    hintBytes += rowsBytes(result.rows, result.metadata.columns.length);
+    rowCellsBytes = cellsBytes(result.rows, result.metadata.columns.length);
+    hintBytes += 4 + rowCellsBytes;
     if (result.pagingState !== null) hintBytes += 4 + result.pagingState.length;
     if (!skipMetadata && result.metadata.columns.length > 0) hintBytes += encodedColumnSpecs(result.metadata).bytes.length;
   }
@@ -168,6 +168,6 @@ export function encodeResultFrame(response: QueryResponse, skipMetadata: boolean
     writer.writeShort(response.warnings.length);
     for (const warning of response.warnings) writer.writeStringTruncated(warning);
   }
-  writeResultBody(writer, result, skipMetadata);
+  writeResultBody(writer, result, skipMetadata, rowCellsBytes);
   return writer.finish();
 }
