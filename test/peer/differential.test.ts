@@ -1,0 +1,112 @@
+// Differential CQL tests: every corpus case runs through cassandra-driver against Apache Cassandra
+// 5.0 (checked against its reviewed golden results) and, when a Cassia node can start, against Cassia
+// too (compared with Cassandra's live results). Policy: docs/compatibility.md.
+import type cassandra from 'cassandra-driver';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CASSANDRA_VERSION, startCassandraPeer, type CassandraPeer } from './cassandra/index.ts';
+import { skipBanner, startCassiaTarget, type RunningTarget } from './cassia-target.ts';
+import {
+  checkExpectations,
+  connectClient,
+  diffGolden,
+  diffTargets,
+  goldenUpdateRequested,
+  loadCorpus,
+  readGolden,
+  runCase,
+  runSetup,
+  writeGolden,
+  type CorpusFile,
+  type Outcome,
+} from './harness/index.ts';
+
+const corpus = loadCorpus();
+const updateGolden = goldenUpdateRequested();
+
+interface Side {
+  readonly name: 'cassandra' | 'cassia';
+  readonly client: cassandra.Client;
+  stop(): Promise<void>;
+}
+
+let cassandraSide: Side | undefined;
+let cassiaSide: Side | undefined;
+let cassiaSkipReason: string | undefined;
+
+beforeAll(async () => {
+  const externalCassandra = process.env['CASSIA_PEER_CASSANDRA_CONTACT_POINT'];
+  let peer: CassandraPeer | undefined;
+  const contactPoint = externalCassandra ?? (peer = await startCassandraPeer({ commitlogSync: 'periodic', heapMb: 1024, smallFootprint: true })).contactPoint;
+  const client = await connectClient({ contactPoint, localDataCenter: 'datacenter1' });
+  cassandraSide = { name: 'cassandra', client, stop: async () => { await client.shutdown(); await peer?.stop(); } };
+
+  const cassia = await startCassiaTarget({ commitLogSync: 'periodic' });
+  if (!cassia.ok) {
+    cassiaSkipReason = cassia.reason;
+    process.stderr.write(skipBanner('test:peer', cassia.reason));
+    return;
+  }
+  const target: RunningTarget = cassia.target;
+  const cassiaClient = await connectClient(target);
+  cassiaSide = { name: 'cassia', client: cassiaClient, stop: async () => { await cassiaClient.shutdown(); await target.stop(); } };
+});
+
+afterAll(async () => {
+  await cassiaSide?.stop();
+  await cassandraSide?.stop();
+  if (cassiaSkipReason !== undefined) process.stderr.write(skipBanner('test:peer', cassiaSkipReason));
+});
+
+function sides(): Side[] {
+  if (cassandraSide === undefined) throw new Error('Cassandra peer did not start');
+  return cassiaSide === undefined ? [cassandraSide] : [cassandraSide, cassiaSide];
+}
+
+async function resetKeyspaces(file: CorpusFile, side: Side): Promise<void> {
+  for (const keyspace of file.keyspaces) await runSetup(side.client, `DROP KEYSPACE IF EXISTS ${keyspace}`);
+}
+
+test('the Cassia side runs (or the reason it does not is printed above)', (context) => {
+  if (cassiaSkipReason !== undefined) context.skip(`CASSIA SIDE SKIPPED: ${cassiaSkipReason}`);
+  expect(cassiaSide).toBeDefined();
+});
+
+for (const file of corpus) {
+  describe(file.name, () => {
+    const golden = updateGolden ? undefined : readGolden(file.name);
+    const recorded: Record<string, Outcome> = {};
+
+    beforeAll(async () => {
+      for (const side of sides()) {
+        await resetKeyspaces(file, side);
+        for (const cql of file.setup) await runSetup(side.client, cql);
+      }
+    });
+
+    afterAll(async () => {
+      for (const side of sides()) await resetKeyspaces(file, side);
+      if (updateGolden) writeGolden(file.name, { cassandraVersion: CASSANDRA_VERSION, cases: recorded });
+    });
+
+    for (const c of file.cases) {
+      test(c.name, async () => {
+        const problems: string[] = [];
+        const [cassandraTarget, cassiaTarget] = sides();
+        const cassandraOutcome = await runCase(cassandraTarget!.client, c);
+        recorded[c.name] = cassandraOutcome;
+        problems.push(...checkExpectations(cassandraOutcome, c).map((p) => `cassandra: ${p}`));
+        if (!updateGolden) {
+          const expected = golden?.cases[c.name];
+          if (expected === undefined) problems.push('no golden outcome: run CASSIA_PEER_UPDATE_GOLDEN=1 npm run test:peer and review the diff');
+          else problems.push(...diffGolden(cassandraOutcome, expected).map((p) => `cassandra vs golden: ${p}`));
+        }
+        if (cassiaTarget !== undefined) {
+          const cassiaOutcome = await runCase(cassiaTarget.client, c);
+          problems.push(...checkExpectations(cassiaOutcome, c).map((p) => `cassia: ${p}`));
+          problems.push(...diffTargets(cassiaOutcome, cassandraOutcome, c).map((p) => `cassia vs cassandra: ${p}`));
+        }
+        expect(problems, c.cql ?? JSON.stringify(c.batch)).toEqual([]);
+      });
+    }
+  });
+}

@@ -1,0 +1,17 @@
+// cassandra-driver clients for the peer targets: protocol v4 (what Cassia serves), Map/Set decoding
+// so collection keys keep their CQL types, and one pool per target.
+import cassandra from 'cassandra-driver';
+
+export const CLIENT_READ_TIMEOUT_MS = 30_000;
+
+export async function connectClient(options: { contactPoint: string; localDataCenter: string }): Promise<cassandra.Client> {
+  const client = new cassandra.Client({
+    contactPoints: [options.contactPoint],
+    localDataCenter: options.localDataCenter,
+    protocolOptions: { maxVersion: 4 },
+    encoding: { map: Map, set: Set },
+    socketOptions: { readTimeout: CLIENT_READ_TIMEOUT_MS },
+  });
+  await client.connect();
+  return client;
+}
