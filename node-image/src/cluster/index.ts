@@ -29,3 +29,35 @@ export { localStrategy } from './replication/local-strategy.ts';
 export { simpleStrategy } from './replication/simple-strategy.ts';
 export { networkTopologyStrategy } from './replication/network-topology-strategy.ts';
 export { everywhereStrategy } from './replication/everywhere-strategy.ts';
+export {
+  DEFAULT_PHI_ACCRUAL_CONFIG, FD_MAX_INTERVAL_QUIRK_MS, PHI_FACTOR, createFailureDetector, interpret as interpretFailureDetector,
+  meanIntervalMs, phiOf, removeEndpoint as removeFromFailureDetector, reportArrival,
+} from './failure-detector/phi-accrual-detector.ts';
+export type { ArrivalWindow, FailureDetectorState, Interpretation, PhiAccrualConfig } from './failure-detector/phi-accrual-detector.ts';
+export { APPLICATION_STATES, AppState, applicationStateOfOrdinal, applicationStateOrdinal, isApplicationState } from './gossip/application-state.ts';
+export type { ApplicationState } from './gossip/application-state.ts';
+export {
+  DEAD_STATES, GOSSIP_TOKENS_MAX, GossipStatus, SILENT_SHUTDOWN_STATES, decodeTokens, encodeTokens, javaDoubleString,
+  parseStatus, removalCoordinator, statusBootReplace, statusBootstrapping, statusExpireTimeMs, statusHibernate, statusLeaving,
+  statusLeft, statusMoving, statusName, statusNormal, statusRemoved, statusRemoving, statusShutdown,
+} from './gossip/versioned-value.ts';
+export type { GossipStatusName, ParsedStatus, VersionedValue } from './gossip/versioned-value.ts';
+export {
+  EMPTY_HEARTBEAT, EMPTY_VERSION, VERSION_MAX, gossipStatus, isDeadState, isShutdownState, isSilentShutdownState, maxVersion,
+  stateEntries, stateNewerThan, statusValue,
+} from './gossip/endpoint-state.ts';
+export type { ApplicationStates, EndpointState, HeartBeatState } from './gossip/endpoint-state.ts';
+export {
+  GOSSIP_MESSAGE_ENTRIES_MAX, GOSSIP_NAME_LENGTH_MAX, GOSSIP_VALUE_LENGTH_MAX, gossipMessageFromJson, gossipMessageToJson,
+} from './gossip/gossip-message.ts';
+export type { EndpointStateEntry, GossipDigest, GossipMessage, GossipMessageJson, GossipMessageType } from './gossip/gossip-message.ts';
+export {
+  GOSSIP_ENDPOINTS_MAX, MAX_GENERATION_DIFFERENCE_SECONDS, MURMUR3_PARTITIONER, SHADOW_ROUND_RESEND_MS, VERY_LONG_TIME_MS,
+  createGossiper, gossipStep, gossiperConfig, isEndpointAlive, isRingMember, makeDigests, nextGeneration,
+} from './gossip/gossiper.ts';
+export type {
+  EndpointRecord, GossipEvent, GossipInput, GossipOutput, GossipStepResult, GossiperConfig, GossiperState,
+} from './gossip/gossiper.ts';
+export { GossipSimulation, SIMULATION_EVENTS_PER_RUN_MAX, SIMULATION_NODES_MAX } from './gossip/gossip-simulation.ts';
+export type { SimulationOptions } from './gossip/gossip-simulation.ts';
+export { SeededRandom } from './gossip/seeded-random.ts';
