@@ -5,3 +5,14 @@ export type {
 } from './model.ts';
 export { NO_DELETION_TIME } from './model.ts';
 export type { CommitLogSyncMode, StorageConfig, StorageEngine, TableStats } from './engine.ts';
+export { openStorageEngine, MEMTABLE_CLEANUP_FRACTION } from './engine/storage-engine.ts';
+export type { StorageEngineOptions, StorageEngineWithStats } from './engine/storage-engine.ts';
+export type { CommitLogStats } from './commit-log/commit-log.ts';
+export { StorageCorruptionError, StorageErrorCode, StorageUnavailableError } from './errors.ts';
+export type { StorageErrorCodeValue } from './errors.ts';
+export {
+  isCellLive, isLivenessLive, isRowLive, mergeCellLists, mergeRows, reconcileCells, reconcileLiveness, shadowRow, toLiveRow,
+} from './reconcile.ts';
+export { isPartitionEmpty, mergeReadPartitions, toLivePartition } from './read/partition-merger.ts';
+export { tableLayoutOf } from './table-layout.ts';
+export type { TableLayout } from './table-layout.ts';

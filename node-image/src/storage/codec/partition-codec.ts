@@ -75,10 +75,7 @@ export class PartitionEncoder {
     this.names = names;
   }
 
-  /**
-   * Writes a whole partition body. `rows` may be an iterable so SSTable flushes stream rows from
-   * a memtable; `rowCount` must match it.
-   */
+  /** Writes a whole partition body; on a timestamp delta too large for a varint, rewrites it with absolute timestamps. */
   writePartition(writer: ByteWriter, contents: PartitionContents): void {
     const start = writer.length;
     const base = firstTimestamp(contents);
@@ -91,8 +88,8 @@ export class PartitionEncoder {
     }
   }
 
-  /** Starts a streamed partition (SSTable flush): header, deletion and static row. */
-  beginPartition(writer: ByteWriter, contents: { partitionDeletion: DeletionTime | null; staticRow: Row | null; hasRangeTombstones: boolean; absoluteTimestamps: boolean; baseTimestampMicros: number }): void {
+  /** Header, partition deletion and static row; range tombstones and rows follow. */
+  private beginPartition(writer: ByteWriter, contents: { partitionDeletion: DeletionTime | null; staticRow: Row | null; hasRangeTombstones: boolean; absoluteTimestamps: boolean; baseTimestampMicros: number }): void {
     this.base = contents.baseTimestampMicros;
     this.absolute = contents.absoluteTimestamps;
     let flags = 0;
@@ -106,11 +103,7 @@ export class PartitionEncoder {
     if (contents.staticRow !== null) this.writeRow(writer, contents.staticRow);
   }
 
-  writeRowCount(writer: ByteWriter, count: number): void {
-    writer.varint(count);
-  }
-
-  writeRow(writer: ByteWriter, row: Row): void {
+  private writeRow(writer: ByteWriter, row: Row): void {
     writer.varint(row.clustering.length);
     for (const value of row.clustering) writer.varBytes(value);
     const lengthAt = writer.length;
@@ -147,7 +140,7 @@ export class PartitionEncoder {
     writer.u32At(lengthAt, writer.length - bodyStart);
   }
 
-  writeRangeTombstones(writer: ByteWriter, rangeTombstones: readonly RangeTombstone[]): void {
+  private writeRangeTombstones(writer: ByteWriter, rangeTombstones: readonly RangeTombstone[]): void {
     writer.varint(rangeTombstones.length);
     for (const rt of rangeTombstones) {
       writeBound(writer, rt.start);
@@ -164,9 +157,9 @@ export class PartitionEncoder {
       absoluteTimestamps: absolute,
       baseTimestampMicros: base,
     });
+    if (contents.rangeTombstones.length > 0) this.writeRangeTombstones(writer, contents.rangeTombstones);
     writer.varint(contents.rows.length);
     for (const row of contents.rows) this.writeRow(writer, row);
-    if (contents.rangeTombstones.length > 0) this.writeRangeTombstones(writer, contents.rangeTombstones);
   }
 
   private writeCell(writer: ByteWriter, cell: Cell): void {
@@ -240,9 +233,9 @@ export function rowTimestamp(row: Row): number | null {
 // Decoding
 
 export interface PartitionHeader {
-  readonly flags: number;
   readonly partitionDeletion: DeletionTime | null;
   readonly staticRow: Row | null;
+  readonly rangeTombstones: readonly RangeTombstone[];
   readonly rowCount: number;
 }
 
@@ -263,8 +256,9 @@ export class PartitionDecoder {
     this.absolute = (flags & PartitionFlag.ABSOLUTE_TIMESTAMPS) !== 0;
     const partitionDeletion = (flags & PartitionFlag.HAS_DELETION) !== 0 ? this.readDeletion(reader) : null;
     const staticRow = (flags & PartitionFlag.HAS_STATIC_ROW) !== 0 ? this.readRow(reader) : null;
+    const rangeTombstones = (flags & PartitionFlag.HAS_RANGE_TOMBSTONES) !== 0 ? this.readRangeTombstones(reader) : EMPTY;
     const rowCount = reader.varint();
-    return { flags, partitionDeletion, staticRow, rowCount };
+    return { partitionDeletion, staticRow, rangeTombstones, rowCount };
   }
 
   /** Reads a row's clustering and leaves the reader at the start of its body; returns the body length. */
@@ -313,7 +307,7 @@ export class PartitionDecoder {
     return this.readRowBody(reader, clustering, bodyLength);
   }
 
-  readRangeTombstones(reader: ByteReader): RangeTombstone[] {
+  private readRangeTombstones(reader: ByteReader): RangeTombstone[] {
     const n = reader.varint();
     const out: RangeTombstone[] = [];
     for (let i = 0; i < n; i++) {
@@ -329,8 +323,7 @@ export class PartitionDecoder {
     const header = this.readHeader(reader);
     const rows: Row[] = [];
     for (let i = 0; i < header.rowCount; i++) rows.push(this.readRow(reader));
-    const rangeTombstones = (header.flags & PartitionFlag.HAS_RANGE_TOMBSTONES) !== 0 ? this.readRangeTombstones(reader) : [];
-    return { partitionDeletion: header.partitionDeletion, staticRow: header.staticRow, rows, rangeTombstones };
+    return { partitionDeletion: header.partitionDeletion, staticRow: header.staticRow, rows, rangeTombstones: header.rangeTombstones };
   }
 
   private readCell(reader: ByteReader): Cell {

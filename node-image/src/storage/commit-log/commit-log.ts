@@ -1,0 +1,449 @@
+// The commit log writer of one shard. Mutations are serialized into one pending buffer; the
+// entries of one event-loop turn go to the OS in a single append (setImmediate), and callers of
+// that turn share one promise. Durability follows the sync mode: periodic acks once appended and
+// fsyncs on a timer; batch acks after the fsync covering the entry, with at most one fsync in
+// flight so concurrent writes share it (group commit); group additionally starts at most one
+// fsync per window. Segments record which tables they hold data for and are deleted once every
+// such table has flushed past them. Any I/O failure stops the log (commit failure policy "stop").
+import { crc32 } from 'node:zlib';
+import { assert, invalidRequest } from '../../lib/index.ts';
+import type { Clock, Disk, Logger, TimerHandle, Timers, WritableFile } from '../../io/index.ts';
+import { ByteWriter } from '../codec/byte-writer.ts';
+import { MUTATION_FORMAT_VERSION, MutationEncoder } from '../codec/mutation-codec.ts';
+import type { CommitLogSyncMode } from '../engine.ts';
+import { StorageErrorCode, StorageUnavailableError } from '../errors.ts';
+import type { Mutation } from '../model.ts';
+import type { CommitLogPosition } from './commit-log-position.ts';
+import { ENTRY_HEADER_BYTES, SEGMENT_HEADER_BYTES, SEGMENT_ID_MAX, encodeSegmentHeader, segmentFileName } from './segment-format.ts';
+
+/** Initial capacity of the pending buffer; it grows to the largest turn's worth of entries. */
+export const PENDING_BUFFER_INITIAL_BYTES = 1024 * 1024;
+
+export interface CommitLogOptions {
+  readonly disk: Disk;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  readonly directory: string;
+  readonly syncMode: CommitLogSyncMode;
+  readonly syncPeriodMs: number;
+  readonly groupWindowMs: number;
+  readonly segmentSizeBytes: number;
+  readonly totalSpaceBytes: number;
+  readonly mutationSizeMaxBytes: number;
+  /** Called after a segment switch when the log exceeds its total space: flush these tables. */
+  readonly onTotalSpaceExceeded: (tableIds: readonly string[]) => void;
+}
+
+export interface CommitLogStats {
+  readonly segments: number;
+  readonly totalBytes: number;
+  readonly appends: number;
+  readonly syncs: number;
+}
+
+class Segment {
+  readonly id: number;
+  readonly path: string;
+  file: WritableFile | null;
+  /** Bytes handed to the OS (or found on disk, for replayed segments). */
+  writtenBytes: number;
+  syncedBytes: number;
+  /** Table id -> offset of the last entry holding data for it. */
+  readonly dirty = new Map<string, number>();
+
+  constructor(options: { id: number; path: string; file: WritableFile | null; writtenBytes: number }) {
+    this.id = options.id;
+    this.path = options.path;
+    this.file = options.file;
+    this.writtenBytes = options.writtenBytes;
+    this.syncedBytes = options.file === null ? options.writtenBytes : 0;
+  }
+}
+
+interface Batch {
+  readonly promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: Error) => void;
+  /** Log sequence number (bytes ever appended) once this batch is appended. */
+  endLsn: number;
+}
+
+export interface AppendResult {
+  readonly position: CommitLogPosition;
+  /** Resolves when the entry is durable per the sync mode (shared by the entries of one turn). */
+  readonly durable: Promise<void>;
+}
+
+export class CommitLog {
+  private readonly options: CommitLogOptions;
+  private readonly encoder = new MutationEncoder();
+  private readonly pending = new ByteWriter(PENDING_BUFFER_INITIAL_BYTES);
+  /** Oldest first; the last one is the active segment once started. */
+  private readonly segments: Segment[] = [];
+  private active: Segment | null = null;
+  /** Offset in the active segment of the next entry (appended plus pending bytes). */
+  private activeOffset = 0;
+  private nextSegmentId = 1;
+  private batch: Batch | null = null;
+  private readonly awaitingSync: Batch[] = [];
+  private writeScheduled: TimerHandle | null = null;
+  private writtenLsn = 0;
+  private syncedLsn = 0;
+  private syncInFlight = false;
+  private syncDone: Promise<void> | null = null;
+  private syncWanted = false;
+  private lastSyncStartMs = -Infinity;
+  private groupTimer: TimerHandle | null = null;
+  private periodicTimer: TimerHandle | null = null;
+  private failure: Error | null = null;
+  private closed = false;
+  private appendCount = 0;
+  private syncCount = 0;
+  private readonly writePendingCallback = (): void => {
+    this.writeScheduled = null;
+    this.writePending();
+  };
+
+  constructor(options: CommitLogOptions) {
+    assert(options.mutationSizeMaxBytes + SEGMENT_HEADER_BYTES + ENTRY_HEADER_BYTES + 4 <= options.segmentSizeBytes, 'a mutation of the maximum size must fit in a segment');
+    this.options = options;
+  }
+
+  /** Registers a segment found on disk at open, before start; replay then marks what it applied. */
+  adoptReplayedSegment(options: { id: number; path: string; sizeBytes: number }): void {
+    assert(this.active === null, 'replayed segments are adopted before start');
+    const last = this.segments[this.segments.length - 1];
+    assert(last === undefined || last.id < options.id, 'replayed segments are adopted in id order');
+    this.segments.push(new Segment({ id: options.id, path: options.path, file: null, writtenBytes: options.sizeBytes }));
+  }
+
+  /** Replay applied an entry of `tableId` at `offsetBytes` of a replayed segment. */
+  markReplayedDirty(segmentId: number, tableId: string, offsetBytes: number): void {
+    const segment = this.segments.find((s) => s.id === segmentId);
+    assert(segment !== undefined && segment.file === null, 'replayed segment');
+    const previous = segment.dirty.get(tableId);
+    if (previous === undefined || previous < offsetBytes) segment.dirty.set(tableId, offsetBytes);
+  }
+
+  /** Creates the active segment; `firstSegmentId` exceeds every id used before. */
+  start(firstSegmentId: number): void {
+    assert(this.active === null, 'commit log started twice');
+    assert(Number.isSafeInteger(firstSegmentId) && firstSegmentId > 0 && firstSegmentId < SEGMENT_ID_MAX, 'segment id');
+    for (const s of this.segments) assert(s.id < firstSegmentId, 'new segment ids exceed replayed ones');
+    this.nextSegmentId = firstSegmentId;
+    this.options.disk.mkdirp(this.options.directory);
+    this.openSegment();
+    this.releaseCleanSegments();
+    if (this.options.syncMode === 'periodic') {
+      this.periodicTimer = this.options.timers.setInterval(() => this.requestSync(), this.options.syncPeriodMs);
+    }
+  }
+
+  /** Position of the next entry: everything appended so far sorts before it. */
+  currentPosition(): CommitLogPosition {
+    assert(this.active !== null, 'commit log not started');
+    return { segmentId: this.active.id, offsetBytes: this.activeOffset };
+  }
+
+  /**
+   * Serializes and queues the mutation. Throws Invalid when it is larger than the maximum and
+   * StorageUnavailableError when the log is closed or failed; nothing is queued then.
+   */
+  append(mutation: Mutation): AppendResult {
+    if (this.failure !== null) throw new StorageUnavailableError(StorageErrorCode.Failed, `commit log failed: ${this.failure.message}`);
+    if (this.closed) throw new StorageUnavailableError(StorageErrorCode.Closed, 'commit log closed');
+    assert(this.active !== null, 'commit log not started');
+    const pending = this.pending;
+    const entryStart = pending.length;
+    pending.u32(0);
+    pending.u32(0);
+    const payloadStart = pending.length;
+    try {
+      this.encoder.write(pending, mutation);
+    } catch (error) {
+      pending.truncate(entryStart);
+      throw error;
+    }
+    const payloadLength = pending.length - payloadStart;
+    if (payloadLength > this.options.mutationSizeMaxBytes) {
+      pending.truncate(entryStart);
+      throw invalidRequest(`Mutation of ${payloadLength} bytes is too large for the maximum size of ${this.options.mutationSizeMaxBytes}`);
+    }
+    pending.u32At(entryStart, payloadLength);
+    pending.u32At(entryStart + 4, crc32(pending.view(entryStart, entryStart + 4)));
+    pending.u32(crc32(pending.view(payloadStart, payloadStart + payloadLength)));
+    const entryLength = pending.length - entryStart;
+
+    if (this.activeOffset + entryLength > this.options.segmentSizeBytes && this.activeOffset > SEGMENT_HEADER_BYTES) {
+      const entry = Buffer.from(pending.view(entryStart));
+      pending.truncate(entryStart);
+      this.switchSegment();
+      const failure = this.failed;
+      if (failure !== null) throw new StorageUnavailableError(StorageErrorCode.Failed, `commit log failed: ${failure.message}`);
+      pending.bytes(entry);
+    }
+    const active = this.active;
+    const position: CommitLogPosition = { segmentId: active.id, offsetBytes: this.activeOffset };
+    this.activeOffset += entryLength;
+    for (const update of mutation.updates) active.dirty.set(update.tableId, position.offsetBytes);
+    this.appendCount++;
+    if (this.batch === null) this.batch = newBatch();
+    if (this.writeScheduled === null) this.writeScheduled = this.options.timers.setImmediate(this.writePendingCallback);
+    return { position, durable: this.batch.promise };
+  }
+
+  /**
+   * Forgets `tableId`'s data before `position` (it is in SSTables now): segments holding no other
+   * unflushed data are deleted.
+   */
+  markClean(tableId: string, position: CommitLogPosition): void {
+    for (const s of this.segments) {
+      if (s.id > position.segmentId) break;
+      const last = s.dirty.get(tableId);
+      if (last === undefined) continue;
+      if (s.id < position.segmentId || last < position.offsetBytes) s.dirty.delete(tableId);
+    }
+    this.releaseCleanSegments();
+  }
+
+  /** Tables with unflushed data in the oldest segment. */
+  tablesDirtyInOldestSegment(): string[] {
+    const oldest = this.segments[0];
+    return oldest === undefined ? [] : [...oldest.dirty.keys()];
+  }
+
+  /** Ids of every segment (replayed or written), oldest first. */
+  segmentIds(): number[] {
+    return this.segments.map((s) => s.id);
+  }
+
+  stats(): CommitLogStats {
+    let total = 0;
+    for (const s of this.segments) total += s === this.active ? this.activeOffset : s.writtenBytes;
+    return { segments: this.segments.length, totalBytes: total, appends: this.appendCount, syncs: this.syncCount };
+  }
+
+  get failed(): Error | null {
+    return this.failure;
+  }
+
+  /** Resolves once no fsync is in flight (close waits for it before closing files). */
+  async whenSyncIdle(): Promise<void> {
+    while (this.syncInFlight && this.syncDone !== null) await this.syncDone;
+  }
+
+  /** Writes what is pending, syncs every open segment and closes them. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.periodicTimer?.cancel();
+    this.groupTimer?.cancel();
+    this.writeScheduled?.cancel();
+    this.writeScheduled = null;
+    if (this.failure === null) this.writePending();
+    let error: Error | null = this.failure;
+    if (error === null) {
+      try {
+        for (const s of this.segments) {
+          if (s.file !== null && s.syncedBytes < s.writtenBytes) {
+            s.file.syncNow();
+            s.syncedBytes = s.writtenBytes;
+          }
+        }
+        this.syncedLsn = this.writtenLsn;
+      } catch (e) {
+        error = e as Error;
+        this.fail(error);
+      }
+    }
+    for (const s of this.segments) {
+      try {
+        s.file?.close();
+      } catch {
+        // Closing after a disk failure: nothing more to lose.
+      }
+      s.file = null;
+    }
+    if (error === null) this.resolveSynced();
+    const closedError = new StorageUnavailableError(StorageErrorCode.Closed, 'commit log closed');
+    for (const b of this.awaitingSync.splice(0)) b.reject(error ?? closedError);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private openSegment(): void {
+    const id = this.nextSegmentId++;
+    const path = `${this.options.directory}/${segmentFileName(id)}`;
+    const { disk } = this.options;
+    const file = disk.openWrite(path, { truncate: true });
+    // The new name must survive a power loss before anything acknowledged lands in it.
+    disk.syncDirectory(this.options.directory);
+    const segment = new Segment({ id, path, file, writtenBytes: 0 });
+    this.segments.push(segment);
+    this.active = segment;
+    this.pending.bytes(encodeSegmentHeader(id, MUTATION_FORMAT_VERSION));
+    this.activeOffset = SEGMENT_HEADER_BYTES;
+  }
+
+  private switchSegment(): void {
+    this.writePending();
+    if (this.failure !== null) return;
+    try {
+      this.openSegment();
+    } catch (error) {
+      this.fail(error as Error);
+      return;
+    }
+    // The retired segment still needs its final sync (periodic timer or a waiting batch).
+    if (this.options.syncMode !== 'periodic') this.requestSync();
+    let total = 0;
+    for (const s of this.segments) total += s === this.active ? this.activeOffset : s.writtenBytes;
+    if (total > this.options.totalSpaceBytes) {
+      const tables = this.tablesDirtyInOldestSegment();
+      if (tables.length > 0) this.options.onTotalSpaceExceeded(tables);
+    }
+  }
+
+  private writePending(): void {
+    const pending = this.pending;
+    if (pending.length === 0 || this.failure !== null) return;
+    const active = this.active!;
+    const batch = this.batch;
+    this.batch = null;
+    try {
+      active.file!.append(pending.view());
+    } catch (error) {
+      pending.reset();
+      if (batch !== null) this.awaitingSync.push(batch);
+      this.fail(error as Error);
+      return;
+    }
+    active.writtenBytes += pending.length;
+    this.writtenLsn += pending.length;
+    pending.reset();
+    if (batch === null) return;
+    batch.endLsn = this.writtenLsn;
+    if (this.options.syncMode === 'periodic') {
+      batch.resolve();
+      return;
+    }
+    this.awaitingSync.push(batch);
+    this.requestSync();
+  }
+
+  private requestSync(): void {
+    if (this.failure !== null || this.closed) return;
+    if (this.syncInFlight) {
+      this.syncWanted = true;
+      return;
+    }
+    if (this.options.syncMode === 'group') {
+      const waitMs = this.lastSyncStartMs + this.options.groupWindowMs - this.options.clock.monotonicMs();
+      if (waitMs > 0) {
+        if (this.groupTimer === null) {
+          this.groupTimer = this.options.timers.setTimeout(() => {
+            this.groupTimer = null;
+            this.requestSync();
+          }, waitMs);
+        }
+        return;
+      }
+    }
+    const segments = this.segments.filter((s) => s.file !== null && s.syncedBytes < s.writtenBytes);
+    if (segments.length === 0) {
+      this.syncedLsn = this.writtenLsn;
+      this.resolveSynced();
+      return;
+    }
+    const marks = segments.map((s) => s.writtenBytes);
+    const target = this.writtenLsn;
+    this.syncInFlight = true;
+    this.syncWanted = false;
+    this.lastSyncStartMs = this.options.clock.monotonicMs();
+    this.syncCount++;
+    let syncs: Promise<void>[];
+    try {
+      syncs = segments.map((s) => s.file!.sync());
+    } catch (error) {
+      this.syncInFlight = false;
+      this.fail(error as Error);
+      return;
+    }
+    this.syncDone = Promise.all(syncs).then(
+      () => {
+        this.syncInFlight = false;
+        for (let i = 0; i < segments.length; i++) segments[i]!.syncedBytes = Math.max(segments[i]!.syncedBytes, marks[i]!);
+        if (target > this.syncedLsn) this.syncedLsn = target;
+        this.resolveSynced();
+        this.releaseCleanSegments();
+        this.closeRetiredSynced();
+        if (this.syncWanted || this.awaitingSync.length > 0) this.requestSync();
+      },
+      (error: unknown) => {
+        this.syncInFlight = false;
+        this.fail(error as Error);
+      },
+    );
+  }
+
+  private resolveSynced(): void {
+    const waiting = this.awaitingSync;
+    let n = 0;
+    while (n < waiting.length && waiting[n]!.endLsn <= this.syncedLsn) n++;
+    if (n === 0) return;
+    for (const b of waiting.splice(0, n)) b.resolve();
+  }
+
+  /** Retired segments whose bytes are all synced no longer need an open file. */
+  private closeRetiredSynced(): void {
+    for (const s of this.segments) {
+      if (s !== this.active && s.file !== null && s.syncedBytes >= s.writtenBytes) {
+        s.file.close();
+        s.file = null;
+      }
+    }
+  }
+
+  private releaseCleanSegments(): void {
+    // Not during replay (before start): a segment being replayed may look clean halfway through.
+    if (this.syncInFlight || this.active === null) return;
+    for (let i = 0; i < this.segments.length; i++) {
+      const s = this.segments[i]!;
+      if (s === this.active || s.dirty.size > 0) continue;
+      try {
+        s.file?.close();
+        s.file = null;
+        this.options.disk.remove(s.path);
+      } catch (error) {
+        this.fail(error as Error);
+        return;
+      }
+      this.segments.splice(i, 1);
+      i--;
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.failure === null) {
+      this.failure = error;
+      this.options.logger.error({ err: error.message, directory: this.options.directory }, 'commit log failed; refusing writes');
+    }
+    const failed = new StorageUnavailableError(StorageErrorCode.Failed, `commit log failed: ${error.message}`);
+    for (const b of this.awaitingSync.splice(0)) b.reject(failed);
+    if (this.batch !== null) {
+      this.batch.reject(failed);
+      this.batch = null;
+    }
+  }
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject, endLsn: Infinity };
+}

@@ -1,0 +1,54 @@
+// A memtable partition as a read-merge source: rows come straight from its B+ tree, positioned
+// with a seek on the clustering position and walked in either direction.
+import type { BTreeCursor } from '../btree-map.ts';
+import { comparePositions } from '../clustering-position.ts';
+import type { Clustering, DeletionTime, RangeTombstone, Row } from '../model.ts';
+import type { ClusteringPosition, PartitionSource, RowCursor } from '../read/partition-source.ts';
+import type { TableLayout } from '../table-layout.ts';
+import type { MemtablePartition } from './memtable.ts';
+
+export class MemtablePartitionSource implements PartitionSource {
+  readonly partitionDeletion: DeletionTime | null;
+  readonly staticRow: Row | null;
+  readonly rangeTombstones: readonly RangeTombstone[];
+  private readonly partition: MemtablePartition;
+  private readonly layout: TableLayout;
+
+  constructor(layout: TableLayout, partition: MemtablePartition) {
+    this.layout = layout;
+    this.partition = partition;
+    this.partitionDeletion = partition.partitionDeletion;
+    this.staticRow = partition.staticRow;
+    // A snapshot: the memtable may take more range tombstones while a caller holds this source.
+    this.rangeTombstones = partition.rangeTombstones.length === 0 ? partition.rangeTombstones : partition.rangeTombstones.slice();
+  }
+
+  rows(reversed: boolean, from: ClusteringPosition | null): RowCursor {
+    const tree = this.partition.rows;
+    let cursor: BTreeCursor<Clustering, Row>;
+    if (from === null) cursor = reversed ? tree.last() : tree.first();
+    else {
+      const layout = this.layout;
+      cursor = tree.seek((clustering) => comparePositions(layout, clustering, 0, from.values, from.side), !reversed);
+    }
+    return new TreeRowCursor(cursor, reversed);
+  }
+}
+
+class TreeRowCursor implements RowCursor {
+  private readonly cursor: BTreeCursor<Clustering, Row>;
+  private readonly reversed: boolean;
+
+  constructor(cursor: BTreeCursor<Clustering, Row>, reversed: boolean) {
+    this.cursor = cursor;
+    this.reversed = reversed;
+  }
+
+  next(): Row | null {
+    if (!this.cursor.valid) return null;
+    const row = this.cursor.value;
+    if (this.reversed) this.cursor.prev();
+    else this.cursor.next();
+    return row;
+  }
+}

@@ -1,0 +1,221 @@
+// A table's in-memory write buffer: partitions ordered by (token, key bytes) and, inside each,
+// rows ordered by the clustering comparator, both in insert-only B+ trees. Applying an update
+// merges it with what is there using the reconciliation rules; deletions are kept (reads and
+// flushes apply them). Memory is tracked approximately but consistently: every byte counted in
+// is counted out when the memtable is discarded.
+import { assert } from '../../lib/index.ts';
+import { BTreeMap } from '../btree-map.ts';
+import { boundsEqual } from '../clustering-position.ts';
+import { maxDeletion, supersedes } from '../deletion-time.ts';
+import type { Cell, Clustering, DeletionTime, PartitionUpdate, RangeTombstone, Row } from '../model.ts';
+import { assertCellsSorted, mergeRows } from '../reconcile.ts';
+import type { SSTablePartitionInput } from '../sstable/sstable-writer.ts';
+import type { TableLayout } from '../table-layout.ts';
+
+/** Approximate heap cost of a partition beyond its key bytes (objects, tree slots). */
+export const PARTITION_OVERHEAD_BYTES = 200;
+/** Approximate heap cost of a row beyond its clustering and cells. */
+export const ROW_OVERHEAD_BYTES = 120;
+/** Approximate heap cost of a cell beyond its value and path bytes. */
+export const CELL_OVERHEAD_BYTES = 80;
+/** Approximate heap cost of a range tombstone beyond its bound values. */
+export const RANGE_TOMBSTONE_OVERHEAD_BYTES = 120;
+/**
+ * A value whose backing ArrayBuffer is this large (and mostly something else) is copied on apply,
+ * so a memtable never pins whole network frames behind a few bytes of data.
+ */
+export const DETACH_BACKING_BYTES_MIN = 64 * 1024;
+
+export interface PartitionKey {
+  readonly token: bigint;
+  readonly key: Buffer;
+}
+
+export function comparePartitionKeys(a: PartitionKey, b: PartitionKey): number {
+  if (a.token !== b.token) return a.token < b.token ? -1 : 1;
+  return Buffer.compare(a.key, b.key);
+}
+
+export class MemtablePartition implements PartitionKey {
+  readonly token: bigint;
+  readonly key: Buffer;
+  partitionDeletion: DeletionTime | null = null;
+  staticRow: Row | null = null;
+  readonly rows: BTreeMap<Clustering, Row>;
+  rangeTombstones: RangeTombstone[] = [];
+
+  constructor(token: bigint, key: Buffer, compareClusterings: (a: Clustering, b: Clustering) => number) {
+    this.token = token;
+    this.key = key;
+    this.rows = new BTreeMap(compareClusterings);
+  }
+}
+
+/** Where a memtable reads its table's current layout (ALTER TABLE may add columns). */
+export interface LayoutSource {
+  readonly layout: TableLayout;
+}
+
+export class Memtable {
+  readonly partitions = new BTreeMap<PartitionKey, MemtablePartition>(comparePartitionKeys);
+  private readonly layoutSource: LayoutSource;
+  private bytes = 0;
+  private rowCount = 0;
+
+  constructor(layoutSource: LayoutSource) {
+    this.layoutSource = layoutSource;
+  }
+
+  get layout(): TableLayout {
+    return this.layoutSource.layout;
+  }
+
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
+  get partitionCount(): number {
+    return this.partitions.size;
+  }
+
+  get rowsApproximate(): number {
+    return this.rowCount;
+  }
+
+  get isEmpty(): boolean {
+    return this.partitions.size === 0;
+  }
+
+  get(key: PartitionKey): MemtablePartition | undefined {
+    return this.partitions.get(key);
+  }
+
+  /** Partitions in (token, key) order with their rows in clustering order, for a flush. */
+  *contents(): Generator<SSTablePartitionInput> {
+    for (const c = this.partitions.first(); c.valid; c.next()) {
+      const p = c.value;
+      const rows: Row[] = [];
+      for (const r = p.rows.first(); r.valid; r.next()) rows.push(r.value);
+      yield { key: p.key, token: p.token, partitionDeletion: p.partitionDeletion, staticRow: p.staticRow, rows, rangeTombstones: p.rangeTombstones };
+    }
+  }
+
+  /** Merges an update into the memtable; returns the change in tracked bytes. */
+  apply(update: PartitionUpdate): number {
+    const layout = this.layout;
+    const before = this.bytes;
+    let partition = this.partitions.get(update);
+    if (partition === undefined) {
+      partition = new MemtablePartition(update.token, detach(update.key), layout.compareClusterings);
+      this.partitions.set(partition, partition);
+      this.bytes += PARTITION_OVERHEAD_BYTES + partition.key.length;
+    }
+    if (update.partitionDeletion !== null) partition.partitionDeletion = maxDeletion(partition.partitionDeletion, update.partitionDeletion);
+    if (update.staticRow !== null) {
+      assert(update.staticRow.clustering.length === 0, 'the static row has no clustering');
+      const incoming = detachRow(update.staticRow);
+      assertCellsSorted(layout, incoming);
+      const existing = partition.staticRow;
+      if (existing === null) {
+        partition.staticRow = incoming;
+        this.bytes += rowSizeBytes(incoming);
+      } else {
+        const merged = mergeRows(layout, existing, incoming);
+        partition.staticRow = merged;
+        this.bytes += rowSizeBytes(merged) - rowSizeBytes(existing);
+      }
+    }
+    const compare = layout.compareClusterings;
+    const rows = update.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const incoming = detachRow(rows[i]!);
+      assert(incoming.clustering.length === layout.clusteringSize, 'a row has a full clustering');
+      if (i > 0) assert(compare(rows[i - 1]!.clustering, incoming.clustering) < 0, 'rows of an update are sorted and unique');
+      assertCellsSorted(layout, incoming);
+      const existing = partition.rows.get(incoming.clustering);
+      if (existing === undefined) {
+        partition.rows.set(incoming.clustering, incoming);
+        this.bytes += rowSizeBytes(incoming);
+        this.rowCount++;
+      } else {
+        const merged = mergeRows(layout, existing, incoming);
+        partition.rows.set(existing.clustering, merged);
+        this.bytes += rowSizeBytes(merged) - rowSizeBytes(existing);
+      }
+    }
+    for (const rt of update.rangeTombstones) this.addRangeTombstone(partition, rt);
+    return this.bytes - before;
+  }
+
+  private addRangeTombstone(partition: MemtablePartition, rt: RangeTombstone): void {
+    const list = partition.rangeTombstones;
+    for (let i = 0; i < list.length; i++) {
+      const existing = list[i]!;
+      if (boundsEqual(existing.start, rt.start) && boundsEqual(existing.end, rt.end)) {
+        if (supersedes(rt.deletion, existing.deletion)) list[i] = { start: existing.start, end: existing.end, deletion: rt.deletion };
+        return;
+      }
+    }
+    const copy: RangeTombstone = {
+      start: { values: rt.start.values.map(detach), inclusive: rt.start.inclusive },
+      end: { values: rt.end.values.map(detach), inclusive: rt.end.inclusive },
+      deletion: rt.deletion,
+    };
+    list.push(copy);
+    this.bytes += RANGE_TOMBSTONE_OVERHEAD_BYTES + boundBytes(copy.start.values) + boundBytes(copy.end.values);
+  }
+}
+
+export function rowSizeBytes(row: Row): number {
+  let n = ROW_OVERHEAD_BYTES;
+  for (const v of row.clustering) n += v.length;
+  const cells = row.cells;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    n += CELL_OVERHEAD_BYTES + c.value.length + (c.path === null ? 0 : c.path.length);
+  }
+  n += row.complexDeletions.length * CELL_OVERHEAD_BYTES;
+  return n;
+}
+
+function boundBytes(values: readonly Buffer[]): number {
+  let n = 0;
+  for (const v of values) n += v.length;
+  return n;
+}
+
+function needsDetach(value: Buffer): boolean {
+  return value.buffer.byteLength >= DETACH_BACKING_BYTES_MIN && value.length * 2 < value.buffer.byteLength;
+}
+
+function detach(value: Buffer): Buffer {
+  return needsDetach(value) ? Buffer.from(value) : value;
+}
+
+/** The row itself unless one of its buffers is a small view of a large backing buffer. */
+function detachRow(row: Row): Row {
+  let dirty = false;
+  for (const v of row.clustering) if (needsDetach(v)) dirty = true;
+  for (const c of row.cells) if (needsDetach(c.value) || (c.path !== null && needsDetach(c.path))) dirty = true;
+  if (!dirty) return row;
+  return {
+    clustering: row.clustering.map(detach),
+    liveness: row.liveness,
+    deletion: row.deletion,
+    cells: row.cells.map(detachCell),
+    complexDeletions: row.complexDeletions,
+  };
+}
+
+function detachCell(cell: Cell): Cell {
+  if (!needsDetach(cell.value) && (cell.path === null || !needsDetach(cell.path))) return cell;
+  return {
+    column: cell.column,
+    path: cell.path === null ? null : detach(cell.path),
+    value: detach(cell.value),
+    timestampMicros: cell.timestampMicros,
+    ttlSeconds: cell.ttlSeconds,
+    localDeletionTimeSeconds: cell.localDeletionTimeSeconds,
+    tombstone: cell.tombstone,
+  };
+}

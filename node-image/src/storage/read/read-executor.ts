@@ -1,0 +1,190 @@
+// Executes a ReadCommand against one table's memtables and SSTables: a single partition (bloom
+// filter and index lookups per SSTable) or a token range (a k-way merge of partition streams in
+// (token, key) order), merging each partition's sources and enforcing the row, per-partition and
+// partition limits, counting live rows only.
+import type { Memtable, MemtablePartition, PartitionKey } from '../memtable/memtable.ts';
+import { comparePartitionKeys } from '../memtable/memtable.ts';
+import { MemtablePartitionSource } from '../memtable/memtable-source.ts';
+import type { BTreeCursor } from '../btree-map.ts';
+import { sliceOfClustering } from '../clustering-position.ts';
+import type { PartitionPosition, ReadCommand, ReadPartition, ReadResult, Slice } from '../model.ts';
+import type { IndexEntry, IndexScanner, PartitionProbe, SSTableReader } from '../sstable/sstable-reader.ts';
+import type { TableLayout } from '../table-layout.ts';
+import { mergePartition } from './partition-merger.ts';
+import type { PartitionFilter } from './partition-merger.ts';
+import type { PartitionSource } from './partition-source.ts';
+
+/** What a read sees of a table: memtables (live first, then flushing) and SSTables. */
+export interface TableReadView {
+  readonly layout: TableLayout;
+  readonly memtables: readonly Memtable[];
+  readonly sstables: readonly SSTableReader[];
+}
+
+const EMPTY_RESULT: ReadResult = { partitions: [] };
+
+export function executeRead(view: TableReadView, command: ReadCommand): ReadResult {
+  const limits = command.limits;
+  if (limits.rows <= 0 || limits.partitions <= 0 || limits.perPartitionRows <= 0) return EMPTY_RESULT;
+  const layout = view.layout;
+  const slices = slicesOf(command);
+  const reversed = command.clustering.reversed;
+  const columns = command.columns === 'all' ? null : new Set(command.columns);
+  const filterFor = (resume: boolean, rowsRemaining: number): PartitionFilter => ({
+    layout,
+    nowSeconds: command.nowSeconds,
+    reversed,
+    slices,
+    columns,
+    includeStaticRow: command.includeStaticRow,
+    resumeAfter: resume ? command.resumeAfterClustering : null,
+    liveRowLimit: Math.min(limits.perPartitionRows, rowsRemaining),
+  });
+
+  const selector = command.partitions;
+  if (selector.kind === 'single') {
+    const sources = singlePartitionSources(view, selector);
+    const merged = mergePartition(selector.key, selector.token, sources, filterFor(true, limits.rows));
+    return merged.partition === null ? EMPTY_RESULT : { partitions: [merged.partition] };
+  }
+
+  const streams = rangeStreams(view, selector.start, selector.startInclusive);
+  const out: ReadPartition[] = [];
+  let rowsRemaining = limits.rows;
+  let partitionsRemaining = limits.partitions;
+  const startKey = selector.start.key;
+  while (rowsRemaining > 0 && partitionsRemaining > 0) {
+    let best: PartitionKey | null = null;
+    for (const s of streams) {
+      const head = s.head;
+      if (head !== null && (best === null || comparePartitionKeys(head, best) < 0)) best = head;
+    }
+    if (best === null || !isBeforeRangeEnd(best, selector.end, selector.endInclusive)) break;
+    const key = best.key;
+    const token = best.token;
+    const sources: PartitionSource[] = [];
+    for (const s of streams) {
+      const head = s.head;
+      if (head !== null && head.token === token && head.key.equals(key)) {
+        sources.push(s.open());
+        s.advance();
+      }
+    }
+    const resume = startKey !== null && token === selector.start.token && key.equals(startKey);
+    const merged = mergePartition(key, token, sources, filterFor(resume, rowsRemaining));
+    if (merged.partition === null) continue;
+    out.push(merged.partition);
+    if (merged.liveRows > 0) {
+      rowsRemaining -= merged.liveRows;
+      partitionsRemaining--;
+    }
+  }
+  return { partitions: out };
+}
+
+function slicesOf(command: ReadCommand): readonly Slice[] {
+  const filter = command.clustering;
+  if (filter.kind === 'slices') return filter.slices;
+  return filter.clusterings.map(sliceOfClustering);
+}
+
+function singlePartitionSources(view: TableReadView, key: PartitionKey): PartitionSource[] {
+  const sources: PartitionSource[] = [];
+  for (const memtable of view.memtables) {
+    const p = memtable.get(key);
+    if (p !== undefined) sources.push(new MemtablePartitionSource(view.layout, p));
+  }
+  for (const sstable of view.sstables) {
+    const entry = sstable.find(key.token, key.key);
+    if (entry !== null) sources.push(sstable.readPartition(view.layout, entry));
+  }
+  return sources;
+}
+
+/** Sign of (token, key) relative to the range start: >= 0 means inside. */
+function startProbe(start: PartitionPosition, inclusive: boolean): PartitionProbe {
+  const startKey = start.key;
+  return (token, key) => {
+    if (token !== start.token) return token < start.token ? -1 : 1;
+    if (startKey === null) return inclusive ? 1 : -1;
+    const c = Buffer.compare(key, startKey);
+    return c === 0 ? (inclusive ? 0 : -1) : c;
+  };
+}
+
+function isBeforeRangeEnd(p: PartitionKey, end: PartitionPosition, inclusive: boolean): boolean {
+  if (p.token !== end.token) return p.token < end.token;
+  if (end.key === null) return inclusive;
+  const c = Buffer.compare(p.key, end.key);
+  return c < 0 || (c === 0 && inclusive);
+}
+
+interface PartitionStream {
+  readonly head: PartitionKey | null;
+  open(): PartitionSource;
+  advance(): void;
+}
+
+function rangeStreams(view: TableReadView, start: PartitionPosition, startInclusive: boolean): PartitionStream[] {
+  const probe = startProbe(start, startInclusive);
+  const streams: PartitionStream[] = [];
+  for (const memtable of view.memtables) {
+    if (memtable.isEmpty) continue;
+    const cursor = memtable.partitions.seek((p) => probe(p.token, p.key), true);
+    if (cursor.valid) streams.push(new MemtableStream(view.layout, cursor));
+  }
+  for (const sstable of view.sstables) {
+    if (sstable.statistics.maxToken < start.token) continue;
+    const stream = new SSTableStream(view.layout, sstable, sstable.scan(probe));
+    if (stream.head !== null) streams.push(stream);
+  }
+  return streams;
+}
+
+class MemtableStream implements PartitionStream {
+  private readonly layout: TableLayout;
+  private readonly cursor: BTreeCursor<PartitionKey, MemtablePartition>;
+
+  constructor(layout: TableLayout, cursor: BTreeCursor<PartitionKey, MemtablePartition>) {
+    this.layout = layout;
+    this.cursor = cursor;
+  }
+
+  get head(): PartitionKey | null {
+    return this.cursor.valid ? this.cursor.value : null;
+  }
+
+  open(): PartitionSource {
+    return new MemtablePartitionSource(this.layout, this.cursor.value);
+  }
+
+  advance(): void {
+    this.cursor.next();
+  }
+}
+
+class SSTableStream implements PartitionStream {
+  private readonly layout: TableLayout;
+  private readonly sstable: SSTableReader;
+  private readonly scanner: IndexScanner;
+  private current: IndexEntry | null;
+
+  constructor(layout: TableLayout, sstable: SSTableReader, scanner: IndexScanner) {
+    this.layout = layout;
+    this.sstable = sstable;
+    this.scanner = scanner;
+    this.current = scanner.next();
+  }
+
+  get head(): PartitionKey | null {
+    return this.current;
+  }
+
+  open(): PartitionSource {
+    return this.sstable.readPartition(this.layout, this.current!);
+  }
+
+  advance(): void {
+    this.current = this.scanner.next();
+  }
+}
