@@ -4,7 +4,7 @@
 // refuses anything else with a SchemaFileError: a node must not start on a schema it misreads.
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
-import { CqlError } from '../lib/index.ts';
+import { assert, CqlError } from '../lib/index.ts';
 import type { CqlType } from './cql-type.ts';
 import { NATIVE_TYPE_NAMES } from './cql-type.ts';
 import type { KeyspaceMetadata, SchemaSnapshot, TableMetadata, TableOptions } from './schema-model.ts';
@@ -57,8 +57,6 @@ const tableOptions = z.strictObject({
   extensions: stringMap,
 });
 
-const columnKind = z.enum(['partition_key', 'clustering', 'static', 'regular']);
-
 const storedTable = z.strictObject({
   name,
   id: uuidText,
@@ -66,7 +64,7 @@ const storedTable = z.strictObject({
   clustering: z.array(z.strictObject({ name, type: cqlType, order: z.enum(['asc', 'desc']) })),
   columns: z.array(z.strictObject({ name, type: cqlType, isStatic: z.boolean() })),
   options: tableOptions,
-  droppedColumns: z.array(z.strictObject({ name, type: cqlType, droppedAtMicros: z.number().int().refine(Number.isSafeInteger), kind: columnKind })),
+  droppedColumns: z.array(z.strictObject({ name, type: cqlType, droppedAtMicros: z.number().int().refine(Number.isSafeInteger), kind: z.enum(['static', 'regular']) })),
   indexes: z.array(z.strictObject({ name, kind: z.string(), options: stringMap })),
   isView: z.boolean(),
   viewOf: z.strictObject({ baseTableName: name, baseTableId: uuidText, whereClause: z.string(), includeAllColumns: z.boolean() }).optional(),
@@ -105,7 +103,10 @@ function storeTable(table: TableMetadata): StoredTable {
     clustering: table.clustering.map((c) => ({ name: c.name, type: c.type, order: c.clusteringOrder === 'desc' ? 'desc' : 'asc' })),
     columns: table.regularAndStatic.map((c) => ({ name: c.name, type: c.type, isStatic: c.kind === 'static' })),
     options: { ...table.options },
-    droppedColumns: table.droppedColumns.map((d) => ({ ...d })),
+    droppedColumns: table.droppedColumns.map((d) => {
+      assert(d.kind === 'static' || d.kind === 'regular', `dropped column ${d.name} of ${table.name} is ${d.kind}`);
+      return { ...d, kind: d.kind };
+    }),
     indexes: table.indexes.map((i) => ({ ...i })),
     isView: table.isView,
     ...(table.viewOf === undefined ? {} : { viewOf: { ...table.viewOf } }),
