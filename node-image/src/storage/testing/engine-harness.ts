@@ -68,3 +68,23 @@ export function harness(options: { timers: Timers; schema: SchemaSnapshot; confi
   };
   return h;
 }
+
+export interface LoggedRecord {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly fields: object;
+  readonly message: string;
+}
+
+/** A logger that keeps what it is given, for assertions. */
+export function recordingLogger(records: LoggedRecord[] = []): Logger & { records: LoggedRecord[] } {
+  const logger = {
+    records,
+    debug: (fields: object, message: string) => void records.push({ level: 'debug', fields, message }),
+    info: (fields: object, message: string) => void records.push({ level: 'info', fields, message }),
+    warn: (fields: object, message: string) => void records.push({ level: 'warn', fields, message }),
+    error: (fields: object, message: string) => void records.push({ level: 'error', fields, message }),
+    child: () => logger,
+    isDebugEnabled: () => false,
+  };
+  return logger;
+}
