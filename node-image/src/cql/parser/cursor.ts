@@ -14,9 +14,9 @@ export const NESTING_DEPTH_MAX = 200;
 export class Cursor {
   readonly stream: TokenStream;
   readonly text: string;
-  readonly types: Int32Array;
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
+  readonly types: readonly number[];
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
   /** Index of the last token (EOF); the parser never consumes it. */
   readonly last: number;
   pos = 0;

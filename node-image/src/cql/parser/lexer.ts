@@ -15,15 +15,13 @@ export interface LexError {
 
 export interface TokenStream {
   readonly text: string;
-  readonly types: Int32Array;
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
+  readonly types: readonly number[];
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
   /** Number of tokens including the final EOF. */
   readonly count: number;
   readonly lexError: LexError | null;
 }
-
-const INITIAL_TOKEN_CAPACITY = 32;
 
 const CH = {
   TAB: 9, LF: 10, CR: 13, SPACE: 32, BANG: 33, DQUOTE: 34, DOLLAR: 36, PERCENT: 37, QUOTE: 39, LPAREN: 40,
@@ -139,31 +137,18 @@ function isoDurationLength(text: string, i: number): number {
   return periodEnd - i;
 }
 
+/** Token arrays under construction (plain arrays: cheaper to create than typed arrays for short statements). */
 class Builder {
-  types = new Int32Array(INITIAL_TOKEN_CAPACITY);
-  starts = new Int32Array(INITIAL_TOKEN_CAPACITY);
-  ends = new Int32Array(INITIAL_TOKEN_CAPACITY);
+  readonly types: number[] = [];
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
   count = 0;
 
   push(type: number, start: number, end: number): void {
-    if (this.count === this.types.length) this.grow();
-    this.types[this.count] = type;
-    this.starts[this.count] = start;
-    this.ends[this.count] = end;
+    this.types.push(type);
+    this.starts.push(start);
+    this.ends.push(end);
     this.count++;
-  }
-
-  private grow(): void {
-    const capacity = this.types.length * 2;
-    const types = new Int32Array(capacity);
-    const starts = new Int32Array(capacity);
-    const ends = new Int32Array(capacity);
-    types.set(this.types);
-    starts.set(this.starts);
-    ends.set(this.ends);
-    this.types = types;
-    this.starts = starts;
-    this.ends = ends;
   }
 }
 
@@ -377,10 +362,43 @@ function number(text: string, start: number, digits: number, out: Builder): numb
   return end;
 }
 
+/** Case-insensitive hash of a word (the lexer computes it without allocating a lower-cased copy). */
+function wordHash(text: string, start: number, end: number): number {
+  let h = 0;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + lower(text.charCodeAt(i))) | 0;
+  return h;
+}
+
+interface KeywordEntry {
+  readonly spelling: string;
+  readonly type: number;
+}
+
+/** Keywords and booleans by case-insensitive hash of their spelling. */
+const WORDS_BY_HASH: ReadonlyMap<number, readonly KeywordEntry[]> = (() => {
+  const table = new Map<number, KeywordEntry[]>();
+  const add = (spelling: string, type: number): void => {
+    const h = wordHash(spelling, 0, spelling.length);
+    const list = table.get(h) ?? [];
+    list.push({ spelling, type });
+    table.set(h, list);
+  };
+  for (const [spelling, type] of KEYWORD_BY_SPELLING) add(spelling, type);
+  add('true', T.BOOLEAN);
+  add('false', T.BOOLEAN);
+  return table;
+})();
+
+/** Longest keyword spelling ("columnfamilies"); longer words are identifiers. */
+const KEYWORD_LENGTH_MAX = 14;
+
 function wordType(text: string, start: number, end: number): number {
   const len = end - start;
-  if (len === 4 && matchesWordAt(text, start, 'true')) return T.BOOLEAN;
-  if (len === 5 && matchesWordAt(text, start, 'false')) return T.BOOLEAN;
-  if (len > 14) return T.IDENT; // longer than any keyword ("select_masked", "columnfamilies")
-  return KEYWORD_BY_SPELLING.get(text.slice(start, end).toLowerCase()) ?? T.IDENT;
+  if (len > KEYWORD_LENGTH_MAX) return T.IDENT;
+  const candidates = WORDS_BY_HASH.get(wordHash(text, start, end));
+  if (candidates === undefined) return T.IDENT;
+  for (const k of candidates) {
+    if (k.spelling.length === len && matchesWordAt(text, start, k.spelling)) return k.type;
+  }
+  return T.IDENT;
 }
