@@ -329,6 +329,17 @@ describe('backpressure and limits', () => {
     expect(client.socket.paused).toBe(false);
   });
 
+  it('does not pause when the socket accepted the write (no drain would come)', async () => {
+    await harness.server.close();
+    harness = new Harness({ timers: realTimers, clock: realClock, limits: { writeHighWaterBytes: 1024 } });
+    await harness.start();
+    const client = await ready();
+    client.socket.forcedWritableLength = 8 * 1024; // above our mark, below the socket's own
+    client.send({ stream: 1, opcode: Opcode.Query, body: queryBody('SELECT v FROM ks.t') });
+    await settle();
+    expect(client.socket.paused).toBe(false);
+  });
+
   it('refuses connections above connectionsMax', async () => {
     await harness.server.close();
     harness = new Harness({ timers: realTimers, clock: realClock, limits: { connectionsMax: 2 } });

@@ -70,6 +70,8 @@ export class Connection implements FrameSink {
   private readonly outQueue: Buffer[] = [];
   private flushHandle: TimerHandle | null = null;
   private readPaused = false;
+  /** What the last socket.write returned (false: 'drain' will be emitted). */
+  private lastWriteAccepted = true;
   /** A fatal error was answered: no more input, end the socket once the queue is flushed. */
   private closing = false;
   /** The socket was ended after a fatal error: later replies are dropped. */
@@ -411,7 +413,9 @@ export class Connection implements FrameSink {
       this.endSocket();
       return;
     }
-    if (!this.readPaused && this.socket.writableLength > this.limits.writeHighWaterBytes) {
+    // Pause only when the socket refused the last write: then 'drain' is certain to follow. (So
+    // the effective mark is the larger of ours and the socket's own high-water mark.)
+    if (!this.readPaused && !this.lastWriteAccepted && this.socket.writableLength > this.limits.writeHighWaterBytes) {
       this.readPaused = true;
       this.socket.pause();
     }
@@ -420,7 +424,7 @@ export class Connection implements FrameSink {
   private writeGroup(start: number, end: number, totalBytes: number): void {
     if (start >= end) return;
     const queue = this.outQueue;
-    this.socket.write(end - start === 1 ? queue[start]! : Buffer.concat(queue.slice(start, end), totalBytes));
+    this.lastWriteAccepted = this.socket.write(end - start === 1 ? queue[start]! : Buffer.concat(queue.slice(start, end), totalBytes));
   }
 
   private onDrain(): void {

@@ -5,6 +5,9 @@ import type { HttpHandler, Listener, ListenOptions, Network, Socket } from '../.
 
 type Handler = (...args: never[]) => void;
 
+/** Stand-in for net.Socket's writableHighWaterMark. */
+export const MEMORY_SOCKET_HIGH_WATER_BYTES = 16 * 1024;
+
 export class MemorySocket implements Socket {
   readonly remoteAddress = '127.0.0.1';
   readonly remotePort: number;
@@ -28,10 +31,11 @@ export class MemorySocket implements Socket {
     return this.forcedWritableLength ?? 0;
   }
 
+  /** Like net.Socket: false once unsent output reaches the socket's own high-water mark. */
   write(bytes: Uint8Array): boolean {
     if (this.destroyed || this.ended) return false;
     this.written.push(Buffer.from(bytes));
-    return true;
+    return this.writableLength < MEMORY_SOCKET_HIGH_WATER_BYTES;
   }
 
   end(): void {
