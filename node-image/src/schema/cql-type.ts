@@ -1,5 +1,5 @@
 // CQL data types as plain data. A type is immutable and compared structurally. Values of every
-// type travel and rest as their native-protocol serialization (Buffer); codecs (codecs.ts) turn
+// type travel and rest as their native-protocol serialization (Buffer); codecs (codecs/type-codec.ts) turn
 // them into JS values only where a value must be computed on (literals, functions, JSON, display).
 
 export type NativeTypeName =

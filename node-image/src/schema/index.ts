@@ -14,8 +14,8 @@ export { codecFor, EMPTY_VALUE, hasUnorderedParts } from './codecs/type-codec.ts
 export { JsonNumber, parseJsonExact, quoteJson } from './codecs/json-text.ts';
 export { formatCqlIdentifier, formatType, nativeTypeByName, RESERVED_KEYWORDS } from './type-format.ts';
 export {
-  maxTimeuuid, minTimeuuid, parseUuid, randomUuid, TimeuuidGenerator, timeuuidToUnixMs, UUID_BYTES, uuidToBytes, uuidToString,
-  uuidVersion,
+  maxTimeuuid, minTimeuuid, parseUuid, randomUuid, TimeuuidGenerator, timeuuidTicks, timeuuidToUnixMs, UUID_BYTES, uuidToBytes,
+  uuidToString, uuidVersion,
 } from './timeuuid.ts';
 export { keyToString, PARTITION_KEY_BYTES_MAX, serializePartitionKey, splitPartitionKey } from './partition-key.ts';
 export type { ClusteringColumnDef, ColumnDef, KeyspaceDefinition, RegularColumnDef, TableDefinition } from './table-builder.ts';
