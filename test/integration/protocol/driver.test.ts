@@ -56,6 +56,26 @@ describe('cassandra-driver (Node.js) against the protocol server', () => {
     expect(cql.calls.some((c) => c.text.startsWith('SELECT * FROM system_schema.keyspaces'))).toBe(true);
   });
 
+  it('connects directly with protocolOptions.maxVersion = 4 (no refusal needed)', async () => {
+    const client = newClient({ protocolOptions: { maxVersion: 4 } });
+    const logs: string[] = [];
+    client.on('log', (_level: string, _className: string, message: string) => logs.push(message));
+    await client.connect();
+    expect(logs.some((m) => m.includes('not supported'))).toBe(false);
+    expect((await client.execute('SELECT k, v FROM ks.t')).rows).toHaveLength(2);
+  });
+
+  it('serves many concurrent requests on one connection', async () => {
+    const client = newClient({ pooling: { heartBeatInterval: 0, coreConnectionsPerHost: { [cassandra.types.distance.local]: 1 } } });
+    await client.connect();
+    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) =>
+      client.execute('SELECT k, v FROM ks.t WHERE k = ?', [`k${i}`], { prepare: true })));
+    expect(results.map((r) => r.rows[0]!['k'])).toEqual(Array.from({ length: 1000 }, (_, i) => `k${i}`));
+  });
+
+  // The Node.js driver 4.10 has no frame compression option at all (no lz4/snappy code in lib/),
+  // so compression is covered with raw frames in raw-frames.test.ts.
+
   it('binds parameters, prepares and executes (pk indexes give a routing key)', async () => {
     const client = newClient();
     await client.connect();
