@@ -68,12 +68,15 @@ function printTimings(reportFile: string): void {
   if (!fs.existsSync(reportFile)) return;
   const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as JsonReport;
   console.log('\nper-scenario wall time:');
-  for (const r of report.testResults.sort((a, b) => a.startTime - b.startTime)) {
+  const skippedOnly = (r: JsonReport['testResults'][number]): boolean => r.assertionResults.every((a) => a.status === 'skipped' || a.status === 'pending');
+  const ordered = [...report.testResults].sort((a, b) => Number(skippedOnly(a)) - Number(skippedOnly(b)) || a.startTime - b.startTime);
+  for (const r of ordered) {
     const counts = new Map<string, number>();
     for (const a of r.assertionResults) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
     const summary = [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
-    const secs = ((r.endTime - r.startTime) / 1000).toFixed(1);
-    console.log(`  ${path.basename(r.name).padEnd(36)} ${secs.padStart(7)}s  ${r.status.padEnd(7)} (${summary})`);
+    const status = skippedOnly(r) && r.status === 'passed' ? 'SKIPPED' : r.status;
+    const secs = skippedOnly(r) ? '-' : ((r.endTime - r.startTime) / 1000).toFixed(1) + 's';
+    console.log(`  ${path.basename(r.name).padEnd(38)} ${secs.padStart(8)}  ${status.padEnd(7)} (${summary})`);
   }
 }
 

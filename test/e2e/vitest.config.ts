@@ -26,6 +26,8 @@ export default defineConfig({
           hookTimeout: 600_000,
           fileParallelism: false,
           maxWorkers: 1,
+          // One worker for all spec files: skipped scenarios then cost no fresh module graph each.
+          isolate: false,
         },
       },
     ],

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBinaries, LocalControlPlane } from '../controlplane/control-plane.ts';
 import { ClusterDns } from '../dns/dns-server.ts';
+import { crdNamesIn, waitCrdsEstablished } from '../kube/crd.ts';
 import { KubeRest } from '../kube/kube-rest.ts';
 import type { Node } from '../kube/types.ts';
 import { FakeKubelet } from '../kubelet/fake-kubelet.ts';
@@ -93,8 +94,10 @@ export class LocalProvider implements E2eProvider {
   async installCrdsAndOperator(): Promise<void> {
     const ctx = this.mustCtx();
     const kubectl = (args: string[]): Promise<unknown> => run(ctx.kubectl, ['--kubeconfig', ctx.kubeconfig, ...args]);
-    await kubectl(['apply', '--server-side', '-f', path.join(repoDir, 'crds')]);
-    await kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+    const crdDir = path.join(repoDir, 'crds');
+    await kubectl(['apply', '--server-side', '-f', crdDir]);
+    const texts = fs.readdirSync(crdDir).filter((f) => /\.ya?ml$/.test(f)).map((f) => fs.readFileSync(path.join(crdDir, f), 'utf8'));
+    await waitCrdsEstablished(this.rest!, crdNamesIn(texts));
     const manifest = fs
       .readFileSync(path.join(repoDir, 'test/e2e/fixtures/operator/operator.yaml'), 'utf8')
       .replaceAll('${OPERATOR_IMAGE}', e2eImages.operator)
