@@ -353,15 +353,42 @@ describe('backpressure and limits', () => {
   });
 
   it('closes idle connections when an idle timeout is set', async () => {
+    // Manual clock and timeouts (immediates stay real so replies still flush).
+    let nowMs = 0;
+    const timeouts: Array<{ atMs: number; fn: () => void; cancelled: boolean }> = [];
+    const clock = { nowMs: () => nowMs, monotonicMs: () => nowMs };
+    const timers = {
+      ...realTimers,
+      setTimeout: (fn: () => void, delayMs: number) => {
+        const entry = { atMs: nowMs + delayMs, fn, cancelled: false };
+        timeouts.push(entry);
+        return { cancel: () => { entry.cancelled = true; } };
+      },
+    };
+    const advance = (ms: number): void => {
+      nowMs += ms;
+      for (const entry of timeouts.splice(0)) {
+        if (entry.cancelled) continue;
+        if (entry.atMs <= nowMs) entry.fn();
+        else timeouts.push(entry);
+      }
+    };
     await harness.server.close();
-    harness = new Harness({ timers: realTimers, clock: realClock, limits: { idleTimeoutMs: 30 } });
+    harness = new Harness({ timers, clock, limits: { idleTimeoutMs: 1000 } });
     await harness.start();
     const client = await ready();
-    await new Promise((resolve) => setTimeout(resolve, 15));
+    advance(600);
     client.send({ stream: 1, opcode: Opcode.Options });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await settle();
+    advance(600); // 600 ms since the last activity
     expect(client.socket.isClosed).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    client.send({ stream: 2, opcode: Opcode.Query, body: queryBody('HANG') });
+    advance(1500); // idle for long, but a request is in flight
+    expect(client.socket.isClosed).toBe(false);
+    harness.cql.releaseHanging();
+    await settle();
+    advance(1500);
+    advance(1000);
     expect(client.socket.isClosed).toBe(true);
   });
 

@@ -466,7 +466,8 @@ export class Connection implements FrameSink {
       this.close();
       return;
     }
-    const waitMs = Math.max(1, this.limits.idleTimeoutMs - Math.max(0, idleMs));
+    // With requests in flight, look again a full period later rather than spinning.
+    const waitMs = this.inFlight > 0 ? this.limits.idleTimeoutMs : Math.max(1, this.limits.idleTimeoutMs - Math.max(0, idleMs));
     this.idleHandle = this.context.timers.setTimeout(this.checkIdle, waitMs);
   }
 
