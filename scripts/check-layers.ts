@@ -10,7 +10,7 @@ const src = join(root, 'node-image', 'src');
 
 /** Level of each top-level entry of node-image/src (ARCHITECTURE.md, "Layering"). */
 export const LAYER_LEVELS: Readonly<Record<string, number>> = {
-  lib: 1, io: 1, 'constants.ts': 1,
+  lib: 1, io: 1, config: 1, 'constants.ts': 1,
   schema: 2,
   storage: 3,
   cluster: 4, messaging: 4,

@@ -2,3 +2,11 @@
 export type {
   CasRequest, Coordinator, NodeInfo, ReadOptions, SchemaChangeRequest, WriteOptions,
 } from './coordinator.ts';
+export type { ReplicationFactors } from './consistency.ts';
+export { blockFor, replicationFactorsOf, unavailable } from './consistency.ts';
+export { LocalCoordinator } from './local-coordinator.ts';
+export type { LocalCoordinatorOptions } from './local-coordinator.ts';
+export { SchemaStore, SCHEMA_FILE_NAME } from './schema-store.ts';
+export { KeyedSerialQueue } from './serial-queue.ts';
+export { LOCAL_STATE_FILE_NAME, LocalStateError, openLocalNodeState, saveLocalNodeState } from './local-node-state.ts';
+export type { LocalNodeState } from './local-node-state.ts';

@@ -6,3 +6,7 @@ export type {
 export { UNSET } from './service.ts';
 export { parseStatement, parseTypeExpr } from './parser/parser.ts';
 export { splitStatements } from './parser/split-statements.ts';
+export { CqlServiceImpl, PARSE_CACHE_ENTRIES_MAX, PREPARED_CACHE_ENTRIES_MAX } from './cql-service.ts';
+export type { CqlServiceOptions } from './cql-service.ts';
+export { DEFAULT_CQL_LIMITS } from './statements/statement-context.ts';
+export type { CqlLimits } from './statements/statement-context.ts';

@@ -1,0 +1,138 @@
+// cassia.yaml: the node's configuration in the spirit of cassandra.yaml (same key names where
+// Cassandra has one), validated with zod, with defaults and environment overrides for pods
+// (POD_IP, CASSIA_SEEDS, CASSIA_DC, CASSIA_RACK, ...). Durations accept "10000ms", "10s" or a
+// number of milliseconds; sizes accept "32MiB", "16KiB" or a number of bytes.
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const DURATION_RE = /^(\d+)\s*(ms|s|m|h|d)?$/i;
+const SIZE_RE = /^(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?$/i;
+
+export function parseDurationMs(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const m = DURATION_RE.exec(value.trim());
+  if (m === null) throw new Error(`invalid duration '${value}' (expected e.g. 10000ms, 10s, 3h)`);
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'ms').toLowerCase();
+  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : unit === 'h' ? 3_600_000 : 86_400_000;
+  return n * factor;
+}
+
+export function parseSizeBytes(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const m = SIZE_RE.exec(value.trim());
+  if (m === null) throw new Error(`invalid size '${value}' (expected e.g. 32MiB, 16KiB)`);
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'B').toLowerCase();
+  const factor = unit === 'b' ? 1 : unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : 1024 ** 3;
+  return n * factor;
+}
+
+const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+  try {
+    return parseDurationMs(v);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: String((error as Error).message) });
+    return z.NEVER;
+  }
+});
+
+const size = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+  try {
+    return parseSizeBytes(v);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: String((error as Error).message) });
+    return z.NEVER;
+  }
+});
+
+export const nodeConfigSchema = z.object({
+  cluster_name: z.string().min(1).default('Cassia Cluster'),
+  num_tokens: z.number().int().min(1).max(1536).default(16),
+  initial_token: z.string().optional().describe('Comma-separated tokens used on first boot instead of random ones'),
+  seeds: z.string().default('127.0.0.1').describe('Comma-separated seed addresses (ip[:port])'),
+  listen_address: z.string().default('127.0.0.1'),
+  rpc_address: z.string().default('127.0.0.1'),
+  native_transport_port: z.number().int().min(0).max(65535).default(9042),
+  storage_port: z.number().int().min(0).max(65535).default(7000),
+  management_address: z.string().optional(),
+  management_port: z.number().int().min(0).max(65535).default(8080),
+  management_token_file: z.string().optional(),
+  data_file_directories: z.array(z.string()).min(1).default(['./data/data']),
+  commitlog_directory: z.string().default('./data/commitlog'),
+  hints_directory: z.string().default('./data/hints'),
+  commitlog_sync: z.enum(['periodic', 'batch', 'group']).default('periodic'),
+  commitlog_sync_period: duration.default(10_000),
+  commitlog_sync_group_window: duration.default(1000),
+  commitlog_segment_size: size.default(32 * 1024 * 1024),
+  commitlog_total_space: size.default(1024 * 1024 * 1024),
+  memtable_flush_threshold: size.default(64 * 1024 * 1024),
+  memtable_space: size.default(256 * 1024 * 1024),
+  dc: z.string().min(1).default('dc1'),
+  rack: z.string().min(1).default('rack1'),
+  auto_bootstrap: z.boolean().default(true),
+  replace_address_first_boot: z.string().optional(),
+  hinted_handoff_enabled: z.boolean().default(true),
+  max_hint_window: duration.default(3 * 3_600_000),
+  authenticator: z.enum(['AllowAllAuthenticator', 'PasswordAuthenticator']).default('AllowAllAuthenticator'),
+  native_transport_max_frame_size: size.default(16 * 1024 * 1024),
+  native_transport_max_requests_per_connection: z.number().int().min(1).default(1024),
+  native_transport_idle_timeout: duration.default(0),
+  materialized_views_enabled: z.boolean().default(false),
+  log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+}).strict();
+
+export type NodeConfig = z.output<typeof nodeConfigSchema>;
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Applies pod-style environment overrides on top of a raw config object. */
+export function applyEnvironment(raw: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+  const out = { ...raw };
+  const podIp = env['POD_IP'];
+  if (podIp !== undefined && podIp !== '') {
+    out['listen_address'] = podIp;
+    out['rpc_address'] = podIp;
+    out['management_address'] ??= podIp;
+  }
+  const map: Array<[string, string]> = [
+    ['CASSIA_SEEDS', 'seeds'], ['CASSIA_DC', 'dc'], ['CASSIA_RACK', 'rack'], ['CASSIA_CLUSTER_NAME', 'cluster_name'],
+    ['CASSIA_REPLACE_ADDRESS', 'replace_address_first_boot'], ['CASSIA_MANAGEMENT_TOKEN_FILE', 'management_token_file'],
+    ['CASSIA_LOG_LEVEL', 'log_level'],
+  ];
+  for (const [name, key] of map) {
+    const v = env[name];
+    if (v !== undefined && v !== '') out[key] = v;
+  }
+  const dataDir = env['CASSIA_DATA_DIR'];
+  if (dataDir !== undefined && dataDir !== '') {
+    out['data_file_directories'] = [`${dataDir}/data`];
+    out['commitlog_directory'] = `${dataDir}/commitlog`;
+    out['hints_directory'] = `${dataDir}/hints`;
+  }
+  return out;
+}
+
+export function parseNodeConfig(raw: unknown): NodeConfig {
+  const result = nodeConfigSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid cassia.yaml: ${issues}`);
+  }
+  return result.data;
+}
+
+/** Parses YAML text, applies the environment, and validates. */
+export function loadNodeConfig(yamlText: string, env: Readonly<Record<string, string | undefined>>): NodeConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(yamlText) ?? {};
+  } catch (error) {
+    throw new ConfigError(`invalid YAML in cassia.yaml: ${(error as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('cassia.yaml must be a mapping');
+  return parseNodeConfig(applyEnvironment(raw as Record<string, unknown>, env));
+}

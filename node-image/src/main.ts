@@ -1,0 +1,53 @@
+// Process entry of a node: reads cassia.yaml (path from --config or CASSIA_CONFIG), binds real io,
+// starts the node, and stops it cleanly on SIGTERM/SIGINT (commit log synced, files closed).
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadNodeConfig } from './config/index.ts';
+import { createRealIo } from './io/real/index.ts';
+import { startNode } from './node.ts';
+
+export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const configIndex = argv.indexOf('--config');
+  const path = configIndex >= 0 ? argv[configIndex + 1] : env['CASSIA_CONFIG'];
+  let text = '';
+  if (path !== undefined) {
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      process.stderr.write(`cassia: cannot read config ${path}: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
+  let config;
+  try {
+    config = loadNodeConfig(text, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`cassia: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const io = createRealIo({ logLevel: config.log_level, name: 'cassia' });
+  const node = await startNode(config, io);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await node.stop();
+  return 0;
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2), process.env).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`cassia: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
