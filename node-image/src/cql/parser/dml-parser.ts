@@ -7,7 +7,7 @@ import type {
   Term, TruncateStatement, UpdateStatement, UseStatement, UsingClause,
 } from '../ast.ts';
 import type { Cursor } from './cursor.ts';
-import { cident, ident, isCidentToken, keyspaceName, stringValue, tableName } from './names.ts';
+import { cident, ident, ifNotExists, isCidentToken, keyspaceName, stringValue, tableName } from './names.ts';
 import { parseIntValue, parseMarker, parseTerm, startsTermAt } from './term-parser.ts';
 import { K, T, isRelationTypeToken } from './tokens.ts';
 import { parseInValues, parseWhereClause, relationType } from './where-parser.ts';
@@ -50,9 +50,9 @@ export function parseInsert(c: Cursor): InsertStatement {
       if (c.accept(K.UNSET)) jsonDefaultUnset = true;
       else if (!c.accept(K.NULL)) c.noViable();
     }
-    const ifNotExists = parseIfNotExists(c);
+    const notExists = ifNotExists(c);
     const using = parseUsing(c);
-    return { kind: 'insert', table, columns: null, values: null, json, jsonDefaultUnset, ifNotExists, using };
+    return { kind: 'insert', table, columns: null, values: null, json, jsonDefaultUnset, ifNotExists: notExists, using };
   }
   if (c.peek() !== T.LPAREN) c.noViable();
   c.advance();
@@ -64,16 +64,9 @@ export function parseInsert(c: Cursor): InsertStatement {
   const values = [parseTerm(c)];
   while (c.accept(T.COMMA)) values.push(parseTerm(c));
   c.expect(T.RPAREN);
-  const ifNotExists = parseIfNotExists(c);
+  const notExists = ifNotExists(c);
   const using = parseUsing(c);
-  return { kind: 'insert', table, columns, values, json: null, jsonDefaultUnset: false, ifNotExists, using };
-}
-
-function parseIfNotExists(c: Cursor): boolean {
-  if (!c.accept(K.IF)) return false;
-  c.expect(K.NOT);
-  c.expect(K.EXISTS);
-  return true;
+  return { kind: 'insert', table, columns, values, json: null, jsonDefaultUnset: false, ifNotExists: notExists, using };
 }
 
 export function parseUpdate(c: Cursor): UpdateStatement {

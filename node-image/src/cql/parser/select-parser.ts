@@ -20,7 +20,7 @@ const NO_ORDERINGS: readonly Ordering[] = [];
 export function parseSelect(c: Cursor): SelectStatement {
   c.expect(K.SELECT);
   let json = false;
-  if (c.peek() === K.JSON && startsSelectClauseAt(c, c.pos + 1)) {
+  if (c.peek() === K.JSON && startsSelectorsAt(c, c.pos + 1)) {
     c.advance();
     json = true;
   }
@@ -71,10 +71,7 @@ function ordering(c: Cursor): Ordering {
   return { column, descending: false };
 }
 
-function startsSelectClauseAt(c: Cursor, i: number): boolean {
-  return startsSelectorsAt(c, i);
-}
-
+/** JSON and DISTINCT are modifiers only when a selector follows (Parser.g's syntactic predicates). */
 function startsSelectorsAt(c: Cursor, i: number): boolean {
   const t = c.typeAt(i);
   return t === T.STAR || t === T.MINUS || startsSelectionGroupAt(c, i);

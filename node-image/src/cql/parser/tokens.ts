@@ -3,6 +3,7 @@
 // be used as identifiers (Cassandra's reserved_keywords.txt); every other keyword is one of the
 // unreserved classes below, exactly as Parser.g's basic_unreserved_keyword / native_type /
 // unreserved_keyword rules group them.
+import { assert } from '../../lib/index.ts';
 
 export const T = {
   EOF: 0,
@@ -104,7 +105,7 @@ const KEYWORDS: ReadonlyArray<readonly [string, number, ...string[]]> = [
 
 function keywordType(name: string): number {
   const i = KEYWORDS.findIndex((k) => k[0] === name);
-  if (i < 0) throw new Error(`unknown keyword ${name}`);
+  assert(i >= 0, `unknown keyword ${name}`);
   return KEYWORD_BASE + i;
 }
 
