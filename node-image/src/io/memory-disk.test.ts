@@ -156,3 +156,16 @@ describe('MemoryDisk', () => {
     f.syncNow();
   });
 });
+
+describe('MemoryDisk.processView', () => {
+  it('fails every call after a crash or kill', () => {
+    const disk = new MemoryDisk();
+    const view = disk.processView();
+    view.mkdirp('/d');
+    expect(view.list('/')).toEqual(['d']);
+    disk.kill();
+    expect(() => view.list('/')).toThrow(/stale/);
+    expect(() => view.remove('/d/x')).toThrow(/stale/);
+    expect(disk.processView().list('/')).toEqual(['d']);
+  });
+});

@@ -169,6 +169,28 @@ export class MemoryDisk implements Disk {
     this.epoch++;
   }
 
+  /**
+   * A Disk bound to the current process: every call through it fails once the disk crashes or
+   * the process is killed, so a dead engine's leftover callbacks cannot touch the next one's files.
+   */
+  processView(): Disk {
+    const epoch = this.epoch;
+    const check = (path: string): void => this.checkEpoch(epoch, path);
+    return {
+      mkdirp: (path) => (check(path), this.mkdirp(path)),
+      list: (path) => (check(path), this.list(path)),
+      stat: (path) => (check(path), this.stat(path)),
+      readFile: (path) => (check(path), this.readFile(path)),
+      writeFileAtomic: (path, bytes) => (check(path), this.writeFileAtomic(path, bytes)),
+      openRead: (path) => (check(path), this.openRead(path)),
+      openWrite: (path, options) => (check(path), this.openWrite(path, options)),
+      rename: (from, to) => (check(from), this.rename(from, to)),
+      remove: (path) => (check(path), this.remove(path)),
+      removeTree: (path) => (check(path), this.removeTree(path)),
+      syncDirectory: (path) => (check(path), this.syncDirectory(path)),
+    };
+  }
+
   /** Bytes of `path` (for assertions in tests). */
   peek(path: string): Buffer | null {
     const inode = this.files.get(normalize(path));
