@@ -1,14 +1,14 @@
 // Starts one Apache Cassandra 5.0 node from Maven Central jars as a foreground child process on its
 // own loopback address, waits until it serves CQL, and stops it (SIGTERM, then SIGKILL after a bound).
 // Invariant: the JVM never outlives this process (an exit hook kills it) and never binds 127.0.0.x.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveCassandraArtifacts, type CassandraArtifacts } from './cassandra-artifacts.ts';
 import { writeCassandraConfig, type CommitLogSyncMode } from './cassandra-config.ts';
 import { cassandraJvmArgs, defaultHeapMb, findJava } from './jvm-options.ts';
+import { exitPromise, isListening, logTail, terminate, waitForPort } from '../process-control.ts';
 
 export const PEER_ADDRESS_DEFAULT = '127.0.1.1';
 export const PEER_NATIVE_PORT_DEFAULT = 9042;
@@ -17,9 +17,6 @@ export const PEER_STORAGE_PORT_DEFAULT = 7000;
 export const PEER_START_TIMEOUT_MS_DEFAULT = 240_000;
 /** Drain on SIGTERM usually takes a few seconds; SIGKILL after this. */
 export const PEER_STOP_TIMEOUT_MS_DEFAULT = 30_000;
-const READY_POLL_INTERVAL_MS = 250;
-const CONNECT_PROBE_TIMEOUT_MS = 1_000;
-const LOG_TAIL_BYTES = 6_000;
 
 export interface CassandraPeerOptions {
   readonly commitlogSync?: CommitLogSyncMode;
@@ -121,10 +118,10 @@ export async function startCassandraPeer(options: CassandraPeerOptions = {}): Pr
     if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitForCql({ address, nativePort, startTimeoutMs, child, outputPath, logDir });
+    await waitForPort({ what: 'cassandra', address, port: nativePort, timeoutMs: startTimeoutMs, child });
   } catch (error) {
     await terminate(child, exited, stopTimeoutMs);
-    const tail = logTail(logDir, outputPath);
+    const tail = logTail([join(logDir, 'system.log'), outputPath]);
     cleanup();
     throw new Error(`${(error as Error).message}\n--- cassandra log tail ---\n${tail}`, { cause: error });
   }
@@ -155,76 +152,4 @@ export async function startCassandraPeer(options: CassandraPeerOptions = {}): Pr
       return stopped;
     },
   };
-}
-
-/** True when something accepts TCP connections on address:port. */
-export function isListening(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: address, port });
-    const done = (result: boolean): void => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(CONNECT_PROBE_TIMEOUT_MS, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-function exitPromise(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
-
-async function waitForCql(options: {
-  address: string;
-  nativePort: number;
-  startTimeoutMs: number;
-  child: ChildProcess;
-  outputPath: string;
-  logDir: string;
-}): Promise<void> {
-  const deadlineMs = Date.now() + options.startTimeoutMs;
-  while (Date.now() < deadlineMs) {
-    if (options.child.exitCode !== null || options.child.signalCode !== null) {
-      throw new Error(
-        `cassandra exited before serving CQL (code ${String(options.child.exitCode)}, ` +
-          `signal ${String(options.child.signalCode)})`,
-      );
-    }
-    if (await isListening(options.address, options.nativePort)) return;
-    await sleep(READY_POLL_INTERVAL_MS);
-  }
-  throw new Error(`cassandra did not serve CQL on ${options.address}:${options.nativePort} within ${options.startTimeoutMs} ms`);
-}
-
-async function terminate(child: ChildProcess, exited: Promise<void>, stopTimeoutMs: number): Promise<string> {
-  if (child.exitCode !== null || child.signalCode !== null) return 'already exited';
-  child.kill('SIGTERM');
-  const timer = { handle: undefined as NodeJS.Timeout | undefined };
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer.handle = setTimeout(() => resolve('timeout'), stopTimeoutMs);
-  });
-  const outcome = await Promise.race([exited.then(() => 'exited' as const), timedOut]);
-  clearTimeout(timer.handle);
-  if (outcome === 'exited') return 'SIGTERM';
-  child.kill('SIGKILL');
-  await exited;
-  return `SIGKILL after ${stopTimeoutMs} ms`;
-}
-
-function logTail(logDir: string, outputPath: string): string {
-  const parts: string[] = [];
-  for (const path of [join(logDir, 'system.log'), outputPath]) {
-    if (!existsSync(path)) continue;
-    const text = readFileSync(path, 'utf8');
-    parts.push(`== ${path}\n${text.slice(-LOG_TAIL_BYTES)}`);
-  }
-  return parts.join('\n');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

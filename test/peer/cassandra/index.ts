@@ -3,9 +3,6 @@ export { CASSANDRA_VERSION, cassandraHomeDir, missingPeerTools, resolveCassandra
 export type { CassandraArtifacts } from './cassandra-artifacts.ts';
 export type { CommitLogSyncMode } from './cassandra-config.ts';
 export { defaultHeapMb } from './jvm-options.ts';
-export {
-  PEER_ADDRESS_DEFAULT,
-  isListening,
-  startCassandraPeer,
-} from './cassandra-peer.ts';
+export { PEER_ADDRESS_DEFAULT, startCassandraPeer } from './cassandra-peer.ts';
+export { isListening } from '../process-control.ts';
 export type { CassandraPeer, CassandraPeerOptions } from './cassandra-peer.ts';
