@@ -75,9 +75,10 @@ export const nodeConfigSchema = z.object({
   hinted_handoff_enabled: z.boolean().default(true),
   max_hint_window: duration.default(3 * 3_600_000),
   authenticator: z.enum(['AllowAllAuthenticator', 'PasswordAuthenticator']).default('AllowAllAuthenticator'),
-  native_transport_max_frame_size: size.default(16 * 1024 * 1024),
-  native_transport_max_requests_per_connection: z.number().int().min(1).default(1024),
-  native_transport_idle_timeout: duration.default(0),
+  /** Bounds match the protocol layer's (resolveProtocolLimits): 1 KiB..256 MiB. */
+  native_transport_max_frame_size: size.pipe(z.number().min(1024).max(256 * 1024 * 1024)).default(16 * 1024 * 1024),
+  native_transport_max_requests_per_connection: z.number().int().min(1).max(32768).default(1024),
+  native_transport_idle_timeout: duration.pipe(z.number().max(7 * 86_400_000)).default(0),
   materialized_views_enabled: z.boolean().default(false),
   log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 }).strict();
