@@ -61,3 +61,10 @@ export type {
 export { GossipSimulation, SIMULATION_EVENTS_PER_RUN_MAX, SIMULATION_NODES_MAX } from './gossip/gossip-simulation.ts';
 export type { SimulationOptions } from './gossip/gossip-simulation.ts';
 export { SeededRandom } from './gossip/seeded-random.ts';
+export { ALLOCATION_DC_TOKENS_MAX, ALLOCATION_REFINE_PASSES_MAX, allocateTokens } from './tokens/replication-aware-allocator.ts';
+export type { AllocationRequest } from './tokens/replication-aware-allocator.ts';
+export {
+  DEFAULT_NUM_TOKENS, NUM_TOKENS_MAX, chooseBootstrapTokens, randomTokens, resolveTokenConfig, tokensFromString,
+} from './tokens/token-allocation.ts';
+export type { BootstrapTokens, ResolvedTokenConfig, TokenConfig, TokenSource } from './tokens/token-allocation.ts';
+export { effectiveOwnership, ownershipSpread } from './tokens/ownership.ts';
