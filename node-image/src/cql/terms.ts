@@ -4,7 +4,7 @@
 // execution; nondeterministic functions run per execution.
 import { invalidRequest } from '../lib/index.ts';
 import type { CqlType } from '../schema/index.ts';
-import { codecFor, comparatorFor, formatType } from '../schema/index.ts';
+import { codecFor, comparatorFor, formatType, hasUnorderedParts } from '../schema/index.ts';
 import type { Term } from './ast.ts';
 import type { FunctionEnv, ScalarFunction } from './functions/function-types.ts';
 import { nativeScalarOverloads } from './functions/native-functions.ts';
@@ -80,14 +80,18 @@ export function compileTerm(term: Term, receiver: Receiver, ctx: TermContext): C
       ctx.binds.record(term.index, receiver);
       const codec = codecFor(type);
       const index = term.index;
+      // Drivers send sets and maps in their own order: bound values are brought to the sorted,
+      // de-duplicated form every stored and compared value has.
+      const normalize = hasUnorderedParts(type);
       return {
         constant: undefined,
         type,
         evaluate(env) {
           const v = env.values[index];
           if (v === undefined) throw invalidRequest(`There were ${env.values.length} markers(?) in CQL but ${index + 1} values were expected`);
-          if (v !== null && v !== UNSET) codec.validate(v);
-          return v;
+          if (v === null || v === UNSET) return v;
+          codec.validate(v);
+          return normalize ? codec.normalize(v) : v;
         },
       };
     }
