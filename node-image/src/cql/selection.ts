@@ -5,7 +5,7 @@ import { invalidRequest, murmur3Token } from '../lib/index.ts';
 import type { ColumnMetadata, CqlType, TableMetadata } from '../schema/index.ts';
 import { codecFor, comparatorFor, formatType } from '../schema/index.ts';
 import type { Row } from '../storage/index.ts';
-import type { SelectClause, Selector } from './ast.ts';
+import type { SelectClause, Selector, Term } from './ast.ts';
 import type { AggregateFunction, AggregateState, FunctionEnv, ScalarFunction } from './functions/function-types.ts';
 import { isAggregateName, nativeAggregate, nativeScalarOverloads } from './functions/native-functions.ts';
 import { columnValue, simpleCellOf } from './row-values.ts';
@@ -13,7 +13,7 @@ import type { ColumnSpec } from './service.ts';
 import { UNSET } from './service.ts';
 import type { EvalEnv, TermContext } from './terms.ts';
 import { compileTerm, serializeCollection, serializeMap, splitCollection, splitMap, splitTupleLike } from './terms.ts';
-import { resolveType } from './type-resolver.ts';
+import { resolveType, typeExprToString } from './type-resolver.ts';
 
 /** Everything a selector may look at for one result row. */
 export interface RowContext {
@@ -88,7 +88,32 @@ function scalarSelector(name: string, type: CqlType, evaluate: (ctx: RowContext,
   };
 }
 
-function formatSelectorName(s: Selector): string {
+const OPERATOR_SYMBOLS: Readonly<Record<string, string>> = {
+  _add: '+', _substract: '-', _multiply: '*', _divide: '/', _modulo: '%',
+};
+
+/** A term as Cassandra prints it in a selector's column name (`'math'`, `0`, `[1, 2]`, `?`). */
+export function formatTermText(t: Term): string {
+  switch (t.kind) {
+    case 'constant':
+      return t.type === 'string' ? `'${t.text.replace(/'/g, "''")}'` : t.text;
+    case 'null': return 'null';
+    case 'bind': return t.name === null ? '?' : `:${t.name}`;
+    case 'list': return `[${t.elements.map(formatTermText).join(', ')}]`;
+    case 'set': return `{${t.elements.map(formatTermText).join(', ')}}`;
+    case 'map': return `{${t.entries.map(([k, v]) => `${formatTermText(k)}: ${formatTermText(v)}`).join(', ')}}`;
+    case 'emptyBraces': return '{}';
+    case 'udt': return `{${t.fields.map(([f, v]) => `${f}: ${formatTermText(v)}`).join(', ')}}`;
+    case 'tuple': return `(${t.elements.map(formatTermText).join(', ')})`;
+    case 'function': return `${t.keyspace === null ? '' : `${t.keyspace}.`}${t.name}(${t.args.map(formatTermText).join(', ')})`;
+    case 'cast': return `(${typeExprToString(t.type)})${formatTermText(t.term)}`;
+    case 'binary': return `${formatTermText(t.left)} ${t.op} ${formatTermText(t.right)}`;
+    case 'negate': return `-${formatTermText(t.term)}`;
+  }
+}
+
+/** The result column name Cassandra gives a selector (Selectable.toString). */
+export function formatSelectorName(s: Selector): string {
   switch (s.kind) {
     case 'column': return s.name;
     case 'writetime': return `writetime(${s.column})`;
@@ -97,19 +122,21 @@ function formatSelectorName(s: Selector): string {
     case 'countStar': return 'count';
     case 'function': {
       const lower = s.name.toLowerCase();
-      const prefix = isAggregateName(lower) || lower === 'token' ? 'system.' : 'system.';
-      return `${prefix}${lower}(${s.args.map(formatSelectorName).join(', ')})`;
+      const symbol = OPERATOR_SYMBOLS[lower];
+      if (symbol !== undefined && s.args.length === 2) return `${formatSelectorName(s.args[0]!)} ${symbol} ${formatSelectorName(s.args[1]!)}`;
+      if (lower === '_negate' && s.args.length === 1) return `-${formatSelectorName(s.args[0]!)}`;
+      return `system.${lower}(${s.args.map(formatSelectorName).join(', ')})`;
     }
-    case 'cast': return `cast(${formatSelectorName(s.selector)} as ${JSON.stringify(s.type).includes('"name"') ? '' : ''}${castTypeName(s)})`;
+    case 'cast': return `cast(${formatSelectorName(s.selector)} as ${typeExprToString(s.type).toLowerCase()})`;
     case 'field': return `${formatSelectorName(s.selector)}.${s.field}`;
-    case 'element': return `${formatSelectorName(s.selector)}[?]`;
-    case 'slice': return `${formatSelectorName(s.selector)}[?..?]`;
-    case 'term': return '[term]';
+    case 'element': return `${formatSelectorName(s.selector)}[${formatTermText(s.key)}]`;
+    case 'slice': {
+      const from = s.from === null ? '' : formatTermText(s.from);
+      const to = s.to === null ? '' : formatTermText(s.to);
+      return `${formatSelectorName(s.selector)}[${from}..${to}]`;
+    }
+    case 'term': return formatTermText(s.term);
   }
-}
-
-function castTypeName(s: Extract<Selector, { kind: 'cast' }>): string {
-  return s.type.kind === 'native' ? s.type.name : 'type';
 }
 
 const CASTABLE_NUMERIC = new Set(['tinyint', 'smallint', 'int', 'bigint', 'varint', 'decimal', 'float', 'double', 'counter']);
@@ -153,7 +180,11 @@ const NO_ENV: FunctionEnv = {
   get random(): never { throw new Error('unexpected'); },
 };
 
-export function compileSelector(s: Selector, table: TableMetadata, ctx: TermContext): CompiledSelector {
+/**
+ * Compiles one selector. `expected` is the type a literal term selector takes (a function's
+ * argument type, the other operand of an operator); without it the literal's own kind decides.
+ */
+export function compileSelector(s: Selector, table: TableMetadata, ctx: TermContext, expected: CqlType | null = null): CompiledSelector {
   const name = formatSelectorName(s);
   switch (s.kind) {
     case 'column': {
@@ -216,7 +247,7 @@ export function compileSelector(s: Selector, table: TableMetadata, ctx: TermCont
     case 'cast': {
       const inner = compileSelector(s.selector, table, ctx);
       const to = resolveType(s.type, ctx.scope);
-      return mapSelector(inner, `cast(${inner.name} as ${formatType(to)})`, to, (v) => (v === null ? null : castValue(inner.type, to, v)));
+      return mapSelector(inner, name, to, (v) => (v === null ? null : castValue(inner.type, to, v)));
     }
     case 'field': {
       const inner = compileSelector(s.selector, table, ctx);
@@ -232,7 +263,7 @@ export function compileSelector(s: Selector, table: TableMetadata, ctx: TermCont
       if (type.kind === 'map') {
         const key = compileTerm(s.key, { keyspace: table.keyspace, table: table.name, name: `key(${inner.name})`, type: type.key }, ctx);
         const compare = comparatorFor(type.key);
-        return mapSelectorEnv(inner, `${inner.name}[?]`, type.value, (v, env) => {
+        return mapSelectorEnv(inner, name, type.value, (v, env) => {
           const k = key.evaluate(env);
           if (v === null || k === null || k === UNSET) return null;
           return splitMap(v).find(([ek]) => compare(ek, k) === 0)?.[1] ?? null;
@@ -241,7 +272,7 @@ export function compileSelector(s: Selector, table: TableMetadata, ctx: TermCont
       if (type.kind === 'set') {
         const key = compileTerm(s.key, { keyspace: table.keyspace, table: table.name, name: `value(${inner.name})`, type: type.element }, ctx);
         const compare = comparatorFor(type.element);
-        return mapSelectorEnv(inner, `${inner.name}[?]`, type.element, (v, env) => {
+        return mapSelectorEnv(inner, name, type.element, (v, env) => {
           const k = key.evaluate(env);
           if (v === null || k === null || k === UNSET) return null;
           return splitCollection(v).find((e) => compare(e, k) === 0) ?? null;
@@ -261,7 +292,7 @@ export function compileSelector(s: Selector, table: TableMetadata, ctx: TermCont
       const from = s.from === null ? null : compileTerm(s.from, recv, ctx);
       const to = s.to === null ? null : compileTerm(s.to, recv, ctx);
       const compare = comparatorFor(keyType);
-      return mapSelectorEnv(inner, `${inner.name}[?..?]`, type, (v, env) => {
+      return mapSelectorEnv(inner, name, type, (v, env) => {
         if (v === null) return null;
         const lo = from?.evaluate(env) ?? null;
         const hi = to?.evaluate(env) ?? null;
@@ -271,8 +302,34 @@ export function compileSelector(s: Selector, table: TableMetadata, ctx: TermCont
         return serializeCollection('set', keyType, splitCollection(v).filter(inRange));
       });
     }
-    case 'term':
-      throw invalidRequest('Terms are not supported as selectors without a type hint; use a cast');
+    case 'term': {
+      const type = expected ?? inferTermType(s.term, ctx);
+      if (type === null) throw invalidRequest(`Cannot infer type for term ${name} in selection clause (try using a cast to force a type)`);
+      const term = compileTerm(s.term, { keyspace: table.keyspace, table: table.name, name, type }, ctx);
+      return scalarSelector(name, type, (_rc, env) => {
+        const v = term.evaluate(env);
+        return v === UNSET ? null : v;
+      });
+    }
+  }
+}
+
+/** The type of a literal selector without context (Cassandra's exact type of a constant). */
+function inferTermType(term: Term, ctx: TermContext): CqlType | null {
+  switch (term.kind) {
+    case 'constant':
+      switch (term.type) {
+        case 'string': return { kind: 'native', name: 'text' };
+        case 'integer': return { kind: 'native', name: 'int' };
+        case 'float': case 'nan': case 'infinity': return { kind: 'native', name: 'double' };
+        case 'boolean': return { kind: 'native', name: 'boolean' };
+        case 'uuid': return { kind: 'native', name: 'uuid' };
+        case 'hex': return { kind: 'native', name: 'blob' };
+        case 'duration': return { kind: 'native', name: 'duration' };
+      }
+      return null;
+    case 'cast': return resolveType(term.type, ctx.scope);
+    default: return null;
   }
 }
 
@@ -305,24 +362,166 @@ function compileFunctionSelector(s: Extract<Selector, { kind: 'function' }>, nam
       return out;
     });
   }
-  const args = s.args.map((a) => compileSelector(a, table, ctx));
+  if (OPERATOR_SYMBOLS[lower] !== undefined || lower === '_negate') return compileOperator(s, name, table, ctx);
   if (lower === 'tojson') {
-    if (args.length !== 1) throw invalidRequest('toJson() accepts only one argument');
-    const arg = args[0]!;
+    if (s.args.length !== 1) throw invalidRequest('toJson() accepts only one argument');
+    const arg = compileSelector(s.args[0]!, table, ctx);
     const codec = codecFor(arg.type);
-    return mapSelector(arg, `system.tojson(${arg.name})`, { kind: 'native', name: 'text' }, (v) => Buffer.from(v === null ? 'null' : codec.toJson(v), 'utf8'));
+    return mapSelector(arg, name, { kind: 'native', name: 'text' }, (v) => Buffer.from(v === null ? 'null' : codec.toJson(v), 'utf8'));
   }
-  if (isAggregateName(lower) && !(lower === 'count' && args.length === 0)) {
+  if (isAggregateName(lower) && !(lower === 'count' && s.args.length === 0)) {
+    const args = s.args.map((a) => compileSelector(a, table, ctx));
     const fn = nativeAggregate(lower, args.map((a) => a.type));
-    if (fn !== null) return aggregateSelector(fn, args, `system.${lower}(${args.map((a) => a.name).join(', ')})`);
+    if (fn !== null) return aggregateSelector(fn, args, name);
   }
   const overloads = nativeScalarOverloads(lower);
   if (overloads.length === 0) throw invalidRequest(`Unknown function '${s.name}'`);
-  const fn = overloads.find((f) => f.argumentTypes.length === args.length && f.argumentTypes.every((t, i) => sameType(t, args[i]!.type)));
-  if (fn === undefined) {
-    throw invalidRequest(`Type error: ${args.map((a) => a.name).join(', ')} cannot be passed as argument of function system.${lower} of type ${overloads.map((o) => o.argumentTypes.map(formatType).join(', ')).join(' | ')}`);
+  // Non-literal arguments have their own types; literal arguments take the overload's.
+  const fixed = s.args.map((a) => (a.kind === 'term' ? null : compileSelector(a, table, ctx)));
+  let lastError: unknown = null;
+  for (const fn of overloads) {
+    if (fn.argumentTypes.length !== s.args.length) continue;
+    if (!fixed.every((a, i) => a === null || sameType(fn.argumentTypes[i]!, a.type))) continue;
+    try {
+      const args = s.args.map((a, i) => fixed[i] ?? compileSelector(a, table, ctx, fn.argumentTypes[i]!));
+      return scalarFunctionSelector(fn, args, name);
+    } catch (error) {
+      lastError = error;
+    }
   }
-  return scalarFunctionSelector(fn, args, name);
+  if (lastError !== null) throw lastError;
+  const shown = s.args.map(formatSelectorName).join(', ');
+  if (!overloads.some((o) => o.argumentTypes.length === s.args.length)) {
+    throw invalidRequest(`Invalid number of arguments in call to function system.${lower}: ${overloads[0]!.argumentTypes.length} required but ${s.args.length} provided`);
+  }
+  throw invalidRequest(`Type error: ${shown} cannot be passed as argument 0 of function system.${lower} of type ${overloads.map((o) => o.argumentTypes.map(formatType).join(', ')).join(' | ')}`);
+}
+
+const NUMERIC_RANK: Readonly<Record<string, number>> = {
+  tinyint: 1, smallint: 2, int: 3, bigint: 4, counter: 4, varint: 5, float: 6, double: 7, decimal: 8,
+};
+
+/** The result type of arithmetic on two numeric types (Cassandra's OperationFcts widening). */
+function widerNumeric(a: CqlType, b: CqlType): CqlType {
+  const ra = a.kind === 'native' ? NUMERIC_RANK[a.name] : undefined;
+  const rb = b.kind === 'native' ? NUMERIC_RANK[b.name] : undefined;
+  if (ra === undefined) throw invalidRequest(`the '${formatType(a)}' type is not a numeric type`);
+  if (rb === undefined) throw invalidRequest(`the '${formatType(b)}' type is not a numeric type`);
+  const names = [(a as { name: string }).name, (b as { name: string }).name];
+  // varint with a floating point operand gives decimal in Cassandra.
+  if (names.includes('varint') && (names.includes('float') || names.includes('double'))) return { kind: 'native', name: 'decimal' };
+  const wider = ra >= rb ? a : b;
+  return (wider as { name: string }).name === 'counter' ? { kind: 'native', name: 'bigint' } : wider;
+}
+
+type Numeric = { readonly kind: 'int'; readonly value: bigint } | { readonly kind: 'float'; readonly value: number } | { readonly kind: 'decimal'; readonly unscaled: bigint; readonly scale: number };
+
+function toNumeric(type: CqlType, bytes: Buffer): Numeric {
+  const js = codecFor(type).deserialize(bytes);
+  if (typeof js === 'bigint') return { kind: 'int', value: js };
+  if (typeof js === 'number') return Number.isInteger(js) && (type as { name: string }).name !== 'float' && (type as { name: string }).name !== 'double' ? { kind: 'int', value: BigInt(js) } : { kind: 'float', value: js };
+  const d = js as { unscaled: bigint; scale: number };
+  return { kind: 'decimal', unscaled: d.unscaled, scale: d.scale };
+}
+
+function numericToBytes(type: CqlType, n: Numeric): Buffer {
+  const name = (type as { name: string }).name;
+  const codec = codecFor(type);
+  const asNumber = (): number => (n.kind === 'int' ? Number(n.value) : n.kind === 'float' ? n.value : Number(n.unscaled) / 10 ** n.scale);
+  switch (name) {
+    case 'tinyint': return codec.serialize(Number(BigInt.asIntN(8, n.kind === 'int' ? n.value : BigInt(Math.trunc(asNumber())))));
+    case 'smallint': return codec.serialize(Number(BigInt.asIntN(16, n.kind === 'int' ? n.value : BigInt(Math.trunc(asNumber())))));
+    case 'int': return codec.serialize(Number(BigInt.asIntN(32, n.kind === 'int' ? n.value : BigInt(Math.trunc(asNumber())))));
+    case 'bigint': case 'counter': return codec.serialize(BigInt.asIntN(64, n.kind === 'int' ? n.value : BigInt(Math.trunc(asNumber()))));
+    case 'varint': return codec.serialize(n.kind === 'int' ? n.value : BigInt(Math.trunc(asNumber())));
+    case 'float': case 'double': return codec.serialize(asNumber());
+    case 'decimal': {
+      if (n.kind === 'decimal') return codec.serialize({ unscaled: n.unscaled, scale: n.scale });
+      if (n.kind === 'int') return codec.serialize({ unscaled: n.value, scale: 0 });
+      return codec.fromString(String(n.value));
+    }
+    default: throw invalidRequest(`the '${formatType(type)}' type is not a numeric type`);
+  }
+}
+
+function toDecimal(n: Numeric): { unscaled: bigint; scale: number } {
+  if (n.kind === 'decimal') return n;
+  if (n.kind === 'int') return { unscaled: n.value, scale: 0 };
+  const text = String(n.value);
+  const [int, frac = ''] = text.split('.');
+  return { unscaled: BigInt(`${int}${frac}`), scale: frac.length };
+}
+
+function applyOperator(op: string, a: Numeric, b: Numeric, resultType: CqlType): Numeric {
+  const name = (resultType as { name: string }).name;
+  if (name === 'decimal') {
+    const x = toDecimal(a);
+    const y = toDecimal(b);
+    const scale = Math.max(x.scale, y.scale);
+    const xu = x.unscaled * 10n ** BigInt(scale - x.scale);
+    const yu = y.unscaled * 10n ** BigInt(scale - y.scale);
+    switch (op) {
+      case '+': return { kind: 'decimal', unscaled: xu + yu, scale };
+      case '-': return { kind: 'decimal', unscaled: xu - yu, scale };
+      case '*': return { kind: 'decimal', unscaled: x.unscaled * y.unscaled, scale: x.scale + y.scale };
+      case '%': if (yu === 0n) throw invalidRequest('Cannot divide by zero'); return { kind: 'decimal', unscaled: xu % yu, scale };
+      default: {
+        if (yu === 0n) throw invalidRequest('Cannot divide by zero');
+        const extra = 32;
+        return { kind: 'decimal', unscaled: (xu * 10n ** BigInt(extra)) / yu, scale: extra };
+      }
+    }
+  }
+  if (name === 'float' || name === 'double') {
+    const x = a.kind === 'int' ? Number(a.value) : a.kind === 'float' ? a.value : Number(a.unscaled) / 10 ** a.scale;
+    const y = b.kind === 'int' ? Number(b.value) : b.kind === 'float' ? b.value : Number(b.unscaled) / 10 ** b.scale;
+    const r = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y : x % y;
+    return { kind: 'float', value: name === 'float' ? Math.fround(r) : r };
+  }
+  const x = a.kind === 'int' ? a.value : BigInt(Math.trunc(a.kind === 'float' ? a.value : Number(a.unscaled) / 10 ** a.scale));
+  const y = b.kind === 'int' ? b.value : BigInt(Math.trunc(b.kind === 'float' ? b.value : Number(b.unscaled) / 10 ** b.scale));
+  if ((op === '/' || op === '%') && y === 0n) throw invalidRequest('Cannot divide by zero');
+  return { kind: 'int', value: op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y : x % y };
+}
+
+/** `a + b`, `a - b`, `a * b`, `a / b`, `a % b` and `-a` over numeric selectors and literals. */
+function compileOperator(s: Extract<Selector, { kind: 'function' }>, name: string, table: TableMetadata, ctx: TermContext): CompiledSelector {
+  const lower = s.name.toLowerCase();
+  if (lower === '_negate') {
+    const inner = compileSelector(s.args[0]!, table, ctx);
+    const type = inner.type;
+    return mapSelector(inner, name, type, (v) => (v === null ? null : numericToBytes(type, applyOperator('-', { kind: 'int', value: 0n }, toNumeric(type, v), type))));
+  }
+  const [leftSel, rightSel] = s.args as [Selector, Selector];
+  let left = leftSel.kind === 'term' ? null : compileSelector(leftSel, table, ctx);
+  let right = rightSel.kind === 'term' ? null : compileSelector(rightSel, table, ctx);
+  if (left === null && right === null) {
+    left = compileSelector(leftSel, table, ctx);
+    right = compileSelector(rightSel, table, ctx);
+  }
+  left ??= compileSelector(leftSel, table, ctx, right!.type);
+  right ??= compileSelector(rightSel, table, ctx, left.type);
+  const resultType = widerNumeric(left.type, right.type);
+  const op = OPERATOR_SYMBOLS[lower]!;
+  const l = left;
+  const r = right;
+  const combine = (a: Buffer | null, b: Buffer | null): Buffer | null =>
+    a === null || b === null || a.length === 0 || b.length === 0 ? null : numericToBytes(resultType, applyOperator(op, toNumeric(l.type, a), toNumeric(r.type, b), resultType));
+  return {
+    name, type: resultType, isAggregate: l.isAggregate || r.isAggregate,
+    evaluate: (rc, env) => combine(l.evaluate(rc, env), r.evaluate(rc, env)),
+    newAccumulator(): Accumulator {
+      const la = l.newAccumulator();
+      const ra = r.newAccumulator();
+      return {
+        add: (rc, env) => {
+          la.add(rc, env);
+          ra.add(rc, env);
+        },
+        result: (env) => combine(la.result(env), ra.result(env)),
+      };
+    },
+  };
 }
 
 function sameType(a: CqlType, b: CqlType): boolean {

@@ -5,7 +5,9 @@ import { ConsistencyLevel, invalidRequest } from '../../lib/index.ts';
 import type { Mutation } from '../../storage/index.ts';
 import type { QueryResponse } from '../service.ts';
 import type { CasOutcome, ConditionalPlan } from './modification.ts';
-import { casResult, mergeMutations } from './modification.ts';
+import { casResult } from './modification.ts';
+import { mergeMutationsByPartition, mergePartitionMutations } from './mutation-merge.ts';
+import type { TableLookup } from './mutation-merge.ts';
 import type { Execution, PreparedModification } from './statement-context.ts';
 
 export interface BatchChildExecution {
@@ -27,6 +29,11 @@ function sizeOf(mutations: readonly Mutation[]): number {
     }
   }
   return size;
+}
+
+function tableLookup(children: readonly BatchChildExecution[]): TableLookup {
+  const byId = new Map(children.map((c) => [c.statement.tableMetadata.id, c.statement.tableMetadata]));
+  return (id) => byId.get(id)!;
 }
 
 function formatKiB(bytes: number): string {
@@ -76,7 +83,7 @@ export async function executeBatch(
   if (batchType === 'unlogged' && byKey.size > limits.unloggedBatchPartitionsWarn) {
     execution.warnings.push(`Unlogged batch covering ${byKey.size} partitions detected against table${tables.includes(',') ? 's' : ''} [${tables}]. You should use a logged batch for atomicity, or asynchronous writes for performance.`);
   }
-  const merged = [...byKey.values()].map(mergeMutations);
+  const merged = mergeMutationsByPartition(all, tableLookup(children));
   await execution.services.coordinator.write(merged, {
     consistency: execution.options.consistency,
     writeType: hasCounters ? 'COUNTER' : batchType === 'logged' ? 'BATCH' : 'UNLOGGED_BATCH',
@@ -124,7 +131,7 @@ async function executeConditionalBatch(children: readonly BatchChildExecution[],
         return plan.evaluate({ ...partition, rows: plan.clustering.length === 0 ? partition.rows.slice(0, 1) : rows });
       });
       const applied = outcomes.every((o) => o.applied);
-      return { mutation: applied ? mergeMutations(allMutations) : null, result: casResult(table, outcomes, true) };
+      return { mutation: applied ? mergePartitionMutations(allMutations, tableLookup(children)) : null, result: casResult(table, outcomes, true) };
     },
   });
   return { result, warnings: execution.warnings };

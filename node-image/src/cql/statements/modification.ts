@@ -14,6 +14,7 @@ import type {
   UsingClause,
 } from '../ast.ts';
 import type { ListPathSource } from '../list-paths.ts';
+import { mergePartitionMutations } from './mutation-merge.ts';
 import type { WhereAnalysis } from '../restrictions.ts';
 import { analyzeWhere, clusteringPrefixes, clusteringSlices, partitionTargets } from '../restrictions.ts';
 import { cellsOf, columnValue } from '../row-values.ts';
@@ -584,10 +585,13 @@ class Modification implements PreparedModification {
     const regularOps = ops.filter((o) => o.column.kind !== 'static');
     const prefixes = clusteringPrefixes(where, env, limit);
     const fullClustering = where.clusteringPrefixLength === table.clustering.length && where.clusteringSlice === null;
+    // An INSERT that names no clustering column and sets only static columns writes the static row alone.
+    const staticOnlyInsert = this.mode === 'insert' && regularOps.length === 0 && staticOps.length > 0 && where.clusteringPrefixLength === 0;
+    const rowInsert = this.mode === 'insert' && !staticOnlyInsert;
     if (this.mode !== 'delete' || ops.length > 0) {
-      if (table.clustering.length > 0 && !fullClustering && (hasRegularOps || this.mode === 'insert' || (this.mode === 'delete' && !staticOps.length))) {
+      if (table.clustering.length > 0 && !fullClustering && (hasRegularOps || rowInsert || (this.mode === 'delete' && !staticOps.length))) {
         if (where.clusteringSlice !== null) throw invalidRequest(`Slice restrictions are not supported on the clustering columns in UPDATE statements`);
-        if (where.clusteringPrefixLength > 0 || hasRegularOps || this.mode === 'insert') {
+        if (where.clusteringPrefixLength > 0 || hasRegularOps || rowInsert) {
           const missing = table.clustering.slice(where.clusteringPrefixLength).map((c) => c.name);
           throw invalidRequest(`Some clustering keys are missing: ${missing.join(', ')}`);
         }
@@ -749,7 +753,7 @@ class Modification implements PreparedModification {
       commitConsistency: execution.options.consistency,
       decide: (partition) => {
         const outcome = plan.evaluate(partition);
-        return { mutation: outcome.applied ? mergeMutations(plan.mutations) : null, result: casResult(this.tableMetadata, [outcome]) };
+        return { mutation: outcome.applied ? mergePartitionMutations(plan.mutations, () => this.tableMetadata) : null, result: casResult(this.tableMetadata, [outcome]) };
       },
     });
     return { result, warnings: execution.warnings };
@@ -827,12 +831,6 @@ export interface ConditionalPlan {
   evaluate(partition: ReadPartition | null): CasOutcome;
 }
 
-/** Merges mutations of one partition key into one (one commit-log entry, applied atomically). */
-export function mergeMutations(mutations: readonly Mutation[]): Mutation {
-  const first = mutations[0]!;
-  if (mutations.length === 1) return first;
-  return { keyspace: first.keyspace, key: first.key, token: first.token, updates: mutations.flatMap((m) => m.updates) };
-}
 
 function mergeStatic(staticRow: Row | null, row: Row | null): Row | null {
   if (row === null) return staticRow;
