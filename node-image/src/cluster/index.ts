@@ -68,3 +68,5 @@ export {
 } from './tokens/token-allocation.ts';
 export type { BootstrapTokens, ResolvedTokenConfig, TokenConfig, TokenSource } from './tokens/token-allocation.ts';
 export { effectiveOwnership, ownershipSpread } from './tokens/ownership.ts';
+export { FINAL_TOKEN_WEIGHT, IRREVERSIBLE_WEIGHT, IncrementalScorer, TOKEN_WEIGHT, scoreFull } from './tokens/allocation-scorer.ts';
+export type { ScoringSetup } from './tokens/allocation-scorer.ts';

@@ -69,7 +69,7 @@ describe('phi accrual failure detector', () => {
         convict ||= r.convict;
       }
       expect(convict).toBe(PHI_FACTOR * (silenceMs / intervalMs) > 8);
-    }), { numRuns: 100 });
+    }), { numRuns: 40 });
   });
 
   it('does not convict during or right after a local pause', () => {

@@ -4,22 +4,25 @@
 //    exactly with its single-DC placement rule (racks first, then rack repeats);
 //  - ideal ownership is RF/nodes per node, or, with at least RF racks, an equal share per rack split
 //    evenly among its nodes;
-//  - each new token goes, greedily, to the candidate split point (1/4, 1/2 or 3/4 of an existing
-//    range) minimising a score: squared relative deviation of every node's ownership from ideal
-//    (deviations later tokens cannot undo, an old node below ideal or the new node above it, weigh
-//    more) plus a small term for uneven per-token replicated spans, which keeps later joins
-//    balanceable; then a few refinement passes move each new token to its best position.
+//  - each new token goes, greedily, to the range midpoint minimising a score (allocation-scorer.ts):
+//    squared relative deviation of every node's ownership from ideal (deviations later tokens
+//    cannot undo, an old node below ideal or the new node above it, weigh more) plus a small term
+//    for uneven per-token replicated spans, which keeps later joins balanceable; then a few
+//    refinement passes move each new token to its best midpoint. (Trying 1/4 and 3/4 split points
+//    as well tripled the cost for no measurable gain.)
 // Until the DC has RF nodes every node replicates everything: tokens split the largest ranges (the
-// first node spaces its tokens evenly from a random offset). Cost per token: O(C x T x RF) for
-// T tokens in the DC and C = 3T candidates.
+// first node spaces its tokens evenly from a random offset). Cost per token: T candidates, each
+// scored incrementally from the few ranges whose replica walk crosses it, plus O(T x walk) per
+// base ring: about O(T x (walk + nodes)) for T tokens in the DC.
 import { assert } from '../../lib/index.ts';
 import type { Random } from '../../io/index.ts';
 import type { EndpointAddress } from '../endpoint.ts';
 import type { TokenMetadata } from '../token-metadata.ts';
 import { MIN_TOKEN, RING_WIDTH, type Token, compareTokens } from '../token-range.ts';
+import { IncrementalScorer } from './allocation-scorer.ts';
 
 /** Tokens in one DC beyond which the search is refused (callers fall back to random tokens). */
-export const ALLOCATION_DC_TOKENS_MAX = 2048;
+export const ALLOCATION_DC_TOKENS_MAX = 4096;
 /** Refinement passes over the new node's tokens after the greedy placement. */
 export const ALLOCATION_REFINE_PASSES_MAX = 3;
 
@@ -33,18 +36,9 @@ export interface AllocationRequest {
   readonly random: Random;
 }
 
-/** Weight of deviations later tokens cannot undo, relative to those they can. */
-const IRREVERSIBLE_WEIGHT = 10;
-/** Weight of the per-token span term relative to the per-node term. */
-const TOKEN_WEIGHT = 0.1;
-/** The same, once the node has all its tokens (refinement): mostly node balance. */
-const FINAL_TOKEN_WEIGHT = 0.02;
-/**
- * Split points tried in every range, as quarters of its width. Midpoints only: trying 1/4 and 3/4
- * as well tripled the cost for no measurable gain (spread within 1%).
- */
-const SPLIT_QUARTERS = [2n] as const;
 const RING = Number(RING_WIDTH);
+/** Narrowest range (ring fraction, about 2^24 tokens) the allocator still splits. */
+const MIN_SCORED_WIDTH = 2 ** -40;
 
 /** The DC's tokens as parallel arrays sorted by offset (token - MIN, unsigned). */
 interface Ring {
@@ -87,19 +81,18 @@ export function allocateTokens(request: AllocationRequest): Token[] {
     for (let i = 0; i < numTokens; i++) tokens.push(toToken((start + (RING_WIDTH * BigInt(i)) / BigInt(numTokens)) % RING_WIDTH));
     return tokens.sort(compareTokens);
   }
-  const scorer = new Scorer(rackOfUnit, replicationFactor, newUnit);
+  const scorer = new IncrementalScorer({ rackOfUnit, rf: replicationFactor, newUnit });
   for (let k = 0; k < numTokens; k++) {
+    let index: number;
     if (new Set([...ring.units, newUnit]).size <= replicationFactor) {
-      const i = largestRange(ring);
-      assert(i >= 0, 'no range left to split');
-      insert(ring, splitPoint(ring, i, 2n), newUnit);
+      index = largestRange(ring);
     } else {
-      const best = scorer.bestCandidate(ring, false);
-      assert(best !== null, 'no range left to split');
-      insert(ring, best.offset, newUnit);
+      index = bestCandidate(ring, scorer, false)?.index ?? -1;
     }
+    assert(index >= 0, 'no range left to split');
+    insert(ring, splitPoint(ring, index, 2n), newUnit);
   }
-  refine(ring, scorer, newUnit);
+  refine(ring, scorer, replicationFactor, newUnit);
   const tokens: Token[] = [];
   for (let i = 0; i < ring.offsets.length; i++) if (ring.units[i] === newUnit) tokens.push(toToken(ring.offsets[i]!));
   assert(tokens.length === numTokens, 'allocated token count mismatch');
@@ -107,20 +100,21 @@ export function allocateTokens(request: AllocationRequest): Token[] {
 }
 
 /** Moves each of the new node's tokens to its best position while that improves the final score. */
-function refine(ring: Ring, scorer: Scorer, newUnit: number): void {
-  if (new Set(ring.units).size <= scorer.rf) return;
+function refine(ring: Ring, scorer: IncrementalScorer, rf: number, newUnit: number): void {
+  if (new Set(ring.units).size <= rf) return;
   for (let pass = 0; pass < ALLOCATION_REFINE_PASSES_MAX; pass++) {
     let improved = false;
     const mine = ring.offsets.filter((_, i) => ring.units[i] === newUnit);
     for (const offset of mine) {
-      const before = scorer.score(ring, null, true);
+      scorer.setBase(ring.positions, ring.units);
+      const before = scorer.scoreBase(true);
       const at = ring.offsets.indexOf(offset);
       ring.offsets.splice(at, 1);
       ring.positions.splice(at, 1);
       ring.units.splice(at, 1);
-      const best = scorer.bestCandidate(ring, true);
+      const best = bestCandidate(ring, scorer, true);
       if (best !== null && best.score < before - 1e-12) {
-        insert(ring, best.offset, newUnit);
+        insert(ring, splitPoint(ring, best.index, 2n), newUnit);
         improved = true;
       } else {
         insert(ring, offset, newUnit);
@@ -128,6 +122,32 @@ function refine(ring: Ring, scorer: Scorer, newUnit: number): void {
     }
     if (!improved) return;
   }
+}
+
+interface Candidate {
+  /** Split the range ending at this ring index at its midpoint. */
+  readonly index: number;
+  readonly score: number;
+}
+
+/** The range whose midpoint is the best place for a token of the new unit. */
+function bestCandidate(ring: Ring, scorer: IncrementalScorer, final: boolean): Candidate | null {
+  scorer.setBase(ring.positions, ring.units);
+  const n = ring.positions.length;
+  let best: Candidate | null = null;
+  for (let i = 0; i < n; i++) {
+    if (widthAt(ring, i) < 4n) continue;
+    const previous = ring.positions[(i + n - 1) % n]!;
+    let width = n === 1 ? 1 : ring.positions[i]! - previous;
+    if (width <= 0) width += 1;
+    // Ranges narrower than float resolution cannot be scored apart: leave them alone.
+    if (width < MIN_SCORED_WIDTH) continue;
+    let x = previous + width / 2;
+    if (x >= 1) x -= 1;
+    const score = scorer.scoreInsert(i, x, final);
+    if (best === null || score < best.score) best = { index: i, score };
+  }
+  return best;
 }
 
 function toToken(offset: bigint): Token {
@@ -169,117 +189,4 @@ function insert(ring: Ring, offset: bigint, unit: number): void {
   ring.offsets.splice(lo, 0, offset);
   ring.positions.splice(lo, 0, Number(offset) / RING);
   ring.units.splice(lo, 0, unit);
-}
-
-interface Candidate {
-  readonly offset: bigint;
-  readonly score: number;
-}
-
-/** Scores layouts; reuses its buffers across evaluations. */
-class Scorer {
-  readonly rf: number;
-  private readonly rackOfUnit: readonly number[];
-  private readonly newUnit: number;
-  private readonly ownership: Float64Array;
-  private readonly unitStamp: Int32Array;
-  private readonly rackStamp: Int32Array;
-  private stamp = 0;
-  private positions = new Float64Array(0);
-  private units = new Int32Array(0);
-  private tokenOwnership = new Float64Array(0);
-
-  constructor(rackOfUnit: readonly number[], rf: number, newUnit: number) {
-    this.rackOfUnit = rackOfUnit;
-    this.rf = rf;
-    this.newUnit = newUnit;
-    this.ownership = new Float64Array(rackOfUnit.length);
-    this.unitStamp = new Int32Array(rackOfUnit.length);
-    this.rackStamp = new Int32Array(rackOfUnit.length);
-  }
-
-  /** The best split point over every range, for a token of the new unit. */
-  bestCandidate(ring: Ring, final: boolean): Candidate | null {
-    let best: Candidate | null = null;
-    for (let i = 0; i < ring.offsets.length; i++) {
-      if (widthAt(ring, i) < 4n) continue;
-      for (const q of SPLIT_QUARTERS) {
-        const offset = splitPoint(ring, i, q);
-        const score = this.score(ring, offset, final);
-        if (best === null || score < best.score) best = { offset, score };
-      }
-    }
-    return best;
-  }
-
-  /** Score of the ring with an extra new-unit token at `extra` (null: as is). */
-  score(ring: Ring, extra: bigint | null, final: boolean): number {
-    const n = ring.offsets.length + (extra === null ? 0 : 1);
-    if (this.positions.length < n) {
-      this.positions = new Float64Array(2 * n);
-      this.units = new Int32Array(2 * n);
-      this.tokenOwnership = new Float64Array(2 * n);
-    }
-    const positions = this.positions;
-    const units = this.units;
-    let w = 0;
-    let pending = extra === null ? Number.NaN : Number(extra) / RING;
-    for (let j = 0; j < ring.positions.length; j++) {
-      const p = ring.positions[j]!;
-      if (pending < p) { positions[w] = pending; units[w++] = this.newUnit; pending = Number.NaN; }
-      positions[w] = p;
-      units[w++] = ring.units[j]!;
-    }
-    if (!Number.isNaN(pending)) { positions[w] = pending; units[w++] = this.newUnit; }
-    return this.evaluate(n, final);
-  }
-
-  private evaluate(n: number, final: boolean): number {
-    const { positions, units, ownership: own, tokenOwnership: tokenOwn, rackOfUnit } = this;
-    own.fill(0);
-    tokenOwn.fill(0, 0, n);
-    const present = new Set<number>();
-    for (let j = 0; j < n; j++) present.add(units[j]!);
-    const unitsPerRack = new Map<number, number>();
-    for (const u of present) unitsPerRack.set(rackOfUnit[u]!, (unitsPerRack.get(rackOfUnit[u]!) ?? 0) + 1);
-    const nodes = present.size;
-    const racks = unitsPerRack.size;
-    const rfLeftInitial = Math.min(this.rf, nodes);
-    const repeatsInitial = this.rf - racks;
-    for (let i = 0; i < n; i++) {
-      let size = positions[i]! - positions[(i + n - 1) % n]!;
-      if (size <= 0) size += 1;
-      const stamp = ++this.stamp;
-      let left = rfLeftInitial;
-      let repeats = repeatsInitial;
-      for (let step = 0, j = i; left > 0 && step < n; step++, j = j + 1 === n ? 0 : j + 1) {
-        const unit = units[j]!;
-        if (this.unitStamp[unit] === stamp) continue;
-        const rack = rackOfUnit[unit]!;
-        if (this.rackStamp[rack] !== stamp) this.rackStamp[rack] = stamp;
-        else if (repeats > 0) repeats--;
-        else continue;
-        this.unitStamp[unit] = stamp;
-        own[unit] = own[unit]! + size;
-        tokenOwn[j] = tokenOwn[j]! + size;
-        left--;
-      }
-    }
-    let score = 0;
-    for (const u of present) {
-      const ideal = racks >= this.rf ? this.rf / racks / unitsPerRack.get(rackOfUnit[u]!)! : this.rf / nodes;
-      const d = (own[u]! - ideal) / ideal;
-      // Old nodes only lose ownership as tokens are added and the new node only gains, so before
-      // the last token an old node below ideal, or the new node above it, cannot be repaired.
-      const irreversible = !final && (u === this.newUnit ? d > 0 : d < 0);
-      score += (irreversible ? IRREVERSIBLE_WEIGHT : 1) * d * d;
-    }
-    const tokenIdeal = rfLeftInitial / n;
-    let tokenScore = 0;
-    for (let j = 0; j < n; j++) {
-      const d = (tokenOwn[j]! - tokenIdeal) / tokenIdeal;
-      tokenScore += d * d;
-    }
-    return score + ((final ? FINAL_TOKEN_WEIGHT : TOKEN_WEIGHT) * tokenScore * nodes) / n;
-  }
 }

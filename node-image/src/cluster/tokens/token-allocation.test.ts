@@ -91,3 +91,19 @@ describe('replication-aware allocation keeps ownership within 10%', () => {
     });
   }
 });
+
+describe('allocation is per datacenter', () => {
+  it('balances a second DC regardless of the first', () => {
+    const random = new SeededRandom(5);
+    let metadata = TokenMetadata.empty();
+    for (let n = 1; n <= 10; n++) {
+      const dc = n <= 4 ? 'dc1' : 'dc2';
+      metadata = metadata.withEndpoint({ address: ep(n), hostId: hid(n), dc, rack: 'r1' });
+      metadata = metadata.withNormalTokens(ep(n), allocateTokens({ metadata, endpoint: ep(n), numTokens: 16, replicationFactor: 3, random }));
+    }
+    const ownership = effectiveOwnership(networkTopologyStrategy(new Map([['dc1', 3], ['dc2', 3]])), metadata);
+    const dc2 = [...ownership].filter(([e]) => metadata.endpoint(e)!.dc === 'dc2').map(([, v]) => v);
+    expect(dc2.reduce((a, b) => a + b, 0)).toBeCloseTo(3, 9);
+    expect(ownershipSpread(dc2)).toBeLessThanOrEqual(1.1);
+  });
+});
