@@ -104,9 +104,10 @@ export class HttpKubeApi implements KubeApi {
     return await this.request(HttpMethod.POST, collectionPath(ref, object.metadata.namespace), {}, body, 'application/json') as KubeObject;
   }
 
-  async replace(ref: ResourceRef, object: KubeObject): Promise<KubeObject> {
+  async replace(ref: ResourceRef, object: KubeObject, options: { subresource?: 'status' } = {}): Promise<KubeObject> {
     const body = { ...object, apiVersion: object.apiVersion ?? apiVersion(ref), kind: object.kind ?? ref.kind };
-    return await this.request(HttpMethod.PUT, objectPath(ref, object.metadata.namespace, object.metadata.name), {}, body, 'application/json') as KubeObject;
+    const path = objectPath(ref, object.metadata.namespace, object.metadata.name) + (options.subresource ? `/${options.subresource}` : '');
+    return await this.request(HttpMethod.PUT, path, {}, body, 'application/json') as KubeObject;
   }
 
   async mergePatch(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, options: { subresource?: 'status' } = {}): Promise<KubeObject> {
@@ -117,6 +118,7 @@ export class HttpKubeApi implements KubeApi {
   async delete(ref: ResourceRef, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<boolean> {
     const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
     if (options.propagationPolicy) body.propagationPolicy = options.propagationPolicy;
+    if (options.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = options.gracePeriodSeconds;
     if (options.uid !== undefined || options.resourceVersion !== undefined) {
       body.preconditions = { uid: options.uid, resourceVersion: options.resourceVersion };
     }

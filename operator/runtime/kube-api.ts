@@ -104,6 +104,8 @@ export interface ApplyOptions {
 
 export interface DeleteOptions {
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  /** 0 deletes a pod at once even if its kubelet is gone (force). */
+  gracePeriodSeconds?: number;
   /** Preconditions: delete only this incarnation / version. */
   uid?: string;
   resourceVersion?: string;
@@ -117,7 +119,7 @@ export interface KubeApi {
   apply(ref: ResourceRef, object: KubeObject, options: ApplyOptions): Promise<KubeObject>;
   create(ref: ResourceRef, object: KubeObject): Promise<KubeObject>;
   /** PUT with metadata.resourceVersion: 409 Conflict if the object changed meanwhile. */
-  replace(ref: ResourceRef, object: KubeObject): Promise<KubeObject>;
+  replace(ref: ResourceRef, object: KubeObject, options?: { subresource?: 'status' }): Promise<KubeObject>;
   /** JSON merge patch (RFC 7386). */
   mergePatch(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, options?: { subresource?: 'status' }): Promise<KubeObject>;
   /** Resolves false when the object did not exist. */

@@ -242,7 +242,7 @@ export class MemoryKubeApi implements KubeApi {
     return clone(this.store(ref, 'ADDED', this.fresh(ref, o)));
   }
 
-  async replace(ref: ResourceRef, object: KubeObject): Promise<KubeObject> {
+  async replace(ref: ResourceRef, object: KubeObject, options: { subresource?: 'status' } = {}): Promise<KubeObject> {
     this.stats.replace++;
     this.maybeFail('replace');
     const ns = ref.namespaced ? object.metadata.namespace : undefined;
@@ -252,9 +252,15 @@ export class MemoryKubeApi implements KubeApi {
     if (object.metadata.resourceVersion !== undefined && object.metadata.resourceVersion !== existing.metadata.resourceVersion) {
       throw new KubeApiError({ status: 409, reason: 'Conflict', message: `${ref.kind} ${key}: the object has been modified` });
     }
-    const next = clone(object);
-    next.status = existing.status;
-    if (next.status === undefined) delete next.status;
+    let next = clone(object);
+    if (options.subresource === 'status') {
+      next = clone(existing);
+      next.status = clone(object.status);
+      if (next.status === undefined) delete next.status;
+    } else {
+      next.status = existing.status;
+      if (next.status === undefined) delete next.status;
+    }
     return clone(this.update(ref, existing, next));
   }
 

@@ -1,0 +1,149 @@
+// apply: performs a Plan, idempotently. The status (the operation journal) is written first with
+// the resourceVersion the plan was made from, so a stale plan fails with a conflict instead of
+// repeating a step; then generated secrets, objects (server-side apply, skipped when the cached
+// object already holds every desired field), patches, seed labels, deletions (with UID
+// preconditions), management API calls (each idempotent by requestId) and events.
+import { randomBytes } from 'node:crypto';
+import { KubeApiError, Resources, type EventSink, type KubeApi, type KubeObject, type Logger, type ResourceRef } from '../../runtime/index.ts';
+import { FIELD_MANAGER, Labels, PASSWORD_BYTES, TOKEN_BYTES, buildManagementTokenSecret, buildSuperuserSecret, stableStringify } from '../../specs/index.ts';
+import type { ClusterCache, NodeApiFactory, Observed } from './observe.ts';
+import type { Plan } from './plan.ts';
+
+const REFS_BY_KIND: Readonly<Record<string, ResourceRef>> = Object.fromEntries(Object.values(Resources).map((r) => [r.kind, r]));
+
+/** The status write lost a race with another writer: reconcile again from fresh state. */
+export class StaleStatusError extends Error {
+  override readonly name = 'StaleStatusError';
+}
+
+export interface ApplyDependencies {
+  readonly api: KubeApi;
+  readonly cache: ClusterCache;
+  readonly nodeApi: NodeApiFactory;
+  readonly events: EventSink;
+  readonly log: Logger;
+  /** Random hex of n bytes (injected for tests). */
+  readonly randomHex?: (bytes: number) => string;
+}
+
+export interface ApplyReport {
+  statusWritten: boolean;
+  applied: number;
+  skipped: number;
+  deleted: number;
+  nodeCalls: number;
+  errors: string[];
+}
+
+/** True when every field of `want` is present with the same value in `have` (server defaults ignored). */
+export function isSubset(want: unknown, have: unknown): boolean {
+  if (want === null || typeof want !== 'object') return want === have || (typeof want === 'number' && String(want) === have);
+  if (Array.isArray(want)) {
+    if (!Array.isArray(have) || have.length !== want.length) return false;
+    return want.every((w, i) => isSubset(w, have[i]));
+  }
+  if (have === null || typeof have !== 'object' || Array.isArray(have)) return false;
+  for (const [k, v] of Object.entries(want as Record<string, unknown>)) {
+    if (v === undefined) continue;
+    if (!isSubset(v, (have as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export async function applyPlan(raw: KubeObject, plan: Plan, observed: Observed, deps: ApplyDependencies): Promise<ApplyReport> {
+  const { api, cache, log } = deps;
+  const ns = raw.metadata.namespace!;
+  const report: ApplyReport = { statusWritten: false, applied: 0, skipped: 0, deleted: 0, nodeCalls: 0, errors: [] };
+  const randomHex = deps.randomHex ?? ((n: number) => randomBytes(n).toString('hex'));
+
+  if (stableStringify(plan.status) !== stableStringify(raw.status ?? {})) {
+    try {
+      await api.replace(Resources.cassandraCluster, { ...raw, status: plan.status }, { subresource: 'status' });
+      report.statusWritten = true;
+    } catch (error) {
+      if (KubeApiError.isConflict(error)) throw new StaleStatusError(`status of ${ns}/${raw.metadata.name} changed meanwhile`);
+      throw error;
+    }
+  }
+
+  const cc = observed.cc;
+  for (const secret of plan.ensureSecrets) {
+    const object = secret === 'managementToken' ? buildManagementTokenSecret(cc, randomHex(TOKEN_BYTES)) : buildSuperuserSecret(cc, randomHex(PASSWORD_BYTES));
+    try {
+      await api.create(Resources.secret, object);
+      report.applied++;
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.status === 409)) report.errors.push(`create secret ${object.metadata.name}: ${errorText(error)}`);
+    }
+  }
+
+  for (const object of plan.objects) {
+    const ref = REFS_BY_KIND[object.kind ?? ''];
+    if (ref === undefined) {
+      report.errors.push(`no resource for kind ${object.kind}`);
+      continue;
+    }
+    const cached = cache.get(ref, ns, object.metadata.name);
+    if (cached !== undefined && isSubset({ ...object, apiVersion: undefined, kind: undefined }, cached)) {
+      report.skipped++;
+      continue;
+    }
+    try {
+      await api.apply(ref, { ...object, metadata: { ...object.metadata, namespace: ns } }, { fieldManager: FIELD_MANAGER, force: true });
+      report.applied++;
+    } catch (error) {
+      report.errors.push(`apply ${object.kind} ${object.metadata.name}: ${errorText(error)}`);
+    }
+  }
+
+  for (const patch of plan.patches) {
+    try {
+      await api.mergePatch(patch.ref, ns, patch.name, patch.patch);
+    } catch (error) {
+      if (!KubeApiError.isNotFound(error)) report.errors.push(`patch ${patch.ref.kind} ${patch.name}: ${errorText(error)}`);
+    }
+  }
+
+  for (const { pod, seed } of plan.podLabels) {
+    try {
+      await api.mergePatch(Resources.pod, ns, pod, { metadata: { labels: { [Labels.seed]: seed ? 'true' : null } } });
+    } catch (error) {
+      if (!KubeApiError.isNotFound(error)) report.errors.push(`label pod ${pod}: ${errorText(error)}`);
+    }
+  }
+
+  for (const d of plan.deletes) {
+    try {
+      const options: { uid?: string; gracePeriodSeconds?: number } = {};
+      if (d.uid !== undefined) options.uid = d.uid;
+      if (d.gracePeriodSeconds !== undefined) options.gracePeriodSeconds = d.gracePeriodSeconds;
+      if (await api.delete(d.ref, ns, d.name, options)) report.deleted++;
+    } catch (error) {
+      // A failed UID precondition means the object was already replaced: nothing to do.
+      if (!KubeApiError.isConflict(error)) report.errors.push(`delete ${d.ref.kind} ${d.name}: ${errorText(error)}`);
+    }
+  }
+
+  for (const call of plan.nodeCalls) {
+    const address = observed.pods.get(call.pod)?.podIP;
+    const node = address === undefined ? undefined : deps.nodeApi({ namespace: ns, cluster: raw.metadata.name, pod: call.pod, address });
+    if (node === undefined) {
+      log.warn({ pod: call.pod, call: call.kind }, 'node not reachable for a planned call; the next pass retries');
+      continue;
+    }
+    try {
+      if (call.kind === 'submit') await node.submit(call.operation, call.request as never);
+      else await node.setReplication(call.keyspace, { datacenters: call.datacenters });
+      report.nodeCalls++;
+    } catch (error) {
+      // Refusals and in-progress answers are expected; the next pass reads the outcome.
+      log.warn({ pod: call.pod, call: call.kind, err: errorText(error) }, 'management API call failed');
+    }
+  }
+
+  for (const e of plan.events) await deps.events.record(raw, e.type, e.reason, e.message);
+  if (report.errors.length > 0) throw new Error(`apply failed: ${report.errors.join('; ')}`);
+  return report;
+}
