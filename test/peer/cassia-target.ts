@@ -1,7 +1,8 @@
 // The Cassia side of the peer comparison. The gate is a run-time check that node-image/src/node.ts
 // exports `startNode`; the node then runs in its own process (node-image/src/main.ts --config, real
 // io, like production) so it never shares an event loop with the load generator or the harness.
-// CASSIA_PEER_CASSIA_CONTACT_POINT=host:port uses an already running node instead.
+// CASSIA_PEER_CASSIA_CONTACT_POINT=host:port uses an already running node instead;
+// CASSIA_PEER_NODE_ARGS adds Node.js flags to the node process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,7 +93,8 @@ async function startCassiaProcess(options: CassiaTargetOptions): Promise<Running
   const outputPath = join(dataDir, 'logs', 'output.log');
   const outputFd = openSync(outputPath, 'a');
   const spawnedAtMs = Date.now();
-  const child = spawn(process.execPath, [CASSIA_MAIN_MODULE, '--config', configPath], {
+  const nodeArgs = (process.env['CASSIA_PEER_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...nodeArgs, CASSIA_MAIN_MODULE, '--config', configPath], {
     cwd: dataDir,
     stdio: ['ignore', outputFd, outputFd],
   });
