@@ -2,7 +2,7 @@
 // and a lossy network that delays (and so reorders) messages. It plays the part the real driver
 // (messaging + timers) will play: ticks every interval, delivers sends, records events as a trace.
 // Everything derives from one seed, so a run replays exactly. Test and benchmark use only.
-import { assert } from '../../lib/index.ts';
+import { assert, assertNever } from '../../lib/index.ts';
 import { type EndpointAddress, type HostId, endpointAddress, hostId } from '../endpoint.ts';
 import { type Token, normalizeRandomToken } from '../token-range.ts';
 import { AppState, type ApplicationState } from './application-state.ts';
@@ -305,6 +305,7 @@ export class GossipSimulation {
       case 'shadow_round_done': return `shadow round done with ${e.states.length} states`;
       case 'shadow_round_failed': return `shadow round failed: ${e.reason}`;
       case 'warning': return `warning: ${e.message}`;
+      default: return assertNever(e, 'gossip event');
     }
   }
 
@@ -324,6 +325,7 @@ export class GossipSimulation {
       case 'SHUTDOWN': return 'SHUTDOWN';
       case 'ECHO_REQ': return 'ECHO_REQ';
       case 'ECHO_RSP': return 'ECHO_RSP';
+      default: return assertNever(m, 'gossip message');
     }
   }
 
