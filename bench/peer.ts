@@ -4,6 +4,8 @@
 // Output: JSON lines (config, per-target results, ratios); the last line is the summary.
 // Env: BENCH_DURATION_MS (60000 per workload), BENCH_WARMUP_MS, BENCH_CONCURRENCY, BENCH_CONNECTIONS,
 // BENCH_COUNT_MAX, BENCH_COMMITLOG_SYNC (periodic|batch|group), BENCH_SEED; see bench/lib/bench-env.ts.
+// BENCH_TARGETS=cassandra,cassia (default both) runs one side only, e.g. to profile Cassia with
+// CASSIA_PEER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
 import { cpus, totalmem } from 'node:os';
 import {
   connectBenchClient,
@@ -32,6 +34,8 @@ type Workload = (typeof WORKLOADS)[number];
 type TargetResults = Record<Workload, LoadResult>;
 
 const env = readBenchEnv();
+const targets = new Set((process.env['BENCH_TARGETS'] ?? 'cassandra,cassia').split(',').map((t) => t.trim()));
+for (const t of targets) if (t !== 'cassandra' && t !== 'cassia') throw new Error(`BENCH_TARGETS: unknown target ${t}`);
 const heapMb = defaultHeapMb();
 
 emitJsonLine({
@@ -56,7 +60,9 @@ emitJsonLine({
 const results: Partial<Record<'cassandra' | 'cassia', TargetResults>> = {};
 let cassandraSkipped: string | undefined;
 const missing = missingPeerTools();
-if (missing.length > 0) {
+if (!targets.has('cassandra')) {
+  cassandraSkipped = 'not in BENCH_TARGETS';
+} else if (missing.length > 0) {
   cassandraSkipped = `missing ${missing.join(' and ')}`;
   progress(`!!! bench:peer: Apache Cassandra side SKIPPED: ${cassandraSkipped}`);
 } else {
@@ -76,7 +82,9 @@ if (missing.length > 0) {
   }
 }
 
-const cassia = await startCassiaTarget({ commitLogSync: env.commitLogSync, address: CASSIA_BENCH_ADDRESS });
+const cassia = targets.has('cassia')
+  ? await startCassiaTarget({ commitLogSync: env.commitLogSync, address: CASSIA_BENCH_ADDRESS })
+  : ({ ok: false, reason: 'not in BENCH_TARGETS' } as const);
 let cassiaSkipped: string | undefined;
 if (!cassia.ok) {
   cassiaSkipped = cassia.reason;
