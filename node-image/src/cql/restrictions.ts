@@ -248,7 +248,10 @@ export function analyzeWhere(
       if (names.length !== expected.length || names.some((n, i) => n !== expected[i])) {
         throw invalidRequest(`The token function arguments must be in the partition key order: ${expected.join(', ')}`);
       }
-      const term = compileTerm(relation.value, { keyspace: table.keyspace, table: table.name, name: `partition key token`, type: { kind: 'native', name: 'bigint' } }, ctx);
+      const value = relation.value;
+      const term = value.kind === 'function' && value.name.toLowerCase() === 'token' && (value.keyspace === null || value.keyspace === 'system')
+        ? compileTokenOf(value.args, table, ctx)
+        : compileTerm(value, { keyspace: table.keyspace, table: table.name, name: `partition key token`, type: { kind: 'native', name: 'bigint' } }, ctx);
       switch (relation.op) {
         case '>': tokenStart = { term, inclusive: false }; break;
         case '>=': tokenStart = { term, inclusive: true }; break;
@@ -441,6 +444,26 @@ export function analyzeWhere(
     needsFiltering,
     filteringReason,
   };
+}
+
+/** `token(v1, v2)` on the right of a token relation: the token of those partition key values. */
+function compileTokenOf(args: readonly Term[], table: TableMetadata, ctx: TermContext): CompiledTerm {
+  if (args.length !== table.partitionKey.length) {
+    throw invalidRequest(`Invalid number of arguments in call to function system.token: ${table.partitionKey.length} required but ${args.length} provided`);
+  }
+  const parts = args.map((a, i) => compileTerm(a, receiverOf(table, table.partitionKey[i]!), ctx));
+  const type: CqlType = { kind: 'native', name: 'bigint' };
+  const tokenOf = (values: TermValue[]): TermValue => {
+    if (values.some((v) => v === null || v === UNSET)) return null;
+    const out = Buffer.allocUnsafe(8);
+    out.writeBigInt64BE(murmur3Token(serializePartitionKey(values as Buffer[])), 0);
+    return out;
+  };
+  if (parts.every((p) => p.constant !== undefined)) {
+    const value = tokenOf(parts.map((p) => p.constant!));
+    return { constant: value, type, evaluate: () => value };
+  }
+  return { constant: undefined, type, evaluate: (env) => tokenOf(parts.map((p) => p.evaluate(env))) };
 }
 
 function eqListFilter(column: ColumnMetadata, fn: ValuesFn): RowFilter {

@@ -2,9 +2,9 @@
 // against the type of the column (or pseudo-column) that receives them. Constant terms are
 // serialized once at prepare time; bind markers are validated against the receiver's type at
 // execution; nondeterministic functions run per execution.
-import { invalidRequest } from '../lib/index.ts';
+import { CqlError, ErrorCode, invalidRequest } from '../lib/index.ts';
 import type { CqlType } from '../schema/index.ts';
-import { codecFor, comparatorFor, formatType, hasUnorderedParts } from '../schema/index.ts';
+import { codecFor, comparatorFor, formatType, hasUnorderedParts, parseJsonExact } from '../schema/index.ts';
 import type { Term } from './ast.ts';
 import type { FunctionEnv, ScalarFunction } from './functions/function-types.ts';
 import { nativeScalarOverloads } from './functions/native-functions.ts';
@@ -345,13 +345,18 @@ function compileFunctionTerm(term: Extract<Term, { kind: 'function' }>, receiver
     const codec = codecFor(receiver.type);
     const convert = (v: TermValue): TermValue => {
       if (v === null || v === UNSET) return v;
-      let parsed: unknown;
+      // Exact parsing: bigint, varint and decimal values keep every digit.
+      const parsed = parseJsonExact(v.toString('utf8'));
+      if (parsed === null) return null;
       try {
-        parsed = JSON.parse(v.toString('utf8'));
+        return codec.fromJson(parsed);
       } catch (error) {
-        throw invalidRequest(`Could not decode JSON string '${v.toString('utf8')}': ${String(error)}`);
+        // Cassandra reports a value of the wrong type as a failure of the function itself.
+        const message = error instanceof Error ? error.message : String(error);
+        throw new CqlError(ErrorCode.FunctionFailure, `org.apache.cassandra.serializers.MarshalException: ${message}`, {
+          kind: 'function_failure', keyspace: 'system', functionName: 'fromjson', argumentTypes: ['text'],
+        });
       }
-      return parsed === null ? null : codec.fromJson(parsed);
     };
     if (textArg.constant !== undefined) return constantTerm(convert(textArg.constant), receiver.type);
     return { constant: undefined, type: receiver.type, evaluate: (env) => convert(textArg.evaluate(env)) };

@@ -616,9 +616,9 @@ class Modification implements PreparedModification {
     if (text === null || text === UNSET) throw invalidRequest('Got null for INSERT JSON values');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text.toString('utf8'));
+      parsed = parseJsonExact(text.toString('utf8'));
     } catch (error) {
-      throw invalidRequest(`Could not decode JSON string as a map: ${String(error)}. String was: ${text.toString('utf8')}`);
+      throw invalidRequest(`Could not decode JSON string as a map: ${(error as Error).message}. String was: ${text.toString('utf8')}`);
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw invalidRequest(`Could not decode JSON string as a map: ${text.toString('utf8')}`);
@@ -638,11 +638,16 @@ class Modification implements PreparedModification {
       const raw = byColumn.get(column.name);
       let value: Buffer | null | typeof UNSET;
       if (raw === undefined) value = json.defaultUnset ? UNSET : null;
-      else value = raw === null ? null : codecForColumn(column).fromJson(raw);
-      if (column.kind === 'partition_key' || column.kind === 'clustering') {
-        if (value === null || value === UNSET) {
-          throw invalidRequest(column.kind === 'partition_key' ? `Invalid null value for partition key part ${column.name}` : `Invalid null value for clustering key part ${column.name}`);
+      else if (raw === null) value = null;
+      else {
+        try {
+          value = codecForColumn(column).fromJson(raw);
+        } catch (error) {
+          throw invalidRequest(`Error decoding JSON value for ${column.name}: ${(error as Error).message}`);
         }
+      }
+      if (column.kind === 'partition_key' || column.kind === 'clustering') {
+        if (value === null || value === UNSET) throw invalidRequest(`Invalid null value in condition for column ${column.name}`);
         keyValues.set(column.name, value);
       } else {
         ops.push({ kind: 'set', column, term: constant(value, column.type) });
@@ -883,7 +888,7 @@ export function casResult(table: TableMetadata, outcomes: readonly CasOutcome[],
   };
 }
 
-import { codecFor, splitPartitionKey } from '../../schema/index.ts';
+import { codecFor, parseJsonExact, splitPartitionKey } from '../../schema/index.ts';
 
 function codecForColumn(column: ColumnMetadata): ReturnType<typeof codecFor> {
   return codecFor(column.type);
