@@ -1,0 +1,40 @@
+// The cassia.yaml of one local node: its loopback address, ports, seeds, dc/rack and its own data,
+// commit log and hints folders (absolute paths, so the node's working directory does not matter).
+// Pure; the keys are those of node-image/src/config/node-config.ts.
+import { stringify } from 'yaml';
+import type { LocalNodeSpec } from './cluster-layout.ts';
+
+export type CommitLogSync = 'periodic' | 'batch';
+
+export interface NodeConfigInput {
+  readonly clusterName: string;
+  readonly node: LocalNodeSpec;
+  readonly seeds: readonly string[];
+  readonly cqlPort: number;
+  readonly storagePort: number;
+  readonly managementPort: number;
+  readonly commitLogSync: CommitLogSync;
+  readonly dataDirectory: string;
+  readonly commitLogDirectory: string;
+  readonly hintsDirectory: string;
+}
+
+export function renderNodeConfig(input: NodeConfigInput): string {
+  const config = {
+    cluster_name: input.clusterName,
+    seeds: input.seeds.join(','),
+    listen_address: input.node.address,
+    rpc_address: input.node.address,
+    native_transport_port: input.cqlPort,
+    storage_port: input.storagePort,
+    management_address: input.node.address,
+    management_port: input.managementPort,
+    data_file_directories: [input.dataDirectory],
+    commitlog_directory: input.commitLogDirectory,
+    hints_directory: input.hintsDirectory,
+    commitlog_sync: input.commitLogSync,
+    dc: input.node.dc,
+    rack: input.node.rack,
+  };
+  return `# Written by \`cassia local up\` for ${input.node.name}; rewritten on every \`up\` while the node is stopped.\n${stringify(config)}`;
+}
