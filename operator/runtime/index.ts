@@ -12,3 +12,4 @@ export * from './event-recorder.ts';
 export * from './metrics.ts';
 export * from './health-server.ts';
 export * from './controller.ts';
+export * from './informer-cache.ts';

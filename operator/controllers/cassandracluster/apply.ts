@@ -5,7 +5,7 @@
 // preconditions), management API calls (each idempotent by requestId) and events.
 import { randomBytes } from 'node:crypto';
 import { KubeApiError, Resources, type EventSink, type KubeApi, type KubeObject, type Logger, type ResourceRef } from '../../runtime/index.ts';
-import { FIELD_MANAGER, Labels, PASSWORD_BYTES, TOKEN_BYTES, buildManagementTokenSecret, buildSuperuserSecret, stableStringify } from '../../specs/index.ts';
+import { FIELD_MANAGER, Labels, PASSWORD_BYTES, TOKEN_BYTES, buildManagementTokenSecret, buildSuperuserSecret, hashOf, stableStringify } from '../../specs/index.ts';
 import type { ClusterCache, NodeApiFactory, Observed } from './observe.ts';
 import type { Plan } from './plan.ts';
 
@@ -24,7 +24,16 @@ export interface ApplyDependencies {
   readonly log: Logger;
   /** Random hex of n bytes (injected for tests). */
   readonly randomHex?: (bytes: number) => string;
+  /**
+   * Hash of what we last applied per object. An object is skipped only when the cache already
+   * holds every desired field AND the desired object is the one we applied last: a field we
+   * stopped setting (a shrinking map) must still be applied so server-side apply removes it.
+   */
+  readonly lastApplied?: Map<string, string>;
 }
+
+/** Objects whose last applied hash is remembered (oldest dropped first). */
+export const LAST_APPLIED_ENTRIES_MAX = 100_000;
 
 export interface ApplyReport {
   statusWritten: boolean;
@@ -86,13 +95,20 @@ export async function applyPlan(raw: KubeObject, plan: Plan, observed: Observed,
       continue;
     }
     const cached = cache.get(ref, ns, object.metadata.name);
-    if (cached !== undefined && isSubset({ ...object, apiVersion: undefined, kind: undefined }, cached)) {
+    const key = `${ref.plural}/${ns}/${object.metadata.name}`;
+    const hash = hashOf(object, 16);
+    if (cached !== undefined && deps.lastApplied?.get(key) === hash && isSubset({ ...object, apiVersion: undefined, kind: undefined }, cached)) {
       report.skipped++;
       continue;
     }
     try {
       await api.apply(ref, { ...object, metadata: { ...object.metadata, namespace: ns } }, { fieldManager: FIELD_MANAGER, force: true });
       report.applied++;
+      if (deps.lastApplied !== undefined) {
+        deps.lastApplied.delete(key);
+        deps.lastApplied.set(key, hash);
+        if (deps.lastApplied.size > LAST_APPLIED_ENTRIES_MAX) deps.lastApplied.delete(deps.lastApplied.keys().next().value!);
+      }
     } catch (error) {
       report.errors.push(`apply ${object.kind} ${object.metadata.name}: ${errorText(error)}`);
     }

@@ -7,3 +7,4 @@ export * from './quantity.ts';
 export * from './plan.ts';
 export * from './apply.ts';
 export * from './reconciler.ts';
+export * from './setup.ts';

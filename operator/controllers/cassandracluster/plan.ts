@@ -475,7 +475,7 @@ class Planner {
       const health = clusterHealth(this.o);
       if (!health.ok) return this.wait(Reason.WaitingForHealthyCluster, `scale-up of ${dc.name} waits for ${health.waitingFor.slice(0, 5).join(', ')}`);
       const rack = needing.reduce((a, b) => (b.current < a.current ? b : a));
-      const anyBootstrapped = (this.prev.nodes ?? []).some((n) => n.hostId !== undefined);
+      const anyBootstrapped = (this.prev.nodes ?? []).some((n) => n.hostId !== undefined) || [...this.o.pods.keys()].some((pod) => isBootstrapped(this.o, pod));
       const pod = podName(rack.sts, rack.current);
       const total = racks.reduce((n, r) => n + r.current, 0);
       this.newOp(anyBootstrapped ? 'ScaleUp' : 'Create', { phase: 'Bootstrapping', datacenter: dc.name, rack: rack.rack, pod, progress: `node ${total + 1}/${dc.size}` });

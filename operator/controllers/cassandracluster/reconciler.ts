@@ -31,6 +31,7 @@ export class CassandraClusterReconciler {
   private readonly options: ReconcilerOptions;
   /** The last pass (tests and the benchmark look at it). */
   last: PassRecord | undefined;
+  private readonly lastApplied = new Map<string, string>();
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -60,7 +61,7 @@ export class CassandraClusterReconciler {
     let report: ApplyReport;
     try {
       report = await applyPlan(raw, p, observed, {
-        api: this.options.api, cache, nodeApi: this.options.nodeApi, events: this.options.events, log: context.log,
+        api: this.options.api, cache, nodeApi: this.options.nodeApi, events: this.options.events, log: context.log, lastApplied: this.lastApplied,
         ...(this.options.randomHex ? { randomHex: this.options.randomHex } : {}),
       });
     } catch (error) {
