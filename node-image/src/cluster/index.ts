@@ -21,7 +21,7 @@ export { StrategyKind } from './replication/replication-strategy.ts';
 export type { ReplicationStrategy, StrategyKindValue } from './replication/replication-strategy.ts';
 export {
   DEFAULT_KEYSPACE_RF, StrategyClass, createReplicationStrategy, parseReplicationFactor, prepareReplicationOptions,
-  resolveStrategyClass, validateReplication,
+  replicationWarnings, resolveStrategyClass, validateReplication,
 } from './replication/replication-options.ts';
 export type { PrepareContext, ReplicationFactor, StrategyContext, ValidationContext } from './replication/replication-options.ts';
 export { REPLICA_MAP_CACHE_ENTRIES_MAX, ReplicaMapCache, RingReplicaMap } from './replication/ring-replica-map.ts';

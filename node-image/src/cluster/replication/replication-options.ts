@@ -6,6 +6,7 @@
 import { assertNever, configError } from '../../lib/index.ts';
 import type { ReplicationOptions } from '../../schema/index.ts';
 import type { EndpointAddress } from '../endpoint.ts';
+import type { TokenMetadata } from '../token-metadata.ts';
 import { everywhereStrategy } from './everywhere-strategy.ts';
 import { localStrategy } from './local-strategy.ts';
 import { networkTopologyStrategy } from './network-topology-strategy.ts';
@@ -203,4 +204,30 @@ export function validateReplication(replication: ReplicationOptions, context: Va
     }
   }
   return strategy;
+}
+
+/**
+ * Client warnings of CREATE/ALTER KEYSPACE (maybeWarnOnOptions, without guardrails): an RF above
+ * the node count, for SimpleStrategy against every registered node, for NetworkTopologyStrategy
+ * against the ring members of each named DC that has any. System keyspaces get none (caller).
+ */
+export function replicationWarnings(keyspace: string, replication: ReplicationOptions, strategy: ReplicationStrategy, metadata: TokenMetadata): string[] {
+  const warnings: string[] = [];
+  if (strategy.kind === StrategyKind.Simple) {
+    const rf = strategy.totalReplicationFactor(metadata);
+    const nodeCount = metadata.allEndpoints().length;
+    if (rf > nodeCount && nodeCount !== 0) {
+      warnings.push(`Your replication factor ${rf} for keyspace ${keyspace} is higher than the number of nodes ${nodeCount}`);
+    }
+  } else if (strategy.kind === StrategyKind.NetworkTopology) {
+    const byDc = metadata.topology().endpointsByDc;
+    for (const dc of Object.keys(replication.options)) {
+      const rf = strategy.replicationFactorIn(dc, metadata);
+      const nodeCount = byDc.get(dc)?.length ?? 0;
+      if (rf > nodeCount && nodeCount !== 0) {
+        warnings.push(`Your replication factor ${rf} for keyspace ${keyspace} is higher than the number of nodes ${nodeCount} for datacenter ${dc}`);
+      }
+    }
+  }
+  return warnings;
 }

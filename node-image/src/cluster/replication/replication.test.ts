@@ -4,7 +4,8 @@ import { type EndpointAddress, endpointAddress, hostId } from '../endpoint.ts';
 import { TokenMetadata } from '../token-metadata.ts';
 import { token } from '../token-range.ts';
 import {
-  StrategyClass, createReplicationStrategy, parseReplicationFactor, prepareReplicationOptions, resolveStrategyClass,
+  StrategyClass, createReplicationStrategy, parseReplicationFactor, prepareReplicationOptions, replicationWarnings,
+  resolveStrategyClass,
   validateReplication,
 } from './replication-options.ts';
 import { ReplicaMapCache, RingReplicaMap } from './ring-replica-map.ts';
@@ -150,5 +151,19 @@ describe('replication options: Cassandra messages', () => {
     expect(prepareReplicationOptions(StrategyClass.NetworkTopology, {}, { replication_factor: '2' }, known)).toEqual({ dc1: '2', dc2: '2' });
     // A DC set to 0 is dropped, so even an unknown DC at 0 is accepted.
     expect(prepareReplicationOptions(StrategyClass.NetworkTopology, { dc1: '3', ghost: '0' }, {}, known)).toEqual({ dc1: '3' });
+  });
+});
+
+describe('replication warnings (as Cassandra 5.0.9 sends them)', () => {
+  const one = ring([['datacenter1', 'rack1', 0]]);
+  it('warns when the RF exceeds the nodes', () => {
+    const simple = { class: 'SimpleStrategy', options: { replication_factor: '2' } };
+    expect(replicationWarnings('peer_ks_full', simple, createReplicationStrategy(simple, { localAddress: local }), one))
+      .toEqual(['Your replication factor 2 for keyspace peer_ks_full is higher than the number of nodes 1']);
+    const nts = { class: 'NetworkTopologyStrategy', options: { datacenter1: '3', other: '2' } };
+    expect(replicationWarnings('ks', nts, createReplicationStrategy(nts, { localAddress: local }), one))
+      .toEqual(['Your replication factor 3 for keyspace ks is higher than the number of nodes 1 for datacenter datacenter1']);
+    const fine = { class: 'SimpleStrategy', options: { replication_factor: '1' } };
+    expect(replicationWarnings('ks', fine, createReplicationStrategy(fine, { localAddress: local }), one)).toEqual([]);
   });
 });
