@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommitLogSyncMode } from './cassandra/index.ts';
-import { exitPromise, isListening, logTail, terminate, waitForPort } from './process-control.ts';
+import { exitPromise, hasExited, isListening, logTail, terminate, waitForPort } from './process-control.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const CASSIA_NODE_MODULE = join(REPO_ROOT, 'node-image', 'src', 'node.ts');
@@ -25,6 +25,8 @@ export interface RunningTarget {
   readonly name: 'cassia' | 'cassandra';
   readonly contactPoint: string;
   readonly localDataCenter: string;
+  /** False once the node process has exited without being asked to. */
+  alive(): boolean;
   stop(): Promise<void>;
 }
 
@@ -55,7 +57,7 @@ export async function startCassiaTarget(options: CassiaTargetOptions): Promise<C
   const external = process.env['CASSIA_PEER_CASSIA_CONTACT_POINT'];
   if (external !== undefined && external !== '') {
     const localDataCenter = process.env['CASSIA_PEER_CASSIA_DC'] ?? CASSIA_PEER_DC;
-    return { ok: true, target: { name: 'cassia', contactPoint: external, localDataCenter, stop: async () => {} } };
+    return { ok: true, target: { name: 'cassia', contactPoint: external, localDataCenter, alive: () => true, stop: async () => {} } };
   }
   const reason = await cassiaUnavailableReason();
   if (reason !== undefined) return { ok: false, reason };
@@ -122,8 +124,10 @@ async function startCassiaProcess(options: CassiaTargetOptions): Promise<Running
     name: 'cassia',
     contactPoint: `${address}:${nativePort}`,
     localDataCenter: CASSIA_PEER_DC,
+    alive: () => !hasExited(child),
     stop(): Promise<void> {
       stopped ??= (async () => {
+        if (hasExited(child)) log(`pid ${String(child.pid)} had already exited:\n${logTail([outputPath])}`);
         const how = await terminate(child, exited, CASSIA_STOP_TIMEOUT_MS);
         log(`stopped pid ${String(child.pid)} (${how})`);
         cleanup();

@@ -2,15 +2,20 @@
 // so collection keys keep their CQL types, and one pool per target.
 import cassandra from 'cassandra-driver';
 
+/** Cassandra's DDL can take seconds on a loaded 2-core machine. */
 export const CLIENT_READ_TIMEOUT_MS = 30_000;
 
-export async function connectClient(options: { contactPoint: string; localDataCenter: string }): Promise<cassandra.Client> {
+export async function connectClient(options: {
+  contactPoint: string;
+  localDataCenter: string;
+  readTimeoutMs?: number;
+}): Promise<cassandra.Client> {
   const client = new cassandra.Client({
     contactPoints: [options.contactPoint],
     localDataCenter: options.localDataCenter,
     protocolOptions: { maxVersion: 4 },
     encoding: { map: Map, set: Set },
-    socketOptions: { readTimeout: CLIENT_READ_TIMEOUT_MS },
+    socketOptions: { readTimeout: options.readTimeoutMs ?? CLIENT_READ_TIMEOUT_MS },
   });
   await client.connect();
   return client;
