@@ -10,3 +10,4 @@ export { SchemaStore, SCHEMA_FILE_NAME } from './schema-store.ts';
 export { KeyedSerialQueue } from './serial-queue.ts';
 export { LOCAL_STATE_FILE_NAME, LocalStateError, openLocalNodeState, saveLocalNodeState } from './local-node-state.ts';
 export type { LocalNodeState } from './local-node-state.ts';
+export type { EndpointStatus, MemberView, Membership, MembershipEvent } from './membership.ts';
