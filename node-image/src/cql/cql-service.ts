@@ -23,7 +23,7 @@ import { prepareModification } from './statements/modification.ts';
 import type { TableDataSource } from './statements/select.ts';
 import { prepareSelect } from './statements/select.ts';
 import type { CqlLimits, Execution, ExecutionServices, PrepareContext, PreparedModification, PreparedStatement } from './statements/statement-context.ts';
-import { DEFAULT_CQL_LIMITS } from './statements/statement-context.ts';
+import { DEFAULT_CQL_LIMITS, systemKeyspaceNotModifiable } from './statements/statement-context.ts';
 import { isVirtualKeyspace, readSystemTable, withSystemKeyspaces } from './system/system-keyspaces.ts';
 import { BindCollector } from './terms.ts';
 import type { EvalEnv } from './terms.ts';
@@ -166,13 +166,13 @@ export class CqlServiceImpl implements CqlService {
       case 'update':
       case 'delete': {
         const ks = statement.table.keyspace ?? ctx.sessionKeyspace;
-        if (ks !== null && SYSTEM_KEYSPACES.has(ks)) throw invalidRequest(`${ks} keyspace is not user-modifiable`);
+        if (ks !== null && SYSTEM_KEYSPACES.has(ks)) throw systemKeyspaceNotModifiable(ks);
         return prepareModification(statement, ctx, this.lists);
       }
       case 'batch': {
         const children = statement.statements.map((s) => {
           const ks = s.table.keyspace ?? ctx.sessionKeyspace;
-          if (ks !== null && SYSTEM_KEYSPACES.has(ks)) throw invalidRequest(`${ks} keyspace is not user-modifiable`);
+          if (ks !== null && SYSTEM_KEYSPACES.has(ks)) throw systemKeyspaceNotModifiable(ks);
           return prepareModification(s, { ...ctx, binds: ctx.binds }, this.lists);
         });
         const batchType = statement.batchType;

@@ -9,6 +9,7 @@ import type { ClusteringBound, Slice } from '../storage/index.ts';
 import type { Relation, RelationOp, Term } from './ast.ts';
 import { UNSET } from './service.ts';
 import type { CompiledTerm, EvalEnv, Receiver, TermContext, TermValue } from './terms.ts';
+import { formatTermText } from './term-text.ts';
 import { compileTerm, splitCollection, splitMap, splitTupleLike } from './terms.ts';
 
 /** Produces the candidate values of an EQ (one value) or IN (several) restriction. */
@@ -29,6 +30,14 @@ export interface ColumnSlice {
 
 export interface RowFilter {
   readonly column: ColumnMetadata;
+  /**
+   * For relations over several columns (a mixed-order multi-column slice): the columns read and
+   * the test over their values; `test` is then unused.
+   */
+  readonly tuple?: {
+    readonly columns: readonly ColumnMetadata[];
+    readonly test: (values: ReadonlyArray<Buffer | null>, env: EvalEnv) => boolean;
+  };
   /** True when a secondary index serves this relation (no ALLOW FILTERING needed). */
   readonly indexed: boolean;
   readonly describe: string;
@@ -296,13 +305,18 @@ export function analyzeWhere(
         }
         clusteringEq.set(first, { fn, width: cols.length, isIn: true });
       } else {
-        const values = tupleValues(compileTerm(relation.value, tupleReceiver, ctx), cols);
+        let values = tupleValues(compileTerm(relation.value, tupleReceiver, ctx), cols);
         const desc = cols[0]!.clusteringOrder === 'desc';
-        if (cols.some((c) => (c.clusteringOrder === 'desc') !== desc)) {
-          throw invalidRequest('Multi-column slice restrictions on clustering columns with mixed ASC/DESC orders are not supported yet');
-        }
         const isLower = relation.op === '>' || relation.op === '>=';
-        const inclusive = relation.op === '>=' || relation.op === '<=';
+        let inclusive = relation.op === '>=' || relation.op === '<=';
+        if (cols.some((c) => (c.clusteringOrder === 'desc') !== desc)) {
+          // Mixed ASC/DESC: not one contiguous range in clustering order. Read the range of the
+          // first column (inclusive) and compare the tuple in value order row by row.
+          filters.push(tupleSliceFilter(cols, values, relation.op));
+          const tuple = values;
+          values = (env) => [tuple(env)[0]!];
+          inclusive = true;
+        }
         const bound = { values, inclusive };
         // A DESC column stores larger values first: a lower bound in value order is an end bound in clustering order.
         const asStart = isLower !== desc;
@@ -319,6 +333,9 @@ export function analyzeWhere(
       continue;
     }
     const c = column(relation.column);
+    if (relation.op === '!=') {
+      throw invalidRequest(`Unsupported "!=" relation: ${relation.column} != ${formatTermText(relation.value)}`);
+    }
     if (c.kind === 'partition_key' && relation.kind === 'simple') {
       if (relation.op === '=') {
         if (partitionKey[c.position] !== null) throw invalidRequest(`${c.name} cannot be restricted by more than one relation if it includes an Equal`);
@@ -464,6 +481,28 @@ function compileTokenOf(args: readonly Term[], table: TableMetadata, ctx: TermCo
     return { constant: value, type, evaluate: () => value };
   }
   return { constant: undefined, type, evaluate: (env) => tokenOf(parts.map((p) => p.evaluate(env))) };
+}
+
+/** `(c1, c2) op (v1, v2)` compared in value order (lexicographically, each column by its type). */
+function tupleSliceFilter(columns: readonly ColumnMetadata[], values: (env: EvalEnv) => Buffer[], op: RelationOp): RowFilter {
+  const compares = columns.map((c) => comparatorFor(c.type));
+  const test = (actual: ReadonlyArray<Buffer | null>, env: EvalEnv): boolean => {
+    const expected = values(env);
+    let c = 0;
+    for (let i = 0; i < columns.length && c === 0; i++) {
+      const a = actual[i];
+      if (a === null || a === undefined) return false;
+      c = compares[i]!(a, expected[i]!);
+    }
+    switch (op) {
+      case '>': return c > 0;
+      case '>=': return c >= 0;
+      case '<': return c < 0;
+      case '<=': return c <= 0;
+      default: return false;
+    }
+  };
+  return { column: columns[0]!, indexed: false, describe: `(${columns.map((c) => c.name).join(', ')}) ${op}`, test: () => true, tuple: { columns, test } };
 }
 
 function eqListFilter(column: ColumnMetadata, fn: ValuesFn): RowFilter {

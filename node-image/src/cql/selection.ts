@@ -13,6 +13,7 @@ import type { ColumnSpec } from './service.ts';
 import { UNSET } from './service.ts';
 import type { EvalEnv, TermContext } from './terms.ts';
 import { compileTerm, serializeCollection, serializeMap, splitCollection, splitMap, splitTupleLike } from './terms.ts';
+import { formatTermText } from './term-text.ts';
 import { resolveType, typeExprToString } from './type-resolver.ts';
 
 /** Everything a selector may look at for one result row. */
@@ -91,26 +92,6 @@ function scalarSelector(name: string, type: CqlType, evaluate: (ctx: RowContext,
 const OPERATOR_SYMBOLS: Readonly<Record<string, string>> = {
   _add: '+', _substract: '-', _multiply: '*', _divide: '/', _modulo: '%',
 };
-
-/** A term as Cassandra prints it in a selector's column name (`'math'`, `0`, `[1, 2]`, `?`). */
-export function formatTermText(t: Term): string {
-  switch (t.kind) {
-    case 'constant':
-      return t.type === 'string' ? `'${t.text.replace(/'/g, "''")}'` : t.text;
-    case 'null': return 'null';
-    case 'bind': return t.name === null ? '?' : `:${t.name}`;
-    case 'list': return `[${t.elements.map(formatTermText).join(', ')}]`;
-    case 'set': return `{${t.elements.map(formatTermText).join(', ')}}`;
-    case 'map': return `{${t.entries.map(([k, v]) => `${formatTermText(k)}: ${formatTermText(v)}`).join(', ')}}`;
-    case 'emptyBraces': return '{}';
-    case 'udt': return `{${t.fields.map(([f, v]) => `${f}: ${formatTermText(v)}`).join(', ')}}`;
-    case 'tuple': return `(${t.elements.map(formatTermText).join(', ')})`;
-    case 'function': return `${t.keyspace === null ? '' : `${t.keyspace}.`}${t.name}(${t.args.map(formatTermText).join(', ')})`;
-    case 'cast': return `(${typeExprToString(t.type)})${formatTermText(t.term)}`;
-    case 'binary': return `${formatTermText(t.left)} ${t.op} ${formatTermText(t.right)}`;
-    case 'negate': return `-${formatTermText(t.term)}`;
-  }
-}
 
 /** The result column name Cassandra gives a selector (Selectable.toString). */
 export function formatSelectorName(s: Selector): string {
@@ -524,8 +505,12 @@ function compileOperator(s: Extract<Selector, { kind: 'function' }>, name: strin
   };
 }
 
+/** Whether a value of type `b` may be passed where `a` is expected (Cassandra's value compatibility). */
 function sameType(a: CqlType, b: CqlType): boolean {
-  return formatType(a) === formatType(b) || (a.kind === 'native' && b.kind === 'native' && a.name === 'text' && b.name === 'ascii');
+  if (formatType(a) === formatType(b)) return true;
+  if (a.kind !== 'native' || b.kind !== 'native') return false;
+  // Every value is a valid blob (BytesType accepts any bytes); ascii is valid text.
+  return a.name === 'blob' || (a.name === 'text' && b.name === 'ascii');
 }
 
 function scalarFunctionSelector(fn: ScalarFunction, args: readonly CompiledSelector[], name: string): CompiledSelector {

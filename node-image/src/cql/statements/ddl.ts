@@ -32,7 +32,7 @@ interface TableDefinitionSpec {
   readonly droppedColumns: TableMetadata['droppedColumns'];
   readonly indexes: TableMetadata['indexes'];
 }
-import { keyspaceName } from './statement-context.ts';
+import { keyspaceName, systemKeyspaceNotModifiable } from './statement-context.ts';
 import { applyTableProperties, propertyMap, propertyText, rejectUnknown } from './table-options.ts';
 
 export const SYSTEM_KEYSPACES: ReadonlySet<string> = new Set(['system', 'system_schema', 'system_auth', 'system_distributed', 'system_traces', 'system_views', 'system_virtual_schema']);
@@ -137,7 +137,13 @@ function replicationFrom(properties: readonly Property[], previous: KeyspaceMeta
   return { replication, durableWrites };
 }
 
+/** Cassandra's SchemaConstants.NAME_LENGTH for keyspace names. */
+const KEYSPACE_NAME_LENGTH_MAX = 48;
+
 function createKeyspace(s: CreateKeyspaceStatement, env: SchemaEnvironment): PreparedStatement {
+  if (s.name.length > KEYSPACE_NAME_LENGTH_MAX) {
+    throw invalidRequest(`Keyspace name must not be more than ${KEYSPACE_NAME_LENGTH_MAX} characters long (got ${s.name.length} characters for "${s.name}")`);
+  }
   checkName(s.name, 'Keyspace');
   return new SchemaStatement('createKeyspace', s.name, null, (current, version) => {
     if (current.keyspaces.has(s.name)) {
@@ -153,13 +159,13 @@ function createKeyspace(s: CreateKeyspaceStatement, env: SchemaEnvironment): Pre
 
 function alterKeyspace(s: AlterKeyspaceStatement, env: SchemaEnvironment): PreparedStatement {
   return new SchemaStatement('alterKeyspace', s.name, null, (current, version) => {
+    if (SYSTEM_KEYSPACES.has(s.name) && s.name !== 'system_auth' && s.name !== 'system_distributed' && s.name !== 'system_traces') {
+      throw systemKeyspaceNotModifiable(s.name);
+    }
     const ks = current.keyspaces.get(s.name);
     if (ks === undefined) {
       if (s.ifExists) return { snapshot: current, event: null };
       throw invalidRequest(`Keyspace '${s.name}' doesn't exist`);
-    }
-    if (SYSTEM_KEYSPACES.has(s.name) && s.name !== 'system_auth' && s.name !== 'system_distributed' && s.name !== 'system_traces') {
-      throw invalidRequest(`Cannot alter system keyspace ${s.name}`);
     }
     const { replication, durableWrites } = replicationFrom(s.properties, ks, env, s.name);
     return {
@@ -171,10 +177,10 @@ function alterKeyspace(s: AlterKeyspaceStatement, env: SchemaEnvironment): Prepa
 
 function dropKeyspace(s: DropKeyspaceStatement): PreparedStatement {
   return new SchemaStatement('dropKeyspace', s.name, null, (current, version) => {
-    if (SYSTEM_KEYSPACES.has(s.name)) throw invalidRequest(`${s.name} keyspace is not user-modifiable`);
+    if (SYSTEM_KEYSPACES.has(s.name)) throw systemKeyspaceNotModifiable(s.name);
     if (!current.keyspaces.has(s.name)) {
       if (s.ifExists) return { snapshot: current, event: null };
-      throw configError(`Keyspace '${s.name}' doesn't exist`);
+      throw invalidRequest(`Keyspace '${s.name}' doesn't exist`);
     }
     return { snapshot: withoutKeyspace(current, s.name, version), event: { change: 'DROPPED', target: 'KEYSPACE', keyspace: s.name } };
   });
@@ -204,9 +210,9 @@ function createTable(s: CreateTableStatement, ctx: PrepareContext): PreparedStat
   const keyspace = keyspaceName(ctx, s.table);
   checkName(s.table.name, 'Table');
   return new SchemaStatement('createTable', keyspace, s.table.name, (current, version, execution) => {
+    if (SYSTEM_KEYSPACES.has(keyspace)) throw systemKeyspaceNotModifiable(keyspace);
     const ks = current.keyspaces.get(keyspace);
     if (ks === undefined) throw invalidRequest(`Keyspace '${keyspace}' doesn't exist`);
-    if (SYSTEM_KEYSPACES.has(keyspace)) throw invalidRequest(`${keyspace} keyspace is not user-modifiable`);
     if (ks.tables.has(s.table.name) || ks.views.has(s.table.name)) {
       if (s.ifNotExists) return { snapshot: current, event: null };
       throw alreadyExists(keyspace, s.table.name, `Cannot add already existing table "${s.table.name}" to keyspace "${keyspace}"`);
@@ -290,7 +296,7 @@ function findTable(current: SchemaSnapshot, keyspace: string, name: string): { k
 function alterTable(s: AlterTableStatement, ctx: PrepareContext): PreparedStatement {
   const keyspace = keyspaceName(ctx, s.table);
   return new SchemaStatement('alterTable', keyspace, s.table.name, (current, version, execution) => {
-    if (SYSTEM_KEYSPACES.has(keyspace)) throw invalidRequest(`${keyspace} keyspace is not user-modifiable`);
+    if (SYSTEM_KEYSPACES.has(keyspace)) throw systemKeyspaceNotModifiable(keyspace);
     const found = findTable(current, keyspace, s.table.name);
     if (found === null) {
       if (s.ifExists) return { snapshot: current, event: null };
@@ -389,7 +395,7 @@ function alterTable(s: AlterTableStatement, ctx: PrepareContext): PreparedStatem
 function dropTable(s: DropTableStatement, ctx: PrepareContext): PreparedStatement {
   const keyspace = keyspaceName(ctx, s.table);
   return new SchemaStatement('dropTable', keyspace, s.table.name, (current, version) => {
-    if (SYSTEM_KEYSPACES.has(keyspace)) throw invalidRequest(`${keyspace} keyspace is not user-modifiable`);
+    if (SYSTEM_KEYSPACES.has(keyspace)) throw systemKeyspaceNotModifiable(keyspace);
     const ks = current.keyspaces.get(keyspace);
     if (ks === undefined) {
       if (s.ifExists) return { snapshot: current, event: null };
@@ -427,7 +433,7 @@ class TruncateStatementImpl implements PreparedStatement {
 
 function truncate(s: TruncateStatement, ctx: PrepareContext): PreparedStatement {
   const keyspace = keyspaceName(ctx, s.table);
-  if (SYSTEM_KEYSPACES.has(keyspace)) throw invalidRequest(`${keyspace} keyspace is not user-modifiable`);
+  if (SYSTEM_KEYSPACES.has(keyspace)) throw systemKeyspaceNotModifiable(keyspace);
   const ks = ctx.schema.keyspaces.get(keyspace);
   if (ks === undefined) throw invalidRequest(`Keyspace '${keyspace}' does not exist`);
   const table = ks.tables.get(s.table.name);
@@ -457,6 +463,16 @@ function typeUsers(ks: KeyspaceMetadata, name: string): string[] {
   return users;
 }
 
+function referencesType(t: CqlType, name: string): boolean {
+  switch (t.kind) {
+    case 'udt': return t.name === name || t.fieldTypes.some((f) => referencesType(f, name));
+    case 'list': case 'set': return referencesType(t.element, name);
+    case 'map': return referencesType(t.key, name) || referencesType(t.value, name);
+    case 'tuple': return t.elements.some((e) => referencesType(e, name));
+    default: return false;
+  }
+}
+
 function withType(ks: KeyspaceMetadata, type: UserTypeMetadata | null, name: string): KeyspaceMetadata {
   const types = new Map(ks.types);
   if (type === null) types.delete(name);
@@ -467,12 +483,12 @@ function withType(ks: KeyspaceMetadata, type: UserTypeMetadata | null, name: str
 function createType(s: CreateTypeStatement, ctx: PrepareContext): PreparedStatement {
   const keyspace = keyspaceName(ctx, s.type);
   return new SchemaStatement('createType', keyspace, null, (current, version) => {
+    if (SYSTEM_KEYSPACES.has(keyspace)) throw systemKeyspaceNotModifiable(keyspace);
     const ks = current.keyspaces.get(keyspace);
     if (ks === undefined) throw invalidRequest(`Keyspace '${keyspace}' doesn't exist`);
-    if (SYSTEM_KEYSPACES.has(keyspace)) throw invalidRequest(`${keyspace} keyspace is not user-modifiable`);
     if (ks.types.has(s.type.name)) {
       if (s.ifNotExists) return { snapshot: current, event: null };
-      throw alreadyExists(keyspace, s.type.name, `A user type with name '${s.type.name}' already exists`);
+      throw invalidRequest(`A user type with name '${s.type.name}' already exists`);
     }
     const names = new Set<string>();
     const scope = scopeOf(current, keyspace);
@@ -511,6 +527,11 @@ function alterType(s: AlterTypeStatement, ctx: PrepareContext): PreparedStatemen
           throw invalidRequest(`Cannot add new field ${action.field} to type ${keyspace}.${type.name}: a field with name ${action.field} already exists`);
         }
         const t = resolveType(action.type, scopeOf(current, keyspace));
+        // A new field would change how existing partition keys serialize and hash.
+        const keyUsers = [...ks.tables.values()].filter((table) => table.partitionKey.some((c) => referencesType(c.type, type.name)));
+        if (keyUsers.length > 0) {
+          throw invalidRequest(`Cannot add new field ${action.field} of type ${formatType(t)} to user type ${keyspace}.${type.name} as the type is being used in partition key by the following tables: ${keyUsers.map((u) => `${keyspace}.${u.name}`).join(', ')}`);
+        }
         next = { ...type, fieldNames: [...type.fieldNames, action.field], fieldTypes: [...type.fieldTypes, t] };
         break;
       }

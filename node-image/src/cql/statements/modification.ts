@@ -447,6 +447,28 @@ function compileCondition(c: Condition, table: TableMetadata, ctx: TermContext):
       },
     };
   }
+  if (c.op === 'CONTAINS' || c.op === 'CONTAINS KEY') {
+    if (c.kind !== 'column' || (valueType.kind !== 'list' && valueType.kind !== 'set' && valueType.kind !== 'map') || (c.op === 'CONTAINS KEY' && valueType.kind !== 'map')) {
+      throw invalidRequest(`Cannot use ${c.op} on non-${c.op === 'CONTAINS KEY' ? 'map' : 'collection'} column ${column.name}`);
+    }
+    const collection = valueType;
+    const elementType = collection.kind === 'map' ? (c.op === 'CONTAINS KEY' ? collection.key : collection.value) : collection.element;
+    const compareElement = comparatorFor(elementType);
+    const term = compileTerm(c.value, { ...receiver, name: `${c.op === 'CONTAINS KEY' ? 'key' : 'value'}(${column.name})`, type: elementType }, ctx);
+    return {
+      column,
+      test: (row, env) => {
+        const expected = term.evaluate(env);
+        if (expected === UNSET) throw invalidRequest(`Invalid 'unset' value in condition`);
+        if (expected === null) throw invalidRequest(`Invalid null value for ${c.op} condition on ${column.name}`);
+        const whole = extract(row, env);
+        if (whole === null) return false;
+        const elements = collection.kind !== 'map' ? splitCollection(whole)
+          : splitMap(whole).map(([k, v]) => (c.op === 'CONTAINS KEY' ? k : v));
+        return elements.some((e) => compareElement(e, expected) === 0);
+      },
+    };
+  }
   if (!['=', '!=', '<', '<=', '>', '>='].includes(c.op)) throw invalidRequest(`Unsupported operator ${c.op} in IF condition`);
   const term = compileTerm(c.value, elementReceiver, ctx);
   return {

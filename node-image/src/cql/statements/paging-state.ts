@@ -17,6 +17,8 @@ export interface PagingState {
   readonly remaining: number;
   /** Rows already returned from the last partition (for PER PARTITION LIMIT). */
   readonly rowsInPartition: number;
+  /** GROUP BY queries: groups already returned. */
+  readonly groupsReturned?: number;
 }
 
 const VERSION = 1;
@@ -32,6 +34,7 @@ export function encodePagingState(s: PagingState): Buffer {
       f: s.partitionFinished,
       r: Number.isFinite(s.remaining) ? s.remaining : -1,
       n: s.rowsInPartition,
+      g: s.groupsReturned ?? null,
     }),
     'utf8',
   );
@@ -49,6 +52,7 @@ export function decodePagingState(bytes: Buffer): PagingState {
       partitionFinished: o['f'] === true,
       remaining: Number(o['r']) < 0 ? Number.POSITIVE_INFINITY : Number(o['r']),
       rowsInPartition: Number(o['n']),
+      ...(typeof o['g'] === 'number' ? { groupsReturned: o['g'] } : {}),
     };
   } catch {
     throw invalidRequest('Invalid value for the paging state');

@@ -138,6 +138,17 @@ class PreparedSelect implements PreparedStatement {
     if (aggregate) {
       rows = this.aggregate(contexts, env);
       state = null;
+      if (this.groupByDepth > 0) {
+        // LIMIT and paging count groups; each page recomputes the groups and skips those returned.
+        if (rows.length > limit) rows.length = limit;
+        const offset = execution.options.pagingState === null ? 0 : (decodePagingState(execution.options.pagingState).groupsReturned ?? 0);
+        const size = requested !== null && requested > 0 ? requested : Number.POSITIVE_INFINITY;
+        const end = offset + size;
+        if (end < rows.length) {
+          state = { partitionIndex: 0, lastKey: null, lastToken: null, lastClustering: null, partitionFinished: true, remaining: Number.POSITIVE_INFINITY, rowsInPartition: 0, groupsReturned: end };
+        }
+        rows = rows.slice(offset, end);
+      }
     } else {
       if (postOrdering) {
         const compare = clusteringComparator(table);
@@ -243,7 +254,8 @@ class PreparedSelect implements PreparedStatement {
     const ctxFor = (row: Row | null, clustering: readonly Buffer[] | null): RowContext => ({
       partitionKey: components, partitionKeyBytes: live.key, clustering, row, staticRow: live.staticRow, nowSeconds,
     });
-    const passes = (rc: RowContext): boolean => this.where.filters.every((f) => f.test(readColumn(rc, f.column), env));
+    const passes = (rc: RowContext): boolean => this.where.filters.every((f) =>
+      f.tuple === undefined ? f.test(readColumn(rc, f.column), env) : f.tuple.test(f.tuple.columns.map((c) => readColumn(rc, c)), env));
     if (this.distinct) {
       if (live.rows.length === 0 && live.staticRow === null) return { emitted: 0, stoppedAt: null, full: false, partitionLimitHit: false };
       const rc = ctxFor(live.rows[0] ?? null, live.rows[0]?.clustering ?? null);

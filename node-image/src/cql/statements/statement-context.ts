@@ -3,7 +3,7 @@
 // prepared statement (bind metadata, result metadata, execute).
 import type { Coordinator } from '../../coordinator/index.ts';
 import type { Clock, MicrosTimestampSource, Random } from '../../io/index.ts';
-import { invalidRequest } from '../../lib/index.ts';
+import { CqlError, ErrorCode, invalidRequest } from '../../lib/index.ts';
 import type { KeyspaceMetadata, SchemaSnapshot, TableMetadata, TimeuuidGenerator } from '../../schema/index.ts';
 import type { QualifiedName } from '../ast.ts';
 import type { BoundValue, ClientSession, ColumnSpec, QueryOptions, QueryResponse, ResultMetadata } from '../service.ts';
@@ -121,4 +121,9 @@ export function columnReceiver(table: TableMetadata, name: string): Receiver {
   const column = table.columns.find((c) => c.name === name);
   if (column === undefined) throw invalidRequest(`Undefined column name ${name} in table ${table.keyspace}.${table.name}`);
   return { keyspace: table.keyspace, table: table.name, name: column.name, type: column.type };
+}
+
+/** Cassandra refuses changes to system keyspaces as an authorization failure (code 0x2100). */
+export function systemKeyspaceNotModifiable(keyspace: string): CqlError {
+  return new CqlError(ErrorCode.Unauthorized, `${keyspace} keyspace is not user-modifiable.`);
 }

@@ -56,12 +56,11 @@ function normalizeCompaction(map: Record<string, string>): Record<string, string
   if (cls === undefined) throw configError('Missing sub-option \'class\' for the \'compaction\' option.');
   const qualified = qualify(cls, COMPACTION_PACKAGE, COMPACTION_CLASSES);
   const short = qualified.slice(qualified.lastIndexOf('.') + 1);
-  if (!COMPACTION_CLASSES.includes(short)) throw configError(`Unable to find compaction strategy class '${cls}'`);
+  if (!COMPACTION_CLASSES.includes(short)) throw configError(`Unable to find compaction strategy class '${qualified}'`);
   const out: Record<string, string> = { ...map, class: qualified };
-  if (short === 'SizeTieredCompactionStrategy' || short === 'TimeWindowCompactionStrategy') {
-    out['max_threshold'] ??= '32';
-    out['min_threshold'] ??= '4';
-  }
+  // Cassandra records the thresholds with every strategy (CompactionParams defaults).
+  out['max_threshold'] ??= '32';
+  out['min_threshold'] ??= '4';
   for (const key of ['min_threshold', 'max_threshold', 'sstable_size_in_mb', 'compaction_window_size', 'fanout_size']) {
     const v = out[key];
     if (v !== undefined && !/^\d+$/.test(v)) throw configError(`${key} must be a positive integer, found ${v}`);

@@ -39,9 +39,11 @@ interface VirtualTableDef {
 const TABLE_OPTION_COLUMNS: ReadonlyArray<[string, CqlType]> = [
   ['additional_write_policy', TEXT], ['bloom_filter_fp_chance', T('double')], ['caching', frozenMap(TEXT, TEXT)], ['cdc', T('boolean')],
   ['comment', TEXT], ['compaction', frozenMap(TEXT, TEXT)], ['compression', frozenMap(TEXT, TEXT)], ['crc_check_chance', T('double')],
+  // Kept (always 0) since 4.0 for drivers that still read them.
+  ['dclocal_read_repair_chance', T('double')],
   ['default_time_to_live', T('int')], ['extensions', frozenMap(TEXT, T('blob'))], ['gc_grace_seconds', T('int')], ['id', T('uuid')],
   ['max_index_interval', T('int')], ['memtable_flush_period_in_ms', T('int')], ['min_index_interval', T('int')], ['read_repair', TEXT],
-  ['speculative_retry', TEXT],
+  ['read_repair_chance', T('double')], ['speculative_retry', TEXT],
 ];
 
 const DEFS: readonly VirtualTableDef[] = [
@@ -234,6 +236,8 @@ function tableOptionValues(t: TableMetadata): Values {
     compaction: Object.entries(o.compaction),
     compression: Object.entries(o.compression),
     crc_check_chance: o.crcCheckChance,
+    dclocal_read_repair_chance: 0,
+    read_repair_chance: 0,
     default_time_to_live: o.defaultTimeToLiveSeconds,
     extensions: Object.entries(o.extensions).map(([k, v]) => [k, Buffer.from(v, 'utf8')]),
     gc_grace_seconds: o.gcGraceSeconds,
