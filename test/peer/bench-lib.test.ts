@@ -150,6 +150,27 @@ describe('runLoad', () => {
     expect(result.nextIndex).toBe(110);
   });
 
+  test('per-operation latencies are kept apart', async () => {
+    const client = {
+      execute(query: string, _params: unknown[], _opts: unknown, callback: (error: Error | null) => void): void {
+        if (query === 'SLOW') setTimeout(() => callback(null), 20);
+        else setImmediate(() => callback(null));
+      },
+    } as unknown as cassandra.Client;
+    const result = await runLoad({
+      client,
+      operations: [
+        { name: 'fast', statement: 'FAST', params: () => [] },
+        { name: 'slow', statement: 'SLOW', params: () => [] },
+      ],
+      concurrency: 4,
+      durationMs: 60_000,
+      countMax: 40,
+    });
+    expect(result.perOperation['slow']!.latency.p50Ms).toBeGreaterThanOrEqual(15);
+    expect(result.perOperation['fast']!.latency.p50Ms).toBeLessThan(10);
+  });
+
   test('rejects bad options', () => {
     const fake = fakeClient({});
     expect(() => runLoad({ client: fake.client, statement: 'Q', params: () => [], concurrency: 0, durationMs: 1 })).toThrow(RangeError);
