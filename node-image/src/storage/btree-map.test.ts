@@ -64,6 +64,23 @@ describe('BTreeMap', () => {
     );
   });
 
+  it('upserts with a merge function in one descent', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 2000 }), (keys) => {
+        const tree = new BTreeMap<number, string>(numeric);
+        const model = new Map<number, string>();
+        const merge = (a: string, b: string): string => `${a}+${b}`;
+        for (const k of keys) {
+          expect(tree.upsert(k, 'x', merge)).toBe(model.get(k));
+          model.set(k, model.has(k) ? `${model.get(k)}+x` : 'x');
+        }
+        for (const [k, v] of model) expect(tree.get(k)).toBe(v);
+        expect(tree.set(keys[0] ?? 0, 'plain')).toBe(model.get(keys[0] ?? 0));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('keeps order with sequential and reversed insertion of many keys', () => {
     const tree = new BTreeMap<number, string>(numeric);
     for (let i = 0; i < 20000; i++) tree.set(i, 'a');

@@ -38,6 +38,10 @@ export type KeyProbe<K> = (key: K) => number;
 export class BTreeMap<K, V> {
   private root: Node<K, V>;
   private count = 0;
+  /** The value replaced by the last insert (undefined if it added a key). */
+  private previous: V | undefined = undefined;
+  /** During upsert: combines the existing value with the new one. */
+  private merge: ((existing: V, incoming: V) => V) | null = null;
   private readonly compare: (a: K, b: K) => number;
 
   constructor(compare: (a: K, b: K) => number) {
@@ -56,15 +60,30 @@ export class BTreeMap<K, V> {
     return i < node.keys.length && this.compare(node.keys[i]!, key) === 0 ? node.values[i] : undefined;
   }
 
+  /**
+   * One descent: stores `value`, or `merge(existing, value)` when the key is present. Returns the
+   * previous value (undefined when the key was added). `merge` should be a long-lived function.
+   */
+  upsert(key: K, value: V, merge: (existing: V, incoming: V) => V): V | undefined {
+    this.merge = merge;
+    try {
+      return this.set(key, value);
+    } finally {
+      this.merge = null;
+    }
+  }
+
   /** Inserts or replaces; returns the previous value. */
   set(key: K, value: V): V | undefined {
-    const result: { previous: V | undefined } = { previous: undefined };
-    const split = this.insert(this.root, key, value, result);
+    this.previous = undefined;
+    const split = this.insert(this.root, key, value);
     if (split !== null) {
       const branch: Branch<K, V> = { leaf: false, keys: [split.separator], children: [this.root, split.right] };
       this.root = branch;
     }
-    return result.previous;
+    const previous = this.previous;
+    this.previous = undefined;
+    return previous;
   }
 
   /** Cursor on the first entry (invalid when empty). */
@@ -120,12 +139,13 @@ export class BTreeMap<K, V> {
     return cursor;
   }
 
-  private insert(node: Node<K, V>, key: K, value: V, result: { previous: V | undefined }): Split<K, V> | null {
+  private insert(node: Node<K, V>, key: K, value: V): Split<K, V> | null {
     if (node.leaf) {
       const i = lowerBound(node.keys, key, this.compare);
       if (i < node.keys.length && this.compare(node.keys[i]!, key) === 0) {
-        result.previous = node.values[i];
-        node.values[i] = value;
+        const existing = node.values[i]!;
+        this.previous = existing;
+        node.values[i] = this.merge === null ? value : this.merge(existing, value);
         return null;
       }
       node.keys.splice(i, 0, key);
@@ -139,7 +159,7 @@ export class BTreeMap<K, V> {
       return { separator: right.keys[0]!, right };
     }
     const c = upperBound(node.keys, key, this.compare);
-    const split = this.insert(node.children[c]!, key, value, result);
+    const split = this.insert(node.children[c]!, key, value);
     if (split === null) return null;
     node.keys.splice(c, 0, split.separator);
     node.children.splice(c + 1, 0, split.right);

@@ -70,7 +70,10 @@ class LsmStorageEngine implements StorageEngineWithStats {
   private readonly commitLog: CommitLog;
   private truncations = new Map<string, CommitLogPosition>();
   private segmentIdFloor = 0;
+  /** Bytes of every memtable, live and flushing. */
   private totalMemtableBytes = 0;
+  /** Bytes of memtables being flushed (part of totalMemtableBytes). */
+  private flushingMemtableBytes = 0;
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
 
@@ -220,7 +223,9 @@ class LsmStorageEngine implements StorageEngineWithStats {
     if (this.totalMemtableBytes >= this.config.memtableSpaceMaxBytes) {
       throw overloaded(`memtable space exhausted (${this.totalMemtableBytes} of ${this.config.memtableSpaceMaxBytes} bytes); flushes are behind`);
     }
-    const resolved = this.resolveCounters(mutation, stores);
+    let hasCounters = false;
+    for (const store of stores) if (store.layout.isCounterTable) hasCounters = true;
+    const resolved = hasCounters ? this.resolveCounters(mutation, stores) : mutation;
     const { durable } = this.commitLog.append(resolved);
     for (let i = 0; i < resolved.updates.length; i++) {
       const store = stores[i]!;
@@ -308,15 +313,13 @@ class LsmStorageEngine implements StorageEngineWithStats {
   }
 
   private maybeCleanupMemtables(): void {
-    let live = 0;
+    const live = this.totalMemtableBytes - this.flushingMemtableBytes;
+    if (live <= this.config.memtableSpaceMaxBytes * MEMTABLE_CLEANUP_FRACTION) return;
     let largest: TableStore | null = null;
     for (const s of this.tables.values()) {
-      live += s.memtable.sizeBytes;
       if (s.pendingFlush === null && (largest === null || s.memtable.sizeBytes > largest.memtable.sizeBytes)) largest = s;
     }
-    if (largest !== null && live > this.config.memtableSpaceMaxBytes * MEMTABLE_CLEANUP_FRACTION && !largest.memtable.isEmpty) {
-      this.flushInBackground(largest, 'memtable cleanup threshold');
-    }
+    if (largest !== null && !largest.memtable.isEmpty) this.flushInBackground(largest, 'memtable cleanup threshold');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -358,6 +361,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     const memtable = store.memtable;
     store.memtable = new Memtable(store);
     store.flushing.push(memtable);
+    this.flushingMemtableBytes += memtable.sizeBytes;
     store.invalidateView();
     const generation = store.nextGeneration++;
     let reader;
@@ -389,6 +393,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     if (reader !== null) store.sstables = [...store.sstables, reader];
     store.invalidateView();
     this.totalMemtableBytes -= memtable.sizeBytes;
+    this.flushingMemtableBytes -= memtable.sizeBytes;
     store.replayFrom = maxPosition(store.replayFrom, flushPosition);
     this.commitLog.markClean(store.tableId, flushPosition);
   }

@@ -25,6 +25,8 @@ export const RANGE_TOMBSTONE_OVERHEAD_BYTES = 120;
  * so a memtable never pins whole network frames behind a few bytes of data.
  */
 export const DETACH_BACKING_BYTES_MIN = 64 * 1024;
+/** V8 keeps typed arrays up to this size on the heap (typed_array_max_size_in_heap). */
+const ON_HEAP_TYPED_ARRAY_BYTES_MAX = 64;
 
 export interface PartitionKey {
   readonly token: bigint;
@@ -61,6 +63,13 @@ export class Memtable {
   private readonly layoutSource: LayoutSource;
   private bytes = 0;
   private rowCount = 0;
+  private lastMerged: Row | null = null;
+  /** Merges a row into the version in the tree (one function for the memtable's life). */
+  private readonly mergeRow = (existing: Row, incoming: Row): Row => {
+    const merged = mergeRows(this.layout, existing, incoming);
+    this.lastMerged = merged;
+    return merged;
+  };
 
   constructor(layoutSource: LayoutSource) {
     this.layoutSource = layoutSource;
@@ -132,15 +141,13 @@ export class Memtable {
       assert(incoming.clustering.length === layout.clusteringSize, 'a row has a full clustering');
       if (i > 0) assert(compare(rows[i - 1]!.clustering, incoming.clustering) < 0, 'rows of an update are sorted and unique');
       assertCellsSorted(layout, incoming);
-      const existing = partition.rows.get(incoming.clustering);
+      const existing = partition.rows.upsert(incoming.clustering, incoming, this.mergeRow);
       if (existing === undefined) {
-        partition.rows.set(incoming.clustering, incoming);
         this.bytes += rowSizeBytes(incoming);
         this.rowCount++;
       } else {
-        const merged = mergeRows(layout, existing, incoming);
-        partition.rows.set(existing.clustering, merged);
-        this.bytes += rowSizeBytes(merged) - rowSizeBytes(existing);
+        this.bytes += rowSizeBytes(this.lastMerged!) - rowSizeBytes(existing);
+        this.lastMerged = null;
       }
     }
     for (const rt of update.rangeTombstones) this.addRangeTombstone(partition, rt);
@@ -185,7 +192,12 @@ function boundBytes(values: readonly Buffer[]): number {
 }
 
 function needsDetach(value: Buffer): boolean {
-  return value.buffer.byteLength >= DETACH_BACKING_BYTES_MIN && value.length * 2 < value.buffer.byteLength;
+  // Reading `.buffer` of a small on-heap typed array makes V8 move it off-heap (costly), and such
+  // an array never shares a large backing store: skip those. A view at offset 0 of a big buffer
+  // is the one case this misses.
+  if (value.byteOffset === 0 && value.length <= ON_HEAP_TYPED_ARRAY_BYTES_MAX) return false;
+  const backing = value.buffer.byteLength;
+  return backing >= DETACH_BACKING_BYTES_MIN && value.length * 2 < backing;
 }
 
 function detach(value: Buffer): Buffer {
