@@ -100,26 +100,26 @@ export function compileTerm(term: Term, receiver: Receiver, ctx: TermContext): C
     case 'list':
       if (type.kind === 'list') return compileSequence(term.elements, receiver, type.element, ctx, 'list');
       if (type.kind === 'set') return compileSequence(term.elements, receiver, type.element, ctx, 'set');
-      throw invalidRequest(`Invalid list literal for ${describe(receiver)} of type ${formatType(type)}`);
+      throw invalidRequest(`Invalid list literal for ${receiver.name} of type ${formatType(type)}`);
     case 'set':
       if (type.kind === 'set') return compileSequence(term.elements, receiver, type.element, ctx, 'set');
-      throw invalidRequest(`Invalid set literal for ${describe(receiver)} of type ${formatType(type)}`);
+      throw invalidRequest(`Invalid set literal for ${receiver.name} of type ${formatType(type)}`);
     case 'emptyBraces':
       if (type.kind === 'set' || type.kind === 'map') return constantTerm(EMPTY_COLLECTION, type);
       if (type.kind === 'udt') return compileUdt([], receiver, type, ctx);
-      throw invalidRequest(`Invalid set literal for ${describe(receiver)} of type ${formatType(type)}`);
+      throw invalidRequest(`Invalid set literal for ${receiver.name} of type ${formatType(type)}`);
     case 'map':
       if (type.kind === 'map') return compileMap(term.entries, receiver, type, ctx);
-      throw invalidRequest(`Invalid map literal for ${describe(receiver)} of type ${formatType(type)}`);
+      throw invalidRequest(`Invalid map literal for ${receiver.name} of type ${formatType(type)}`);
     case 'udt':
       if (type.kind === 'udt') return compileUdt(term.fields, receiver, type, ctx);
       if (type.kind === 'map') {
-        throw invalidRequest(`Invalid map literal for ${describe(receiver)}: field names are not terms; quote the keys`);
+        throw invalidRequest(`Invalid map literal for ${receiver.name}: field names are not terms; quote the keys`);
       }
-      throw invalidRequest(`Invalid user type literal for ${describe(receiver)} of type ${formatType(type)}`);
+      throw invalidRequest(`Invalid user type literal for ${receiver.name} of type ${formatType(type)}`);
     case 'tuple':
       if (type.kind === 'tuple') return compileTuple(term.elements, receiver, type, ctx);
-      throw invalidRequest(`Invalid tuple type literal for ${describe(receiver)} of type ${formatType(type)}`);
+      throw invalidRequest(`Invalid tuple type literal for ${receiver.name} of type ${formatType(type)}`);
     case 'function':
       return compileFunctionTerm(term, receiver, ctx);
     case 'cast': {
