@@ -5,7 +5,7 @@
 // preconditions), management API calls (each idempotent by requestId) and events.
 import { randomBytes } from 'node:crypto';
 import { KubeApiError, Resources, type EventSink, type KubeApi, type KubeObject, type Logger, type ResourceRef } from '../../runtime/index.ts';
-import { FIELD_MANAGER, Labels, PASSWORD_BYTES, TOKEN_BYTES, buildManagementTokenSecret, buildSuperuserSecret, hashOf, stableStringify } from '../../specs/index.ts';
+import { FIELD_MANAGER, Labels, PASSWORD_BYTES, TOKEN_BYTES, buildManagementTokenSecret, buildSuperuserSecret, deepEqual } from '../../specs/index.ts';
 import type { ClusterCache, NodeApiFactory, Observed } from './observe.ts';
 import type { Plan } from './plan.ts';
 
@@ -25,14 +25,14 @@ export interface ApplyDependencies {
   /** Random hex of n bytes (injected for tests). */
   readonly randomHex?: (bytes: number) => string;
   /**
-   * Hash of what we last applied per object. An object is skipped only when the cache already
-   * holds every desired field AND the desired object is the one we applied last: a field we
+   * What we last applied per object. An object is skipped only when the cache already holds
+   * every desired field AND the desired object equals the one we applied last: a field we
    * stopped setting (a shrinking map) must still be applied so server-side apply removes it.
    */
-  readonly lastApplied?: Map<string, string>;
+  readonly lastApplied?: Map<string, KubeObject>;
 }
 
-/** Objects whose last applied hash is remembered (oldest dropped first). */
+/** Objects whose last applied form is remembered (oldest dropped first). */
 export const LAST_APPLIED_ENTRIES_MAX = 100_000;
 
 export interface ApplyReport {
@@ -67,7 +67,7 @@ export async function applyPlan(raw: KubeObject, plan: Plan, observed: Observed,
   const report: ApplyReport = { statusWritten: false, applied: 0, skipped: 0, deleted: 0, nodeCalls: 0, errors: [] };
   const randomHex = deps.randomHex ?? ((n: number) => randomBytes(n).toString('hex'));
 
-  if (stableStringify(plan.status) !== stableStringify(raw.status ?? {})) {
+  if (!deepEqual(plan.status, raw.status ?? {})) {
     try {
       await api.replace(Resources.cassandraCluster, { ...raw, status: plan.status }, { subresource: 'status' });
       report.statusWritten = true;
@@ -96,8 +96,8 @@ export async function applyPlan(raw: KubeObject, plan: Plan, observed: Observed,
     }
     const cached = cache.get(ref, ns, object.metadata.name);
     const key = `${ref.plural}/${ns}/${object.metadata.name}`;
-    const hash = hashOf(object, 16);
-    if (cached !== undefined && deps.lastApplied?.get(key) === hash && isSubset({ ...object, apiVersion: undefined, kind: undefined }, cached)) {
+    const last = deps.lastApplied?.get(key);
+    if (cached !== undefined && last !== undefined && deepEqual(last, object) && isSubset({ ...object, apiVersion: undefined, kind: undefined }, cached)) {
       report.skipped++;
       continue;
     }
@@ -106,7 +106,7 @@ export async function applyPlan(raw: KubeObject, plan: Plan, observed: Observed,
       report.applied++;
       if (deps.lastApplied !== undefined) {
         deps.lastApplied.delete(key);
-        deps.lastApplied.set(key, hash);
+        deps.lastApplied.set(key, object);
         if (deps.lastApplied.size > LAST_APPLIED_ENTRIES_MAX) deps.lastApplied.delete(deps.lastApplied.keys().next().value!);
       }
     } catch (error) {

@@ -57,6 +57,26 @@ import {
 
 export interface PlanOptions {
   readonly clusterDomain: string;
+  /**
+   * Optional cache of per-DC rendered config and restart inputs, keyed by the cluster's uid,
+   * generation and restart annotation (the spec cannot change without a new generation).
+   */
+  readonly memo?: PlanMemo;
+}
+
+/** Rendered cassia.yaml and restart inputs per DC, reused across passes of one generation. */
+export class PlanMemo {
+  private readonly entries = new Map<string, { yaml: Map<string, string>; inputs: Map<string, Record<string, string>> }>();
+  static readonly ENTRIES_MAX = 1024;
+
+  get(key: string): { yaml: Map<string, string>; inputs: Map<string, Record<string, string>> } | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, value: { yaml: Map<string, string>; inputs: Map<string, Record<string, string>> }): void {
+    this.entries.set(key, value);
+    if (this.entries.size > PlanMemo.ENTRIES_MAX) this.entries.delete(this.entries.keys().next().value!);
+  }
 }
 
 export type NodeCall =
@@ -114,6 +134,14 @@ const LOAD_ROUNDING_BYTES = 2 ** 20;
 type Outcome = 'started' | 'waiting' | 'blocked' | 'none';
 type JobLookup = Job | 'absent' | 'unknown';
 
+function sameRecord(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>>): boolean {
+  if (a === undefined) return false;
+  const keys = Object.keys(b);
+  if (Object.keys(a).length !== keys.length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
+
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -127,6 +155,7 @@ class Planner {
   private readonly name: string;
   private readonly now: string;
   private readonly prev: CassandraClusterStatus;
+  private readonly prevNodes: ReadonlyMap<string, NodeStatus>;
   private readonly out: Plan;
   private op: Operation | undefined;
   private nextOpId: number;
@@ -149,10 +178,13 @@ class Planner {
     this.options = options;
     this.name = o.cc.metadata.name;
     this.now = iso(o.nowMs);
-    this.prev = clone(o.cc.status ?? {});
+    // Only the parts a pass mutates are copied (the journal and the repair run), not the nodes.
+    const status = o.cc.status ?? {};
+    this.prev = { ...status, ...(status.operation ? { operation: clone(status.operation) } : {}) };
     this.op = this.prev.operation;
     this.nextOpId = this.prev.nextOperationId ?? 1;
     this.history = this.prev.history ?? [];
+    this.prevNodes = new Map((this.prev.nodes ?? []).map((n) => [n.pod, n]));
     this.pendingCleanup = [...(this.prev.pendingCleanup ?? [])];
     const specDcs = new Set(o.cc.spec.datacenters.map((d) => d.name));
     this.removedDcs = [...new Set([...o.statefulSets.values()].map((s) => s.dc))].filter((dc) => !specDcs.has(dc)).sort();
@@ -230,11 +262,20 @@ class Planner {
   }
 
   private computeInputs(): void {
+    const meta = this.o.cc.metadata;
+    const key = `${meta.uid ?? meta.name}/${meta.generation ?? 0}/${meta.annotations?.['cassia.dev/restart-requested'] ?? ''}/${this.options.clusterDomain}`;
+    const cached = meta.generation === undefined ? undefined : this.options.memo?.get(key);
+    if (cached !== undefined) {
+      for (const [k, v] of cached.yaml) this.configYaml.set(k, v);
+      for (const [k, v] of cached.inputs) this.inputs.set(k, v);
+      return;
+    }
     for (const dc of this.o.cc.spec.datacenters) {
       const yaml = renderCassiaYaml(buildCassiaConfig(this.o.cc, dc, { clusterDomain: this.options.clusterDomain }));
       this.configYaml.set(dc.name, yaml);
       this.inputs.set(dc.name, restartInputs(this.o.cc, dc, yaml));
     }
+    this.options.memo?.set(key, { yaml: new Map(this.configYaml), inputs: new Map(this.inputs) });
   }
 
   private dcSpec(name: string | undefined): Datacenter | undefined {
@@ -394,7 +435,7 @@ class Planner {
       if (node !== undefined && !node.ready) since = Math.min(since ?? Infinity, node.notReadySinceMs ?? this.o.nowMs);
     }
     if (since === undefined) return undefined;
-    const prev = this.prev.nodes?.find((n) => n.pod === pod)?.lostSince;
+    const prev = this.prevNodes.get(pod)?.lostSince;
     return prev !== undefined ? Math.min(since, Date.parse(prev)) : since;
   }
 
@@ -416,7 +457,7 @@ class Planner {
     if (target === undefined) return 'none';
     const { pod, why } = target;
     const hostId = hostIdOf(this.o, pod);
-    const address = this.prev.nodes?.find((n) => n.pod === pod)?.address ?? addressOf(this.o, pod);
+    const address = this.prevNodes.get(pod)?.address ?? addressOf(this.o, pod);
     if (hostId === undefined || address === undefined) {
       return this.block(Reason.ReplacementImpossible, `${pod} cannot be replaced: it never joined the ring (no host id/address known); delete the pod to restart it instead`);
     }
@@ -551,7 +592,7 @@ class Planner {
       for (const rack of rackStates(this.o, dc)) {
         const sts = this.o.statefulSets.get(rack.sts);
         // Only once the StatefulSet carries the new template (else a recreated pod gets the old one).
-        if (sts === undefined || !sts.caughtUp || stableStringify(sts.templateInputs) !== stableStringify(desired)) continue;
+        if (sts === undefined || !sts.caughtUp || !sameRecord(sts.templateInputs, desired)) continue;
         for (let i = rack.current - 1; i >= 0; i--) {
           const p = this.o.pods.get(podName(rack.sts, i));
           if (p === undefined || p.deleting) continue;
@@ -958,7 +999,7 @@ class Planner {
 
   private stepRepair(): CassandraClusterStatus['repair'] {
     const spec = this.o.cc.spec.repair;
-    const r = clone(this.prev.repair ?? {});
+    const r = this.prev.repair === undefined ? {} : clone(this.prev.repair);
     if (!spec.enabled) {
       if (r.current !== undefined) delete r.current;
       delete r.nextRunAt;
@@ -1103,7 +1144,7 @@ class Planner {
     status.observedGeneration = cc.metadata.generation ?? 0;
 
     // Nodes: every expected pod, existing pods, and remembered nodes of a stopped cluster.
-    const prevNodes = new Map((this.prev.nodes ?? []).map((n) => [n.pod, n]));
+    const prevNodes = this.prevNodes;
     const names = new Set<string>(expectedPods(o));
     for (const p of o.pods.values()) names.add(p.name);
     for (const [name, s] of o.statefulSets) {
@@ -1113,11 +1154,12 @@ class Planner {
     if (stopped || this.op?.type === 'Resume' || this.op?.type === 'Stop') for (const n of prevNodes.values()) if (n.hostId !== undefined) names.add(n.pod);
     const nodes: NodeStatus[] = [];
     let readyCount = 0;
+    const stsOfPod = (pod: string): { dc: string; rack: string } | undefined => o.statefulSets.get(pod.slice(0, pod.lastIndexOf('-')));
     for (const pod of [...names].sort()) {
       const p = o.pods.get(pod);
       const prev = prevNodes.get(pod);
       const info = o.nodeInfo.get(pod);
-      const sts = [...o.statefulSets.values()].find((s) => ordinalOf(pod, s.name) !== undefined);
+      const sts = stsOfPod(pod);
       const dc = p?.dc ?? prev?.datacenter ?? sts?.dc;
       const rack = p?.rack ?? prev?.rack ?? sts?.rack;
       if (dc === undefined || rack === undefined) continue;
@@ -1181,7 +1223,7 @@ class Planner {
     }
 
     // Conditions.
-    const conditions = clone(this.prev.conditions ?? []);
+    const conditions = (this.prev.conditions ?? []).map((c) => ({ ...c }));
     const ctx = { nowIso: this.now, generation: cc.metadata.generation };
     const set = (type: string, on: boolean, reason: string, message: string): void => setCondition(conditions, { type, status: on ? 'True' : 'False', reason, message }, ctx);
     set(ConditionType.Valid, this.invalid === undefined, this.invalid?.reason ?? Reason.SpecValid, this.invalid?.message ?? 'spec accepted');

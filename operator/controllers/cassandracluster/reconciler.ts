@@ -4,7 +4,7 @@ import { ZodError } from 'zod';
 import { Resources, type Clock, type EventSink, type KubeApi, type KubeObject, type OperatorMetrics, type ReconcileContext, type ReconcileResult } from '../../runtime/index.ts';
 import { applyPlan, StaleStatusError, type ApplyReport } from './apply.ts';
 import { observe, type ClusterCache, type NodeApiFactory, type Observed } from './observe.ts';
-import { plan, type Plan } from './plan.ts';
+import { PlanMemo, plan, type Plan } from './plan.ts';
 
 export interface ReconcilerOptions {
   readonly api: KubeApi;
@@ -31,7 +31,8 @@ export class CassandraClusterReconciler {
   private readonly options: ReconcilerOptions;
   /** The last pass (tests and the benchmark look at it). */
   last: PassRecord | undefined;
-  private readonly lastApplied = new Map<string, string>();
+  private readonly lastApplied = new Map<string, KubeObject>();
+  private readonly memo = new PlanMemo();
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -57,7 +58,7 @@ export class CassandraClusterReconciler {
       }
       throw error;
     }
-    const p = plan(observed, { clusterDomain: this.options.clusterDomain });
+    const p = plan(observed, { clusterDomain: this.options.clusterDomain, memo: this.memo });
     let report: ApplyReport;
     try {
       report = await applyPlan(raw, p, observed, {
