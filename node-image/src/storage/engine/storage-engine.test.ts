@@ -255,6 +255,19 @@ describe('storage engine writes', () => {
     expect(total(1)).toBeNull();
   });
 
+  it('resolves static counter deltas too', async () => {
+    const h = harness({ timers: realTimers, schema: SCHEMA });
+    const e = await open(h);
+    const inc = (delta: bigint, ts: number): Mutation => mutationOf(update(TABLE_COUNTER.id, 1, {
+      staticRow: row([], { cells: [{ ...liveCell('sc', bigint64(delta), ts), counterDelta: true }] }),
+    }));
+    await e.apply(inc(2n, 1));
+    await e.flush();
+    await e.apply(inc(40n, 1));
+    const p = e.read(cmd({ tableId: TABLE_COUNTER.id, pk: 1 })).partitions[0]!;
+    expect(p.staticRow!.cells[0]!.value.readBigInt64BE(0)).toBe(42n);
+  });
+
   it('refuses a mutation above mutationSizeMaxBytes with Invalid', async () => {
     const h = harness({ timers: realTimers, schema: SCHEMA, config: { mutationSizeMaxBytes: 1024 } });
     const e = await open(h);

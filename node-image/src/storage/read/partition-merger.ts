@@ -39,7 +39,7 @@ const NO_RESULT: MergedPartition = { partition: null, liveRows: 0 };
 
 export function mergePartition(key: Buffer, token: bigint, sources: readonly PartitionSource[], filter: PartitionFilter): MergedPartition {
   const { layout, reversed, slices } = filter;
-  if (sources.length === 0 || slices.length === 0) return NO_RESULT;
+  if (sources.length === 0) return NO_RESULT;
 
   let partitionDeletion: DeletionTime | null = null;
   for (const s of sources) partitionDeletion = maxDeletion(partitionDeletion, s.partitionDeletion);
@@ -52,21 +52,20 @@ export function mergePartition(key: Buffer, token: bigint, sources: readonly Par
 
   const rangeTombstones = collectRangeTombstones(layout, sources, partitionDeletion, slices);
 
+  const resume = filter.resumeAfter;
+  const cursors: RowCursor[] = [];
+  const heads: Array<Row | null> = [];
   // Where the cursors start: the first slice bound in query order, moved past the paging position.
-  const firstSlice = reversed ? slices[slices.length - 1]! : slices[0]!;
-  let from: ClusteringPosition = reversed
+  const firstSlice = reversed ? slices[slices.length - 1] : slices[0];
+  let from: ClusteringPosition | null = firstSlice === undefined ? null : reversed
     ? { values: firstSlice.end.values, side: endSide(firstSlice.end) }
     : { values: firstSlice.start.values, side: startSide(firstSlice.start) };
-  const resume = filter.resumeAfter;
-  if (resume !== null) {
+  if (from !== null && resume !== null) {
     const after: ClusteringPosition = { values: resume, side: reversed ? -1 : 1 };
     const c = comparePositions(layout, after.values, after.side, from.values, from.side);
     if (reversed ? c < 0 : c > 0) from = after;
   }
-
-  const cursors: RowCursor[] = [];
-  const heads: Array<Row | null> = [];
-  for (const s of sources) {
+  for (const s of from === null ? [] : sources) {
     const cursor = s.rows(reversed, from);
     const head = cursor.next();
     if (head !== null) {

@@ -87,11 +87,12 @@ export const TABLE_DESC = makeTable({
   regulars: [{ name: 'v', type: nativeType('int') }],
 });
 
-/** pk int, ck int, c counter. */
+/** pk int, ck int, static sc counter, c counter. */
 export const TABLE_COUNTER = makeTable({
   id: '00000000-0000-4000-8000-000000000003',
   name: 'counters',
   clustering: [{ name: 'ck', type: nativeType('int'), order: 'asc' }],
+  statics: [{ name: 'sc', type: nativeType('counter') }],
   regulars: [{ name: 'c', type: nativeType('counter') }],
   counter: true,
 });
