@@ -428,7 +428,8 @@ class Planner {
   /** When a pod counts as lost (unschedulable, or its Kubernetes node gone or NotReady). */
   private lostSinceMs(pod: string): number | undefined {
     const p = this.o.pods.get(pod);
-    if (p === undefined) return undefined;
+    // Only a node that holds data can be lost; a new pod that cannot be scheduled is just Pending.
+    if (p === undefined || !isBootstrapped(this.o, pod)) return undefined;
     let since = p.unschedulableSinceMs;
     if (p.nodeName !== undefined) {
       const node = this.o.k8sNodes.get(p.nodeName);
@@ -656,7 +657,8 @@ class Planner {
     if (p === undefined) return 'pod not created yet';
     const mode = this.mode(pod);
     if (p.restartCount >= CRASH_RESTARTS_DEGRADED) this.degraded.push(`${pod} restarted ${p.restartCount} times`);
-    return mode !== undefined ? `node ${mode}` : `pod ${p.phase}${p.ready ? ', ready' : ''}`;
+    if (p.unschedulableSinceMs !== undefined) this.degraded.push(`${pod} cannot be scheduled`);
+    return mode !== undefined ? `node ${mode}` : `pod ${p.phase}${p.unschedulableSinceMs !== undefined ? ' (unschedulable)' : ''}${p.ready ? ', ready' : ''}`;
   }
 
   private stepScaleUp(): void {
