@@ -45,4 +45,12 @@ export interface Disk {
   /** Removes a directory tree; no error if absent. */
   removeTree(path: string): void;
   syncDirectory(path: string): void;
+  /** Size and free space of the filesystem holding `path` (statfs); absent where unknown (memory disks). */
+  space?(path: string): DiskSpace;
+}
+
+export interface DiskSpace {
+  readonly totalBytes: number;
+  /** Available to this (unprivileged) process, as df's "Avail". */
+  readonly freeBytes: number;
 }

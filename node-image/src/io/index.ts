@@ -3,7 +3,7 @@ export type { Clock, TimerHandle, Timers } from './clock.ts';
 export { MicrosTimestampSource } from './clock.ts';
 export type { Random } from './random.ts';
 export { randomInt } from './random.ts';
-export type { Disk, FileStat, ReadableFile, WritableFile } from './disk.ts';
+export type { Disk, DiskSpace, FileStat, ReadableFile, WritableFile } from './disk.ts';
 export type { HttpHandler, HttpRequest, HttpResponse, Listener, ListenOptions, Network, Socket } from './network.ts';
 export type { Logger } from './logger.ts';
 export { silentLogger } from './logger.ts';

@@ -53,5 +53,9 @@ export type HttpHandler = (request: HttpRequest) => Promise<HttpResponse>;
 export interface Network {
   listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener>;
   connect(options: { host: string; port: number; localAddress?: string; timeoutMs: number }): Promise<Socket>;
-  listenHttp(options: ListenOptions & { bodyBytesMax: number }, handler: HttpHandler): Promise<Listener>;
+  /**
+   * Serves HTTP. A request body above `bodyBytesMax` is not read further and gets `bodyTooLarge`
+   * (default: a bare 413) without reaching the handler.
+   */
+  listenHttp(options: ListenOptions & { bodyBytesMax: number; bodyTooLarge?: HttpResponse }, handler: HttpHandler): Promise<Listener>;
 }

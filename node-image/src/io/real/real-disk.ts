@@ -2,7 +2,7 @@
 // the libuv thread pool so group commit can overlap it with new appends.
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
-import type { Disk, FileStat, ReadableFile, WritableFile } from '../disk.ts';
+import type { Disk, DiskSpace, FileStat, ReadableFile, WritableFile } from '../disk.ts';
 
 class RealReadableFile implements ReadableFile {
   readonly path: string;
@@ -124,6 +124,10 @@ export const realDisk: Disk = {
     fs.rmSync(path, { recursive: true, force: true });
   },
   syncDirectory,
+  space(path): DiskSpace {
+    const s = fs.statfsSync(path);
+    return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+  },
 };
 
 function syncDirectory(path: string): void {

@@ -53,8 +53,9 @@ export const realNetwork: Network = {
       req.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > options.bodyBytesMax) {
-          res.writeHead(413, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: 'request body too large' }));
+          const answer = options.bodyTooLarge ?? { status: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'request body too large' }) };
+          res.writeHead(answer.status, { ...answer.headers, connection: 'close' });
+          res.end(answer.body);
           req.destroy();
           return;
         }
