@@ -6,6 +6,8 @@ import { LocalCoordinator, openLocalNodeState, SchemaStore } from './coordinator
 import type { NodeInfo } from './coordinator/index.ts';
 import { CqlServiceImpl } from './cql/index.ts';
 import type { Io } from './io/index.ts';
+import { NodeMetrics } from './management/metrics/index.ts';
+import { ManagementServer, SingleNodeBackend, loadManagementToken } from './management/server/index.ts';
 import { ProtocolServer } from './protocol/index.ts';
 import { randomUuid, uuidToString } from './schema/index.ts';
 import type { SchemaSnapshot } from './schema/index.ts';
@@ -18,13 +20,23 @@ export const RELEASE_VERSION = '4.0.11';
 export interface RunningNode {
   readonly hostId: string;
   readonly cql: { readonly host: string; readonly port: number };
+  /** Where the management API (and /metrics) answers. */
+  readonly management: { readonly host: string; readonly port: number };
   readonly storage: StorageEngineWithStats;
+  readonly coordinator: LocalCoordinator;
+  readonly cqlService: CqlServiceImpl;
+  readonly protocol: ProtocolServer;
+  readonly metrics: NodeMetrics;
   /** Stops serving, syncs the commit log and closes files. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode> {
   const logger = io.logger.child({ component: 'node' });
+  const startedAtMs = io.clock.nowMs();
+  const startedMonotonicMs = io.clock.monotonicMs();
+  // A missing or malformed token file is a configuration error: fail before opening anything.
+  const managementToken = config.management_token_file === undefined ? null : loadManagementToken(io.disk, config.management_token_file);
   const dataDirectory = config.data_file_directories[0]!;
   const systemDirectory = `${dataDirectory}/system`;
   io.disk.mkdirp(dataDirectory);
@@ -85,12 +97,13 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
       knownDatacenters: () => new Set([config.dc]),
     },
   });
+  const metrics = new NodeMetrics({ clock: io.clock, processMetrics: true });
   const protocol = new ProtocolServer({
     network: io.network,
     timers: io.timers,
     clock: io.clock,
     logger: io.logger,
-    cql,
+    cql: metrics.instrumentCql(cql),
     host: config.rpc_address,
     port: config.native_transport_port,
     limits: {
@@ -108,18 +121,98 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   }
   logger.info({ hostId: local.hostId, cql: `${address.host}:${address.port}`, dc: config.dc, rack: config.rack }, 'Starting listening for CQL clients');
 
+  let nativeTransportRunning = true;
+  const stopNativeTransport = async (): Promise<void> => {
+    nativeTransportRunning = false;
+    await protocol.close();
+  };
+  const backend = new SingleNodeBackend({
+    clock: io.clock,
+    logger: io.logger,
+    coordinator,
+    cql,
+    clientSchema: () => cql.clientSchema(),
+    storage,
+    nativeTransport: { isRunning: () => nativeTransportRunning, stop: stopNativeTransport },
+    diskSpace: (path) => {
+      try {
+        return io.disk.space?.(path) ?? null;
+      } catch (error) {
+        logger.warn({ path, err: error }, 'cannot read the data disk space');
+        return null;
+      }
+    },
+    dataDirectory,
+    seeds: config.seeds,
+    generation: local.generation,
+    // Alone in its cluster the node serves its saved tokens from first boot: it has joined.
+    bootstrapped: local.bootstrapped || local.tokens.length > 0,
+    startedAtMs,
+    startedMonotonicMs,
+  });
+  metrics.attach({
+    storage,
+    tables: () => storedTables(coordinator.schema()),
+    cqlConnections: () => protocol.connectionCount,
+    operationMode: () => backend.operationMode(),
+  });
+  const managementHost = config.management_address ?? config.listen_address;
+  const management = new ManagementServer({
+    network: io.network,
+    clock: io.clock,
+    random: io.random,
+    logger: io.logger,
+    backend,
+    token: managementToken,
+    metrics,
+    host: managementHost,
+    port: config.management_port,
+    // A pod's preStop hook reaches the API on loopback; a loopback or wildcard address covers it already.
+    extraHosts: isLoopbackOrWildcard(managementHost) ? [] : ['127.0.0.1'],
+    onRequest: (route, status) => metrics.managementRequest(route, status),
+    onJobFinished: (job) => metrics.jobFinished(job),
+  });
+  let managementAddress: { host: string; port: number };
+  try {
+    managementAddress = await management.start();
+  } catch (error) {
+    await management.close();
+    await protocol.close();
+    await storage.close();
+    throw error;
+  }
+
   let stopping: Promise<void> | null = null;
   return {
     hostId: local.hostId,
     cql: address,
+    management: managementAddress,
     storage,
+    coordinator,
+    cqlService: cql,
+    protocol,
+    metrics,
     stop(): Promise<void> {
       stopping ??= (async () => {
-        await protocol.close();
+        await management.close();
+        await stopNativeTransport();
         await storage.close();
         logger.info({}, 'node stopped');
       })();
       return stopping;
     },
   };
+}
+
+function storedTables(schema: SchemaSnapshot): Array<{ keyspace: string; name: string; id: string }> {
+  const out: Array<{ keyspace: string; name: string; id: string }> = [];
+  for (const ks of schema.keyspaces.values()) {
+    for (const t of ks.tables.values()) out.push({ keyspace: t.keyspace, name: t.name, id: t.id });
+    for (const v of ks.views.values()) out.push({ keyspace: v.keyspace, name: v.name, id: v.id });
+  }
+  return out;
+}
+
+function isLoopbackOrWildcard(host: string): boolean {
+  return host.startsWith('127.') || host === 'localhost' || host === '::1' || host === '0.0.0.0' || host === '::';
 }
