@@ -10,6 +10,6 @@ export { JobTable, RUNNING_JOBS_MAX } from './job-table.ts';
 export type { JobTableOptions } from './job-table.ts';
 export { BearerTokenCheck, ManagementTokenError, loadManagementToken } from './bearer-token.ts';
 export { SingleNodeBackend, endpointState, replicationInfo, seedHosts } from './single-node-backend.ts';
-export type { DiskSpace, SingleNodeBackendOptions } from './single-node-backend.ts';
+export type { SingleNodeBackendOptions } from './single-node-backend.ts';
 export { sortTokens, tokenOwnership } from './token-ownership.ts';
 export type { OwnedToken } from './token-ownership.ts';

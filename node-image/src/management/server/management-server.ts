@@ -73,12 +73,15 @@ export class ManagementServer {
   /** Binds the main address (failure is fatal) and the extra ones (failures logged). */
   async start(): Promise<{ host: string; port: number }> {
     const handler = (request: HttpRequest): Promise<HttpResponse> => this.handle(request);
-    const main = await this.options.network.listenHttp({ host: this.options.host, port: this.options.port, bodyBytesMax: REQUEST_BODY_BYTES_MAX }, handler);
+    // The network stops reading a body beyond the bound and answers this itself.
+    const bodyTooLarge = this.errorResponse(new ManagementError('MGMT_ERR_PAYLOAD_TOO_LARGE', `request body above ${REQUEST_BODY_BYTES_MAX} bytes`));
+    const limits = { bodyBytesMax: REQUEST_BODY_BYTES_MAX, bodyTooLarge };
+    const main = await this.options.network.listenHttp({ host: this.options.host, port: this.options.port, ...limits }, handler);
     this.listeners.push(main);
     for (const host of this.options.extraHosts ?? []) {
       if (host === main.host) continue;
       try {
-        this.listeners.push(await this.options.network.listenHttp({ host, port: main.port, bodyBytesMax: REQUEST_BODY_BYTES_MAX }, handler));
+        this.listeners.push(await this.options.network.listenHttp({ host, port: main.port, ...limits }, handler));
       } catch (error) {
         this.logger.warn({ host, port: main.port, err: error }, 'management API not reachable on an extra address');
       }

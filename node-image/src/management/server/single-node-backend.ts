@@ -3,7 +3,7 @@
 // this node, UP and NORMAL, owning the whole ring. Operations that need other nodes finish at once
 // with nothing to do (cleanup, repair, rebuild) or are refused (decommission, removenode, compact
 // until storage compacts); docs/design/management-server.md says which and why.
-import type { Clock, Logger } from '../../io/index.ts';
+import type { Clock, DiskSpace, Logger } from '../../io/index.ts';
 import { ConsistencyLevel, CqlError, ErrorCode, assertNever } from '../../lib/index.ts';
 import type { Coordinator } from '../../coordinator/index.ts';
 import type { ClientSession, CqlService, QueryOptions } from '../../cql/index.ts';
@@ -17,11 +17,6 @@ import {
 import type { JobResult, ManagementBackend, OperationContext, OperationRunner, ParsedOperationRequest } from './management-backend.ts';
 import { ManagementError, badRequest, notFound, refused } from './management-error.ts';
 import { sortTokens, tokenOwnership } from './token-ownership.ts';
-
-export interface DiskSpace {
-  readonly totalBytes: number;
-  readonly freeBytes: number;
-}
 
 export interface SingleNodeBackendOptions {
   readonly clock: Clock;
