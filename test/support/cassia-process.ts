@@ -25,6 +25,10 @@ export interface CassiaProcessOptions {
   /** Data folder to reuse; default: a new temp folder removed by `destroy()`. */
   readonly dataDir?: string;
   readonly dc?: string;
+  /** Management API port; default 0 (a port the test does not know). */
+  readonly managementPort?: number;
+  /** File holding the management API's bearer token (management_token_file). */
+  readonly managementTokenFile?: string;
 }
 
 export interface CassiaProcess {
@@ -33,6 +37,8 @@ export interface CassiaProcess {
   readonly contactPoint: string;
   readonly dataDir: string;
   readonly dc: string;
+  /** The configured management port (0: unknown to the test). */
+  readonly managementPort: number;
   readonly pid: number | undefined;
   /** Graceful stop (SIGTERM, then SIGKILL after a bound). */
   stop(): Promise<void>;
@@ -84,7 +90,8 @@ export async function startCassiaProcess(options: CassiaProcessOptions = {}): Pr
     `rpc_address: ${address}`,
     `seeds: "${address}"`,
     `native_transport_port: ${port}`,
-    'management_port: 0',
+    `management_port: ${options.managementPort ?? 0}`,
+    ...(options.managementTokenFile === undefined ? [] : [`management_token_file: ${JSON.stringify(options.managementTokenFile)}`]),
     `data_file_directories: [${join(dataDir, 'data')}]`,
     `commitlog_directory: ${join(dataDir, 'commitlog')}`,
     `hints_directory: ${join(dataDir, 'hints')}`,
@@ -138,7 +145,7 @@ export async function startCassiaProcess(options: CassiaProcessOptions = {}): Pr
   process.on('exit', killOnExit);
   await launch();
   return {
-    address, port, contactPoint: `${address}:${port}`, dataDir, dc,
+    address, port, contactPoint: `${address}:${port}`, dataDir, dc, managementPort: options.managementPort ?? 0,
     get pid() {
       return (child as ChildProcess | null)?.pid;
     },
