@@ -90,6 +90,24 @@ describe('commit log', () => {
     log.close();
   });
 
+  it('makes periodic acknowledgements wait for an fsync once syncing lags 1.5 periods', async () => {
+    const disk = new MemoryDisk();
+    const clock = new ManualClock();
+    const log = new CommitLog({
+      disk, clock, timers: realTimers, logger: silentLogger, directory: DIR, syncMode: 'periodic', syncPeriodMs: 60_000, groupWindowMs: 0,
+      segmentSizeBytes: 64 * 1024, totalSpaceBytes: 1 << 20, mutationSizeMaxBytes: 8192, onTotalSpaceExceeded: () => {},
+    });
+    log.start(1);
+    await log.append(mutation(1)).durable;
+    expect(disk.stats().fileSyncs).toBe(0);
+    clock.advance(90_001);
+    await log.append(mutation(2)).durable;
+    expect(disk.stats().fileSyncs).toBe(1);
+    await log.append(mutation(3)).durable;
+    expect(disk.stats().fileSyncs).toBe(1);
+    log.close();
+  });
+
   it('starts at most one fsync per window in group mode', async () => {
     const disk = new MemoryDisk();
     const clock = new ManualClock();

@@ -16,6 +16,11 @@ import type { Mutation } from '../model.ts';
 import type { CommitLogPosition } from './commit-log-position.ts';
 import { ENTRY_HEADER_BYTES, SEGMENT_HEADER_BYTES, SEGMENT_ID_MAX, encodeSegmentHeader, segmentFileName } from './segment-format.ts';
 
+/**
+ * periodic mode: once the last completed fsync is older than this many periods, acknowledgements
+ * wait for the next fsync (Cassandra's periodic_commitlog_sync_lag_block, ~1.5 periods).
+ */
+export const PERIODIC_SYNC_LAG_BLOCK_FACTOR = 1.5;
 /** Initial capacity of the pending buffer; it grows to the largest turn's worth of entries. */
 export const PENDING_BUFFER_INITIAL_BYTES = 1024 * 1024;
 
@@ -94,6 +99,7 @@ export class CommitLog {
   private syncDone: Promise<void> | null = null;
   private syncWanted = false;
   private lastSyncStartMs = -Infinity;
+  private lastSyncDoneMs = 0;
   private groupTimer: TimerHandle | null = null;
   private periodicTimer: TimerHandle | null = null;
   private failure: Error | null = null;
@@ -120,7 +126,9 @@ export class CommitLog {
 
   /** Replay applied an entry of `tableId` at `offsetBytes` of a replayed segment. */
   markReplayedDirty(segmentId: number, tableId: string, offsetBytes: number): void {
-    const segment = this.segments.find((s) => s.id === segmentId);
+    // Replay goes segment by segment: the last adopted one is the common case.
+    const last = this.segments[this.segments.length - 1];
+    const segment = last !== undefined && last.id === segmentId ? last : this.segments.find((s) => s.id === segmentId);
     assert(segment !== undefined && segment.file === null, 'replayed segment');
     const previous = segment.dirty.get(tableId);
     if (previous === undefined || previous < offsetBytes) segment.dirty.set(tableId, offsetBytes);
@@ -132,6 +140,7 @@ export class CommitLog {
     assert(Number.isSafeInteger(firstSegmentId) && firstSegmentId > 0 && firstSegmentId < SEGMENT_ID_MAX, 'segment id');
     for (const s of this.segments) assert(s.id < firstSegmentId, 'new segment ids exceed replayed ones');
     this.nextSegmentId = firstSegmentId;
+    this.lastSyncDoneMs = this.options.clock.monotonicMs();
     this.options.disk.mkdirp(this.options.directory);
     this.openSegment();
     this.releaseCleanSegments();
@@ -325,8 +334,11 @@ export class CommitLog {
     if (batch === null) return;
     batch.endLsn = this.writtenLsn;
     if (this.options.syncMode === 'periodic') {
-      batch.resolve();
-      return;
+      const lagMs = this.options.clock.monotonicMs() - this.lastSyncDoneMs;
+      if (lagMs <= this.options.syncPeriodMs * PERIODIC_SYNC_LAG_BLOCK_FACTOR) {
+        batch.resolve();
+        return;
+      }
     }
     this.awaitingSync.push(batch);
     this.requestSync();
@@ -352,6 +364,7 @@ export class CommitLog {
     }
     const segments = this.segments.filter((s) => s.file !== null && s.syncedBytes < s.writtenBytes);
     if (segments.length === 0) {
+      this.lastSyncDoneMs = this.options.clock.monotonicMs();
       this.syncedLsn = this.writtenLsn;
       this.resolveSynced();
       return;
@@ -373,6 +386,7 @@ export class CommitLog {
     this.syncDone = Promise.all(syncs).then(
       () => {
         this.syncInFlight = false;
+        this.lastSyncDoneMs = this.options.clock.monotonicMs();
         for (let i = 0; i < segments.length; i++) segments[i]!.syncedBytes = Math.max(segments[i]!.syncedBytes, marks[i]!);
         if (target > this.syncedLsn) this.syncedLsn = target;
         this.resolveSynced();

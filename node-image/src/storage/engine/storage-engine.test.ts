@@ -354,6 +354,16 @@ describe('storage engine writes', () => {
     expect(all.partitions.reduce((n, p) => n + p.rows.length, 0)).toBe(1000);
   });
 
+  it('flushes a memtable older than memtable_flush_period_in_ms', async () => {
+    const periodic = { ...TABLE_SIMPLE, options: { ...TABLE_SIMPLE.options, memtableFlushPeriodMs: 5000 } };
+    const h = harness({ timers: realTimers, schema: makeSchema([periodic]) });
+    const e = await open(h);
+    await e.apply(mutationOf(update(TABLE_SIMPLE.id, 1, { rows: [row([], { cells: [liveCell('v', int(1), 1)] })] })));
+    h.clock.advance(5000);
+    for (let i = 0; i < 60 && e.tableStats(TABLE_SIMPLE.id)!.sstableCount === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(e.tableStats(TABLE_SIMPLE.id)!.sstableCount).toBe(1);
+  });
+
   it('closes idempotently and refuses work afterwards', async () => {
     const h = harness({ timers: realTimers, schema: SCHEMA });
     const e = await h.open();

@@ -4,7 +4,7 @@
 // settles per the sync mode. Reads are synchronous merges. Opening replays the commit log from
 // each table's flushed position. Memory is bounded: writes beyond memtable space get Overloaded.
 import { assert, invalidRequest, overloaded } from '../../lib/index.ts';
-import type { Clock, Disk, Logger, Timers } from '../../io/index.ts';
+import type { Clock, Disk, Logger, TimerHandle, Timers } from '../../io/index.ts';
 import type { SchemaSnapshot, TableMetadata } from '../../schema/index.ts';
 import { CommitLog } from '../commit-log/commit-log.ts';
 import type { CommitLogStats } from '../commit-log/commit-log.ts';
@@ -33,6 +33,8 @@ import { TableStore } from './table-store.ts';
  * largest memtable (Cassandra's memtable_cleanup_threshold, 1 / (flush writers + 1)).
  */
 export const MEMTABLE_CLEANUP_FRACTION = 1 / 3;
+/** How often tables with memtable_flush_period_in_ms are checked. */
+export const MEMTABLE_FLUSH_PERIOD_CHECK_MS = 1000;
 /** Byte length of a counter total. */
 export const COUNTER_VALUE_BYTES = 8;
 
@@ -76,6 +78,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
   private flushingMemtableBytes = 0;
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
+  private flushPeriodTimer: TimerHandle | null = null;
 
   constructor(options: StorageEngineOptions) {
     this.disk = options.disk;
@@ -128,6 +131,20 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.segmentIdFloor = firstSegmentId;
     this.pruneTruncations();
     this.persistState();
+    const now = this.clock.monotonicMs();
+    for (const store of this.tables.values()) store.memtableSinceMs = now;
+    this.flushPeriodTimer = this.timers.setInterval(() => this.flushExpiredMemtables(), MEMTABLE_FLUSH_PERIOD_CHECK_MS);
+  }
+
+  /** Flushes memtables older than their table's memtable_flush_period_in_ms (0: never). */
+  private flushExpiredMemtables(): void {
+    const now = this.clock.monotonicMs();
+    for (const store of this.tables.values()) {
+      const periodMs = store.layout.metadata.options.memtableFlushPeriodMs;
+      if (periodMs > 0 && !store.memtable.isEmpty && now - store.memtableSinceMs >= periodMs) {
+        this.flushInBackground(store, 'memtable_flush_period_in_ms');
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -360,6 +377,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     const flushPosition = position ?? this.commitLog.currentPosition();
     const memtable = store.memtable;
     store.memtable = new Memtable(store);
+    store.memtableSinceMs = this.clock.monotonicMs();
     store.flushing.push(memtable);
     this.flushingMemtableBytes += memtable.sizeBytes;
     store.invalidateView();
@@ -406,6 +424,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.persistState();
     this.totalMemtableBytes -= store.memtable.sizeBytes;
     store.memtable = new Memtable(store);
+    store.memtableSinceMs = this.clock.monotonicMs();
     for (const s of store.sstables) s.delete();
     store.sstables = [];
     this.disk.syncDirectory(store.directory);
@@ -439,6 +458,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
       return;
     }
     const store = new TableStore(layout, `${this.config.dataDirectory}/${table.id}`);
+    store.memtableSinceMs = this.clock.monotonicMs();
     store.load(this.disk, this.logger);
     const truncated = this.truncations.get(table.id);
     if (truncated !== undefined) store.replayFrom = maxPosition(store.replayFrom, truncated);
@@ -494,6 +514,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
   }
 
   private async closeOnce(): Promise<void> {
+    this.flushPeriodTimer?.cancel();
     // Let flushes in progress finish (new ones do not start once closing).
     await Promise.all([...this.tables.values()].map((s) => s.chain));
     await this.commitLog.whenSyncIdle();

@@ -24,6 +24,8 @@ export class TableStore {
   replayFrom: CommitLogPosition = COMMIT_LOG_POSITION_NONE;
   /** Serializes flush, truncate and drop of this table. */
   chain: Promise<void> = Promise.resolve();
+  /** Monotonic time the live memtable started taking writes (memtable_flush_period_in_ms). */
+  memtableSinceMs = 0;
   /** A flush requested but not started yet (later requests join it). */
   pendingFlush: Promise<void> | null = null;
   private view: TableReadView | null = null;
