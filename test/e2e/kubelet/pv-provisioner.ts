@@ -19,6 +19,7 @@ export class LocalPathProvisioner {
   private readonly volumes: Reflector<PersistentVolume>;
   private readonly classes: Reflector<StorageClass>;
   private readonly inFlight = new Set<string>();
+  private readonly deleting = new Set<string>();
 
   private constructor(options: { rest: KubeRest; volumesDir: string; log: (msg: string) => void }) {
     this.rest = options.rest;
@@ -115,12 +116,15 @@ export class LocalPathProvisioner {
   private onVolume(pv: PersistentVolume): void {
     if (pv.metadata.annotations?.[provisionedByAnnotation] !== provisionerName) return;
     if (pv.status?.phase !== 'Released' || pv.spec.persistentVolumeReclaimPolicy !== 'Delete') return;
+    if (this.deleting.has(pv.metadata.name)) return;
+    this.deleting.add(pv.metadata.name);
     const p = pv.spec.local?.path;
     if (p && p.startsWith(this.volumesDir + path.sep)) fs.rmSync(p, { recursive: true, force: true });
     void this.rest
       .delete(`/api/v1/persistentvolumes/${pv.metadata.name}`)
       .then((deleted) => deleted && this.log(`deleted released ${pv.metadata.name}`))
-      .catch((err: unknown) => this.log(`deleting ${pv.metadata.name} failed: ${String(err)}`));
+      .catch((err: unknown) => this.log(`deleting ${pv.metadata.name} failed: ${String(err)}`))
+      .finally(() => this.deleting.delete(pv.metadata.name));
   }
 
   async stop(): Promise<void> {
