@@ -162,6 +162,11 @@ export async function applyPlan(raw: KubeObject, plan: Plan, observed: Observed,
   }
 
   for (const e of plan.events) await deps.events.record(raw, e.type, e.reason, e.message);
-  if (report.errors.length > 0) throw new Error(`apply failed: ${report.errors.join('; ')}`);
+  if (report.errors.length > 0) {
+    // Not thrown: the journal is already written and the rest of the plan performed; a failure
+    // on one object (e.g. missing RBAC for Roles) must not slow every pass down to the backoff.
+    log.error({ errors: report.errors }, 'some objects could not be applied');
+    await deps.events.record(raw, 'Warning', 'ApplyFailed', report.errors.join('; '));
+  }
   return report;
 }

@@ -161,3 +161,19 @@ describe('lifecycle against a simulated cluster', () => {
     await world.stop();
   });
 });
+
+describe('apply failures', () => {
+  it('keeps reconciling when an object cannot be applied (e.g. RBAC for Roles missing)', async () => {
+    const world = new FakeCluster();
+    await world.start();
+    await world.apply({ datacenters: [dc1(3)] });
+    const original = world.api.apply.bind(world.api);
+    world.api.apply = async (ref, object, options) => {
+      if (ref.kind === 'Role') throw new Error('roles.rbac.authorization.k8s.io is forbidden');
+      return original(ref, object, options);
+    };
+    await world.runUntil(settled(3));
+    expect(world.events.events.some((e) => e.reason === 'ApplyFailed' && e.message.includes('forbidden'))).toBe(true);
+    await world.stop();
+  });
+});

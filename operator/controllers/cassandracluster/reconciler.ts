@@ -38,9 +38,10 @@ export class CassandraClusterReconciler {
     this.options = options;
   }
 
-  readonly reconcile = async (key: string, context: ReconcileContext): Promise<ReconcileResult> => {
+  readonly reconcile = async (key: string, outer: ReconcileContext): Promise<ReconcileResult> => {
     const { cache, clock } = this.options;
     const [namespace, name] = key.split('/') as [string, string];
+    const context: ReconcileContext = { ...outer, log: outer.log.child({ namespace, cluster: name }) };
     const raw = cache.getCluster(namespace, name);
     if (raw === undefined || raw.metadata.deletionTimestamp !== undefined) {
       // Deleted: owner references let the garbage collector remove what we created.
@@ -71,6 +72,7 @@ export class CassandraClusterReconciler {
     }
     this.last = { observed, plan: p, report };
     const m = this.options.metrics;
+    if (report.errors.length > 0) m?.reconcileErrors.inc({ controller: 'cassandracluster' });
     if (m !== undefined) {
       m.clusterNodes.set({ namespace, cluster: name, kind: 'ready' }, p.status.readyNodes ?? 0);
       m.clusterNodes.set({ namespace, cluster: name, kind: 'desired' }, p.status.desiredNodes ?? 0);
