@@ -61,6 +61,8 @@ export interface WhereAnalysis {
   /** Number of clustering columns fixed by the prefix. */
   readonly clusteringPrefixLength: number;
   readonly clusteringIsIn: boolean;
+  /** Clustering positions restricted by a single-value EQ (ORDER BY may skip them). */
+  readonly clusteringEqPositions?: ReadonlySet<number>;
   readonly clusteringSlice: ColumnSlice | null;
   /** Relations evaluated per row. */
   readonly filters: readonly RowFilter[];
@@ -401,8 +403,10 @@ export function analyzeWhere(
   let prefixLength = 0;
   const prefix: Array<(env: EvalEnv) => Buffer[][]> = [];
   let clusteringIsIn = false;
+  const clusteringEqPositions = new Set<number>();
   while (clusteringEq.has(prefixLength)) {
     const eq = clusteringEq.get(prefixLength)!;
+    if (!eq.isIn) for (let i = 0; i < eq.width; i++) clusteringEqPositions.add(prefixLength + i);
     prefix.push(eq.fn);
     clusteringIsIn ||= eq.isIn;
     clusteringEq.delete(prefixLength);
@@ -456,6 +460,7 @@ export function analyzeWhere(
     clusteringPrefix: prefix,
     clusteringPrefixLength: prefixLength,
     clusteringIsIn,
+    clusteringEqPositions,
     clusteringSlice,
     filters,
     needsFiltering,

@@ -480,11 +480,20 @@ export function prepareSelect(stmt: SelectStatement, ctx: PrepareContext, resolv
       throw invalidRequest('ORDER BY is only supported when the partition key is restricted by an EQ or an IN.');
     }
     let direction: boolean | null = null;
-    stmt.orderBy.forEach((o, i) => {
+    // Columns must follow the clustering order; columns restricted by EQ may be skipped.
+    let next = 0;
+    const eqPositions = where.clusteringEqPositions ?? new Set<number>();
+    stmt.orderBy.forEach((o) => {
       const c = table.columns.find((x) => x.name === o.column);
       if (c === undefined) throw invalidRequest(`Undefined column name ${o.column}`);
-      if (c.kind !== 'clustering') throw invalidRequest(`Order by on unknown column ${o.column}`);
-      if (c.position !== i) throw invalidRequest('Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY');
+      if (c.kind !== 'clustering') throw invalidRequest(`Order by is currently only supported on the clustered columns of the PRIMARY KEY, got ${o.column}`);
+      while (next !== c.position) {
+        if (next > c.position || !eqPositions.has(next)) {
+          throw invalidRequest('Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY');
+        }
+        next++;
+      }
+      next++;
       const natural = c.clusteringOrder === 'desc';
       const isReversed = o.descending !== natural;
       if (direction === null) direction = isReversed;
