@@ -344,19 +344,20 @@ export class CommitLog {
     this.requestSync();
   }
 
-  private requestSync(): void {
+  /** Starts an fsync now, or marks one wanted; `windowElapsed` when the group timer fired. */
+  private requestSync(windowElapsed = false): void {
     if (this.failure !== null || this.closed) return;
     if (this.syncInFlight) {
       this.syncWanted = true;
       return;
     }
-    if (this.options.syncMode === 'group') {
+    if (this.options.syncMode === 'group' && !windowElapsed) {
       const waitMs = this.lastSyncStartMs + this.options.groupWindowMs - this.options.clock.monotonicMs();
       if (waitMs > 0) {
         if (this.groupTimer === null) {
           this.groupTimer = this.options.timers.setTimeout(() => {
             this.groupTimer = null;
-            this.requestSync();
+            this.requestSync(true);
           }, waitMs);
         }
         return;

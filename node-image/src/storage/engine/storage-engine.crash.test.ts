@@ -1,6 +1,6 @@
 // Crash tests on the memory disk: writes (and the flushes and segment switches they trigger) run
 // while fsyncs complete at seeded random times; the power goes at a random point, dropping or
-// tearing unsynced bytes. After reopening, every write acknowledged under batch sync is there,
+// tearing unsynced bytes. After reopening, every write acknowledged under batch (or group) sync is there,
 // nothing read is corrupt, and the engine keeps working for the next round.
 import { describe, expect, it } from 'vitest';
 import { MemoryDisk, silentLogger } from '../../io/index.ts';
@@ -60,7 +60,7 @@ function scan(engine: StorageEngineWithStats): Set<number> {
   return found;
 }
 
-async function crashRounds(seed: number, rounds: number): Promise<{ acked: number; replayedRounds: number }> {
+async function crashRounds(seed: number, rounds: number, sync: 'batch' | 'group'): Promise<{ acked: number; replayedRounds: number }> {
   const random = prng(seed);
   const disk = new MemoryDisk({
     // fsyncs complete after a random short delay, so crashes land while some are in flight.
@@ -72,7 +72,8 @@ async function crashRounds(seed: number, rounds: number): Promise<{ acked: numbe
     },
   });
   const config = testConfig({
-    commitLogSync: 'batch',
+    commitLogSync: sync,
+    commitLogSyncGroupWindowMs: 1,
     commitLogSegmentSizeBytes: 16 * 1024,
     mutationSizeMaxBytes: 4 * 1024,
     commitLogTotalSpaceBytes: 64 * 1024,
@@ -118,10 +119,16 @@ async function crashRounds(seed: number, rounds: number): Promise<{ acked: numbe
   return { acked: acked.size, replayedRounds: rounds };
 }
 
-describe('storage engine crash safety (memory disk, batch sync)', () => {
-  it('keeps every acknowledged write across random power losses', async () => {
+describe('storage engine crash safety (memory disk)', () => {
+  it('keeps every write acknowledged under batch sync across random power losses', async () => {
     let total = 0;
-    for (let seed = 1; seed <= 25; seed++) total += (await crashRounds(seed, 4)).acked;
+    for (let seed = 1; seed <= 25; seed++) total += (await crashRounds(seed, 4, 'batch')).acked;
     expect(total).toBeGreaterThan(1000);
+  }, 120_000);
+
+  it('keeps every write acknowledged under group sync across random power losses', async () => {
+    let total = 0;
+    for (let seed = 101; seed <= 108; seed++) total += (await crashRounds(seed, 3, 'group')).acked;
+    expect(total).toBeGreaterThan(200);
   }, 120_000);
 });
