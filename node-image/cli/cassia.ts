@@ -3,6 +3,7 @@
 // cluster of node processes on 127.0.0.x, `cqlsh` is the CQL shell. Thin: flags are parsed here and
 // each subcommand's module is loaded only when it runs (a node never loads the driver).
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { createNodetoolCommand, processIo } from './nodetool/index.ts';
 
 function integer(name: string, min: number, max: number): (value: string) => number {
   return (value: string): number => {
@@ -133,6 +134,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         setExitCode(2);
       }
     });
+  program.addCommand(createNodetoolCommand({ ...processIo(), setExitCode }));
   return program;
 }
 

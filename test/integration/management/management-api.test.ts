@@ -1,10 +1,11 @@
 // The management API of a real node process, called with the typed client over real HTTP: auth,
 // probes, node info, cluster and schema views, replication changes, jobs (flush writes an SSTable),
 // refusals, /metrics after CQL traffic, nodetool output, and drain (CQL stops, readiness fails).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManagementApiError, ManagementClient } from '../../../node-image/src/management/client/index.ts';
@@ -14,6 +15,7 @@ import { freePort, startCassiaProcess } from '../../support/cassia-process.ts';
 import type { CassiaProcess } from '../../support/cassia-process.ts';
 
 const TOKEN = 'c0ffee'.repeat(10) + 'abcd';
+const CASSIA_CLI = resolve(import.meta.dirname, '..', '..', '..', 'node-image', 'cli', 'cassia.ts');
 const JOB_WAIT = { pollIntervalMs: 50, timeoutMs: 30_000, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 
 async function rejection(promise: Promise<unknown>): Promise<ManagementApiError> {
@@ -228,6 +230,24 @@ describe('management API of a real node', () => {
     const refused = await nodetool('decommission');
     expect(refused.exitCode).toBe(1);
     expect(refused.err).toContain('MGMT_ERR_REFUSED');
+  });
+
+  it('runs as `cassia nodetool` in its own process, with exit codes', () => {
+    const run = (...argv: string[]) => spawnSync(process.execPath, [CASSIA_CLI, 'nodetool', ...argv], {
+      encoding: 'utf8', timeout: 60_000, env: { ...process.env, CASSIA_MANAGEMENT_TOKEN_FILE: tokenFile },
+    });
+    const info = run('-h', node.address, '-p', String(node.managementPort), 'info');
+    expect([info.status, info.stderr]).toEqual([0, '']);
+    expect(info.stdout).toContain('Native Transport active: true');
+    const status = run('status', '--json', '-p', String(node.managementPort), '-h', node.address);
+    expect(status.status).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ keyspace: null, endpoints: [{ status: 'UP', state: 'NORMAL' }] });
+    const refused = run('-h', node.address, '-p', String(node.managementPort), 'decommission');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('MGMT_ERR_REFUSED: last node in the cluster');
+    const unreachable = run('-h', node.address, '-p', '1', 'info');
+    expect(unreachable.status).toBe(1);
+    expect(unreachable.stderr).toContain(`Failed to connect to '${node.address}:1'`);
   });
 
   it('drains: memtables flushed, CQL stopped, readiness fails, exclusive with itself', async () => {
