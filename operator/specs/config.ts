@@ -8,25 +8,33 @@ import type { CassandraCluster, Datacenter } from '../api/index.ts';
 import { hashOf } from './hash.ts';
 import { Annotations, Paths, Ports, seedsHost } from './names.ts';
 
-/** Keys the operator owns; user overrides of them are refused (Valid=False). */
+/**
+ * Keys the operator owns; user overrides of them are refused (Valid=False). Names follow the
+ * node's config schema (node-image/src/config/node-config.ts): `seeds`, `dc`, `rack`,
+ * `management_port`, ... (cassandra.yaml's seed_provider/endpoint_snitch are not used).
+ */
 export const RESERVED_CONFIG_KEYS = [
   'cluster_name',
-  'seed_provider',
   'seeds',
+  'seed_provider',
+  'dc',
+  'rack',
+  'endpoint_snitch',
   'listen_address',
   'rpc_address',
   'broadcast_address',
   'broadcast_rpc_address',
-  'endpoint_snitch',
   'data_file_directories',
   'commitlog_directory',
   'hints_directory',
-  'saved_caches_directory',
   'native_transport_port',
   'storage_port',
-  'management',
+  'management_address',
+  'management_port',
+  'management_token_file',
   'auto_bootstrap',
   'num_tokens',
+  'initial_token',
   'replace_address_first_boot',
   'client_encryption_options',
   'server_encryption_options',
@@ -75,31 +83,29 @@ export function buildCassiaConfig(cc: CassandraCluster, dc: Datacenter, options:
   const owned: Json = {
     cluster_name: spec.clusterName,
     num_tokens: spec.numTokens,
-    seed_provider: [{
-      class_name: 'SimpleSeedProvider',
-      parameters: [{ seeds: seedsHost(cc, options.clusterDomain) }],
-    }],
-    endpoint_snitch: 'GossipingPropertyFileSnitch',
+    // dc, rack and the addresses come from the environment (CASSIA_DC, CASSIA_RACK, POD_IP).
+    seeds: seedsHost(cc, options.clusterDomain),
     data_file_directories: [`${Paths.dataRoot}/data`],
     commitlog_directory: `${Paths.dataRoot}/commitlog`,
     hints_directory: `${Paths.dataRoot}/hints`,
-    saved_caches_directory: `${Paths.dataRoot}/saved_caches`,
     commitlog_sync: 'periodic',
-    commitlog_sync_period_in_ms: 10_000,
+    commitlog_sync_period: '10000ms',
     auto_bootstrap: true,
     native_transport_port: Ports.cql,
     storage_port: Ports.internode,
-    management: { port: Ports.management, token_file: Paths.managementTokenFile },
+    management_port: Ports.management,
+    management_token_file: Paths.managementTokenFile,
     authenticator: spec.auth.enabled ? 'PasswordAuthenticator' : 'AllowAllAuthenticator',
-    authorizer: spec.auth.enabled ? 'CassandraAuthorizer' : 'AllowAllAuthorizer',
     hinted_handoff_enabled: true,
-    client_encryption_options: spec.tls?.clientSecretName === undefined
-      ? { enabled: false }
-      : { enabled: true, cert_file: `${Paths.clientTlsDir}/tls.crt`, key_file: `${Paths.clientTlsDir}/tls.key`, ca_file: `${Paths.clientTlsDir}/ca.crt` },
-    server_encryption_options: spec.tls?.internodeSecretName === undefined
-      ? { internode_encryption: 'none' }
-      : { internode_encryption: 'all', cert_file: `${Paths.internodeTlsDir}/tls.crt`, key_file: `${Paths.internodeTlsDir}/tls.key`, ca_file: `${Paths.internodeTlsDir}/ca.crt` },
   };
+  // TLS keys only when asked for: a node that cannot honour them must refuse to start rather
+  // than run unencrypted.
+  if (spec.tls?.clientSecretName !== undefined) {
+    owned.client_encryption_options = { enabled: true, cert_file: `${Paths.clientTlsDir}/tls.crt`, key_file: `${Paths.clientTlsDir}/tls.key`, ca_file: `${Paths.clientTlsDir}/ca.crt` };
+  }
+  if (spec.tls?.internodeSecretName !== undefined) {
+    owned.server_encryption_options = { internode_encryption: 'all', cert_file: `${Paths.internodeTlsDir}/tls.crt`, key_file: `${Paths.internodeTlsDir}/tls.key`, ca_file: `${Paths.internodeTlsDir}/ca.crt` };
+  }
   // Overrides may not touch owned keys (refused before we get here, dropped here as a safeguard).
   const strip = (c: Json | undefined): Json => Object.fromEntries(Object.entries(c ?? {}).filter(([k]) => !(RESERVED_CONFIG_KEYS as readonly string[]).includes(k)));
   const merged = deepMerge(deepMerge(owned, strip(spec.config)), strip(dc.config));

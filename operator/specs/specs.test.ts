@@ -135,28 +135,33 @@ describe('config', () => {
     expect(config).toMatchObject({
       cluster_name: 'Prod Cluster',
       num_tokens: 16,
-      endpoint_snitch: 'GossipingPropertyFileSnitch',
+      seeds: 'prod-seeds.db.svc.cluster.local',
       data_file_directories: ['/var/lib/cassia/data'],
       commitlog_directory: '/var/lib/cassia/commitlog',
+      hints_directory: '/var/lib/cassia/hints',
       commitlog_sync: 'periodic',
+      commitlog_sync_period: '10000ms',
       auto_bootstrap: true,
       native_transport_port: 9042,
       storage_port: 7000,
-      management: { port: 8080, token_file: '/var/run/cassia/management/token' },
+      management_port: 8080,
+      management_token_file: '/var/run/cassia/management/token',
       authenticator: 'PasswordAuthenticator',
       concurrent_compactors: 4,
       hinted_handoff_enabled: false,
       compaction: { throughput_mb_per_sec: 64, max_threshold: 32 },
     });
-    expect((config.seed_provider as Any[])[0].parameters[0].seeds).toBe('prod-seeds.db.svc.cluster.local');
+    expect(config.client_encryption_options).toBe(undefined);
+    const tls = buildCassiaConfig(makeCluster({ tls: { clientSecretName: 'c' } }), cc.spec.datacenters[0]!, { clusterDomain: 'cluster.local' });
+    expect(tls.client_encryption_options).toMatchObject({ enabled: true, cert_file: '/var/run/cassia/tls/client/tls.crt' });
     const yaml = renderCassiaYaml(config);
     expect(parse(yaml)).toEqual(config);
     expect(buildConfigMap(cc, 'dc1', yaml).data).toEqual({ 'cassia.yaml': yaml });
   });
 
   it('refuses overrides of keys the operator owns', () => {
-    const cc = makeCluster({ config: { cluster_name: 'x', concurrent_reads: 64 }, datacenters: [{ name: 'dc1', size: 1, config: { seed_provider: [] } }] });
-    expect(findReservedConfigKeys(cc)).toEqual(['spec.config.cluster_name', 'spec.datacenters[dc1].config.seed_provider']);
+    const cc = makeCluster({ config: { cluster_name: 'x', concurrent_reads: 64 }, datacenters: [{ name: 'dc1', size: 1, config: { seeds: '1.2.3.4' } }] });
+    expect(findReservedConfigKeys(cc)).toEqual(['spec.config.cluster_name', 'spec.datacenters[dc1].config.seeds']);
     expect(buildCassiaConfig(cc, cc.spec.datacenters[0]!, { clusterDomain: 'c' }).cluster_name).toBe('Prod Cluster');
   });
 
