@@ -139,6 +139,9 @@ describe('management API of a real node', () => {
     expect(row['replication']).toEqual({ class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', dc1: '1' });
     expect(await rejection(client.setReplication('nope', { datacenters: { dc1: 1 } }))).toMatchObject({ code: 'MGMT_ERR_NOT_FOUND' });
     expect(await rejection(client.setReplication('mgmt', { datacenters: { nowhere: 1 } }))).toMatchObject({ code: 'MGMT_ERR_BAD_REQUEST' });
+    expect(await rejection(client.setReplication('system', { datacenters: { dc1: 1 } }))).toMatchObject({ code: 'MGMT_ERR_REFUSED' });
+    // Not stored by the CQL layer yet (see docs/design/management-server.md, "Gaps").
+    expect(await rejection(client.setReplication('system_auth', { datacenters: { dc1: 1 } }))).toMatchObject({ code: 'MGMT_ERR_REFUSED' });
   });
 
   it('flushes as a job: SUCCEEDED, an SSTable appears, the requestId finds the same job', async () => {

@@ -144,7 +144,13 @@ export class SingleNodeBackend implements ManagementBackend {
 
   async setReplication(keyspace: string, request: SetReplicationRequest): Promise<SetReplicationResponse> {
     if (!/^[A-Za-z0-9_]{1,48}$/.test(keyspace)) throw badRequest(`invalid keyspace name ${keyspace.slice(0, 64)}`);
-    if (!this.options.clientSchema().keyspaces.has(keyspace)) throw notFound(`no keyspace ${keyspace}`);
+    const existing = this.options.clientSchema().keyspaces.get(keyspace);
+    if (existing === undefined) throw notFound(`no keyspace ${keyspace}`);
+    if (replicationInfo(existing.replication).class === 'LocalStrategy') throw refused(`${keyspace} is local to each node (LocalStrategy): its replication cannot change`);
+    if (!this.options.coordinator.schema().keyspaces.has(keyspace)) {
+      // system_auth, system_distributed and system_traces are presented by the CQL layer but not stored yet.
+      throw refused(`${keyspace} is not stored as a schema keyspace on this node yet: its replication cannot change`);
+    }
     const factors = Object.entries(request.datacenters);
     if (factors.length === 0) throw badRequest('datacenters: give at least one datacenter');
     const options = factors.map(([dc, rf]) => `${cqlString(dc)}: '${rf}'`).join(', ');
@@ -454,6 +460,8 @@ function managementErrorOf(error: unknown): ManagementError {
       case ErrorCode.SyntaxError:
       case ErrorCode.AlreadyExists:
         return badRequest(error.message);
+      case ErrorCode.Unauthorized:
+        return refused(error.message);
       case ErrorCode.Unavailable:
       case ErrorCode.Overloaded:
       case ErrorCode.IsBootstrapping:
