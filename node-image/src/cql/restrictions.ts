@@ -351,7 +351,7 @@ export function analyzeWhere(
       }
       pkFilters.push(relation);
       filters.push(filterFor(relation, table, c, ctx));
-      markFiltering('Only EQ and IN relation are supported on the partition key (unless you use the token() function or allow filtering)');
+      markFiltering(FILTERING_MESSAGE);
       continue;
     }
     if (c.kind === 'clustering' && relation.kind === 'simple' && ['=', 'IN', '<', '<=', '>', '>='].includes(relation.op)) {

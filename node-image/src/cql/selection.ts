@@ -54,7 +54,7 @@ export interface Selection {
 
 function columnOf(table: TableMetadata, name: string): ColumnMetadata {
   const c = table.columns.find((x) => x.name === name);
-  if (c === undefined) throw invalidRequest(`Undefined column name ${name} in selection clause`);
+  if (c === undefined) throw invalidRequest(`Undefined column name ${name} in table ${table.keyspace}.${table.name}`);
   return c;
 }
 

@@ -100,7 +100,7 @@ export function keyspaceName(ctx: PrepareContext, name: QualifiedName): string {
 
 export function resolveKeyspace(ctx: PrepareContext, name: string): KeyspaceMetadata {
   const ks = ctx.schema.keyspaces.get(name);
-  if (ks === undefined) throw invalidRequest(`Keyspace '${name}' does not exist`);
+  if (ks === undefined) throw invalidRequest(`keyspace ${name} does not exist`);
   return ks;
 }
 
