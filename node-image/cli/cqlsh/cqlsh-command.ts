@@ -179,17 +179,13 @@ export async function runCqlsh(args: readonly string[], flags: CqlshFlags, io: C
     return 1;
   }
 
-  let rl: Interface | null = null;
-  let lines: AsyncIterator<string> | null = null;
+  let reader: TerminalReader | null = null;
   const shellIo: ShellIo = {
     out: (line) => io.stdout.write(`${line}\n`),
     err: (line) => io.stderr.write(`${line}\n`),
     readFile: (path) => readFileSync(path, 'utf8').replace(/^\ufeff/, ''),
     pause: async (prompt) => {
-      if (rl === null || lines === null) return;
-      rl.setPrompt(prompt);
-      rl.prompt();
-      await lines.next();
+      if (reader !== null) await reader.read(prompt);
     },
   };
   const shell = new CqlshShell({
@@ -214,47 +210,88 @@ export async function runCqlsh(args: readonly string[], flags: CqlshFlags, io: C
     }
     io.stdout.write(`${shell.hostLine()}\n${shell.versionLine()}\nUse HELP for help.\n`);
     const history = historyPath(io.env);
-    rl = createInterface({
+    reader = new TerminalReader(createInterface({
       input: io.stdin, output: io.stdout, terminal: true, history: loadHistory(history), historySize: HISTORY_LINES_MAX, removeHistoryDuplicates: true,
-    });
-    lines = rl[Symbol.asyncIterator]();
-    await interactiveLoop(shell, rl, lines, io);
-    saveHistory(history, (rl as unknown as { history: string[] }).history);
+    }));
+    await interactiveLoop(shell, reader, io);
+    saveHistory(history, reader.history);
     return 0;
   } finally {
-    rl?.close();
+    reader?.close();
     await client.shutdown();
   }
 }
 
-async function interactiveLoop(shell: CqlshShell, rl: Interface, lines: AsyncIterator<string>, io: CqlshProcessIo): Promise<void> {
+/** Prompted line input over node:readline; after the end of input every read returns null. */
+class TerminalReader {
+  private readonly rl: Interface;
+  private readonly lines: AsyncIterator<string>;
+  private ended = false;
+
+  constructor(rl: Interface) {
+    this.rl = rl;
+    this.lines = rl[Symbol.asyncIterator]();
+    rl.once('close', () => {
+      this.ended = true;
+    });
+  }
+
+  /** Newest first, as node:readline keeps it. */
+  get history(): string[] {
+    return (this.rl as unknown as { history: string[] }).history;
+  }
+
+  onInterrupt(handler: () => void): void {
+    this.rl.on('SIGINT', handler);
+  }
+
+  async read(prompt: string): Promise<string | null> {
+    if (this.ended) return null;
+    this.rl.setPrompt(prompt);
+    this.rl.prompt();
+    const next = await this.lines.next();
+    if (next.done === true) {
+      this.ended = true;
+      return null;
+    }
+    return next.value;
+  }
+
+  reprompt(prompt: string): void {
+    if (this.ended) return;
+    this.rl.setPrompt(prompt);
+    this.rl.prompt();
+  }
+
+  close(): void {
+    this.rl.close();
+  }
+}
+
+async function interactiveLoop(shell: CqlshShell, reader: TerminalReader, io: CqlshProcessIo): Promise<void> {
   const buffer = new StatementBuffer();
   const typed: string[] = [];
-  rl.on('SIGINT', () => {
+  reader.onInterrupt(() => {
     buffer.reset();
     typed.length = 0;
     io.stdout.write('\n');
-    rl.setPrompt(shell.prompt());
-    rl.prompt();
+    reader.reprompt(shell.prompt());
   });
   for (;;) {
-    rl.setPrompt(buffer.pending ? shell.continuePrompt() : shell.prompt());
-    rl.prompt();
-    const next = await lines.next();
-    if (next.done === true) {
+    const line = await reader.read(buffer.pending ? shell.continuePrompt() : shell.prompt());
+    if (line === null) {
       io.stdout.write('\n');
       const rest = buffer.flush();
       if (!rest.complete) io.stderr.write('Incomplete statement at end of file\n');
       else for (const s of rest.statements) await shell.run(s, { tty: true, source: null });
       return;
     }
-    typed.push(next.value);
-    const statements = buffer.add(next.value);
+    typed.push(line);
+    const statements = buffer.add(line);
     if (statements === null) continue;
     if (typed.length > 1) {
       // A statement typed over several lines is recalled as one history entry, as in cqlsh.
-      const history = (rl as unknown as { history: string[] }).history;
-      history.unshift(typed.map((l) => l.trim()).join(' '));
+      reader.history.unshift(typed.map((l) => l.trim()).join(' '));
     }
     typed.length = 0;
     for (const statement of statements) {

@@ -29,6 +29,18 @@ describe('splitScript', () => {
     ]);
   });
 
+  it('splits a batch that follows a shell command by the batch rules', () => {
+    const script = "USE shop;\nCONSISTENCY QUORUM\nBEGIN BATCH\n  INSERT INTO t (k, v) VALUES (3, 'a;b');\nAPPLY BATCH;\nPAGING OFF; SELECT 1 FROM t;\nSOURCE 'x;y.cql'\n";
+    expect(splitScript(script)).toEqual([
+      { text: 'USE shop', line: 1 },
+      { text: 'CONSISTENCY QUORUM', line: 2 },
+      { text: "BEGIN BATCH\n  INSERT INTO t (k, v) VALUES (3, 'a;b');\nAPPLY BATCH", line: 5 },
+      { text: 'PAGING OFF', line: 6 },
+      { text: 'SELECT 1 FROM t', line: 6 },
+      { text: "SOURCE 'x;y.cql'", line: 7 },
+    ]);
+  });
+
   it('returns nothing for comments only', () => {
     expect(splitScript('-- nothing\n/* at all */\n')).toEqual([]);
   });

@@ -34,36 +34,69 @@ export function withoutSemicolon(text: string): string {
   return text.trim().replace(/;\s*$/, '').trim();
 }
 
-function countLines(text: string, end: number): number {
-  let lines = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) lines++;
-  return lines;
+/** Counts lines up to an offset incrementally (offsets must not decrease). */
+class LineCounter {
+  private offset = 0;
+  private line = 1;
+  private readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  lineAt(offset: number): number {
+    for (let i = this.text.indexOf('\n', this.offset); i >= 0 && i < offset; i = this.text.indexOf('\n', i + 1)) this.line++;
+    this.offset = Math.max(this.offset, offset);
+    return this.line;
+  }
 }
 
-/** Splits a whole script (`-f`, `SOURCE`, `-e`, piped stdin) into statements with their end lines. */
+/** End of a shell command starting at `from`: its newline, or a `;` outside quotes, whichever comes first. */
+function commandEnd(text: string, from: number): { end: number; next: number } {
+  let quoted = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === "'") quoted = !quoted;
+    else if (c === '\n' || (c === ';' && !quoted)) return { end: i, next: i + 1 };
+  }
+  return { end: text.length, next: text.length };
+}
+
+/**
+ * Splits a whole script (`-f`, `SOURCE`, `-e`, piped stdin) into statements with their end lines.
+ * Shell commands are cut off at their line end first, so that what follows them (a BATCH, say)
+ * is split by the CQL rules from its own first word.
+ */
 export function splitScript(text: string): ScriptStatement[] {
   const out: ScriptStatement[] = [];
+  const lines = new LineCounter(text);
   let cursor = 0;
-  for (const statement of splitStatements(text)) {
-    let at = text.indexOf(statement, cursor);
-    if (at < 0) at = cursor;
-    cursor = at + statement.length;
-    let rest = statement;
-    let offset = at;
-    // A shell command ends at its newline; what follows on later lines is the next statement.
-    for (;;) {
-      const newline = rest.indexOf('\n');
-      if (newline < 0 || !NEWLINE_COMMANDS.has(firstWord(rest))) {
-        out.push({ text: rest, line: countLines(text, offset + rest.length) });
+  while (cursor < text.length) {
+    const start = cursor + LEADING_NOISE.exec(text.slice(cursor))![0].length;
+    if (start >= text.length) break;
+    if (NEWLINE_COMMANDS.has(firstWord(text.slice(start, start + 64)))) {
+      const { end, next } = commandEnd(text, start);
+      const command = text.slice(start, end).trim();
+      if (command !== '') out.push({ text: command, line: lines.lineAt(end) });
+      cursor = next;
+      continue;
+    }
+    const rest = text.slice(start);
+    let at = 0;
+    let stoppedAtCommand = false;
+    for (const statement of splitStatements(rest)) {
+      const found = rest.indexOf(statement, at);
+      const offset = found < 0 ? at : found;
+      if (offset > 0 && NEWLINE_COMMANDS.has(firstWord(statement))) {
+        // Re-split from the command: the CQL splitter did not know it ends at its newline.
+        cursor = start + offset;
+        stoppedAtCommand = true;
         break;
       }
-      out.push({ text: rest.slice(0, newline).trim(), line: countLines(text, offset + newline) });
-      const remainder = rest.slice(newline + 1);
-      const next = splitStatements(remainder)[0];
-      if (next === undefined) break;
-      offset = offset + newline + 1 + remainder.indexOf(next);
-      rest = next;
+      at = offset + statement.length;
+      out.push({ text: statement, line: lines.lineAt(start + at) });
     }
+    if (!stoppedAtCommand) break;
   }
   return out;
 }

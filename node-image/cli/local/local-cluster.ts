@@ -14,7 +14,7 @@ import type { ClusterManifest, ManifestNode } from './cluster-manifest.ts';
 import { portInUse, probeCql } from './cql-probe.ts';
 import { renderNodeConfig } from './node-config-file.ts';
 import type { CommitLogSync } from './node-config-file.ts';
-import { LogFollower, prettyLogLine, tailLines } from './node-logs.ts';
+import { fileSize, LogFollower, prettyLogLine, tailLines } from './node-logs.ts';
 import { isRunning, readPidFile, removePidFile, stopProcess, writePidFile } from './process-control.ts';
 
 /**
@@ -118,11 +118,14 @@ interface StartedNode {
   readonly node: ManifestNode;
   readonly pid: number;
   readonly child: ChildProcess;
+  /** Size of the log before this start: --foreground prints from here. */
+  readonly logOffset: number;
   exit: { code: number | null; signal: NodeJS.Signals | null } | null;
 }
 
 function startNodeProcess(clusterDirectory: string, node: ManifestNode, foreground: boolean): StartedNode {
   const paths = nodePaths(clusterDirectory, node.name);
+  const logOffset = fileSize(paths.log);
   const fd = openSync(paths.log, 'a');
   writeSync(fd, `--- cassia local: starting ${node.name} on ${node.address}:${node.cqlPort} at ${new Date().toISOString()} ---\n`);
   let child: ChildProcess;
@@ -136,7 +139,7 @@ function startNodeProcess(clusterDirectory: string, node: ManifestNode, foregrou
   }
   if (child.pid === undefined) throw new Error(`could not start ${node.name}`);
   writePidFile(paths.pid, child.pid);
-  const started: StartedNode = { node, pid: child.pid, child, exit: null };
+  const started: StartedNode = { node, pid: child.pid, child, logOffset, exit: null };
   child.once('exit', (code, signal) => {
     started.exit = { code, signal };
   });
@@ -265,7 +268,7 @@ export async function localUp(options: LocalUpOptions, io: CliIo): Promise<numbe
 }
 
 async function followForeground(directory: string, started: StartedNode[], options: LocalUpOptions, io: CliIo): Promise<number> {
-  const followers = started.map((s) => ({ name: s.node.name, follower: new LogFollower(nodePaths(directory, s.node.name).log, false) }));
+  const followers = started.map((s) => ({ name: s.node.name, follower: new LogFollower(nodePaths(directory, s.node.name).log, s.logOffset) }));
   const width = Math.max(...started.map((s) => s.node.name.length), 1);
   const print = (lines: Iterable<readonly [string, string]>): void => {
     for (const [name, line] of lines) io.out(`${name.padEnd(width)} | ${prettyLogLine(line)}`);

@@ -32,6 +32,11 @@ export function tailLines(path: string, count: number): string[] {
   return lines.slice(-count);
 }
 
+/** The current size of a file (0 if it does not exist): where a follower starts to see only new lines. */
+export function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
 /** A pino JSON line as `2024-01-02T03:04:05.678Z INFO  node: msg key=value`; other lines unchanged. */
 export function prettyLogLine(line: string): string {
   if (!line.startsWith('{')) return line;
@@ -58,9 +63,10 @@ export class LogFollower {
   private partial = Buffer.alloc(0);
   private readonly path: string;
 
-  constructor(path: string, fromEnd: boolean) {
+  /** Follows `path` from byte `offset` (what the file held before is skipped). */
+  constructor(path: string, offset: number) {
     this.path = path;
-    this.offset = fromEnd && existsSync(path) ? statSync(path).size : 0;
+    this.offset = offset;
   }
 
   /** New complete lines since the last call. */
