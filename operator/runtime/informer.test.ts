@@ -121,3 +121,15 @@ describe('Informer', () => {
     await informer.stop();
   });
 });
+
+describe('Informer pagination', () => {
+  it('lists in pages and keeps every object', async () => {
+    const api = new MemoryKubeApi();
+    for (let i = 0; i < 1203; i++) await api.create(Resources.configMap, cm(`c${i}`));
+    const informer = new Informer({ api, ref: Resources.configMap, clock: new ManualClock(), log: silentLogger, namespace: 'ns' });
+    await informer.start();
+    expect(informer.store.size).toBe(1203);
+    expect(api.stats.list).toBe(3);
+    await informer.stop();
+  });
+});
