@@ -11,3 +11,6 @@ export { KeyedSerialQueue } from './serial-queue.ts';
 export { LOCAL_STATE_FILE_NAME, LocalStateError, openLocalNodeState, saveLocalNodeState } from './local-node-state.ts';
 export type { LocalNodeState } from './local-node-state.ts';
 export type { EndpointStatus, MemberView, Membership, MembershipEvent } from './membership.ts';
+export { GOSSIP_INTERVAL_MS_DEFAULT, LOAD_BROADCAST_INTERVAL_MS, MembershipError, MembershipService } from './membership-service.ts';
+export type { MembershipServiceOptions } from './membership-service.ts';
+export type { ClientEvent } from './membership/client-event-notifier.ts';
