@@ -65,7 +65,12 @@ export async function failure(promise: Promise<unknown>): Promise<{ code: number
   try {
     await promise;
   } catch (error) {
-    const e = error as { code?: number; message: string; name: string };
+    let e = error as { code?: number; message: string; name: string; innerErrors?: Record<string, unknown> };
+    // The driver retries some errors (Unavailable) on the next host, then reports NoHostAvailable.
+    if (e.innerErrors !== undefined && e.code === undefined) {
+      const inner = Object.values(e.innerErrors)[0] as typeof e | undefined;
+      if (inner !== undefined) e = inner;
+    }
     return { code: e.code ?? -1, message: e.message, name: e.name };
   }
   throw new Error('expected the request to fail, but it succeeded');

@@ -71,6 +71,10 @@ expect_raises(InvalidRequest, lambda: session.execute("INSERT INTO lit (k, tup) 
 
 # --- Batches, consistency levels, LWT -------------------------------------------------------------
 session.execute("CREATE TABLE users (id int PRIMARY KEY, name text)")
+# The guide's replication chapter passes consistency_level= to Session.execute, which has no such
+# parameter (TypeError in the client); the level belongs on the statement.
+expect_raises(TypeError, lambda: session.execute("INSERT INTO users (id, name) VALUES (%s, %s)", [1, "Alice"], consistency_level=ConsistencyLevel.QUORUM),
+              "guide's consistency_level keyword", "consistency_level")
 session.execute(SimpleStatement("INSERT INTO users (id, name) VALUES (%s, %s)", consistency_level=ConsistencyLevel.QUORUM), [1, "Alice"])
 batch = BatchStatement(batch_type=BatchType.LOGGED)
 batch.add(SimpleStatement("INSERT INTO users (id, name) VALUES (%s, %s)"), (2, "Bob"))
