@@ -182,6 +182,45 @@ describe('native types', () => {
     });
   }
 
+  for (const c of NATIVE_CASES.filter((x) => x.type !== 'duration')) {
+    it(`${c.type} as a clustering column: ASC and DESC order, paged one row at a time`, async () => {
+      const asc = `ck_${tableName(c.type)}`;
+      const desc = `ckd_${tableName(c.type)}`;
+      await client.execute(`CREATE TABLE ${asc} (k int, c ${c.type}, PRIMARY KEY (k, c))`);
+      await client.execute(`CREATE TABLE ${desc} (k int, c ${c.type}, PRIMARY KEY (k, c)) WITH CLUSTERING ORDER BY (c DESC)`);
+      for (const table of [asc, desc]) {
+        for (const [value] of c.values) await client.execute(`INSERT INTO ${table} (k, c) VALUES (1, ?)`, [value], { prepare: true });
+      }
+      const read = async (table: string, fetchSize: number, order = ''): Promise<unknown[]> => {
+        const out: unknown[] = [];
+        let pageState: string | undefined;
+        for (let page = 0; page < 50; page++) {
+          const rs = await client.execute(`SELECT c FROM ${table} WHERE k = 1 ${order}`, [], { prepare: true, fetchSize, pageState });
+          out.push(...rs.rows.map((r) => norm(r['c'])));
+          if (rs.pageState === null || rs.pageState === undefined) break;
+          pageState = rs.pageState;
+        }
+        return out;
+      };
+      const ascAll = await read(asc, 5000);
+      expect(new Set(ascAll.map(String)).size).toBe(new Set(c.values.map(([v]) => String(norm(v)))).size);
+      expect(await read(asc, 1)).toEqual(ascAll);
+      expect(await read(desc, 1)).toEqual([...ascAll].reverse());
+      expect(await read(asc, 1, 'ORDER BY c DESC')).toEqual([...ascAll].reverse());
+      expect(await read(desc, 2, 'ORDER BY c ASC')).toEqual(ascAll);
+    });
+  }
+
+  it('clustering order of signed and arbitrary-precision numbers is numeric', async () => {
+    const order = async (type: string): Promise<string[]> =>
+      (await client.execute(`SELECT c FROM ck_${tableName(type)} WHERE k = 1`)).rows.map((r) => String(r['c']));
+    expect(await order('int')).toEqual(['-2147483648', '0', '2147483647']);
+    expect(await order('bigint')).toEqual(['-9223372036854775808', '0', '9223372036854775807']);
+    expect(await order('varint')).toEqual(['-18446744073709551617', '0', '123456789012345678901234567890']);
+    expect(await order('decimal')).toEqual(['-123.456', '0.000001', '12345678901234567890.0123456789']);
+    expect(await order('double')).toEqual(['-Infinity', '-1.5', '5e-324', '1.7976931348623157e+308', 'Infinity', 'NaN']);
+  });
+
   it('null and unset values: null deletes, unset leaves the column', async () => {
     await client.execute('CREATE TABLE nulls (k int PRIMARY KEY, a text, b int)');
     await client.execute('INSERT INTO nulls (k, a, b) VALUES (?, ?, ?)', [1, 'x', 5], { prepare: true });
