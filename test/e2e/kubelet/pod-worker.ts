@@ -198,6 +198,8 @@ export class PodWorker {
       const reason = err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError';
       return this.failStart(run, reason, err instanceof Error ? err.message : String(err));
     }
+    // Termination may have started while the environment was being resolved.
+    if (this.terminating) return false;
     const command = (c.command ?? []).map((s) => expand(s, env));
     const args = (c.args ?? []).map((s) => expand(s, env));
     const resolved = resolveCommand({ image: c.image ?? '', command: c.command ? command : undefined, args, runtime: this.host.runtime });

@@ -30,9 +30,15 @@ export class KindProvider implements E2eProvider {
   }
 
   async setup(): Promise<ProviderContext> {
-    for (const tool of ['docker', 'kind', 'kubectl', 'helm']) {
+    const probes: Record<string, string[]> = {
+      docker: ['info', '--format', '{{.ServerVersion}}'],
+      kind: ['version'],
+      kubectl: ['version', '--client'],
+      helm: ['version', '--short'],
+    };
+    for (const [tool, args] of Object.entries(probes)) {
       try {
-        await run(tool, tool === 'docker' ? ['info', '--format', '{{.ServerVersion}}'] : ['version']);
+        await run(tool, args);
       } catch (err) {
         throw new Error(`the kind provider needs ${tool} (and a running Docker engine): ${String(err).split('\n')[0]}`);
       }
