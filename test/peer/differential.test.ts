@@ -39,6 +39,7 @@ const strict = process.env['CASSIA_PEER_STRICT'] !== '0';
 interface Side {
   readonly name: 'cassandra' | 'cassia';
   readonly client: cassandra.Client;
+  readonly metadataClient: cassandra.Client;
   stop(): Promise<void>;
 }
 
@@ -58,7 +59,17 @@ beforeAll(async () => {
   const contactPoint =
     externalCassandra ?? (peer = await startCassandraPeer({ commitlogSync: 'periodic', heapMb: 1024, smallFootprint: true })).contactPoint;
   const client = await connectClient({ contactPoint, localDataCenter: 'datacenter1' });
-  cassandraSide = { name: 'cassandra', client, stop: async () => { await client.shutdown(); await peer?.stop(); } };
+  const metadataClient = await connectClient({ contactPoint, localDataCenter: 'datacenter1', defaultEncoding: true });
+  cassandraSide = {
+    name: 'cassandra',
+    client,
+    metadataClient,
+    stop: async () => {
+      await client.shutdown();
+      await metadataClient.shutdown();
+      await peer?.stop();
+    },
+  };
 
   const cassia = await startCassiaTarget({ commitLogSync: 'periodic' });
   if (!cassia.ok) {
@@ -69,7 +80,17 @@ beforeAll(async () => {
   const target: RunningTarget = cassia.target;
   cassiaTargetHandle = target;
   const cassiaClient = await connectClient({ ...target, readTimeoutMs: CASSIA_READ_TIMEOUT_MS });
-  cassiaSide = { name: 'cassia', client: cassiaClient, stop: async () => { await cassiaClient.shutdown(); await target.stop(); } };
+  const cassiaMetadataClient = await connectClient({ ...target, readTimeoutMs: CASSIA_READ_TIMEOUT_MS, defaultEncoding: true });
+  cassiaSide = {
+    name: 'cassia',
+    client: cassiaClient,
+    metadataClient: cassiaMetadataClient,
+    stop: async () => {
+      await cassiaClient.shutdown();
+      await cassiaMetadataClient.shutdown();
+      await target.stop();
+    },
+  };
 });
 
 afterAll(async () => {
@@ -130,7 +151,7 @@ for (const file of corpus) {
       test(c.name, async () => {
         const problems: string[] = [];
         const [cassandraTarget, cassiaTarget] = sides();
-        const cassandraOutcome = await runCase(cassandraTarget!.client, c);
+        const cassandraOutcome = await runCase(cassandraTarget!.client, c, cassandraTarget!.metadataClient);
         recorded[c.name] = cassandraOutcome;
         problems.push(...checkExpectations(cassandraOutcome, c).map((p) => `cassandra: ${p}`));
         if (!updateGolden) {
@@ -139,7 +160,7 @@ for (const file of corpus) {
           else problems.push(...diffGolden(cassandraOutcome, expected, c).map((p) => `cassandra vs golden: ${p}`));
         }
         if (cassiaTarget !== undefined) {
-          const cassiaOutcome = await runCase(cassiaTarget.client, c);
+          const cassiaOutcome = await runCase(cassiaTarget.client, c, cassiaTarget.metadataClient);
           const cassiaProblems = [
             ...checkExpectations(cassiaOutcome, c).map((p) => `cassia: ${p}`),
             ...diffTargets(cassiaOutcome, cassandraOutcome, c).map((p) => `cassia vs cassandra: ${p}`),

@@ -1,5 +1,5 @@
 // cassandra-driver clients for the peer targets: protocol v4 (what Cassia serves), Map/Set decoding
-// so collection keys keep their CQL types, and one pool per target.
+// so collection keys keep their CQL types (a second client with default decoding reads schema metadata).
 import cassandra from 'cassandra-driver';
 
 /** Cassandra's DDL can take seconds on a loaded 2-core machine. */
@@ -9,12 +9,17 @@ export async function connectClient(options: {
   contactPoint: string;
   localDataCenter: string;
   readTimeoutMs?: number;
+  /**
+   * The driver's default map/set decoding (objects and arrays). Its schema parser needs it: with
+   * `encoding.map: Map` it reads `replication['class']` from a Map and loses the strategy.
+   */
+  defaultEncoding?: boolean;
 }): Promise<cassandra.Client> {
   const client = new cassandra.Client({
     contactPoints: [options.contactPoint],
     localDataCenter: options.localDataCenter,
     protocolOptions: { maxVersion: 4 },
-    encoding: { map: Map, set: Set },
+    ...(options.defaultEncoding === true ? {} : { encoding: { map: Map, set: Set } }),
     socketOptions: { readTimeout: options.readTimeoutMs ?? CLIENT_READ_TIMEOUT_MS },
   });
   await client.connect();

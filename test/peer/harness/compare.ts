@@ -36,6 +36,10 @@ export function diffTargets(cassia: Outcome, cassandra: Outcome, c: CorpusCase):
     }
     if (cassia.message.trim() === '') out.push('empty error message');
     out.push(...missingWords(cassia.message, c.messageIncludes));
+  } else if (cassia.kind === 'metadata' && cassandra.kind === 'metadata') {
+    if (!isDeepStrictEqual(cassia.value, cassandra.value)) {
+      out.push(`driver metadata differs\n  cassandra: ${show(cassandra.value)}\n  cassia:    ${show(cassia.value)}`);
+    }
   } else if (cassia.kind === 'client-error' && cassandra.kind === 'client-error') {
     if (cassia.errorName !== cassandra.errorName) out.push(`client error ${cassia.errorName} vs Cassandra's ${cassandra.errorName}`);
   }

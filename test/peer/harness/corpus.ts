@@ -27,6 +27,10 @@ export const corpusCaseSchema = z
     batch: z
       .object({ logged: z.boolean().default(true), statements: z.array(statementSchema).min(1) })
       .optional(),
+    /** Instead of CQL: the schema metadata cassandra-driver builds from system_schema (refreshed first). */
+    metadata: z
+      .object({ keyspace: z.string(), table: z.string().optional(), udt: z.string().optional() })
+      .optional(),
     /** Page through the result with this page size; each page's row count is recorded. */
     fetchSize: z.number().int().positive().optional(),
     /** Column name -> how to compare it (TTL seconds, writetime, now(), host ids...). */
@@ -45,8 +49,8 @@ export const corpusCaseSchema = z
     messageIncludes: z.array(z.string()).optional(),
     note: z.string().optional(),
   })
-  .refine((c) => (c.cql === undefined) !== (c.batch === undefined), {
-    message: 'a case has exactly one of cql or batch',
+  .refine((c) => [c.cql, c.batch, c.metadata].filter((x) => x !== undefined).length === 1, {
+    message: 'a case has exactly one of cql, batch or metadata',
   });
 
 export type CorpusCase = z.infer<typeof corpusCaseSchema>;

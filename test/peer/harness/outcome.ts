@@ -25,6 +25,7 @@ export type RowsOutcome = {
 export type Outcome =
   | RowsOutcome
   | { readonly kind: 'void'; readonly warnings?: readonly string[] }
+  | { readonly kind: 'metadata'; readonly value: unknown }
   | { readonly kind: 'error'; readonly code: string; readonly codeName: string; readonly message: string }
   | { readonly kind: 'client-error'; readonly errorName: string; readonly message: string };
 
@@ -56,7 +57,8 @@ interface DriverType {
 }
 
 const SIMPLE_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
-  [0x0001, 'ascii'], [0x0002, 'bigint'], [0x0003, 'blob'], [0x0004, 'boolean'], [0x0005, 'counter'],
+  // 0x000a: the driver's schema parser codes text columns as the legacy varchar code.
+  [0x0001, 'ascii'], [0x0002, 'bigint'], [0x000a, 'text'], [0x0003, 'blob'], [0x0004, 'boolean'], [0x0005, 'counter'],
   [0x0006, 'decimal'], [0x0007, 'double'], [0x0008, 'float'], [0x0009, 'int'], [0x000b, 'timestamp'],
   [0x000c, 'uuid'], [0x000d, 'text'], [0x000e, 'varint'], [0x000f, 'timeuuid'], [0x0010, 'inet'],
   [0x0011, 'date'], [0x0012, 'time'], [0x0013, 'smallint'], [0x0014, 'tinyint'], [0x0015, 'duration'],

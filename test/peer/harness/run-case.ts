@@ -3,13 +3,16 @@
 import type cassandra from 'cassandra-driver';
 import type { CorpusCase, MaskKind } from './corpus.ts';
 import { canonicalValue, errorOutcome, typeName, type Outcome, type RowsOutcome } from './outcome.ts';
+import { metadataOutcome } from './driver-metadata.ts';
 import { toDriverValue } from './param-values.ts';
 
 /** A paged case never reads more pages than this (a server that never ends paging is a failure). */
 export const PAGES_MAX = 1_000;
 
-export async function runCase(client: cassandra.Client, c: CorpusCase): Promise<Outcome> {
+/** `metadataClient` (default decoding) serves `metadata` cases; `client` everything else. */
+export async function runCase(client: cassandra.Client, c: CorpusCase, metadataClient: cassandra.Client = client): Promise<Outcome> {
   try {
+    if (c.metadata !== undefined) return await metadataOutcome(metadataClient, c.metadata);
     if (c.batch !== undefined) {
       const queries = c.batch.statements.map((s) => ({ query: s.cql, params: (s.params ?? []).map(toDriverValue) }));
       const result = await client.batch(queries, { prepare: c.prepare ?? true, logged: c.batch.logged });
