@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeF
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LayoutError, planLayout, seedAddresses } from './cluster-layout.ts';
-import { clusterDir, DEFAULT_LOCAL_DIR, MANIFEST_FILE, nodePaths, readManifest, writeManifest } from './cluster-manifest.ts';
+import { clusterDir, DEFAULT_LOCAL_DIR, MANIFEST_FILE, ManifestError, nodePaths, readManifest, writeManifest } from './cluster-manifest.ts';
 import type { ClusterManifest, ManifestNode } from './cluster-manifest.ts';
 import { portInUse, probeCql } from './cql-probe.ts';
 import { renderNodeConfig } from './node-config-file.ts';
@@ -81,6 +81,7 @@ export function plannedManifest(options: LocalUpOptions, existing: ClusterManife
   const cqlPort = options.basePort ?? first?.cqlPort ?? DEFAULT_CQL_PORT;
   const storagePort = options.storagePort ?? first?.storagePort ?? DEFAULT_STORAGE_PORT;
   const managementPort = options.managementPort ?? first?.managementPort ?? DEFAULT_MANAGEMENT_PORT;
+  if (options.clusterName !== undefined && options.clusterName.trim() === '') throw new LayoutError('--cluster-name must not be empty');
   const specs = layoutGiven || existing === null
     ? planLayout({ nodes: options.nodes, datacenters: options.datacenters, racks: options.racks })
     : existing.nodes;
@@ -197,7 +198,22 @@ function printSummary(io: CliIo, manifest: ClusterManifest, options: LocalUpOpti
   if (!options.foreground) io.out(`Stop:   npm run cassia -- local down${dirFlag(options.dir)}`);
 }
 
-export async function localUp(options: LocalUpOptions, io: CliIo): Promise<number> {
+/** Runs a local subcommand, turning a broken manifest into a message and exit code 1. */
+async function reportingManifestErrors(command: string, io: CliIo, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    io.err(`cassia local ${command}: ${error.message}`);
+    return 1;
+  }
+}
+
+export function localUp(options: LocalUpOptions, io: CliIo): Promise<number> {
+  return reportingManifestErrors('up', io, () => up(options, io));
+}
+
+async function up(options: LocalUpOptions, io: CliIo): Promise<number> {
   const directory = clusterDir(options.dir, io.cwd);
   let manifest: ClusterManifest;
   const existing = readManifest(directory);
@@ -249,8 +265,15 @@ export async function localUp(options: LocalUpOptions, io: CliIo): Promise<numbe
       await stopStarted(directory, started, options.stopTimeoutMs);
       return 1;
     }
-    writeNodeConfig(directory, manifest, node);
-    const s = startNodeProcess(directory, node, options.foreground);
+    let s: StartedNode;
+    try {
+      writeNodeConfig(directory, manifest, node);
+      s = startNodeProcess(directory, node, options.foreground);
+    } catch (error) {
+      io.err(`cassia local up: cannot start ${node.name} in ${nodePaths(directory, node.name).dir}: ${(error as Error).message}`);
+      await stopStarted(directory, started, options.stopTimeoutMs);
+      return 1;
+    }
     started.push(s);
     pids.set(node.name, s.pid);
     states.set(node.name, 'started');
@@ -319,7 +342,11 @@ async function followForeground(directory: string, started: StartedNode[], optio
   return exitCode;
 }
 
-export async function localDown(options: { dir?: string; stopTimeoutMs: number }, io: CliIo): Promise<number> {
+export function localDown(options: { dir?: string; stopTimeoutMs: number }, io: CliIo): Promise<number> {
+  return reportingManifestErrors('down', io, () => down(options, io));
+}
+
+async function down(options: { dir?: string; stopTimeoutMs: number }, io: CliIo): Promise<number> {
   const directory = clusterDir(options.dir, io.cwd);
   const manifest = readManifest(directory);
   if (manifest === null) {
@@ -348,7 +375,11 @@ export async function localDown(options: { dir?: string; stopTimeoutMs: number }
   return code;
 }
 
-export async function localStatus(options: { dir?: string }, io: CliIo): Promise<number> {
+export function localStatus(options: { dir?: string }, io: CliIo): Promise<number> {
+  return reportingManifestErrors('status', io, () => status(options, io));
+}
+
+async function status(options: { dir?: string }, io: CliIo): Promise<number> {
   const directory = clusterDir(options.dir, io.cwd);
   const manifest = readManifest(directory);
   if (manifest === null) {
@@ -369,7 +400,11 @@ export async function localStatus(options: { dir?: string }, io: CliIo): Promise
   return 0;
 }
 
-export async function localClear(options: { dir?: string; yes: boolean; stopTimeoutMs: number }, io: CliIo): Promise<number> {
+export function localClear(options: { dir?: string; yes: boolean; stopTimeoutMs: number }, io: CliIo): Promise<number> {
+  return reportingManifestErrors('clear', io, () => clear(options, io));
+}
+
+async function clear(options: { dir?: string; yes: boolean; stopTimeoutMs: number }, io: CliIo): Promise<number> {
   const directory = clusterDir(options.dir, io.cwd);
   if (!existsSync(directory)) {
     io.out(`Nothing to clear: ${directory} does not exist.`);
@@ -384,7 +419,7 @@ export async function localClear(options: { dir?: string; yes: boolean; stopTime
     io.err(`cassia local clear stops the nodes and deletes all their data under ${directory}; re-run with --yes to confirm`);
     return 1;
   }
-  const downCode = await localDown(options, io);
+  const downCode = await down(options, io);
   if (downCode !== 0) return downCode;
   rmSync(directory, { recursive: true, force: true });
   io.out(`Deleted ${directory}.`);
