@@ -2,7 +2,7 @@
 // probes, node info, cluster and schema views, replication changes, jobs (flush writes an SSTable),
 // refusals, /metrics after CQL traffic, nodetool output, and drain (CQL stops, readiness fails).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,7 +15,9 @@ import { freePort, startCassiaProcess } from '../../support/cassia-process.ts';
 import type { CassiaProcess } from '../../support/cassia-process.ts';
 
 const TOKEN = 'c0ffee'.repeat(10) + 'abcd';
-const CASSIA_CLI = resolve(import.meta.dirname, '..', '..', '..', 'node-image', 'cli', 'cassia.ts');
+const REPO = resolve(import.meta.dirname, '..', '..', '..');
+const CASSIA_CLI = join(REPO, 'node-image', 'cli', 'cassia.ts');
+const DASHBOARD = join(REPO, 'docs', 'grafana', 'cassia-node.json');
 const JOB_WAIT = { pollIntervalMs: 50, timeoutMs: 30_000, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 
 async function rejection(promise: Promise<unknown>): Promise<ManagementApiError> {
@@ -208,6 +210,11 @@ describe('management API of a real node', () => {
     expect(sample('cassia_node_operation_mode{mode="NORMAL"}')).toBe(1);
     expect(sample('cassia_management_jobs_total{operation="flush",state="SUCCEEDED"}')).toBe(1);
     expect(sample('process_resident_memory_bytes')).toBeGreaterThan(0);
+    // Every metric the Grafana dashboard queries is exported by the node.
+    const dashboard = readFileSync(DASHBOARD, 'utf8');
+    const queried = new Set([...dashboard.matchAll(/\b((?:cassia|process|nodejs)_[a-z0-9_]+)/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, '')));
+    expect(queried.size).toBeGreaterThan(15);
+    for (const name of queried) expect([name, text.includes(`# TYPE ${name} `)]).toEqual([name, true]);
   });
 
   it('prints nodetool status, info and their JSON', async () => {
