@@ -28,7 +28,11 @@ interface ErrorStyle {
   readonly className: string;
   /** Python driver summary (the bracketed text after the code). */
   readonly summary: string;
-  /** `raw`: only the server message; `summary`: `Error from server: ...`; `info`: summary plus info dict. */
+  /**
+   * `raw`: the server message alone; `summary`: `Error from server: code=.. [..] message=".."`;
+   * `unavailable`, `read-timeout`, `write-timeout`, `failure`: the summary plus the Python driver's
+   * info dict; `already-exists`: the Python driver's AlreadyExists sentence.
+   */
   readonly render: 'raw' | 'summary' | 'unavailable' | 'read-timeout' | 'write-timeout' | 'failure' | 'already-exists';
 }
 
