@@ -329,8 +329,10 @@ class PreparedSelect implements PreparedStatement {
           break;
         }
         if (r.full) {
-          const more = returnedRows >= rows || index + 1 < targets.length;
-          return more ? this.stateAfter(index, targets, false, r.stoppedAt, inPartition) : null;
+          // The partition is done only if the page stopped at its last row and the read was not cut.
+          const partitionDone = stoppedAtLastRow(partition, r.stoppedAt) && returnedRows < rows;
+          if (partitionDone && index + 1 >= targets.length) return null;
+          return this.stateAfter(index, targets, partitionDone, r.stoppedAt, inPartition);
         }
         if (returnedRows < rows) break;
         resumeAfter = partition.rows[partition.rows.length - 1]!.clustering;
@@ -380,9 +382,13 @@ class PreparedSelect implements PreparedStatement {
           if (partition === undefined) break;
           const r = this.consumePartition(partition, nowSeconds, env, sink, inPartition, true, budget);
           inPartition += r.emitted;
-          if (r.partitionLimitHit) break;
+          if (r.partitionLimitHit) {
+            if (sink.contexts.length >= sink.max) return this.rangeState(initial.lastKey, initial.lastToken, true, r.stoppedAt, inPartition);
+            break;
+          }
           if (r.full) {
-            return this.rangeState(initial.lastKey, initial.lastToken, partition.rows.length < rows, r.stoppedAt, inPartition);
+            const done = stoppedAtLastRow(partition, r.stoppedAt) && partition.rows.length < rows;
+            return this.rangeState(initial.lastKey, initial.lastToken, done, r.stoppedAt, inPartition);
           }
           if (partition.rows.length < rows) break;
           resumeAfter = partition.rows[partition.rows.length - 1]!.clustering;
@@ -427,8 +433,14 @@ class PreparedSelect implements PreparedStatement {
             if (rest === undefined || rest.rows.length === 0) break;
             const r2 = this.consumePartition(rest, nowSeconds, env, sink, inPartition, true, budget);
             inPartition += r2.emitted;
-            if (r2.partitionLimitHit) break;
-            if (r2.full) return this.rangeState(partition.key, partition.token, rest.rows.length < more, r2.stoppedAt, inPartition);
+            if (r2.partitionLimitHit) {
+              if (sink.contexts.length >= sink.max) return this.rangeState(partition.key, partition.token, true, r2.stoppedAt, inPartition);
+              break;
+            }
+            if (r2.full) {
+              const done = stoppedAtLastRow(rest, r2.stoppedAt) && rest.rows.length < more;
+              return this.rangeState(partition.key, partition.token, done, r2.stoppedAt, inPartition);
+            }
             if (rest.rows.length < more) break;
             resumeAfter = rest.rows[rest.rows.length - 1]!.clustering;
           }
@@ -443,6 +455,14 @@ class PreparedSelect implements PreparedStatement {
   private rangeState(key: Buffer, token: bigint, finished: boolean, clustering: readonly Buffer[] | null, inPartition: number): PagingState {
     return { partitionIndex: 0, lastKey: key, lastToken: token, lastClustering: clustering, partitionFinished: finished || clustering === null, remaining: 0, rowsInPartition: inPartition };
   }
+}
+
+/** Whether a page that stopped at `stoppedAt` consumed every row the partition read returned. */
+function stoppedAtLastRow(partition: ReadPartition, stoppedAt: readonly Buffer[] | null): boolean {
+  const last = partition.rows[partition.rows.length - 1];
+  if (last === undefined) return true;
+  if (stoppedAt === null || stoppedAt.length !== last.clustering.length) return false;
+  return stoppedAt.every((b, i) => b.equals(last.clustering[i]!));
 }
 
 export function prepareSelect(stmt: SelectStatement, ctx: PrepareContext, resolveSource: DataSourceResolver): PreparedStatement {
