@@ -289,6 +289,8 @@ export class CqlshShell {
 
   private async runCql(statement: string, context: StatementContext): Promise<void> {
     let result = await this.client.execute(statement, [], this.queryOptions(undefined));
+    // cqlsh prints the warnings of the first response, after the result.
+    const firstResult = result;
     if (isSelect(statement)) {
       this.io.out('');
       let rowCount = 0;
@@ -299,7 +301,6 @@ export class CqlshShell {
           this.printPage(result, { withHeader: first || (context.tty && this.paging), tty: context.tty, rowOffset: rowCount });
           rowCount += rows.length;
         }
-        this.printWarnings(result);
         const pageState = result.pageState;
         if (pageState === null || pageState === undefined || pageState === '') {
           if (!context.tty) this.io.out('');
@@ -310,6 +311,7 @@ export class CqlshShell {
         first = false;
       }
       this.io.out(`(${rowCount} rows)`);
+      this.printWarnings(firstResult);
       return;
     }
     if (result.rows !== undefined && result.rows.length > 0) {
