@@ -77,7 +77,8 @@ export function compileTerm(term: Term, receiver: Receiver, ctx: TermContext): C
     case 'null':
       return constantTerm(null, type);
     case 'bind': {
-      ctx.binds.record(term.index, receiver);
+      // A named marker (`:name`) is described by its own name; `?` by its receiver's.
+      ctx.binds.record(term.index, term.name === null ? receiver : { ...receiver, name: term.name });
       const codec = codecFor(type);
       const index = term.index;
       // Drivers send sets and maps in their own order: bound values are brought to the sorted,

@@ -29,6 +29,30 @@ async function one(query: string, params: unknown[] = []): Promise<cassandra.typ
   return rs.first();
 }
 
+describe('bind markers', () => {
+  it('named markers and named values, prepared and not', async () => {
+    await client.execute('CREATE TABLE named (k int, c int, v text, PRIMARY KEY (k, c))');
+    await client.execute('INSERT INTO named (k, c, v) VALUES (:key, :col, :val)', { key: 1, col: 2, val: 'x' }, { prepare: true });
+    await client.execute('INSERT INTO named (k, c, v) VALUES (:key, :col, :val) USING TTL :ttl', { key: 1, col: 3, val: 'y', ttl: 100 }, { prepare: true });
+    const byName = await client.execute('SELECT c, v FROM named WHERE k = :key AND c >= :low LIMIT :n', { key: 1, low: 2, n: 5 }, { prepare: true });
+    expect(byName.rows.map((r) => [r['c'], r['v']])).toEqual([[2, 'x'], [3, 'y']]);
+    // Unprepared with named values (protocol flag 0x40): types come from the hints.
+    const simple = await client.execute('SELECT v FROM named WHERE k = :key AND c = :col', { key: 1, col: 3 }, { hints: { key: 'int', col: 'int' } } as never);
+    expect(simple.first()['v']).toBe('y');
+    // Positional values for a statement with ? markers whose receivers are the columns.
+    const positional = await client.execute('SELECT v FROM named WHERE k = ? AND c = ?', { k: 1, c: 2 }, { prepare: true });
+    expect(positional.first()['v']).toBe('x');
+  });
+
+  it('unset values leave columns unchanged and are refused in keys', async () => {
+    await client.execute('CREATE TABLE unset_t (k int PRIMARY KEY, a int, b int)');
+    await client.execute('INSERT INTO unset_t (k, a, b) VALUES (?, ?, ?)', [1, 1, 1], { prepare: true });
+    await client.execute('UPDATE unset_t SET a = ?, b = ? WHERE k = ?', [2, types.unset, 1], { prepare: true });
+    expect((await one('SELECT a, b FROM unset_t WHERE k = 1')).values()).toEqual([2, 1]);
+    await expect(client.execute('SELECT * FROM unset_t WHERE k = ?', [types.unset], { prepare: true })).rejects.toMatchObject({ code: 0x2200 });
+  });
+});
+
 describe('collection operations', () => {
   beforeAll(async () => {
     await client.execute('CREATE TABLE c (k int PRIMARY KEY, l list<text>, s set<int>, m map<text, int>)');
