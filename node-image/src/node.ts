@@ -1,13 +1,18 @@
-// Composition root of a node: io -> storage -> coordinator -> CQL service -> servers. Used by
-// main.ts (real io), by tests and by the simulator (their own io).
-import { endpointAddress } from './cluster/index.ts';
+// Composition root of a node: io -> storage -> (messaging, membership) -> coordinator -> CQL
+// service -> servers. Used by main.ts (real io), by tests and by the simulator (their own io).
+// A node whose seeds name another node (or with start_gossip: true) runs internode messaging on
+// its storage port and gossip membership, joins the ring before serving CQL, and pushes topology
+// and status events to drivers; otherwise it runs alone as before.
+import { endpointAddress, hostId as toHostId } from './cluster/index.ts';
+import type { Token } from './cluster/index.ts';
 import type { NodeConfig } from './config/index.ts';
-import { LocalCoordinator, openLocalNodeState, SchemaStore } from './coordinator/index.ts';
+import { LocalCoordinator, MembershipService, gossipEnabled, openLocalNodeState, parseSeedList, SchemaStore } from './coordinator/index.ts';
 import type { NodeInfo } from './coordinator/index.ts';
 import { CqlServiceImpl } from './cql/index.ts';
 import type { Io } from './io/index.ts';
 import { NodeMetrics } from './management/metrics/index.ts';
 import { ManagementServer, SingleNodeBackend, loadManagementToken } from './management/server/index.ts';
+import { TcpMessagingService, formatPeerAddress } from './messaging/index.ts';
 import { ProtocolServer } from './protocol/index.ts';
 import { randomUuid, uuidToString } from './schema/index.ts';
 import type { SchemaSnapshot } from './schema/index.ts';
@@ -27,6 +32,12 @@ export interface RunningNode {
   readonly cqlService: CqlServiceImpl;
   readonly protocol: ProtocolServer;
   readonly metrics: NodeMetrics;
+  /**
+   * Internode messaging and gossip membership when the node runs with peers, else null: the seam
+   * for the cluster coordinator, which takes both (requests to replicas; ring and liveness).
+   */
+  readonly messaging: TcpMessagingService | null;
+  readonly membership: MembershipService | null;
   /** Stops serving, syncs the commit log and closes files. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -84,7 +95,38 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     schemaVersion: schemaStore.current().version,
     releaseVersion: RELEASE_VERSION,
   });
-  const coordinator = new LocalCoordinator({ storage, schemaStore, localNode: nodeInfo, clusterName: config.cluster_name });
+  // Messaging and membership, when this node has peers.
+  const self = endpointAddress(formatPeerAddress(config.listen_address, config.storage_port));
+  const seeds = parseSeedList(config.seeds, config.storage_port);
+  let messaging: TcpMessagingService | null = null;
+  let membership: MembershipService | null = null;
+  if (gossipEnabled({ startGossip: config.start_gossip, seeds, self })) {
+    messaging = new TcpMessagingService({
+      self, listenHost: config.listen_address, listenPort: config.storage_port, clusterName: config.cluster_name,
+      network: io.network, timers: io.timers, clock: io.clock, random: io.random, logger: io.logger,
+    });
+    try {
+      await messaging.start();
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+    membership = new MembershipService({
+      messaging, clock: io.clock, timers: io.timers, random: io.random, logger: io.logger, disk: io.disk, systemDirectory,
+      self, clusterName: config.cluster_name, seeds, datacenter: config.dc, rack: config.rack, hostId: toHostId(local.hostId),
+      tokens: local.tokens as readonly Token[], generation: local.generation, nativeAddress: config.rpc_address,
+      nativePort: config.native_transport_port, releaseVersion: RELEASE_VERSION, schemaVersion: schemaStore.current().version,
+      ringDelayMs: config.ring_delay, phiConvictThreshold: config.phi_convict_threshold,
+      loadBytes: () => loadBytes(storage, schemaStore.current()),
+    });
+  }
+  const members = membership;
+
+  // The cluster coordinator replaces LocalCoordinator here when `members` is not null.
+  const coordinator = new LocalCoordinator({
+    storage, schemaStore, localNode: nodeInfo, clusterName: config.cluster_name,
+    ...(members === null ? {} : { peers: () => members.peers() }),
+  });
   const cql = new CqlServiceImpl({
     coordinator,
     clock: io.clock,
@@ -94,7 +136,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     schemaEnvironment: {
       localDatacenter: config.dc,
       localAddress: endpointAddress(`${config.listen_address}:${config.storage_port}`),
-      knownDatacenters: () => new Set([config.dc]),
+      knownDatacenters: () => (members === null ? new Set([config.dc]) : new Set([config.dc, ...members.ring().knownDatacenters()])),
     },
   });
   const metrics = new NodeMetrics({ clock: io.clock, processMetrics: true });
@@ -112,13 +154,22 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
       idleTimeoutMs: config.native_transport_idle_timeout,
     },
   });
+  if (members !== null) {
+    members.subscribeClientEvents((event) => protocol.broadcastEvent(event));
+    coordinator.onSchemaInstalled((schema) => members.setLocalSchemaVersion(schema.version));
+  }
   let address: { host: string; port: number };
   try {
+    // Join the ring (shadow round with the seeds, then NORMAL) before serving clients.
+    await members?.start();
     address = await protocol.start();
   } catch (error) {
+    await members?.stop();
+    await messaging?.close();
     await storage.close();
     throw error;
   }
+  members?.setRpcReady(true);
   logger.info({ hostId: local.hostId, cql: `${address.host}:${address.port}`, dc: config.dc, rack: config.rack }, 'Starting listening for CQL clients');
 
   let nativeTransportRunning = true;
@@ -160,6 +211,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   const management = new ManagementServer({
     network: io.network,
     clock: io.clock,
+    timers: io.timers,
     random: io.random,
     logger: io.logger,
     backend,
@@ -177,7 +229,9 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     managementAddress = await management.start();
   } catch (error) {
     await management.close();
+    await members?.stop();
     await protocol.close();
+    await messaging?.close();
     await storage.close();
     throw error;
   }
@@ -192,10 +246,15 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     cqlService: cql,
     protocol,
     metrics,
+    messaging,
+    membership: members,
     stop(): Promise<void> {
       stopping ??= (async () => {
         await management.close();
+        // Peers learn of the shutdown at once (gossip SHUTDOWN); then clients are let go.
+        await members?.stop();
         await stopNativeTransport();
+        await messaging?.close();
         await storage.close();
         logger.info({}, 'node stopped');
       })();
@@ -215,4 +274,13 @@ function storedTables(schema: SchemaSnapshot): Array<{ keyspace: string; name: s
 
 function isLoopbackOrWildcard(host: string): boolean {
   return host.startsWith('127.') || host === 'localhost' || host === '::1' || host === '0.0.0.0' || host === '::';
+}
+
+/** LOAD: on-disk bytes of every table's SSTables. */
+function loadBytes(storage: StorageEngineWithStats, schema: SchemaSnapshot): number {
+  let total = 0;
+  for (const ks of schema.keyspaces.values()) {
+    for (const t of ks.tables.values()) total += storage.tableStats(t.id)?.sstableBytes ?? 0;
+  }
+  return total;
 }

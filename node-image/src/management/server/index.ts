@@ -1,6 +1,6 @@
 // The node side of the management API: HTTP server, jobs, bearer token, and the backend interface
 // the node implements (a single-node backend now; gossip-backed answers later).
-export { ManagementServer } from './management-server.ts';
+export { CLOSE_JOBS_WAIT_MS, ManagementServer } from './management-server.ts';
 export type { ManagementServerOptions, MetricsEndpoint } from './management-server.ts';
 export type {
   Awaitable, JobResult, ManagementBackend, OperationContext, OperationRunner, ParsedOperationRequest,

@@ -9,7 +9,7 @@ import { refused } from './management-error.ts';
 
 const TOKEN = 'a'.repeat(64);
 
-function setup(options: { token?: string | null } = {}) {
+function setup(options: { token?: string | null; onTimer?: (fn: () => void, ms: number) => void } = {}) {
   const backend = new FakeBackend();
   const clock = new ManualClock();
   let seed = 7;
@@ -18,6 +18,14 @@ function setup(options: { token?: string | null } = {}) {
   const server = new ManagementServer({
     network: { listen: unusable, connect: unusable, listenHttp: unusable },
     clock, random, logger: silentLogger, backend,
+    timers: {
+      setTimeout: (fn: () => void, ms: number) => {
+        options.onTimer?.(fn, ms);
+        return { cancel: () => {} };
+      },
+      setInterval: () => ({ cancel: () => {} }),
+      setImmediate: () => ({ cancel: () => {} }),
+    },
     token: options.token === undefined ? TOKEN : options.token,
     metrics: { scrape: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'cassia_up 1\n' }) },
     host: '127.0.0.1', port: 0,
@@ -245,5 +253,22 @@ describe('management server: jobs', () => {
     const b = JobSchema.parse(json(await call('POST', '/api/v1/ops/cleanup')));
     const list = json(await call('GET', '/api/v1/jobs')) as { jobs: Array<{ id: string }> };
     expect(list.jobs.map((j) => j.id)).toEqual([b.id, a.id]);
+  });
+
+  it('closes without waiting forever for a job that does not stop', async () => {
+    let fire: (() => void) | null = null;
+    const { call, server, backend } = setup({ onTimer: (fn, ms) => { expect(ms).toBe(60_000); fire = fn; } });
+    backend.cancellable = false;
+    await call('POST', '/api/v1/ops/decommission');
+    await settle();
+    let closed = false;
+    const closing = server.close().then(() => { closed = true; });
+    await settle();
+    expect(closed).toBe(false);
+    expect(fire).not.toBe(null);
+    fire!();
+    await closing;
+    expect(closed).toBe(true);
+    expect((await call('POST', '/api/v1/ops/flush')).status).toBe(503);
   });
 });

@@ -4,7 +4,7 @@
 // and bodies with the contract's schemas, answers errors in the contract's shape, and validates
 // its own answers so a backend cannot drift from the contract unnoticed.
 import type { z } from 'zod';
-import type { Clock, HttpRequest, HttpResponse, Listener, Logger, Network, Random } from '../../io/index.ts';
+import type { Clock, HttpRequest, HttpResponse, Listener, Logger, Network, Random, Timers } from '../../io/index.ts';
 import { assertNever } from '../../lib/index.ts';
 import {
   ErrorBodySchema, METRICS_PATH, OperationSchema, REQUEST_BODY_BYTES_MAX, ROUTES, matchRoute, operationBodySchema, type ErrorBody, type Job,
@@ -23,6 +23,7 @@ export interface MetricsEndpoint {
 export interface ManagementServerOptions {
   readonly network: Network;
   readonly clock: Clock;
+  readonly timers: Timers;
   readonly random: Random;
   readonly logger: Logger;
   readonly backend: ManagementBackend;
@@ -41,6 +42,9 @@ export interface ManagementServerOptions {
   /** Called when a job finishes (metrics). */
   readonly onJobFinished?: (job: Job) => void;
 }
+
+/** How long close() waits for running jobs (a drain's flush) before the node stops anyway. */
+export const CLOSE_JOBS_WAIT_MS = 60_000;
 
 const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 /** Error messages in answers are cut to what ErrorBodySchema accepts. */
@@ -91,12 +95,23 @@ export class ManagementServer {
     return { host: main.host, port: main.port };
   }
 
-  /** Stops listening and waits for running jobs (cancellable ones are cancelled). Safe to call twice. */
+  /**
+   * Stops listening and waits for running jobs (cancellable ones are cancelled), at most
+   * CLOSE_JOBS_WAIT_MS. Safe to call twice.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       const listeners = this.listeners.splice(0);
       await Promise.all(listeners.map((l) => l.close()));
-      await this.jobs.close();
+      let timer: { cancel(): void } | null = null;
+      const waited = await Promise.race([
+        this.jobs.close().then(() => true),
+        new Promise<false>((resolve) => {
+          timer = this.options.timers.setTimeout(() => resolve(false), CLOSE_JOBS_WAIT_MS);
+        }),
+      ]);
+      (timer as { cancel(): void } | null)?.cancel();
+      if (!waited) this.logger.warn({ jobs: this.jobs.list().filter((j) => j.state === 'RUNNING').map((j) => j.id) }, 'stopping with jobs still running');
     })();
     return this.closing;
   }
