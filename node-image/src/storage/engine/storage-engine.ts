@@ -21,6 +21,7 @@ import { executeRead } from '../read/read-executor.ts';
 import { Memtable } from '../memtable/memtable.ts';
 import { MemtablePartitionSource } from '../memtable/memtable-source.ts';
 import type { PartitionSource } from '../read/partition-source.ts';
+import { CHUNK_CACHE_BYTES_DEFAULT, ChunkCache } from '../sstable/chunk-cache.ts';
 import { PARTITION_KEY_LENGTH_MAX } from '../sstable/sstable-format.ts';
 import { writeSSTable } from '../sstable/sstable-writer.ts';
 import { tableLayoutOf } from '../table-layout.ts';
@@ -45,6 +46,8 @@ export interface StorageEngineOptions {
   readonly logger: Logger;
   readonly config: StorageConfig;
   readonly schema: SchemaSnapshot;
+  /** Bound of the shard's cache of verified SSTable chunks (default CHUNK_CACHE_BYTES_DEFAULT). */
+  readonly chunkCacheBytes?: number;
 }
 
 /** The engine plus observability the contract does not need. */
@@ -70,6 +73,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
   private readonly tables = new Map<string, TableStore>();
   private readonly droppedTableIds = new Set<string>();
   private readonly commitLog: CommitLog;
+  private readonly chunkCache: ChunkCache;
   private truncations = new Map<string, CommitLogPosition>();
   private segmentIdFloor = 0;
   /** Bytes of every memtable, live and flushing. */
@@ -87,6 +91,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.logger = options.logger;
     this.config = options.config;
     this.schema = options.schema;
+    this.chunkCache = new ChunkCache(options.chunkCacheBytes ?? CHUNK_CACHE_BYTES_DEFAULT);
     const c = options.config;
     assert(c.memtableFlushThresholdBytes > 0 && c.memtableSpaceMaxBytes >= c.memtableFlushThresholdBytes, 'memtable limits');
     assert(c.commitLogTotalSpaceBytes >= c.commitLogSegmentSizeBytes, 'commit log total space holds a segment');
@@ -392,6 +397,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
         partitions: memtable.contents(),
         partitionCountEstimate: memtable.partitionCount,
         commitLogPosition: flushPosition,
+        chunkCache: this.chunkCache,
         yieldToEventLoop: () => new Promise((resolve) => {
           this.timers.setImmediate(resolve);
         }),
@@ -459,7 +465,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     }
     const store = new TableStore(layout, `${this.config.dataDirectory}/${table.id}`);
     store.memtableSinceMs = this.clock.monotonicMs();
-    store.load(this.disk, this.logger);
+    store.load(this.disk, this.logger, this.chunkCache);
     const truncated = this.truncations.get(table.id);
     if (truncated !== undefined) store.replayFrom = maxPosition(store.replayFrom, truncated);
     this.tables.set(table.id, store);

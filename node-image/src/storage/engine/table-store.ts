@@ -7,6 +7,7 @@ import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import { COMMIT_LOG_POSITION_NONE, maxPosition } from '../commit-log/commit-log-position.ts';
 import { Memtable } from '../memtable/memtable.ts';
 import type { TableReadView } from '../read/read-executor.ts';
+import type { ChunkCache } from '../sstable/chunk-cache.ts';
 import { SSTableReader } from '../sstable/sstable-reader.ts';
 import { Component, SSTABLE_VERSION, parseSSTableFileName } from '../sstable/sstable-format.ts';
 import type { TableLayout } from '../table-layout.ts';
@@ -38,7 +39,7 @@ export class TableStore {
   }
 
   /** Opens the table's SSTables, removing temp files and incomplete generations. */
-  load(disk: Disk, logger: Logger): void {
+  load(disk: Disk, logger: Logger, chunkCache: ChunkCache | null): void {
     disk.mkdirp(this.directory);
     const generations = new Map<number, string[]>();
     for (const name of disk.list(this.directory)) {
@@ -61,7 +62,7 @@ export class TableStore {
         for (const c of components) disk.remove(`${this.directory}/${SSTABLE_VERSION}-${generation}-${c}`);
         continue;
       }
-      readers.push(SSTableReader.open(disk, this.directory, generation));
+      readers.push(SSTableReader.open(disk, this.directory, generation, chunkCache));
     }
     this.sstables = readers;
     this.nextGeneration = maxGeneration + 1;

@@ -7,12 +7,13 @@ import { crc32 } from 'node:zlib';
 import { assert } from '../../lib/index.ts';
 import type { ReadableFile, WritableFile } from '../../io/index.ts';
 import { StorageCorruptionError } from '../errors.ts';
+import { ChunkCache } from './chunk-cache.ts';
 import { CHUNK_CRC_BYTES, chunkedPhysicalBytes } from './sstable-format.ts';
 
 /** Chunks gathered before one append syscall. */
 export const CHUNKS_PER_APPEND = 16;
-/** Verified chunks kept per reader (sequential scans and repeated lookups hit them). */
-export const CHUNK_CACHE_ENTRIES = 4;
+/** Verified chunks kept per reader when no shared cache is given. */
+export const PRIVATE_CHUNK_CACHE_ENTRIES = 4;
 
 export class ChunkedFileWriter {
   readonly file: WritableFile;
@@ -73,13 +74,18 @@ export class ChunkedFileReader {
   readonly file: ReadableFile;
   readonly logicalLengthBytes: number;
   readonly chunkLengthBytes: number;
-  private readonly cacheIndexes: number[] = [];
-  private readonly cacheChunks: Buffer[] = [];
+  private readonly cache: ChunkCache;
+  private readonly cacheFileId: number;
+  /** The last chunk handed out: sequential reads (index scans) stay on it without a cache lookup. */
+  private lastIndex = -1;
+  private lastChunk: Buffer | null = null;
 
-  constructor(file: ReadableFile, options: { logicalLengthBytes: number; chunkLengthBytes: number }) {
+  constructor(file: ReadableFile, options: { logicalLengthBytes: number; chunkLengthBytes: number; cache: ChunkCache | null }) {
     this.file = file;
     this.logicalLengthBytes = options.logicalLengthBytes;
     this.chunkLengthBytes = options.chunkLengthBytes;
+    this.cache = options.cache ?? new ChunkCache(PRIVATE_CHUNK_CACHE_ENTRIES * options.chunkLengthBytes);
+    this.cacheFileId = this.cache.registerFile();
     const expected = chunkedPhysicalBytes(options.logicalLengthBytes, options.chunkLengthBytes);
     if (file.sizeBytes !== expected) {
       throw new StorageCorruptionError({ path: file.path, offsetBytes: Math.min(file.sizeBytes, expected), reason: `size ${file.sizeBytes} bytes, expected ${expected}` });
@@ -111,11 +117,20 @@ export class ChunkedFileReader {
     return out;
   }
 
+  /** The verified chunk holding logical `offsetBytes` (for scans that parse in place). */
+  chunkAt(offsetBytes: number): Buffer {
+    return this.chunk(Math.floor(offsetBytes / this.chunkLengthBytes));
+  }
+
   private chunk(index: number): Buffer {
-    for (let i = 0; i < this.cacheIndexes.length; i++) {
-      if (this.cacheIndexes[i] === index) return this.cacheChunks[i]!;
-    }
-    const size = this.chunkLengthBytes;
+    if (index === this.lastIndex) return this.lastChunk!;
+    const cached = this.cache.get(this.cacheFileId, index) ?? this.load(index);
+    this.lastIndex = index;
+    this.lastChunk = cached;
+    return cached;
+  }
+
+  private load(index: number): Buffer {    const size = this.chunkLengthBytes;
     const length = Math.min(size, this.logicalLengthBytes - index * size);
     const physical = index * (size + CHUNK_CRC_BYTES);
     // A fresh buffer per chunk: views handed out stay valid after the cache evicts it.
@@ -129,16 +144,13 @@ export class ChunkedFileReader {
     if ((crc32(data) >>> 0) !== stored) {
       throw new StorageCorruptionError({ path: this.file.path, offsetBytes: physical, reason: `chunk ${index} checksum mismatch` });
     }
-    if (this.cacheIndexes.length >= CHUNK_CACHE_ENTRIES) {
-      this.cacheIndexes.shift();
-      this.cacheChunks.shift();
-    }
-    this.cacheIndexes.push(index);
-    this.cacheChunks.push(data);
+    this.cache.put(this.cacheFileId, index, data);
     return data;
   }
 
   close(): void {
+    this.lastChunk = null;
+    this.cache.evictFile(this.cacheFileId);
     this.file.close();
   }
 }

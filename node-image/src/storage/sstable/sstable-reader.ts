@@ -13,6 +13,7 @@ import { ArrayRowCursor, EMPTY_CURSOR } from '../read/partition-source.ts';
 import type { ClusteringPosition, PartitionSource, RowCursor } from '../read/partition-source.ts';
 import type { TableLayout } from '../table-layout.ts';
 import { BloomFilter } from './bloom-filter.ts';
+import type { ChunkCache } from './chunk-cache.ts';
 import { ChunkedFileReader } from './chunked-file.ts';
 import {
   Component, DATA_COMPONENTS, INDEX_ENTRY_BYTES_MAX, INDEX_ENTRY_WINDOW_BYTES, SSTABLE_FORMAT_VERSION, componentFileName,
@@ -51,6 +52,7 @@ export class SSTableReader {
 
   private constructor(options: {
     disk: Disk; directory: string; generation: number; statistics: SSTableStatistics; filter: BloomFilter; summary: readonly SummaryEntry[] | null;
+    chunkCache: ChunkCache | null;
   }) {
     this.disk = options.disk;
     this.directory = options.directory;
@@ -61,8 +63,9 @@ export class SSTableReader {
     let indexFile = null;
     try {
       indexFile = options.disk.openRead(this.path(Component.Index));
-      this.data = new ChunkedFileReader(dataFile, { logicalLengthBytes: options.statistics.dataLengthBytes, chunkLengthBytes: options.statistics.chunkLengthBytes });
-      this.index = new ChunkedFileReader(indexFile, { logicalLengthBytes: options.statistics.indexLengthBytes, chunkLengthBytes: options.statistics.chunkLengthBytes });
+      const chunkLengthBytes = options.statistics.chunkLengthBytes;
+      this.data = new ChunkedFileReader(dataFile, { logicalLengthBytes: options.statistics.dataLengthBytes, chunkLengthBytes, cache: options.chunkCache });
+      this.index = new ChunkedFileReader(indexFile, { logicalLengthBytes: options.statistics.indexLengthBytes, chunkLengthBytes, cache: options.chunkCache });
     } catch (error) {
       dataFile.close();
       indexFile?.close();
@@ -85,7 +88,7 @@ export class SSTableReader {
   }
 
   /** Opens a complete SSTable (its TOC exists); throws StorageCorruptionError on bad metadata. */
-  static open(disk: Disk, directory: string, generation: number): SSTableReader {
+  static open(disk: Disk, directory: string, generation: number, chunkCache: ChunkCache | null = null): SSTableReader {
     const path = (c: ComponentName): string => `${directory}/${componentFileName(generation, c)}`;
     const toc = disk.readFile(path(Component.TOC)).toString('utf8').split('\n').filter((l) => l.length > 0);
     for (const c of DATA_COMPONENTS) {
@@ -98,11 +101,13 @@ export class SSTableReader {
       throw new StorageCorruptionError({ path: path(Component.Statistics), offsetBytes: 0, reason: `format ${statistics.formatVersion} generation ${statistics.generation}` });
     }
     const filter = BloomFilter.deserialize(disk.readFile(path(Component.Filter)), path(Component.Filter));
-    return new SSTableReader({ disk, directory, generation, statistics, filter, summary: null });
+    return new SSTableReader({ disk, directory, generation, statistics, filter, summary: null, chunkCache });
   }
 
   /** A reader on an SSTable just written, reusing the summary and filter built while writing. */
-  static fromWritten(options: { disk: Disk; directory: string; generation: number; layout: TableLayout; statistics: SSTableStatistics; filter: BloomFilter; summary: readonly SummaryEntry[] }): SSTableReader {
+  static fromWritten(options: {
+    disk: Disk; directory: string; generation: number; statistics: SSTableStatistics; filter: BloomFilter; summary: readonly SummaryEntry[]; chunkCache: ChunkCache | null;
+  }): SSTableReader {
     return new SSTableReader(options);
   }
 
@@ -121,11 +126,18 @@ export class SSTableReader {
   /** The index entry of the partition, or null (filter, token bounds and index say no). */
   find(token: bigint, key: Buffer): IndexEntry | null {
     if (!this.mayContainToken(token) || !this.filter.mightContain(token)) return null;
-    const probe: PartitionProbe = (t, k) => (t !== token ? (t < token ? -1 : 1) : Buffer.compare(k, key));
-    const scanner = this.scan(probe);
-    const entry = scanner.next();
-    if (entry === null || entry.token !== token || !entry.key.equals(key)) return null;
-    return entry;
+    // The last summary entry at or before (token, key); the scan starts there.
+    let lo = 0;
+    let hi = this.summary.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = this.summary[mid]!;
+      const c = s.token !== token ? (s.token < token ? -1 : 1) : Buffer.compare(s.key, key);
+      if (c <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return null;
+    return new IndexScanner(this.index, this.summary[lo - 1]!.indexOffsetBytes).findExact(token, key, this.statistics.indexInterval);
   }
 
   /** Index entries in order from the first with probe(token, key) >= 0. */
@@ -211,6 +223,60 @@ export class IndexScanner {
   constructor(index: ChunkedFileReader, offsetBytes: number) {
     this.index = index;
     this.offsetBytes = offsetBytes;
+  }
+
+  /**
+   * The entry for (token, key) among the next `entriesMax` entries, parsing in place inside
+   * chunks (no allocation per skipped entry); null once past it.
+   */
+  findExact(token: bigint, key: Buffer, entriesMax: number): IndexEntry | null {
+    const tokenHigh = Number(BigInt.asIntN(32, token >> 32n));
+    const tokenLow = Number(BigInt.asUintN(32, token));
+    const chunkLength = this.index.chunkLengthBytes;
+    const end = this.index.logicalLengthBytes;
+    for (let n = 0; n < entriesMax && this.offsetBytes < end; n++) {
+      const chunk = this.index.chunkAt(this.offsetBytes);
+      const start = this.offsetBytes % chunkLength;
+      // Entry layout: varint key length, key, 8-byte token, varint offset, varint length.
+      let p = start;
+      let keyLength = 0;
+      let shift = 1;
+      let ok = false;
+      for (let i = 0; i < 3 && p < chunk.length; i++) {
+        const b = chunk[p++]!;
+        keyLength += (b & 0x7f) * shift;
+        shift *= 128;
+        if (b < 0x80) {
+          ok = true;
+          break;
+        }
+      }
+      const tokenAt = p + keyLength;
+      // Two varints of at most 8 bytes each follow the token.
+      if (!ok || tokenAt + 8 + 16 > chunk.length) {
+        // Straddles a chunk boundary (or is malformed): take the general path for this entry.
+        const entry = this.next();
+        if (entry === null) return null;
+        const c = entry.token !== token ? (entry.token < token ? -1 : 1) : Buffer.compare(entry.key, key);
+        if (c === 0) return entry;
+        if (c > 0) return null;
+        continue;
+      }
+      const high = chunk.readInt32BE(tokenAt);
+      const low = chunk.readUInt32BE(tokenAt + 4);
+      let c = high !== tokenHigh ? (high < tokenHigh ? -1 : 1) : low !== tokenLow ? (low < tokenLow ? -1 : 1) : 0;
+      if (c === 0) c = chunk.compare(key, 0, key.length, p, tokenAt);
+      if (c > 0) return null;
+      if (c === 0) return this.next();
+      // Skip the two varints.
+      let q = tokenAt + 8;
+      for (let v = 0; v < 2; v++) {
+        while (chunk[q]! >= 0x80) q++;
+        q++;
+      }
+      this.offsetBytes += q - start;
+    }
+    return null;
   }
 
   skipWhile(probe: PartitionProbe): void {

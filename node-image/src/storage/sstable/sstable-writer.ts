@@ -12,6 +12,7 @@ import { NO_DELETION_TIME } from '../model.ts';
 import type { Row } from '../model.ts';
 import type { TableLayout } from '../table-layout.ts';
 import { BloomFilter } from './bloom-filter.ts';
+import type { ChunkCache } from './chunk-cache.ts';
 import { ChunkedFileWriter } from './chunked-file.ts';
 import {
   CHUNK_LENGTH_BYTES, Component, DATA_COMPONENTS, PARTITION_KEY_LENGTH_MAX, SSTABLE_FORMAT_VERSION, SUMMARY_INTERVAL_DEFAULT,
@@ -42,6 +43,8 @@ export interface SSTableWriteOptions {
   readonly commitLogPosition: CommitLogPosition;
   /** Lets other work run during long flushes; called every FLUSH_YIELD_EVERY_BYTES. */
   readonly yieldToEventLoop: () => Promise<void>;
+  /** The shard's chunk cache for the returned reader (null: a small private one). */
+  readonly chunkCache?: ChunkCache | null;
 }
 
 class DictionaryNames implements ColumnNameWriter {
@@ -223,7 +226,7 @@ export async function writeSSTable(options: SSTableWriteOptions): Promise<SSTabl
     disk.syncDirectory(directory);
     disk.rename(tempPath(Component.TOC), finalPath(Component.TOC));
     disk.syncDirectory(directory);
-    return SSTableReader.fromWritten({ disk, directory, generation, layout, statistics, filter, summary });
+    return SSTableReader.fromWritten({ disk, directory, generation, statistics, filter, summary, chunkCache: options.chunkCache ?? null });
   } catch (error) {
     try {
       dataFile.close();

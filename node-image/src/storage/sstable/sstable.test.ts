@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryDisk } from '../../io/index.ts';
+import { murmur3Token } from '../../lib/index.ts';
 import { StorageCorruptionError } from '../errors.ts';
 import type { Row } from '../model.ts';
 import { comparePartitionKeys } from '../memtable/memtable.ts';
@@ -57,6 +58,25 @@ describe('SSTable write and read', () => {
     for (const reader of [written, reopened]) {
       for (let pk = 0; pk < 3000; pk += 37) expect(allRows(reader, pk)).toEqual([...Array(1 + (pk % 3)).keys()]);
       for (let pk = 3000; pk < 3100; pk++) expect(allRows(reader, pk)).toEqual([]);
+    }
+  });
+
+  it('finds keys of every length, including index entries that straddle chunks', async () => {
+    const disk = new MemoryDisk();
+    const input: SSTablePartitionInput[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const key = Buffer.alloc(2 + ((i * 7919) % 700), i % 251);
+      key.writeUInt16BE(i, 0);
+      input.push({ key, token: murmur3Token(key), partitionDeletion: null, staticRow: null, rows: [row([int(i)], { liveness: marker(1) })], rangeTombstones: [] });
+    }
+    const unique = [...new Map(input.map((p) => [p.key.toString('hex'), p])).values()].sort(comparePartitionKeys);
+    const reader = await write(disk, unique);
+    expect(reader.statistics.indexLengthBytes).toBeGreaterThan(CHUNK_LENGTH_BYTES * 10);
+    for (const p of unique) expect(reader.find(p.token, p.key)?.key.equals(p.key)).toBe(true);
+    for (const p of unique.slice(0, 200)) {
+      const other = Buffer.concat([p.key, Buffer.from([0])]);
+      expect(reader.find(p.token, other)).toBeNull();
+      expect(reader.find(murmur3Token(other), other)).toBeNull();
     }
   });
 
