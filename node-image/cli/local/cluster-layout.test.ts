@@ -58,12 +58,14 @@ describe('renderNodeConfig', () => {
     const text = renderNodeConfig({
       clusterName: 'Cassia Local', node: node!, seeds: ['127.0.0.1'], cqlPort: 19042, storagePort: 17000, managementPort: 0,
       commitLogSync: 'batch', dataDirectory: '/x/node1/data', commitLogDirectory: '/x/node1/commitlog', hintsDirectory: '/x/node1/hints',
+      managementTokenFile: '/x/management-token',
     });
     const config = loadNodeConfig(text, {});
     expect(config).toMatchObject({
       cluster_name: 'Cassia Local', listen_address: '127.0.0.1', rpc_address: '127.0.0.1', native_transport_port: 19042,
       storage_port: 17000, management_port: 0, commitlog_sync: 'batch', dc: 'dc1', rack: 'rack1', seeds: '127.0.0.1',
       data_file_directories: ['/x/node1/data'], commitlog_directory: '/x/node1/commitlog', hints_directory: '/x/node1/hints',
+      management_token_file: '/x/management-token',
     });
     expect(parse(text)).not.toHaveProperty('log_level');
   });

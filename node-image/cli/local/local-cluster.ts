@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LayoutError, planLayout, seedAddresses } from './cluster-layout.ts';
 import { clusterDir, DEFAULT_LOCAL_DIR, MANIFEST_FILE, ManifestError, nodePaths, readManifest, writeManifest } from './cluster-manifest.ts';
@@ -112,8 +113,18 @@ function writeNodeConfig(clusterDirectory: string, manifest: ClusterManifest, no
     dataDirectory: paths.data,
     commitLogDirectory: paths.commitLog,
     hintsDirectory: paths.hints,
+    managementTokenFile: ensureManagementToken(clusterDirectory),
   }));
 }
+
+/** The cluster's management token file, created once (64 hex characters, owner-only). */
+export function ensureManagementToken(clusterDirectory: string): string {
+  const path = join(clusterDirectory, MANAGEMENT_TOKEN_FILE);
+  if (!existsSync(path)) writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  return path;
+}
+
+export const MANAGEMENT_TOKEN_FILE = 'management-token';
 
 interface StartedNode {
   readonly node: ManifestNode;
@@ -195,6 +206,7 @@ function printSummary(io: CliIo, manifest: ClusterManifest, options: LocalUpOpti
   io.out(`Contact points: ${contactPoints.join(',')}`);
   io.out(`Driver: new cassandra.Client({ contactPoints: [${contactPoints.map((c) => `'${c}'`).join(', ')}], localDataCenter: '${manifest.nodes[0]!.dc}' })`);
   io.out(`cqlsh:  npm run cassia -- cqlsh ${contactPoints[0]!}`);
+  io.out(`nodetool: npm run cassia -- nodetool -h ${manifest.nodes[0]!.address} -p ${manifest.nodes[0]!.managementPort} --token-file ${join(options.dir ?? DEFAULT_LOCAL_DIR, MANAGEMENT_TOKEN_FILE)} status`);
   if (!options.foreground) io.out(`Stop:   npm run cassia -- local down${dirFlag(options.dir)}`);
 }
 

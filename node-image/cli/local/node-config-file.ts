@@ -17,6 +17,8 @@ export interface NodeConfigInput {
   readonly dataDirectory: string;
   readonly commitLogDirectory: string;
   readonly hintsDirectory: string;
+  /** Bearer token file of the management API, shared by the cluster's nodes and nodetool. */
+  readonly managementTokenFile: string;
 }
 
 export function renderNodeConfig(input: NodeConfigInput): string {
@@ -29,6 +31,7 @@ export function renderNodeConfig(input: NodeConfigInput): string {
     storage_port: input.storagePort,
     management_address: input.node.address,
     management_port: input.managementPort,
+    management_token_file: input.managementTokenFile,
     data_file_directories: [input.dataDirectory],
     commitlog_directory: input.commitLogDirectory,
     hints_directory: input.hintsDirectory,
