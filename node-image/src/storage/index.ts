@@ -16,3 +16,9 @@ export {
 export { isPartitionEmpty, mergeReadPartitions, toLivePartition } from './read/partition-merger.ts';
 export { tableLayoutOf } from './table-layout.ts';
 export type { TableLayout } from './table-layout.ts';
+// Binary codecs, reused by the coordinator for internode messages (one serializer per concept).
+export { ByteReader, DecodeError } from './codec/byte-reader.ts';
+export { ByteWriter } from './codec/byte-writer.ts';
+export { MUTATION_FORMAT_VERSION, MutationDecoder, MutationEncoder } from './codec/mutation-codec.ts';
+export { PartitionDecoder, PartitionEncoder, inlineColumnNames } from './codec/partition-codec.ts';
+export type { PartitionContents } from './codec/partition-codec.ts';
