@@ -22,7 +22,12 @@ export const corpusCaseSchema = z
     /** One CQL statement (QUERY, or PREPARE + EXECUTE when `prepare`). */
     cql: z.string().min(1).optional(),
     params: z.array(z.unknown()).optional(),
+    /** Bound values by marker name (`:name` markers or column names), sent as named values. */
+    namedParams: z.record(z.string(), z.unknown()).optional(),
     prepare: z.boolean().optional(),
+    /** cassandra-driver consistency names: `one`, `quorum`, `localOne`, `serial`, `localSerial`, ... */
+    consistency: z.string().optional(),
+    serialConsistency: z.string().optional(),
     /** Opcode BATCH through client.batch(); `cql` must be absent. */
     batch: z
       .object({ logged: z.boolean().default(true), statements: z.array(statementSchema).min(1) })

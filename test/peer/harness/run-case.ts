@@ -1,6 +1,6 @@
 // Runs one corpus case against one target through cassandra-driver and returns its Outcome.
 // Parameters imply a prepared statement (unprepared bound values would be typed by guesswork).
-import type cassandra from 'cassandra-driver';
+import cassandra from 'cassandra-driver';
 import type { CorpusCase, MaskKind } from './corpus.ts';
 import { canonicalValue, errorOutcome, typeName, type Outcome, type RowsOutcome } from './outcome.ts';
 import { metadataOutcome } from './driver-metadata.ts';
@@ -19,15 +19,19 @@ export async function runCase(client: cassandra.Client, c: CorpusCase, metadataC
       return resultOutcome(c, [result]);
     }
     const cql = c.cql ?? '';
-    const params = c.params?.map(toDriverValue);
+    const params =
+      c.namedParams !== undefined
+        ? Object.fromEntries(Object.entries(c.namedParams).map(([k, v]) => [k, toDriverValue(v)]))
+        : c.params?.map(toDriverValue);
     const prepare = c.prepare ?? params !== undefined;
+    const levels = consistencyOptions(c);
     if (c.fetchSize === undefined) {
-      return resultOutcome(c, [await client.execute(cql, params, { prepare })]);
+      return resultOutcome(c, [await client.execute(cql, params, { prepare, ...levels })]);
     }
     const pages: cassandra.types.ResultSet[] = [];
     let pageState: string | undefined;
     for (let page = 0; page < PAGES_MAX; page++) {
-      const result = await client.execute(cql, params, { prepare, fetchSize: c.fetchSize, ...(pageState === undefined ? {} : { pageState }) });
+      const result = await client.execute(cql, params, { prepare, ...levels, fetchSize: c.fetchSize, ...(pageState === undefined ? {} : { pageState }) });
       pages.push(result);
       if (result.pageState == null) break;
       pageState = result.pageState;
@@ -61,6 +65,18 @@ function resultOutcome(c: CorpusCase, pages: readonly cassandra.types.ResultSet[
     ...withWarnings,
   };
   return outcome;
+}
+
+function consistencyOptions(c: CorpusCase): { consistency?: number; serialConsistency?: number } {
+  const level = (name: string): number => {
+    const value = (cassandra.types.consistencies as unknown as Record<string, number>)[name];
+    if (value === undefined) throw new Error(`unknown consistency ${name}`);
+    return value;
+  };
+  return {
+    ...(c.consistency === undefined ? {} : { consistency: level(c.consistency) }),
+    ...(c.serialConsistency === undefined ? {} : { serialConsistency: level(c.serialConsistency) }),
+  };
 }
 
 function maskValue(value: unknown, mask: MaskKind | undefined): unknown {
