@@ -4,9 +4,9 @@
 import type cassandra from 'cassandra-driver';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { bucketIndex, bucketUpperMicros } from '../../bench/lib/latency-histogram.ts';
-import { LatencyHistogram, runLoad, stressKey, stressWorkload, uniformInts } from '../../bench/lib/index.ts';
-import { readBenchEnv } from '../../bench/lib/bench-env.ts';
+import { bucketIndex, bucketUpperMicros } from './latency-histogram.ts';
+import { LatencyHistogram, runLoad, stressKey, stressWorkload, uniformInts } from './index.ts';
+import { readBenchEnv } from './bench-env.ts';
 
 describe('LatencyHistogram', () => {
   test('buckets are monotone and contain their values', () => {
