@@ -10,6 +10,7 @@ import {
   TABLE_COUNTER, TABLE_DESC, TABLE_MAIN, TABLE_SIMPLE, bigint64, deletion, expiringCell, int, liveCell, makeSchema, marker, mutationOf, pkOf, row,
   text, tombstoneCell, update,
 } from '../testing/fixtures.ts';
+import { openStorageEngine } from './storage-engine.ts';
 import type { StorageEngineWithStats } from './storage-engine.ts';
 
 const NOW = 1_700_000_000;
@@ -311,9 +312,29 @@ describe('storage engine writes', () => {
     await e.apply(insert(1, 3, 3));
     expect(e.tableStats(TABLE_MAIN.id)!.sstableCount).toBe(0);
     h.disk.kill();
-    engines.length = 0;
+    for (const dead of engines.splice(0)) await dead.close().catch(() => undefined);
     e = await open(h);
     expect(cks(e.read(cmd({})).partitions[0])).toEqual([3]);
+  });
+
+  it('does not bring back SSTables a truncation covered when their deletion did not reach the disk', async () => {
+    const disk = new MemoryDisk();
+    // A process whose SSTable removals are lost, as after a crash before the directory sync.
+    const view = disk.processView();
+    const lossy = { ...view, remove: (path: string) => (path.includes('/ca-') ? undefined : view.remove(path)) };
+    const h = harness({ timers: realTimers, schema: SCHEMA, disk });
+    const e = await openStorageEngine({ disk: lossy, clock: h.clock, timers: realTimers, logger: h.logger, config: h.config, schema: SCHEMA });
+    await e.apply(insert(1, 1, 1));
+    await e.flush();
+    await e.truncate(TABLE_MAIN.id);
+    await e.apply(insert(1, 2, 2));
+    await e.flush();
+    expect(h.disk.list(`${h.config.dataDirectory}/${TABLE_MAIN.id}`).filter((n) => n.endsWith('TOC.txt')).length).toBe(2);
+    disk.kill();
+    await e.close().catch(() => undefined);
+    const reopened = await open(h);
+    expect(cks(reopened.read(cmd({})).partitions[0])).toEqual([2]);
+    expect(reopened.tableStats(TABLE_MAIN.id)!.sstableCount).toBe(1);
   });
 
   it('drops a table: data and directory gone, later writes refused', async () => {

@@ -465,9 +465,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     }
     const store = new TableStore(layout, `${this.config.dataDirectory}/${table.id}`);
     store.memtableSinceMs = this.clock.monotonicMs();
-    store.load(this.disk, this.logger, this.chunkCache);
-    const truncated = this.truncations.get(table.id);
-    if (truncated !== undefined) store.replayFrom = maxPosition(store.replayFrom, truncated);
+    store.load(this.disk, this.logger, this.chunkCache, this.truncations.get(table.id) ?? null);
     this.tables.set(table.id, store);
   }
 

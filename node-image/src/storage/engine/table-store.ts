@@ -4,7 +4,7 @@
 // and generations without a TOC.
 import type { Disk, Logger } from '../../io/index.ts';
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
-import { COMMIT_LOG_POSITION_NONE, maxPosition } from '../commit-log/commit-log-position.ts';
+import { COMMIT_LOG_POSITION_NONE, comparePositions, maxPosition } from '../commit-log/commit-log-position.ts';
 import { Memtable } from '../memtable/memtable.ts';
 import type { TableReadView } from '../read/read-executor.ts';
 import type { ChunkCache } from '../sstable/chunk-cache.ts';
@@ -38,8 +38,11 @@ export class TableStore {
     this.memtable = new Memtable(this);
   }
 
-  /** Opens the table's SSTables, removing temp files and incomplete generations. */
-  load(disk: Disk, logger: Logger, chunkCache: ChunkCache | null): void {
+  /**
+   * Opens the table's SSTables, removing temp files, incomplete generations, and SSTables a
+   * truncation covers (their deletion may not have reached the disk before a crash).
+   */
+  load(disk: Disk, logger: Logger, chunkCache: ChunkCache | null, truncatedAt: CommitLogPosition | null): void {
     disk.mkdirp(this.directory);
     const generations = new Map<number, string[]>();
     for (const name of disk.list(this.directory)) {
@@ -62,11 +65,20 @@ export class TableStore {
         for (const c of components) disk.remove(`${this.directory}/${SSTABLE_VERSION}-${generation}-${c}`);
         continue;
       }
-      readers.push(SSTableReader.open(disk, this.directory, generation, chunkCache));
+      const reader = SSTableReader.open(disk, this.directory, generation, chunkCache);
+      // A flush after a truncation always records a later position (it holds a later write).
+      if (truncatedAt !== null && comparePositions(reader.statistics.commitLogPosition, truncatedAt) <= 0) {
+        logger.warn({ directory: this.directory, generation }, 'removing an SSTable older than the table\'s truncation');
+        reader.delete();
+        continue;
+      }
+      readers.push(reader);
     }
+    if (readers.length < generations.size) disk.syncDirectory(this.directory);
     this.sstables = readers;
     this.nextGeneration = maxGeneration + 1;
     for (const r of readers) this.replayFrom = maxPosition(this.replayFrom, r.statistics.commitLogPosition);
+    if (truncatedAt !== null) this.replayFrom = maxPosition(this.replayFrom, truncatedAt);
     this.invalidateView();
   }
 

@@ -64,7 +64,7 @@ export function harness(options: { timers: Timers; schema: SchemaSnapshot; confi
     config: testConfig(options.config),
     schema: options.schema,
     logger: options.logger ?? silentLogger,
-    open: () => openStorageEngine({ disk: h.disk, clock: h.clock, timers: h.timers, logger: h.logger, config: h.config, schema: h.schema }),
+    open: () => openStorageEngine({ disk: h.disk.processView(), clock: h.clock, timers: h.timers, logger: h.logger, config: h.config, schema: h.schema }),
   };
   return h;
 }
