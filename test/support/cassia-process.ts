@@ -29,6 +29,12 @@ export interface CassiaProcessOptions {
   readonly managementPort?: number;
   /** File holding the management API's bearer token (management_token_file). */
   readonly managementTokenFile?: string;
+  readonly rack?: string;
+  /** cassia.yaml `seeds`; default: the node's own address (a one-node cluster without gossip). */
+  readonly seeds?: string;
+  /** Internode (gossip) port; default 7000, which only matters when the node has peers. */
+  readonly storagePort?: number;
+  readonly clusterName?: string;
 }
 
 export interface CassiaProcess {
@@ -39,6 +45,7 @@ export interface CassiaProcess {
   readonly dc: string;
   /** The configured management port (0: unknown to the test). */
   readonly managementPort: number;
+  readonly storagePort: number;
   readonly pid: number | undefined;
   /** Graceful stop (SIGTERM, then SIGKILL after a bound). */
   stop(): Promise<void>;
@@ -82,14 +89,16 @@ export async function startCassiaProcess(options: CassiaProcessOptions = {}): Pr
   const ownsDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cassia-test-'));
   const dc = options.dc ?? 'dc1';
+  const storagePort = options.storagePort ?? 7000;
   mkdirSync(dataDir, { recursive: true });
   const configPath = join(dataDir, 'cassia.yaml');
   const lines = [
-    'cluster_name: cassia-test',
+    `cluster_name: ${JSON.stringify(options.clusterName ?? 'cassia-test')}`,
     `listen_address: ${address}`,
     `rpc_address: ${address}`,
-    `seeds: "${address}"`,
+    `seeds: "${options.seeds ?? address}"`,
     `native_transport_port: ${port}`,
+    ...(options.storagePort === undefined ? [] : [`storage_port: ${options.storagePort}`]),
     `management_port: ${options.managementPort ?? 0}`,
     ...(options.managementTokenFile === undefined ? [] : [`management_token_file: ${JSON.stringify(options.managementTokenFile)}`]),
     `data_file_directories: [${join(dataDir, 'data')}]`,
@@ -97,6 +106,7 @@ export async function startCassiaProcess(options: CassiaProcessOptions = {}): Pr
     `hints_directory: ${join(dataDir, 'hints')}`,
     `commitlog_sync: ${options.commitLogSync ?? 'periodic'}`,
     `dc: ${dc}`,
+    ...(options.rack === undefined ? [] : [`rack: ${options.rack}`]),
     'log_level: info',
     ...Object.entries(options.extraConfig ?? {}).map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`),
     '',
@@ -145,7 +155,7 @@ export async function startCassiaProcess(options: CassiaProcessOptions = {}): Pr
   process.on('exit', killOnExit);
   await launch();
   return {
-    address, port, contactPoint: `${address}:${port}`, dataDir, dc, managementPort: options.managementPort ?? 0,
+    address, port, contactPoint: `${address}:${port}`, dataDir, dc, storagePort, managementPort: options.managementPort ?? 0,
     get pid() {
       return (child as ChildProcess | null)?.pid;
     },

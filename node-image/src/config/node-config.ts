@@ -51,6 +51,12 @@ export const nodeConfigSchema = z.object({
   num_tokens: z.number().int().min(1).max(1536).default(16),
   initial_token: z.string().optional().describe('Comma-separated tokens used on first boot instead of random ones'),
   seeds: z.string().default('127.0.0.1').describe('Comma-separated seed addresses (ip[:port])'),
+  /** Internode messaging and gossip; absent: on when the seeds name a node other than this one. */
+  start_gossip: z.boolean().optional(),
+  /** RING_DELAY (cassandra.ring_delay_ms): how long a shadow round waits for seeds; quarantine is twice this. */
+  ring_delay: duration.pipe(z.number().min(1000).max(3_600_000)).default(30_000),
+  /** Failure detector sensitivity; Cassandra accepts 5..16. */
+  phi_convict_threshold: z.number().min(5).max(16).default(8),
   listen_address: z.string().default('127.0.0.1'),
   rpc_address: z.string().default('127.0.0.1'),
   native_transport_port: z.number().int().min(0).max(65535).default(9042),

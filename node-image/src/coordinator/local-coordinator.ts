@@ -18,6 +18,8 @@ export interface LocalCoordinatorOptions {
   readonly schemaStore: SchemaStore;
   readonly localNode: () => NodeInfo;
   readonly clusterName: string;
+  /** Other members for system.peers (gossip's view when the node runs with peers); none when absent. */
+  readonly peers?: () => readonly NodeInfo[];
 }
 
 export class LocalCoordinator implements Coordinator {
@@ -25,6 +27,7 @@ export class LocalCoordinator implements Coordinator {
   private readonly schemaStore: SchemaStore;
   private readonly localNodeInfo: () => NodeInfo;
   private readonly cluster: string;
+  private readonly peersProvider: (() => readonly NodeInfo[]) | null;
   private readonly casQueue = new KeyedSerialQueue();
   private readonly schemaQueue = new KeyedSerialQueue();
   private readonly schemaListeners = new Set<(schema: SchemaSnapshot) => void>();
@@ -34,6 +37,7 @@ export class LocalCoordinator implements Coordinator {
     this.schemaStore = options.schemaStore;
     this.localNodeInfo = options.localNode;
     this.cluster = options.clusterName;
+    this.peersProvider = options.peers ?? null;
   }
 
   schema(): SchemaSnapshot {
@@ -131,7 +135,7 @@ export class LocalCoordinator implements Coordinator {
   }
 
   peers(): readonly NodeInfo[] {
-    return [];
+    return this.peersProvider === null ? [] : this.peersProvider();
   }
 
   clusterName(): string {

@@ -8,7 +8,7 @@
 // the ring always holds this node with its tokens; ticks stop at stop().
 import {
   AppState, DEFAULT_PHI_ACCRUAL_CONFIG, TokenMetadata, createGossiper, encodeTokens, endpointAddress, gossipStep, gossiperConfig,
-  isDeadState, javaDoubleString, statusNormal,
+  isDeadState, javaDoubleString, meanIntervalMs, statusNormal,
 } from '../cluster/index.ts';
 import type {
   ApplicationState, EndpointAddress, EndpointState, EndpointStateEntry, GossipEvent, GossipInput, GossipMessage, GossiperState,
@@ -358,7 +358,11 @@ export class MembershipService implements Membership {
         case 'restart':
           if (this.announcedUp.delete(e.endpoint)) {
             out.push({ kind: 'down', address: e.endpoint });
-            this.logger.info({ endpoint: e.endpoint, restarted: e.type === 'restart' }, 'InetAddress is now DOWN');
+            const window = this.gossip.failureDetector.windows.get(e.endpoint);
+            this.logger.info({
+              endpoint: e.endpoint, restarted: e.type === 'restart',
+              meanHeartbeatIntervalMs: window === undefined ? null : Math.round(meanIntervalMs(window)), heartbeatSamples: window?.count ?? 0,
+            }, 'InetAddress is now DOWN');
           }
           touched.add(e.endpoint);
           break;
