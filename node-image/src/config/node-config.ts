@@ -46,6 +46,16 @@ const size = z.union([z.number().int().nonnegative(), z.string()]).transform((v,
   }
 });
 
+const encryptionOptions = z.object({
+  enabled: z.boolean().optional(),
+  internode_encryption: z.enum(['none', 'all', 'dc', 'rack']).optional(),
+  optional: z.boolean().optional(),
+  cert_file: z.string().optional(),
+  key_file: z.string().optional(),
+  ca_file: z.string().optional(),
+  require_client_auth: z.boolean().optional(),
+}).strict();
+
 export const nodeConfigSchema = z.object({
   cluster_name: z.string().min(1).default('Cassia Cluster'),
   num_tokens: z.number().int().min(1).max(1536).default(16),
@@ -81,6 +91,11 @@ export const nodeConfigSchema = z.object({
   hinted_handoff_enabled: z.boolean().default(true),
   max_hint_window: duration.default(3 * 3_600_000),
   authenticator: z.enum(['AllowAllAuthenticator', 'PasswordAuthenticator']).default('AllowAllAuthenticator'),
+  authorizer: z.enum(['AllowAllAuthorizer', 'CassandraAuthorizer']).default('AllowAllAuthorizer'),
+  /** TLS for CQL clients; not implemented yet: enabling it is refused at start rather than ignored. */
+  client_encryption_options: encryptionOptions.optional(),
+  /** TLS between nodes; not implemented yet: enabling it is refused at start rather than ignored. */
+  server_encryption_options: encryptionOptions.optional(),
   /** Bounds match the protocol layer's (resolveProtocolLimits): 1 KiB..256 MiB. */
   native_transport_max_frame_size: size.pipe(z.number().min(1024).max(256 * 1024 * 1024)).default(16 * 1024 * 1024),
   native_transport_max_requests_per_connection: z.number().int().min(1).max(32768).default(1024),
@@ -114,6 +129,12 @@ export function applyEnvironment(raw: Record<string, unknown>, env: Readonly<Rec
     const v = env[name];
     if (v !== undefined && v !== '') out[key] = v;
   }
+  const autoBootstrap = env['CASSIA_AUTO_BOOTSTRAP'];
+  if (autoBootstrap !== undefined && autoBootstrap !== '') {
+    const lower = autoBootstrap.trim().toLowerCase();
+    if (lower !== 'true' && lower !== 'false') throw new ConfigError(`CASSIA_AUTO_BOOTSTRAP must be true or false, got '${autoBootstrap}'`);
+    out['auto_bootstrap'] = lower === 'true';
+  }
   const dataDir = env['CASSIA_DATA_DIR'];
   if (dataDir !== undefined && dataDir !== '') {
     out['data_file_directories'] = [`${dataDir}/data`];
@@ -129,7 +150,18 @@ export function parseNodeConfig(raw: unknown): NodeConfig {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new ConfigError(`invalid cassia.yaml: ${issues}`);
   }
-  return result.data;
+  const config = result.data;
+  if (config.client_encryption_options?.enabled === true) {
+    throw new ConfigError('client_encryption_options.enabled: TLS for CQL clients is not implemented yet in Cassia');
+  }
+  const internode = config.server_encryption_options?.internode_encryption;
+  if (internode !== undefined && internode !== 'none') {
+    throw new ConfigError(`server_encryption_options.internode_encryption: ${internode}: internode TLS is not implemented yet in Cassia`);
+  }
+  if (config.authorizer === 'CassandraAuthorizer') {
+    throw new ConfigError('authorizer: CassandraAuthorizer is not implemented yet in Cassia (use AllowAllAuthorizer)');
+  }
+  return config;
 }
 
 /** Parses YAML text, applies the environment, and validates. */
