@@ -19,7 +19,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
   }
   let config;
   try {
-    config = loadNodeConfig(text, env);
+    config = loadNodeConfig(text, withReplaceAddressFile(env));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`cassia: ${error.message}\n`);
@@ -40,6 +40,22 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
   });
   await node.stop();
   return 0;
+}
+
+/**
+ * CASSIA_REPLACE_ADDRESS_FILE names a file whose trimmed content, when present and non-empty, is
+ * the address of the dead node this one replaces (the operator writes it before recreating a pod).
+ */
+function withReplaceAddressFile(env: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string | undefined>> {
+  const path = env['CASSIA_REPLACE_ADDRESS_FILE'];
+  if (path === undefined || path === '' || (env['CASSIA_REPLACE_ADDRESS'] ?? '') !== '') return env;
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8').trim();
+  } catch {
+    return env;
+  }
+  return content === '' ? env : { ...env, CASSIA_REPLACE_ADDRESS: content };
 }
 
 if (import.meta.main) {
