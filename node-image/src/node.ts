@@ -6,7 +6,9 @@
 import { endpointAddress, hostId as toHostId } from './cluster/index.ts';
 import type { Token } from './cluster/index.ts';
 import type { NodeConfig } from './config/index.ts';
-import { LocalCoordinator, MembershipService, gossipEnabled, openLocalNodeState, parseSeedList, SchemaStore } from './coordinator/index.ts';
+import {
+  LocalCoordinator, MembershipService, gossipEnabled, isIpSeed, openLocalNodeState, parseSeedList, SchemaStore,
+} from './coordinator/index.ts';
 import type { NodeInfo } from './coordinator/index.ts';
 import { CqlServiceImpl } from './cql/index.ts';
 import type { Io } from './io/index.ts';
@@ -97,7 +99,13 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   });
   // Messaging and membership, when this node has peers.
   const self = endpointAddress(formatPeerAddress(config.listen_address, config.storage_port));
-  const seeds = parseSeedList(config.seeds, config.storage_port);
+  const seedList = parseSeedList(config.seeds, config.storage_port);
+  // Seed host names (a Kubernetes seed Service) need a resolver io does not have yet: until then
+  // they are ignored, and a node with nothing else to gossip with runs alone as before.
+  const seeds = seedList.filter(isIpSeed);
+  if (seeds.length < seedList.length) {
+    logger.warn({ ignored: seedList.filter((s) => !isIpSeed(s)) }, 'seed host names are not resolved yet; ignoring them');
+  }
   let messaging: TcpMessagingService | null = null;
   let membership: MembershipService | null = null;
   if (gossipEnabled({ startGossip: config.start_gossip, seeds, self })) {

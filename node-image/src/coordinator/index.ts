@@ -14,4 +14,4 @@ export type { EndpointStatus, MemberView, Membership, MembershipEvent } from './
 export { GOSSIP_INTERVAL_MS_DEFAULT, LOAD_BROADCAST_INTERVAL_MS, MembershipError, MembershipService } from './membership-service.ts';
 export type { MembershipServiceOptions } from './membership-service.ts';
 export type { ClientEvent } from './membership/client-event-notifier.ts';
-export { SEEDS_MAX, SeedListError, gossipEnabled, parseSeedList } from './membership/seed-list.ts';
+export { SEEDS_MAX, SeedListError, gossipEnabled, isIpSeed, parseSeedList } from './membership/seed-list.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { endpointAddress } from '../../cluster/index.ts';
-import { gossipEnabled, parseSeedList } from './seed-list.ts';
+import { gossipEnabled, isIpSeed, parseSeedList } from './seed-list.ts';
 
 describe('seed list', () => {
   it('parses ip[:port] entries with the storage port as default', () => {
@@ -9,6 +9,10 @@ describe('seed list', () => {
     ]);
     expect(() => parseSeedList('127.0.0.1:x', 7000)).toThrow(/invalid seed/);
     expect(() => parseSeedList('127.0.0.1:99999', 7000)).toThrow(/invalid seed/);
+  });
+
+  it('tells IP seeds from host names', () => {
+    expect(parseSeedList('127.0.0.1,[::1]:7000,cc-seeds.ns.svc.cluster.local,300.1.1.1', 7000).map(isIpSeed)).toEqual([true, true, false, false]);
   });
 
   it('gossips when a seed names another node, or when told to', () => {

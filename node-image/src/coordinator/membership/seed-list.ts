@@ -1,6 +1,7 @@
 // The seed list of cassia.yaml ("ip[:port],..." as SimpleSeedProvider reads it) as internode
 // addresses, the storage port filling in where a seed names none, and whether this node gossips
 // at all: a node whose seeds name only itself runs alone unless start_gossip says otherwise.
+// Host names are not resolved yet (io has no resolver): such seeds are set aside with a warning.
 import { endpointAddress } from '../../cluster/index.ts';
 import type { EndpointAddress } from '../../cluster/index.ts';
 import { formatPeerAddress } from '../../messaging/index.ts';
@@ -44,6 +45,15 @@ export function parseSeedList(seeds: string, defaultPort: number): EndpointAddre
   }
   if (out.length > SEEDS_MAX) throw new SeedListError(`${out.length} seeds listed (at most ${SEEDS_MAX})`);
   return out;
+}
+
+const IPV4_RE = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV6_RE = /^[0-9a-fA-F:.]+$/;
+
+/** Whether a seed's host is an IP address (v4 dotted quad or v6 in brackets), not a name to resolve. */
+export function isIpSeed(seed: EndpointAddress): boolean {
+  if (seed.startsWith('[')) return IPV6_RE.test(seed.slice(1, seed.indexOf(']')));
+  return IPV4_RE.test(seed.slice(0, seed.lastIndexOf(':')));
 }
 
 /** Whether the node runs messaging and gossip: start_gossip if set, else a seed other than itself. */
