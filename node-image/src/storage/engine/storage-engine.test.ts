@@ -277,6 +277,17 @@ describe('storage engine writes', () => {
     expect(e.read(cmd({})).partitions).toEqual([]);
   });
 
+  it('rejects a malformed update before it reaches the commit log', async () => {
+    const h = harness({ timers: realTimers, schema: SCHEMA });
+    let e = await open(h);
+    const unsorted = mutationOf(update(TABLE_MAIN.id, 1, { rows: [row([int(2)], { liveness: marker(1) }), row([int(1)], { liveness: marker(1) })] }));
+    await expect(e.apply(unsorted)).rejects.toThrow(/sorted/);
+    await e.apply(insert(1, 5, 5));
+    await e.close();
+    e = await open(h);
+    expect(cks(e.read(cmd({})).partitions[0])).toEqual([5]);
+  });
+
   it('refuses writes with Overloaded when memtables are full and flushes cannot keep up', async () => {
     const releases: Array<() => void> = [];
     let stall = false;

@@ -18,7 +18,7 @@ import { NO_DELETION_TIME } from '../model.ts';
 import type { Cell, Mutation, PartitionUpdate, ReadCommand, ReadResult, Row } from '../model.ts';
 import { mergePartition } from '../read/partition-merger.ts';
 import { executeRead } from '../read/read-executor.ts';
-import { Memtable } from '../memtable/memtable.ts';
+import { Memtable, assertWellFormedUpdate } from '../memtable/memtable.ts';
 import { MemtablePartitionSource } from '../memtable/memtable-source.ts';
 import type { PartitionSource } from '../read/partition-source.ts';
 import { CHUNK_CACHE_BYTES_DEFAULT, ChunkCache } from '../sstable/chunk-cache.ts';
@@ -240,6 +240,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
       if (store === undefined) throw invalidRequest(`unknown table ${update.tableId}`);
       if (store.layout.metadata.keyspace !== mutation.keyspace) throw invalidRequest(`table ${update.tableId} is not in keyspace ${mutation.keyspace}`);
       assert(update.token === mutation.token && update.key.equals(mutation.key), 'updates of a mutation share its partition key');
+      assertWellFormedUpdate(store.layout, update);
       stores.push(store);
     }
     if (this.totalMemtableBytes >= this.config.memtableSpaceMaxBytes) {

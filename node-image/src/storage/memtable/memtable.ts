@@ -109,7 +109,11 @@ export class Memtable {
     }
   }
 
-  /** Merges an update into the memtable; returns the change in tracked bytes. */
+  /**
+   * Merges an update into the memtable; returns the change in tracked bytes. The update must be
+   * well formed (`assertWellFormedUpdate`): the engine checks before the commit-log append, so a
+   * malformed update can never reach the log and then fail on every replay.
+   */
   apply(update: PartitionUpdate): number {
     const layout = this.layout;
     const before = this.bytes;
@@ -121,9 +125,7 @@ export class Memtable {
     }
     if (update.partitionDeletion !== null) partition.partitionDeletion = maxDeletion(partition.partitionDeletion, update.partitionDeletion);
     if (update.staticRow !== null) {
-      assert(update.staticRow.clustering.length === 0, 'the static row has no clustering');
       const incoming = detachRow(update.staticRow);
-      assertCellsSorted(layout, incoming);
       const existing = partition.staticRow;
       if (existing === null) {
         partition.staticRow = incoming;
@@ -134,13 +136,9 @@ export class Memtable {
         this.bytes += rowSizeBytes(merged) - rowSizeBytes(existing);
       }
     }
-    const compare = layout.compareClusterings;
     const rows = update.rows;
     for (let i = 0; i < rows.length; i++) {
       const incoming = detachRow(rows[i]!);
-      assert(incoming.clustering.length === layout.clusteringSize, 'a row has a full clustering');
-      if (i > 0) assert(compare(rows[i - 1]!.clustering, incoming.clustering) < 0, 'rows of an update are sorted and unique');
-      assertCellsSorted(layout, incoming);
       const existing = partition.rows.upsert(incoming.clustering, incoming, this.mergeRow);
       if (existing === undefined) {
         this.bytes += rowSizeBytes(incoming);
@@ -230,4 +228,20 @@ function detachCell(cell: Cell): Cell {
     localDeletionTimeSeconds: cell.localDeletionTimeSeconds,
     tombstone: cell.tombstone,
   };
+}
+
+/** Rows sorted and unique with full clusterings, an empty static clustering, cells sorted. */
+export function assertWellFormedUpdate(layout: TableLayout, update: PartitionUpdate): void {
+  if (update.staticRow !== null) {
+    assert(update.staticRow.clustering.length === 0, 'the static row has no clustering');
+    assertCellsSorted(layout, update.staticRow);
+  }
+  const rows = update.rows;
+  const compare = layout.compareClusterings;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    assert(row.clustering.length === layout.clusteringSize, 'a row has a full clustering');
+    if (i > 0) assert(compare(rows[i - 1]!.clustering, row.clustering) < 0, 'rows of an update are sorted and unique');
+    assertCellsSorted(layout, row);
+  }
 }
