@@ -226,6 +226,22 @@ describe('MembershipService over in-memory messaging', () => {
     expect(c.node(3).membership.peers().map((p) => p.address)).toEqual(['127.0.0.1', '127.0.0.2']);
   });
 
+  it('keeps a peer up through a one-link partition (heartbeats arrive second-hand), and after it heals', async () => {
+    const c = (cluster = new Cluster(3));
+    await c.start([1, 2, 3]);
+    await c.time.advanceUntil(() => c.allSee((i) => [1, 2, 3].filter((j) => j !== i)), { maxMs: 30_000, stepMs: 100 });
+    await c.time.advance(10_000);
+    c.network.partition('127.0.0.1', '127.0.0.3');
+    for (let t = 0; t < 60_000; t += 1000) {
+      await c.time.advance(1000);
+      expect(c.allSee((i) => [1, 2, 3].filter((j) => j !== i))).toBe(true);
+    }
+    c.network.heal();
+    await c.time.advance(10_000);
+    expect(c.allSee((i) => [1, 2, 3].filter((j) => j !== i))).toBe(true);
+    expect(c.node(1).events.filter((e) => e.kind === 'down')).toEqual([]);
+  });
+
   it('a graceful stop is seen at once through the SHUTDOWN message', async () => {
     const c = (cluster = new Cluster(3));
     await c.start([1, 2, 3]);
