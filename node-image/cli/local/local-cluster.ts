@@ -22,7 +22,7 @@ import { isRunning, readPidFile, removePidFile, stopProcess, writePidFile } from
  * Nodes only form one cluster once gossip and replication land (the cluster issue); until then a
  * second node would be a separate one-node database, so `up` refuses more than one.
  */
-export const MULTI_NODE_AVAILABLE = false;
+export const MULTI_NODE_AVAILABLE = true;
 
 export const DEFAULT_CQL_PORT = 9042;
 export const DEFAULT_STORAGE_PORT = 7000;

@@ -92,12 +92,28 @@ describe('cassia CLI', () => {
     expect(alive(pidOf())).toBe(true);
   });
 
-  it('refuses more than one node for now', async () => {
-    const run = await local('up', '--nodes', '3');
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('multi-node clusters are not available yet');
-    const dcs = await local('up', '--datacenters', 'dc1:3,dc2:3', '--racks', '3');
-    expect(dcs.stderr).toContain('multi-node clusters are not available yet');
+  it('local up --nodes 3 starts a gossiping three-node cluster on 127.0.0.1-3', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'cassia-cli-3-'));
+    const cqlPort = await freePort('127.0.0.1');
+    const storagePort = await freePort('127.0.0.1');
+    const run3 = (sub: string, ...extra: string[]): Promise<Run> => cassia(['local', sub, '--dir', other, ...extra]);
+    try {
+      const up = await run3('up', '--nodes', '3', '--base-port', String(cqlPort), '--storage-port', String(storagePort), '--management-port', '0');
+      expect(up.stderr).toBe('');
+      expect(up.code).toBe(0);
+      expect(up.stdout).toContain(`Contact points: 127.0.0.1:${cqlPort},127.0.0.2:${cqlPort},127.0.0.3:${cqlPort}`);
+      const status = await run3('status');
+      expect(status.code).toBe(0);
+      for (const name of ['node1', 'node2', 'node3']) expect(status.stdout).toContain(name);
+      const peers = await cassia(['cqlsh', `127.0.0.1:${cqlPort}`, '-e', 'SELECT peer, data_center FROM system.peers;']);
+      expect(peers.code).toBe(0);
+      expect(peers.stdout).toContain('127.0.0.2');
+      expect(peers.stdout).toContain('127.0.0.3');
+      expect(peers.stdout).toContain('(2 rows)');
+    } finally {
+      await run3('down', '--stop-timeout', '10').catch(() => undefined);
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('cqlsh -e creates, writes and reads, printing a cqlsh table', async () => {
