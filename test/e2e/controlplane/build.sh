@@ -107,7 +107,7 @@ rm -rf "$SRC" && mkdir -p "$SRC"
 
 for b in "${BINARIES[@]}"; do [ -x "$OUT/$b" ] || die "missing $OUT/$b after build"; done
 "$OUT/kube-apiserver" --version >&2
-"$OUT/etcd" --version | head -1 >&2
+"$OUT/etcd" --version >&2
 echo "$STAMP" > "$OUT/.stamp"
 rm -rf "$BIN" && mv "$OUT" "$BIN"
 log "cold build done in $(( $(date +%s) - start ))s"
