@@ -4,7 +4,7 @@
 import { invalidRequest } from '../lib/index.ts';
 import { murmur3Token, TOKEN_MAX, TOKEN_MIN } from '../lib/index.ts';
 import type { ColumnMetadata, CqlType, TableMetadata } from '../schema/index.ts';
-import { comparatorFor, serializePartitionKey } from '../schema/index.ts';
+import { comparatorFor, formatCqlIdentifier, serializePartitionKey } from '../schema/index.ts';
 import type { ClusteringBound, Slice } from '../storage/index.ts';
 import type { Relation, RelationOp, Term } from './ast.ts';
 import { UNSET } from './service.ts';
@@ -138,7 +138,8 @@ function comparisonTest(op: RelationOp, compare: (a: Buffer, b: Buffer) => numbe
 }
 
 function filterFor(relation: Relation, table: TableMetadata, column: ColumnMetadata, ctx: TermContext): RowFilter {
-  const indexed = relation.kind === 'simple' && relation.op === '=' && table.indexes.some((i) => (i.options['target'] ?? '') === column.name);
+  const target = formatCqlIdentifier(column.name);
+  const indexed = relation.kind === 'simple' && relation.op === '=' && table.indexes.some((i) => (i.options['target'] ?? '') === target);
   const describe = `${column.name} ${relation.op}`;
   if (relation.kind === 'element') {
     const type = column.type;
@@ -173,7 +174,7 @@ function filterFor(relation: Relation, table: TableMetadata, column: ColumnMetad
       const term = compileTerm(relation.value, receiverOf(table, column, `value(${column.name})`, elementType), ctx);
       const compare = comparatorFor(elementType);
       return {
-        column, indexed: table.indexes.some((i) => ['values(' + column.name + ')', column.name].includes(i.options['target'] ?? '')), describe,
+        column, indexed: table.indexes.some((i) => [`values(${target})`, target].includes(i.options['target'] ?? '')), describe,
         test: (v, env) => {
           const x = term.evaluate(env);
           if (v === null || x === null || x === UNSET) return false;
@@ -187,7 +188,7 @@ function filterFor(relation: Relation, table: TableMetadata, column: ColumnMetad
       const term = compileTerm(relation.value, receiverOf(table, column, `key(${column.name})`, type.key), ctx);
       const compare = comparatorFor(type.key);
       return {
-        column, indexed: table.indexes.some((i) => (i.options['target'] ?? '') === `keys(${column.name})`), describe,
+        column, indexed: table.indexes.some((i) => (i.options['target'] ?? '') === `keys(${target})`), describe,
         test: (v, env) => {
           const x = term.evaluate(env);
           if (v === null || x === null || x === UNSET) return false;

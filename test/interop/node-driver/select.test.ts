@@ -60,6 +60,8 @@ describe('restrictions and ordering', () => {
     expect((await client.execute('SELECT c FROM rev WHERE p = 1 ORDER BY c ASC LIMIT 2')).rows.map((r) => r['c'])).toEqual([1, 2]);
     expect((await client.execute('SELECT c FROM rev WHERE p = 1 AND c > 2 AND c < 5')).rows.map((r) => r['c'])).toEqual([4, 3]);
     expect((await client.execute('SELECT c FROM rev WHERE p = 1 LIMIT ?', [2], { prepare: true })).rows.map((r) => r['c'])).toEqual([5, 4]);
+    // A column ordered twice (cqlengine's order_by chaining) keeps the last direction.
+    expect((await client.execute('SELECT c FROM rev WHERE p = 1 ORDER BY c ASC, c DESC LIMIT 2')).rows.map((r) => r['c'])).toEqual([5, 4]);
     // ORDER BY may skip clustering columns restricted by EQ (not by IN).
     expect(keys(await client.execute('SELECT p, c1, c2 FROM ev WHERE p = 1 AND c1 = 2 ORDER BY c2 DESC'))).toEqual(['1:2:b', '1:2:a']);
     await expect(client.execute('SELECT p, c1, c2 FROM ev WHERE p = 1 AND c1 IN (1, 2) ORDER BY c2 DESC')).rejects.toMatchObject({ code: 0x2200 });

@@ -9,7 +9,7 @@ import { alreadyExists, configError, invalidRequest } from '../../lib/index.ts';
 import type {
   ColumnMetadata, CqlType, IndexMetadata, KeyspaceMetadata, SchemaSnapshot, TableMetadata, UserTypeMetadata,
 } from '../../schema/index.ts';
-import { buildTableMetadata, DEFAULT_TABLE_OPTIONS, formatType, randomUuid, uuidToString } from '../../schema/index.ts';
+import { buildTableMetadata, DEFAULT_TABLE_OPTIONS, formatCqlIdentifier, formatType, randomUuid, uuidToString } from '../../schema/index.ts';
 import type {
   AlterKeyspaceStatement, AlterTableStatement, AlterTypeStatement, CreateIndexStatement, CreateKeyspaceStatement, CreateTableStatement,
   CreateTypeStatement, DropIndexStatement, DropKeyspaceStatement, DropTableStatement, DropTypeStatement, Property, Statement,
@@ -202,6 +202,14 @@ function checkKeyType(name: string, type: CqlType, part: string): void {
   if (type.kind === 'native' && type.name === 'counter') throw invalidRequest(`counter type is not supported for PRIMARY KEY column '${name}'`);
 }
 
+/** Cassandra refuses a non-frozen UDT column whose type has non-frozen collection fields. */
+function checkNonFrozenUdtColumn(type: CqlType): void {
+  if (type.kind !== 'udt' || type.frozen) return;
+  if (type.fieldTypes.some((f) => (f.kind === 'list' || f.kind === 'set' || f.kind === 'map') && !f.frozen)) {
+    throw invalidRequest('Non-frozen UDTs with nested non-frozen collections are not supported');
+  }
+}
+
 function containsCounter(t: CqlType): boolean {
   return t.kind === 'native' && t.name === 'counter';
 }
@@ -223,7 +231,9 @@ function createTable(s: CreateTableStatement, ctx: PrepareContext): PreparedStat
     const statics = new Set<string>();
     for (const c of s.columns) {
       if (types.has(c.name)) throw invalidRequest(`Duplicate column '${c.name}' declaration for table ${keyspace}.${s.table.name}`);
-      types.set(c.name, resolveType(c.type, scope));
+      const type = resolveType(c.type, scope);
+      checkNonFrozenUdtColumn(type);
+      types.set(c.name, type);
       if (c.isStatic) statics.add(c.name);
     }
     if (s.partitionKey.length === 0) throw invalidRequest(`No PRIMARY KEY specifed for table '${s.table.name}' (exactly one required)`);
@@ -317,6 +327,7 @@ function alterTable(s: AlterTableStatement, ctx: PrepareContext): PreparedStatem
             throw invalidRequest(`Column with name '${def.name}' already exists`);
           }
           const type = resolveType(def.type, scope);
+          checkNonFrozenUdtColumn(type);
           if (def.isStatic && table.clustering.length === 0) {
             throw invalidRequest(`Static columns are only useful (and thus allowed) if the table has at least one clustering column`);
           }
@@ -346,7 +357,7 @@ function alterTable(s: AlterTableStatement, ctx: PrepareContext): PreparedStatem
             throw invalidRequest(`Column ${name} was not found in table ${keyspace}.${table.name}`);
           }
           if (column.kind === 'partition_key' || column.kind === 'clustering') throw invalidRequest(`Cannot drop PRIMARY KEY column ${name}`);
-          if (table.indexes.some((i) => (i.options['target'] ?? '').replace(/^\w+\((.*)\)$/, '$1') === name)) {
+          if (table.indexes.some((i) => (i.options['target'] ?? '').replace(/^\w+\((.*)\)$/, '$1') === formatCqlIdentifier(name))) {
             throw invalidRequest(`Cannot drop column ${name} because it has dependent secondary indexes (${table.indexes.map((i) => i.name).join(', ')})`);
           }
           columns.splice(columns.findIndex((c) => c.name === name), 1);
@@ -498,9 +509,8 @@ function createType(s: CreateTypeStatement, ctx: PrepareContext): PreparedStatem
       const t = resolveType(f.type, scope);
       if (t.kind === 'native' && t.name === 'counter') throw invalidRequest('A user type cannot contain counters');
       if (t.kind === 'udt' && t.name === s.type.name) throw invalidRequest(`Type '${s.type.name}' cannot refer to itself`);
-      if ((t.kind === 'list' || t.kind === 'set' || t.kind === 'map' || t.kind === 'udt') && !t.frozen) {
-        throw invalidRequest(`Non-frozen UDTs with nested non-frozen collections are not supported`);
-      }
+      // Non-frozen collection fields are allowed (the type can then only be used frozen).
+      if (t.kind === 'udt' && !t.frozen) throw invalidRequest('A user type cannot contain non-frozen UDTs');
       return t;
     });
     const type: UserTypeMetadata = { keyspace, name: s.type.name, fieldNames: s.fields.map((f) => f.name), fieldTypes };
@@ -627,26 +637,28 @@ function createIndex(s: CreateIndexStatement, ctx: PrepareContext): PreparedStat
     }
     const isCollection = column.type.kind === 'list' || column.type.kind === 'set' || column.type.kind === 'map';
     const frozen = isCollection && 'frozen' in column.type && column.type.frozen;
+    // Targets name the column as CQL writes it (quoted when needed), as Cassandra stores them.
+    const quoted = formatCqlIdentifier(column.name);
     let target: string;
     switch (s.target.kind) {
       case 'keys':
         if (column.type.kind !== 'map') throw invalidRequest(`Cannot create index on keys of column ${column.name} with non-map type`);
-        target = `keys(${column.name})`;
+        target = `keys(${quoted})`;
         break;
       case 'entries':
         if (column.type.kind !== 'map') throw invalidRequest(`Cannot create index on entries of column ${column.name} with non-map type`);
-        target = `entries(${column.name})`;
+        target = `entries(${quoted})`;
         break;
       case 'full':
         if (!frozen) throw invalidRequest(`full() indexes can only be created on frozen collections`);
-        target = `full(${column.name})`;
+        target = `full(${quoted})`;
         break;
       case 'values':
         if (frozen) throw invalidRequest(`Frozen collections only support full() indexes`);
-        target = isCollection ? `values(${column.name})` : column.name;
+        target = isCollection ? `values(${quoted})` : quoted;
         break;
     }
-    const baseName = s.name ?? `${table.name}_${column.name}_idx`;
+    const baseName = s.name ?? `${table.name}_${column.name}_idx`.replace(/\W/g, '');
     let name = baseName;
     for (let i = 1; [...ks.tables.values()].some((t) => t.indexes.some((x) => x.name === name)); i++) {
       if (s.name !== null) {

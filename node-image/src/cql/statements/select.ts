@@ -503,7 +503,10 @@ export function prepareSelect(stmt: SelectStatement, ctx: PrepareContext, resolv
     // Columns must follow the clustering order; columns restricted by EQ may be skipped.
     let next = 0;
     const eqPositions = where.clusteringEqPositions ?? new Set<number>();
-    stmt.orderBy.forEach((o) => {
+    // A column named twice keeps its first position and its last direction (Cassandra's map).
+    const orderings = new Map<string, boolean>();
+    for (const o of stmt.orderBy) orderings.set(o.column, o.descending);
+    [...orderings].map(([column, descending]) => ({ column, descending })).forEach((o) => {
       const c = table.columns.find((x) => x.name === o.column);
       if (c === undefined) throw invalidRequest(`Undefined column name ${o.column}`);
       if (c.kind !== 'clustering') throw invalidRequest(`Order by is currently only supported on the clustered columns of the PRIMARY KEY, got ${o.column}`);
