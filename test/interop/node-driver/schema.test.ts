@@ -220,6 +220,17 @@ describe('DDL', () => {
     expect((await ks.execute("SELECT k FROM ix WHERE m CONTAINS KEY 'key5'")).rows.map((r) => r['k'])).toEqual([5]);
     const t = await ks.metadata.getTable(KS, 'ix');
     expect(t?.indexes.map((i) => [i.name, i.target]).sort()).toEqual([['ix_grade_idx', 'grade'], ['m_keys', 'keys(m)'], ['tags_idx', 'values(tags)']]);
+    // Targets are stored as CQL writes the column (quoted when needed), as drivers expect.
+    await ks.execute('CREATE TABLE ix2 (k int PRIMARY KEY, "Mixed" int, "select" int)');
+    await ks.execute('CREATE INDEX ON ix2 ("Mixed")');
+    await ks.execute('CREATE INDEX ON ix2 ("select")');
+    const targets = (await ks.execute(`SELECT index_name, options FROM system_schema.indexes WHERE keyspace_name = '${KS}' AND table_name = 'ix2'`)).rows
+      .map((r) => [r['index_name'], (r['options'] as Record<string, string>)['target']]).sort();
+    expect(targets).toEqual([['ix2_Mixed_idx', '"Mixed"'], ['ix2_select_idx', '"select"']]);
+    await ks.execute('INSERT INTO ix2 (k, "Mixed", "select") VALUES (1, 2, 3)');
+    expect((await ks.execute('SELECT k FROM ix2 WHERE "Mixed" = 2')).rowLength).toBe(1);
+    await expect(ks.execute('CREATE INDEX ON ix2 ("Mixed")')).rejects.toMatchObject({ code: 0x2200 });
+    await ks.execute('CREATE INDEX IF NOT EXISTS ON ix2 ("Mixed")');
     await ks.execute('DROP INDEX ix_grade_idx');
     await expect(ks.execute("SELECT k FROM ix WHERE grade = 'A'")).rejects.toMatchObject({ code: 0x2200, message: expect.stringContaining('ALLOW FILTERING') });
   });

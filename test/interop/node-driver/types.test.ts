@@ -349,6 +349,15 @@ describe('collections, tuples and UDTs', () => {
       .rejects.toMatchObject({ code: 0x2200, message: expect.stringMatching(/frozen/i) });
   });
 
+  it('a UDT with non-frozen collection fields works frozen and is refused non-frozen', async () => {
+    await client.execute('CREATE TYPE tagged (name text, tags set<text>, scores map<text, int>)');
+    await client.execute('CREATE TABLE tagged_t (k int PRIMARY KEY, v frozen<tagged>)');
+    await client.execute("INSERT INTO tagged_t (k, v) VALUES (1, {name: 'a', tags: {'y', 'x'}, scores: {'m': 1}})");
+    expect(norm((await client.execute('SELECT v FROM tagged_t WHERE k = 1')).first()['v'])).toEqual({ name: 'a', tags: ['x', 'y'], scores: [['m', 'n:1']] });
+    await expect(client.execute('CREATE TABLE tagged_nf (k int PRIMARY KEY, v tagged)'))
+      .rejects.toMatchObject({ code: 0x2200, message: 'Non-frozen UDTs with nested non-frozen collections are not supported' });
+  });
+
   it('null inside a collection literal is refused', async () => {
     await expect(client.execute('INSERT INTO coll (k, l) VALUES (5, [1, null])')).rejects.toMatchObject({ code: 0x2200 });
   });
