@@ -44,6 +44,8 @@ export interface SimClusterOptions {
   readonly clockSkewMs?: (index: number) => number;
   /** Record debug lines in the log ring. */
   readonly debugLogs?: boolean;
+  /** The ring node logs go to (default: a new one). */
+  readonly log?: LogRing;
 }
 
 export class SimNode {
@@ -83,6 +85,8 @@ export class SimCluster {
   private readonly diskRandom: SimRandom;
   private readonly clockSkewMs: (index: number) => number;
   private readonly debugLogs: boolean;
+  /** One-shot: crash this node between the start and the end of its next fsync. */
+  private readonly crashDuringFsync = new Map<number, { kind: CrashKind; done: () => void }>();
 
   constructor(options: SimClusterOptions) {
     assert(options.nodes >= 1 && options.nodes <= SIM_NODES_MAX, `sim: 1..${SIM_NODES_MAX} nodes`);
@@ -90,7 +94,7 @@ export class SimCluster {
     this.random = options.random.fork();
     this.diskRandom = options.random.fork();
     this.network = new SimNetwork({ scheduler: this.scheduler, random: options.random.fork(), profile: options.network });
-    this.log = new LogRing({ now: () => this.scheduler.nowMs });
+    this.log = options.log ?? new LogRing({ now: () => this.scheduler.nowMs });
     this.diskProfile = options.disk ?? DEFAULT_DISK;
     this.clockSkewMs = options.clockSkewMs ?? (() => 0);
     this.debugLogs = options.debugLogs ?? false;
@@ -111,7 +115,7 @@ export class SimCluster {
         commitlog_directory: '/var/lib/cassia/commitlog',
         hints_directory: '/var/lib/cassia/hints',
       });
-      const disk = this.newDisk(() => nodes[i - 1]!.process);
+      const disk = this.newDisk(i, () => nodes[i - 1]!.process);
       nodes.push(new SimNode({ index: i, host, disk, config }));
     }
     this.nodes = nodes;
@@ -199,12 +203,41 @@ export class SimCluster {
     }
   }
 
-  private newDisk(owner: () => SimProcess | null): MemoryDisk {
+  /**
+   * Crashes node `index` while its next fsync is in flight (the window where a write is in the
+   * memtable but not yet durable), or after `fallbackMs` if it issues none. Resolves once crashed.
+   */
+  crashDuringNextFsync(index: number, options: { kind: CrashKind; fallbackMs: number }): Promise<void> {
+    return new Promise((resolve) => {
+      const fallback = this.scheduler.schedule({ delayMs: options.fallbackMs, owner: null, label: 'crash-fallback' }, () => {
+        this.crashDuringFsync.delete(index);
+        this.crash(index, options.kind);
+        resolve();
+      });
+      this.crashDuringFsync.set(index, {
+        kind: options.kind,
+        done: () => {
+          fallback.cancel();
+          resolve();
+        },
+      });
+    });
+  }
+
+  private newDisk(index: number, owner: () => SimProcess | null): MemoryDisk {
     const profile = this.diskProfile;
     return new MemoryDisk({
       scheduleSync: (complete) => {
         const delayMs = this.diskRandom.between(profile.fsyncMinMs, profile.fsyncMaxMs);
         this.scheduler.schedule({ delayMs, owner: owner(), label: 'fsync' }, complete);
+        const armed = this.crashDuringFsync.get(index);
+        if (armed !== undefined) {
+          this.crashDuringFsync.delete(index);
+          this.scheduler.schedule({ delayMs: this.diskRandom.between(0, delayMs), owner: null, label: 'crash-in-fsync' }, () => {
+            this.crash(index, armed.kind);
+            armed.done();
+          });
+        }
       },
     });
   }
