@@ -10,6 +10,8 @@ import { ErrorCode, CqlError, invalidRequest, unprepared } from '../lib/index.ts
 import type { SchemaSnapshot, TableMetadata } from '../schema/index.ts';
 import { TimeuuidGenerator } from '../schema/index.ts';
 import type { ParsedStatement, Statement } from './ast.ts';
+import type { AuthService } from './auth/auth-service.ts';
+import { prepareRoleStatement } from './auth/role-statements.ts';
 import { ListPathSource } from './list-paths.ts';
 import { parseStatement } from './parser/parser.ts';
 import type {
@@ -48,6 +50,8 @@ export interface CqlServiceOptions {
   readonly limits?: CqlLimits;
   readonly schemaEnvironment: SchemaEnvironment;
   readonly authenticator?: Authenticator | null;
+  /** Roles (system_auth) and the authenticator; without it role statements are refused. */
+  readonly auth?: AuthService | null;
   /** Gossip generation reported in system.local. */
   readonly gossipGeneration: number;
 }
@@ -92,6 +96,7 @@ export class CqlServiceImpl implements CqlService {
   private readonly lists: ListPathSource;
   private readonly gossipGeneration: number;
   private clientSchemaCache: { version: string; schema: SchemaSnapshot } | null = null;
+  private readonly auth: AuthService | null;
 
   constructor(options: CqlServiceOptions) {
     this.coordinator = options.coordinator;
@@ -99,7 +104,8 @@ export class CqlServiceImpl implements CqlService {
     this.random = options.random;
     this.limits = options.limits ?? DEFAULT_CQL_LIMITS;
     this.schemaEnvironment = options.schemaEnvironment;
-    this.authenticator = options.authenticator ?? null;
+    this.auth = options.auth ?? null;
+    this.authenticator = options.authenticator ?? this.auth?.authenticator ?? null;
     this.gossipGeneration = options.gossipGeneration;
     const seed = Buffer.alloc(8);
     this.random.fillBytes(seed);
@@ -194,7 +200,8 @@ export class CqlServiceImpl implements CqlService {
         };
       }
       case 'role':
-        throw invalidRequest(`${statement.action} is not supported: Cassia runs with AllowAllAuthenticator unless authentication is enabled`);
+        if (this.auth === null) throw invalidRequest(`${statement.action} is not supported: this CQL service has no role manager`);
+        return prepareRoleStatement(statement, ctx, this.auth);
       default: {
         const prepared = prepareSchemaStatement(statement, ctx, this.schemaEnvironment);
         if (prepared === null) throw invalidRequest(`Unsupported statement ${statement.kind}`);

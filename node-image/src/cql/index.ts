@@ -10,3 +10,7 @@ export { CqlServiceImpl, PARSE_CACHE_ENTRIES_MAX, PREPARED_CACHE_ENTRIES_MAX } f
 export type { CqlServiceOptions } from './cql-service.ts';
 export { DEFAULT_CQL_LIMITS } from './statements/statement-context.ts';
 export type { CqlLimits } from './statements/statement-context.ts';
+export { AuthService } from './auth/auth-service.ts';
+export type { AuthenticatorName, AuthorizerName, AuthServiceOptions } from './auth/auth-service.ts';
+export { AuthSetup } from './auth/auth-setup.ts';
+export type { AuthSetupOptions, SuperuserCredentials } from './auth/auth-setup.ts';

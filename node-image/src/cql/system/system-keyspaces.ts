@@ -150,10 +150,13 @@ function buildSystemKeyspaces(): Map<string, KeyspaceMetadata> {
 
 export const SYSTEM_KEYSPACE_METADATA: ReadonlyMap<string, KeyspaceMetadata> = buildSystemKeyspaces();
 
-/** The schema clients see: the system keyspaces, then the user keyspaces. */
+/**
+ * The schema clients see: the system keyspaces, then the user keyspaces. A stored keyspace
+ * (system_auth, created by the node at start) replaces the empty placeholder of the same name.
+ */
 export function withSystemKeyspaces(schema: SchemaSnapshot): SchemaSnapshot {
   const keyspaces = new Map<string, KeyspaceMetadata>(SYSTEM_KEYSPACE_METADATA);
-  for (const [name, ks] of schema.keyspaces) if (!keyspaces.has(name)) keyspaces.set(name, ks);
+  for (const [name, ks] of schema.keyspaces) if (!isVirtualKeyspace(name)) keyspaces.set(name, ks);
   return { version: schema.version, keyspaces };
 }
 
