@@ -10,7 +10,7 @@ import {
   LocalCoordinator, MembershipService, gossipEnabled, isIpSeed, openLocalNodeState, parseSeedList, SchemaStore,
 } from './coordinator/index.ts';
 import type { NodeInfo } from './coordinator/index.ts';
-import { CqlServiceImpl } from './cql/index.ts';
+import { AuthService, AuthSetup, CqlServiceImpl } from './cql/index.ts';
 import type { Io } from './io/index.ts';
 import { NodeMetrics } from './management/metrics/index.ts';
 import { ManagementServer, SingleNodeBackend, loadManagementToken } from './management/server/index.ts';
@@ -135,8 +135,18 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     storage, schemaStore, localNode: nodeInfo, clusterName: config.cluster_name,
     ...(members === null ? {} : { peers: () => members.peers() }),
   });
+  // Roles live in system_auth (created by authSetup before CQL is served).
+  const auth = new AuthService({
+    coordinator, clock: io.clock, random: io.random, logger: io.logger, authenticator: config.authenticator, authorizer: config.authorizer,
+    knownDatacenters: () => (members === null ? new Set([config.dc]) : new Set([config.dc, ...members.ring().knownDatacenters()])),
+  });
+  const authSetup = new AuthSetup({
+    auth, coordinator, random: io.random, timers: io.timers, logger: io.logger,
+    superuser: config.superuser_username === undefined ? null : { name: config.superuser_username, password: config.superuser_password ?? '' },
+  });
   const cql = new CqlServiceImpl({
     coordinator,
+    auth,
     clock: io.clock,
     random: io.random,
     gossipGeneration: local.generation,
@@ -170,8 +180,10 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   try {
     // Join the ring (shadow round with the seeds, then NORMAL) before serving clients.
     await members?.start();
+    await authSetup.start();
     address = await protocol.start();
   } catch (error) {
+    authSetup.stop();
     await members?.stop();
     await messaging?.close();
     await storage.close();
@@ -236,6 +248,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   try {
     managementAddress = await management.start();
   } catch (error) {
+    authSetup.stop();
     await management.close();
     await members?.stop();
     await protocol.close();
@@ -258,6 +271,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     membership: members,
     stop(): Promise<void> {
       stopping ??= (async () => {
+        authSetup.stop();
         await management.close();
         // Peers learn of the shutdown at once (gossip SHUTDOWN); then clients are let go.
         await members?.stop();

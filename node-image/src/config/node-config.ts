@@ -92,6 +92,9 @@ export const nodeConfigSchema = z.object({
   max_hint_window: duration.default(3 * 3_600_000),
   authenticator: z.enum(['AllowAllAuthenticator', 'PasswordAuthenticator']).default('AllowAllAuthenticator'),
   authorizer: z.enum(['AllowAllAuthorizer', 'CassandraAuthorizer']).default('AllowAllAuthorizer'),
+  /** A superuser role the node ensures at start (login + superuser + this password); from CASSIA_SUPERUSER_*. */
+  superuser_username: z.string().min(1).optional(),
+  superuser_password: z.string().optional(),
   /** TLS for CQL clients; not implemented yet: enabling it is refused at start rather than ignored. */
   client_encryption_options: encryptionOptions.optional(),
   /** TLS between nodes; not implemented yet: enabling it is refused at start rather than ignored. */
@@ -124,6 +127,7 @@ export function applyEnvironment(raw: Record<string, unknown>, env: Readonly<Rec
     ['CASSIA_SEEDS', 'seeds'], ['CASSIA_DC', 'dc'], ['CASSIA_RACK', 'rack'], ['CASSIA_CLUSTER_NAME', 'cluster_name'],
     ['CASSIA_REPLACE_ADDRESS', 'replace_address_first_boot'], ['CASSIA_MANAGEMENT_TOKEN_FILE', 'management_token_file'],
     ['CASSIA_LOG_LEVEL', 'log_level'],
+    ['CASSIA_SUPERUSER_USERNAME', 'superuser_username'], ['CASSIA_SUPERUSER_PASSWORD', 'superuser_password'],
   ];
   for (const [name, key] of map) {
     const v = env[name];
@@ -157,6 +161,9 @@ export function parseNodeConfig(raw: unknown): NodeConfig {
   const internode = config.server_encryption_options?.internode_encryption;
   if (internode !== undefined && internode !== 'none') {
     throw new ConfigError(`server_encryption_options.internode_encryption: ${internode}: internode TLS is not implemented yet in Cassia`);
+  }
+  if ((config.superuser_username === undefined) !== (config.superuser_password === undefined)) {
+    throw new ConfigError('superuser_username and superuser_password (CASSIA_SUPERUSER_USERNAME, CASSIA_SUPERUSER_PASSWORD) go together');
   }
   if (config.authorizer === 'CassandraAuthorizer') {
     throw new ConfigError('authorizer: CassandraAuthorizer is not implemented yet in Cassia (use AllowAllAuthorizer)');
