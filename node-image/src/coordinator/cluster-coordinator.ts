@@ -1,0 +1,523 @@
+// The cluster implementation of Coordinator (docs/design/coordinator.md): writes to every natural
+// and pending replica (this node applies in-process, others get MUTATION), waiting for the
+// consistency level's acks until write_request_timeout, hinting replicas that are down or do not
+// answer; counters through one leader replica that applies the delta and replicates the total;
+// reads and range scans (read-executor.ts); CAS through Paxos v1 (paxos/); truncate on every node;
+// schema changes pushed and pulled (schema-sync.ts). It also serves the replica side of every
+// verb it sends. Everything nondeterministic comes from the injected clock, timers and random.
+import type { EndpointAddress } from '../cluster/index.ts';
+import type { Clock, Disk, Logger, Random, Timers } from '../io/index.ts';
+import { ConsistencyLevel, CqlError, ErrorCode, consistencyName, invalidRequest, isSerial } from '../lib/index.ts';
+import type { WriteType } from '../lib/index.ts';
+import { MessagingError, Verb } from '../messaging/index.ts';
+import type { MessagingService } from '../messaging/index.ts';
+import type { KeyspaceMetadata, SchemaSnapshot } from '../schema/index.ts';
+import type { Cell, Mutation, PartitionUpdate, ReadCommand, ReadResult, Row, StorageEngine } from '../storage/index.ts';
+import type { CasRequest, Coordinator, NodeInfo, ReadOptions, SchemaChangeRequest, WriteOptions } from './coordinator.ts';
+import { COORDINATOR_TIMEOUTS_DEFAULTS, emptyStats } from './coordinator-context.ts';
+import type { CoordinatorContext, CoordinatorStats, CoordinatorTimeouts, TableEntry } from './coordinator-context.ts';
+import { checkReadConsistency, checkWriteConsistency, unavailable } from './consistency.ts';
+import { DeadlineQueue } from './deadline-queue.ts';
+import { digestOf } from './digest.ts';
+import { HINTS_CONFIG_DEFAULTS, HintsService } from './hints/hints-service.ts';
+import type { HintsConfig } from './hints/hints-service.ts';
+import type { Membership } from './membership.ts';
+import { MessageReader, MessageWriter } from './messages/coordinator-messages.ts';
+import { BallotGenerator } from './paxos/ballot.ts';
+import { PaxosAcceptor } from './paxos/paxos-acceptor.ts';
+import type { PaxosPartition } from './paxos/paxos-acceptor.ts';
+import { PaxosMessageCodec, decodePaxosRequest } from './paxos/paxos-messages.ts';
+import { PaxosProposer } from './paxos/paxos-proposer.ts';
+import { PaxosStateStore } from './paxos/paxos-state-store.ts';
+import type { PaxosProposal } from './paxos/paxos-state-store.ts';
+import { ReadExecutor } from './read-executor.ts';
+import { ReplicaLookup } from './replica-lookup.ts';
+import { planPaxos, planWrite } from './replica-plan.ts';
+import type { PaxosPlan, ReplicaTopology, WritePlan } from './replica-plan.ts';
+import { SchemaSync } from './schema-sync.ts';
+import type { SchemaStore } from './schema-store.ts';
+import { LatencyTrackers } from './speculative-retry.ts';
+import { WriteResponseHandler, writeTimeout } from './write-response-handler.ts';
+
+/** Paxos state older than this is dropped (Cassandra TTLs system.paxos rows with gc_grace_seconds). */
+export const PAXOS_STATE_TTL_MS_DEFAULT = 864_000_000;
+export const PAXOS_DIRECTORY_NAME = 'paxos';
+
+export interface ClusterCoordinatorOptions {
+  readonly storage: StorageEngine;
+  readonly schemaStore: SchemaStore;
+  readonly messaging: MessagingService;
+  readonly membership: Membership;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly disk: Disk;
+  /** Holds the Paxos state (paxos/) and the schema epoch. */
+  readonly systemDirectory: string;
+  readonly hintsDirectory: string;
+  readonly localNode: () => NodeInfo;
+  readonly clusterName: string;
+  readonly timeouts?: Partial<CoordinatorTimeouts>;
+  readonly hints?: Partial<HintsConfig>;
+  readonly paxosStateTtlMs?: number;
+  readonly schemaPushWaitMs?: number;
+}
+
+export class ClusterCoordinator implements Coordinator {
+  readonly stats: CoordinatorStats = emptyStats();
+  readonly hints: HintsService;
+  private readonly options: ClusterCoordinatorOptions;
+  private readonly ctx: CoordinatorContext;
+  private readonly reads: ReadExecutor;
+  private readonly paxosStore: PaxosStateStore;
+  private readonly acceptor: PaxosAcceptor;
+  private readonly proposer: PaxosProposer;
+  private readonly paxosCodec = new PaxosMessageCodec();
+  private readonly schemaSync: SchemaSync;
+  private readonly deadlines: DeadlineQueue;
+  private readonly writer = new MessageWriter();
+  private readonly reader = new MessageReader();
+  private readonly schemaListeners = new Set<(schema: SchemaSnapshot) => void>();
+  private tableIndex: { schema: SchemaSnapshot; byId: Map<string, TableEntry> } | null = null;
+  private started = false;
+  private stopped = false;
+
+  constructor(options: ClusterCoordinatorOptions) {
+    this.options = options;
+    const membership = options.membership;
+    const self = membership.self;
+    const timeouts = { ...COORDINATOR_TIMEOUTS_DEFAULTS, ...options.timeouts };
+    this.deadlines = new DeadlineQueue({ clock: options.clock, timers: options.timers });
+    this.hints = new HintsService({
+      disk: options.disk, directory: options.hintsDirectory, logger: options.logger, clock: options.clock, timers: options.timers,
+      membership, messaging: options.messaging,
+      config: { ...HINTS_CONFIG_DEFAULTS, requestTimeoutMs: timeouts.writeRequestTimeoutMs, ...options.hints },
+    });
+    const topology: ReplicaTopology = {
+      self: { address: self, dc: membership.localDatacenter, rack: membership.localRack },
+      isAlive: (a) => membership.isAlive(a),
+      locate: (a) => {
+        const e = membership.ring().endpoint(a);
+        return e === undefined ? undefined : { dc: e.dc, rack: e.rack };
+      },
+    };
+    this.ctx = {
+      self, storage: options.storage, messaging: options.messaging, membership, clock: options.clock, timers: options.timers,
+      random: options.random, logger: options.logger.child({ component: 'coordinator' }), lookup: new ReplicaLookup(self),
+      deadlines: this.deadlines, writer: this.writer, reader: this.reader, timeouts, topology, hints: this.hints,
+      latencies: new LatencyTrackers(), stats: this.stats,
+      tableById: (id) => this.tableById(id),
+      keyspace: (name) => this.keyspace(name),
+      gcGraceOf: (ks, ids) => this.gcGraceOf(ks, ids),
+    };
+    this.reads = new ReadExecutor(this.ctx);
+    this.paxosStore = PaxosStateStore.open({
+      disk: options.disk, directory: `${options.systemDirectory}/${PAXOS_DIRECTORY_NAME}`, clock: options.clock, logger: options.logger,
+      ttlMs: options.paxosStateTtlMs ?? PAXOS_STATE_TTL_MS_DEFAULT,
+    });
+    this.acceptor = new PaxosAcceptor({
+      store: this.paxosStore, storage: options.storage, nowMs: () => options.clock.nowMs(), decodeMutation: (b) => this.reader.mutation(b),
+    });
+    this.proposer = new PaxosProposer({
+      self, messaging: options.messaging, acceptor: this.acceptor, ballots: new BallotGenerator({ clock: options.clock, random: options.random }),
+      clock: options.clock, timers: options.timers, random: options.random, writeTimeoutMs: timeouts.writeRequestTimeoutMs,
+      casContentionTimeoutMs: timeouts.casContentionTimeoutMs,
+      encodeMutation: (m) => this.writer.mutation(m),
+      decodeMutation: (b) => this.reader.mutation(b),
+      paxosPlan: (ks, token, serial) => this.paxosPlan(ks, token, serial),
+      read: (command, consistency) => this.read(command, { consistency }),
+      commit: (ks, mutation, proposal, partition, consistency) => this.commitPaxos(ks, mutation, proposal, partition, consistency),
+    });
+    this.schemaSync = new SchemaSync({
+      store: options.schemaStore, storage: options.storage, messaging: options.messaging, membership, disk: options.disk,
+      systemDirectory: options.systemDirectory, logger: options.logger, clock: options.clock, timers: options.timers,
+      ...(options.schemaPushWaitMs === undefined ? {} : { pushWaitMs: options.schemaPushWaitMs }),
+      onInstalled: (schema) => {
+        for (const listener of [...this.schemaListeners]) listener(schema);
+      },
+    });
+  }
+
+  /** Registers the replica-side verb handlers and starts hint replay and schema agreement. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.registerHandlers();
+    this.hints.start();
+    this.schemaSync.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.schemaSync.stop();
+    await this.hints.stop();
+    this.deadlines.close();
+    await this.paxosStore.close();
+  }
+
+  // ---- Coordinator --------------------------------------------------------------------------------
+
+  schema(): SchemaSnapshot {
+    return this.options.schemaStore.current();
+  }
+
+  async write(mutations: readonly Mutation[], options: WriteOptions): Promise<void> {
+    checkWriteConsistency(options.consistency);
+    if (mutations.length === 1) return this.writeMutation(mutations[0]!, options);
+    await Promise.all(mutations.map((m) => this.writeMutation(m, options)));
+  }
+
+  async read(command: ReadCommand, options: ReadOptions): Promise<ReadResult> {
+    const level = options.consistency;
+    checkReadConsistency(level);
+    const entry = this.tableById(command.tableId);
+    if (entry === null) throw invalidRequest(`unknown table ${command.tableId}`);
+    const selector = command.partitions;
+    if (isSerial(level)) {
+      if (selector.kind !== 'single') throw invalidRequest('SERIAL/LOCAL_SERIAL consistency may only be requested for one partition at a time');
+      return this.proposer.serialRead({
+        keyspace: entry.keyspace.name, token: selector.token, partition: { tableId: command.tableId, key: selector.key }, read: command,
+        serialConsistency: level,
+      });
+    }
+    if (selector.kind === 'single') return this.reads.readSingle(entry, command, level);
+    return this.reads.readRange(entry, command, level);
+  }
+
+  async cas<R>(request: CasRequest<R>): Promise<R> {
+    if (!isSerial(request.serialConsistency)) {
+      throw invalidRequest(`Invalid consistency level for serial: ${consistencyName(request.serialConsistency)}`);
+    }
+    this.keyspace(request.keyspace);
+    this.stats.casOperations++;
+    return this.proposer.cas({
+      keyspace: request.keyspace, token: request.token, partition: { tableId: request.read.tableId, key: request.key }, read: request.read,
+      decide: request.decide, serialConsistency: request.serialConsistency, commitConsistency: request.commitConsistency,
+    });
+  }
+
+  /** Truncates on every ring member; all of them must be up (Cassandra: Unavailable at ALL otherwise). */
+  async truncate(tableId: string): Promise<void> {
+    const members = this.ctx.membership.ring().members();
+    const alive = members.filter((m) => this.ctx.membership.isAlive(m));
+    if (alive.length < members.length) {
+      throw new CqlError(ErrorCode.Unavailable, 'Cannot perform truncate: some hosts are down', {
+        kind: 'unavailable', consistency: ConsistencyLevel.ALL, required: members.length, alive: alive.length,
+      });
+    }
+    const timeoutMs = this.ctx.timeouts.truncateRequestTimeoutMs;
+    const payload = this.writer.string(tableId);
+    const results = await Promise.allSettled(members.map((m) => (m === this.ctx.self
+      ? this.ctx.storage.truncate(tableId)
+      : this.ctx.messaging.request(m, Verb.Truncate, payload, timeoutMs))));
+    const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    if (failed.length > 0) {
+      const reason = failed[0]!.reason as Error;
+      if (reason instanceof CqlError) throw reason;
+      throw new CqlError(ErrorCode.TruncateError, `Truncate failed on ${failed.length} of ${members.length} nodes: ${reason.message}`);
+    }
+  }
+
+  changeSchema(request: SchemaChangeRequest): Promise<SchemaSnapshot> {
+    return this.schemaSync.change(request);
+  }
+
+  onSchemaInstalled(listener: (schema: SchemaSnapshot) => void): () => void {
+    this.schemaListeners.add(listener);
+    return () => this.schemaListeners.delete(listener);
+  }
+
+  localNode(): NodeInfo {
+    return this.options.localNode();
+  }
+
+  peers(): readonly NodeInfo[] {
+    return this.ctx.membership.peers();
+  }
+
+  clusterName(): string {
+    return this.options.clusterName;
+  }
+
+  partitionerName(): string {
+    return 'org.apache.cassandra.dht.Murmur3Partitioner';
+  }
+
+  /** The membership this coordinator routes with. */
+  get membership(): Membership {
+    return this.ctx.membership;
+  }
+
+  // ---- schema lookups ---------------------------------------------------------------------------
+
+  private tableById(tableId: string): TableEntry | null {
+    const schema = this.options.schemaStore.current();
+    if (this.tableIndex?.schema !== schema) {
+      const byId = new Map<string, TableEntry>();
+      for (const keyspace of schema.keyspaces.values()) {
+        for (const table of keyspace.tables.values()) byId.set(table.id, { keyspace, table });
+        for (const table of keyspace.views.values()) byId.set(table.id, { keyspace, table });
+      }
+      this.tableIndex = { schema, byId };
+    }
+    return this.tableIndex.byId.get(tableId) ?? null;
+  }
+
+  private keyspace(name: string): KeyspaceMetadata {
+    const ks = this.options.schemaStore.current().keyspaces.get(name);
+    if (ks === undefined) throw invalidRequest(`Keyspace '${name}' does not exist`);
+    return ks;
+  }
+
+  private gcGraceOf(_keyspace: string, tableIds: readonly string[]): number {
+    let min = Infinity;
+    for (const id of tableIds) min = Math.min(min, this.tableById(id)?.table.options.gcGraceSeconds ?? 0);
+    return Number.isFinite(min) ? min : 0;
+  }
+
+  // ---- writes -------------------------------------------------------------------------------------
+
+  private async writeMutation(m: Mutation, options: WriteOptions): Promise<void> {
+    const ks = this.keyspace(m.keyspace);
+    if (hasCounterDeltas(m)) return this.counterWrite(ks, m, options.consistency);
+    const plan = this.writePlan(ks, m.token, options.consistency);
+    this.stats.writes++;
+    await this.dispatchWrite(m, plan, { writeType: options.writeType, timeoutMs: this.ctx.timeouts.writeRequestTimeoutMs, preAcked: null, paxos: null });
+  }
+
+  private writePlan(ks: KeyspaceMetadata, token: bigint, consistency: ConsistencyLevel): WritePlan {
+    const ring = this.ctx.membership.ring();
+    return planWrite({
+      consistency, factors: this.ctx.lookup.factors(ks, ring), replicas: this.ctx.lookup.replicas(ks, ring, token), topology: this.ctx.topology,
+    });
+  }
+
+  /**
+   * Sends a write to every live target of the plan (MUTATION, or PAXOS_COMMIT for a Paxos commit),
+   * hints the dead ones, and waits for the plan's acks.
+   */
+  private dispatchWrite(m: Mutation, plan: WritePlan, how: {
+    writeType: WriteType; timeoutMs: number; preAcked: EndpointAddress | null;
+    paxos: { partition: PaxosPartition; proposal: PaxosProposal } | null;
+  }): Promise<void> {
+    const ctx = this.ctx;
+    const isAny = plan.consistency === ConsistencyLevel.ANY;
+    const handler = new WriteResponseHandler({
+      plan, topology: ctx.topology, writeType: how.writeType, deadlines: this.deadlines, timeoutMs: how.timeoutMs,
+      expected: plan.live.length + (isAny ? plan.dead.length : 0),
+    });
+    let payload: Buffer | null = null;
+    let gcGrace = -1;
+    const hint = (target: EndpointAddress): void => {
+      if (gcGrace < 0) gcGrace = this.gcGraceOf(m.keyspace, m.updates.map((u) => u.tableId));
+      if (ctx.hints.maybeHint(target, m, gcGrace)) {
+        this.stats.hintsWritten++;
+        if (isAny) handler.ack(target, true);
+      }
+    };
+    for (const target of plan.live) {
+      if (target === how.preAcked) {
+        handler.ack(target);
+        continue;
+      }
+      if (target === ctx.self) {
+        const local = how.paxos === null ? ctx.storage.apply(m) : this.acceptor.commit(how.paxos.partition, how.paxos.proposal);
+        local.then(() => handler.ack(target), (error: unknown) => handler.fail(target, error as Error));
+        continue;
+      }
+      payload ??= how.paxos === null ? this.writer.mutation(m)
+        : this.paxosCodec.request({ ...how.paxos.partition, ballot: how.paxos.proposal.ballot, mutation: how.paxos.proposal.mutation });
+      ctx.messaging.request(target, how.paxos === null ? Verb.Mutation : Verb.PaxosCommit, payload, how.timeoutMs).then(
+        () => handler.ack(target),
+        (error: unknown) => {
+          if (error instanceof MessagingError) hint(target);
+          else handler.fail(target, error as Error);
+        },
+      );
+    }
+    for (const target of plan.dead) hint(target);
+    return handler.promise;
+  }
+
+  // ---- counters -----------------------------------------------------------------------------------
+
+  /**
+   * Counter writes go through one leader replica: the first live natural replica in strategy order
+   * in this datacenter (else anywhere), so that coordinators of one DC agree on it.
+   */
+  private async counterWrite(ks: KeyspaceMetadata, m: Mutation, consistency: ConsistencyLevel): Promise<void> {
+    const ring = this.ctx.membership.ring();
+    const plan = this.writePlan(ks, m.token, consistency);
+    const natural = this.ctx.lookup.naturalReplicas(ks, ring, m.token);
+    const live = natural.filter((a) => this.ctx.membership.isAlive(a));
+    const leader = live.find((a) => this.dcOf(a) === this.ctx.topology.self.dc) ?? live[0];
+    if (leader === undefined) throw unavailable(consistency, plan.blockFor, 0);
+    this.stats.writes++;
+    if (leader === this.ctx.self) return this.applyCounterAsLeader(m, consistency);
+    this.stats.counterForwards++;
+    const timeoutMs = this.ctx.timeouts.counterWriteRequestTimeoutMs;
+    try {
+      await this.ctx.messaging.request(leader, Verb.Counter, this.writer.counterMutation(m, consistency), timeoutMs);
+    } catch (error) {
+      if (error instanceof MessagingError) throw writeTimeout(plan, 0, 'COUNTER');
+      throw error;
+    }
+  }
+
+  /** As the counter leader: apply the deltas locally, read the totals back, replicate the totals. */
+  private async applyCounterAsLeader(m: Mutation, consistency: ConsistencyLevel): Promise<void> {
+    const ks = this.keyspace(m.keyspace);
+    const plan = this.writePlan(ks, m.token, consistency);
+    // apply() resolves counters synchronously; reading right after (no await between) sees exactly its totals.
+    const durable = this.ctx.storage.apply(m);
+    const resolved = this.readBackCounters(m);
+    await durable;
+    await this.dispatchWrite(resolved, plan, {
+      writeType: 'COUNTER', timeoutMs: this.ctx.timeouts.counterWriteRequestTimeoutMs, preAcked: this.ctx.self, paxos: null,
+    });
+  }
+
+  private readBackCounters(m: Mutation): Mutation {
+    const nowSeconds = Math.floor(this.ctx.clock.nowMs() / 1000);
+    const updates: PartitionUpdate[] = [];
+    for (const u of m.updates) {
+      const staticDeltas = u.staticRow !== null && u.staticRow.cells.some((c) => c.counterDelta === true);
+      const rowsWithDeltas = u.rows.filter((r) => r.cells.some((c) => c.counterDelta === true));
+      if (!staticDeltas && rowsWithDeltas.length === 0) {
+        updates.push(u);
+        continue;
+      }
+      const columns = new Set<string>();
+      for (const r of [u.staticRow, ...u.rows]) for (const c of r?.cells ?? []) if (c.counterDelta === true) columns.add(c.column);
+      const read = this.ctx.storage.read({
+        tableId: u.tableId,
+        partitions: { kind: 'single', key: u.key, token: u.token },
+        clustering: rowsWithDeltas.length === 0
+          ? { kind: 'slices', slices: [], reversed: false }
+          : { kind: 'names', clusterings: rowsWithDeltas.map((r) => r.clustering), reversed: false },
+        columns: [...columns],
+        limits: { rows: Infinity, perPartitionRows: Infinity, partitions: 1 },
+        nowSeconds,
+        resumeAfterClustering: null,
+        includeStaticRow: staticDeltas,
+      });
+      const current = read.partitions[0] ?? null;
+      const currentRows = new Map<string, Row>();
+      for (const r of current?.rows ?? []) currentRows.set(clusteringId(r.clustering), r);
+      const resolveRow = (row: Row, now: Row | null): Row => {
+        if (!row.cells.some((c) => c.counterDelta === true)) return row;
+        const cells: Cell[] = [];
+        for (const c of row.cells) {
+          if (c.counterDelta !== true) {
+            cells.push(c);
+            continue;
+          }
+          const total = now?.cells.find((x) => x.column === c.column && !x.tombstone && (x.path === null ? c.path === null : c.path !== null && x.path.equals(c.path)));
+          if (total !== undefined) cells.push(total);
+        }
+        return { ...row, cells };
+      };
+      updates.push({
+        ...u,
+        staticRow: u.staticRow === null ? null : resolveRow(u.staticRow, current?.staticRow ?? null),
+        rows: u.rows.map((r) => resolveRow(r, currentRows.get(clusteringId(r.clustering)) ?? null)),
+      });
+    }
+    return { keyspace: m.keyspace, key: m.key, token: m.token, updates };
+  }
+
+  private dcOf(a: EndpointAddress): string | undefined {
+    if (a === this.ctx.self) return this.ctx.topology.self.dc;
+    return this.ctx.topology.locate(a)?.dc;
+  }
+
+  // ---- Paxos host ---------------------------------------------------------------------------------
+
+  private paxosPlan(keyspace: string, token: bigint, serial: ConsistencyLevel): PaxosPlan {
+    const ks = this.keyspace(keyspace);
+    const ring = this.ctx.membership.ring();
+    return planPaxos({ serialConsistency: serial, replicas: this.ctx.lookup.replicas(ks, ring, token), topology: this.ctx.topology });
+  }
+
+  private async commitPaxos(keyspace: string, mutation: Mutation, proposal: PaxosProposal, partition: PaxosPartition, consistency: ConsistencyLevel): Promise<void> {
+    const ks = this.keyspace(keyspace);
+    const plan = this.writePlan(ks, mutation.token, consistency);
+    const done = this.dispatchWrite(mutation, plan, {
+      writeType: 'SIMPLE', timeoutMs: this.ctx.timeouts.writeRequestTimeoutMs, preAcked: null, paxos: { partition, proposal },
+    });
+    if (consistency === ConsistencyLevel.ANY) {
+      done.catch(() => undefined);
+      return;
+    }
+    await done;
+  }
+
+  // ---- replica side -------------------------------------------------------------------------------
+
+  private registerHandlers(): void {
+    const { messaging, storage } = this.ctx;
+    const stats = this.stats;
+    messaging.handle(Verb.Mutation, async (_from, payload) => {
+      stats.replicaWrites++;
+      await storage.apply(this.reader.mutation(payload));
+      return null;
+    });
+    messaging.handle(Verb.Read, (_from, payload) => {
+      stats.replicaReads++;
+      return this.writer.readResult(storage.read(this.reader.readCommand(payload)));
+    });
+    messaging.handle(Verb.ReadDigest, (_from, payload) => {
+      stats.replicaDigestReads++;
+      return digestOf(this.writer.readResultView(storage.read(this.reader.readCommand(payload))));
+    });
+    messaging.handle(Verb.RangeRead, (_from, payload) => {
+      stats.replicaRangeReads++;
+      return this.writer.readResult(storage.read(this.reader.readCommand(payload)));
+    });
+    messaging.handle(Verb.Hint, async (_from, payload) => {
+      stats.replicaHints++;
+      await storage.apply(this.reader.mutation(payload));
+      return null;
+    });
+    messaging.handle(Verb.Truncate, async (_from, payload) => {
+      await storage.truncate(this.reader.string(payload));
+      return null;
+    });
+    messaging.handle(Verb.Counter, async (_from, payload) => {
+      const { mutation, consistency } = this.reader.counterMutation(payload);
+      await this.applyCounterAsLeader(mutation, consistency);
+      return null;
+    });
+    messaging.handle(Verb.PaxosPrepare, async (_from, payload) => {
+      const req = decodePaxosRequest(payload);
+      return this.paxosCodec.prepareResponse(await this.acceptor.prepare(req, req.ballot));
+    });
+    messaging.handle(Verb.PaxosPropose, async (_from, payload) => {
+      const req = decodePaxosRequest(payload);
+      if (req.mutation === null) throw invalidRequest('Paxos propose without a proposal');
+      return this.paxosCodec.proposeResponse(await this.acceptor.propose(req, { ballot: req.ballot, mutation: req.mutation }));
+    });
+    messaging.handle(Verb.PaxosCommit, async (_from, payload) => {
+      const req = decodePaxosRequest(payload);
+      if (req.mutation === null) throw invalidRequest('Paxos commit without a proposal');
+      await this.acceptor.commit(req, { ballot: req.ballot, mutation: req.mutation });
+      return null;
+    });
+  }
+}
+
+function hasCounterDeltas(m: Mutation): boolean {
+  for (const u of m.updates) {
+    if (u.staticRow?.cells.some((c) => c.counterDelta === true) === true) return true;
+    for (const r of u.rows) for (const c of r.cells) if (c.counterDelta === true) return true;
+  }
+  return false;
+}
+
+function clusteringId(c: readonly Buffer[]): string {
+  let s = '';
+  for (const v of c) s += `${v.length}:${v.toString('hex')};`;
+  return s;
+}

@@ -1,0 +1,319 @@
+// Hinted handoff on one node (cassandra-internals.md 4.3): decides whether a missed write becomes a
+// hint (hint-policy.ts, with the target's downtime as this node has seen it), stores it durably
+// (hint-store.ts, fsynced every flush period), and replays hints every replay interval to targets
+// that are alive and NORMAL: pages of entries sent as HINT requests, throttled to
+// throttleBytesPerSecond / (nodes - 1), a file deleted once fully delivered, a partial delivery
+// resumed from its offset, expired entries (creation + gc_grace passed) skipped. At most
+// `deliveryConcurrency` hosts are replayed at once; one replay round runs at a time.
+import type { EndpointAddress, HostId } from '../../cluster/index.ts';
+import { hostId as toHostId } from '../../cluster/index.ts';
+import type { Clock, Disk, Logger, TimerHandle, Timers } from '../../io/index.ts';
+import { Verb } from '../../messaging/index.ts';
+import type { MessagingService } from '../../messaging/index.ts';
+import type { Mutation } from '../../storage/index.ts';
+import type { Membership, MembershipEvent } from '../membership.ts';
+import { decideHint } from './hint-policy.ts';
+import type { HintDecision } from './hint-policy.ts';
+import { HintStore } from './hint-store.ts';
+import type { HintFileInfo } from './hint-store.ts';
+
+export interface HintsConfig {
+  readonly enabled: boolean;
+  readonly disabledDatacenters: readonly string[];
+  /** No hints for a host down longer than this (max_hint_window, 3 h). */
+  readonly maxHintWindowMs: number;
+  /** Replay rate per delivery, scaled by 1/(nodes - 1) (hinted_handoff_throttle, 1024 KiB/s); 0: unthrottled. */
+  readonly throttleBytesPerSecond: number;
+  /** Hosts replayed at once (max_hints_delivery_threads, 2). */
+  readonly deliveryConcurrency: number;
+  /** Hint files are fsynced this often (hints_flush_period, 10 s). */
+  readonly flushPeriodMs: number;
+  /** How often hosts with hints are checked for replay (10 s). */
+  readonly replayIntervalMs: number;
+  readonly fileBytesMax: number;
+  readonly hostBytesMax: number;
+  /** Deadline of one HINT request. */
+  readonly requestTimeoutMs: number;
+}
+
+export const HINTS_CONFIG_DEFAULTS: HintsConfig = {
+  enabled: true,
+  disabledDatacenters: [],
+  maxHintWindowMs: 3 * 3_600_000,
+  throttleBytesPerSecond: 1024 * 1024,
+  deliveryConcurrency: 2,
+  flushPeriodMs: 10_000,
+  replayIntervalMs: 10_000,
+  fileBytesMax: 128 * 1024 * 1024,
+  hostBytesMax: 1024 * 1024 * 1024,
+  requestTimeoutMs: 10_000,
+};
+
+/** Hints sent before waiting for their acknowledgements. */
+export const HINT_PAGE_ENTRIES_MAX = 64;
+/** Longest single throttle pause. */
+const THROTTLE_PAUSE_MS_MAX = 1000;
+
+export interface HintsStats {
+  stored: number;
+  refused: number;
+  delivered: number;
+  expired: number;
+  failedDeliveries: number;
+}
+
+export class HintsService {
+  readonly store: HintStore;
+  readonly stats: HintsStats = { stored: 0, refused: 0, delivered: 0, expired: 0, failedDeliveries: 0 };
+  private readonly config: HintsConfig;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly logger: Logger;
+  private readonly membership: Membership;
+  private readonly messaging: MessagingService;
+  private readonly disabledDatacenters: ReadonlySet<string>;
+  /** Monotonic millis at which this node first saw each peer down. */
+  private readonly downSince = new Map<EndpointAddress, number>();
+  private readonly resumeOffsets = new Map<string, number>();
+  private unsubscribe: (() => void) | null = null;
+  private flushTimer: TimerHandle | null = null;
+  private replayTimer: TimerHandle | null = null;
+  private round: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(options: {
+    readonly disk: Disk;
+    readonly directory: string;
+    readonly logger: Logger;
+    readonly clock: Clock;
+    readonly timers: Timers;
+    readonly membership: Membership;
+    readonly messaging: MessagingService;
+    readonly config: HintsConfig;
+  }) {
+    this.config = options.config;
+    this.clock = options.clock;
+    this.timers = options.timers;
+    this.logger = options.logger.child({ component: 'hints' });
+    this.membership = options.membership;
+    this.messaging = options.messaging;
+    this.disabledDatacenters = new Set(options.config.disabledDatacenters);
+    this.store = new HintStore({
+      disk: options.disk, directory: options.directory, logger: this.logger,
+      limits: { fileBytesMax: options.config.fileBytesMax, hostBytesMax: options.config.hostBytesMax },
+    });
+  }
+
+  start(): void {
+    this.unsubscribe = this.membership.subscribe((event) => this.onMembership(event));
+    this.flushTimer = this.timers.setInterval(() => this.flush(), this.config.flushPeriodMs);
+    this.replayTimer = this.timers.setInterval(() => {
+      void this.replay();
+    }, this.config.replayIntervalMs);
+  }
+
+  private onMembership(event: MembershipEvent): void {
+    if (event.kind === 'down') {
+      if (!this.downSince.has(event.address)) this.downSince.set(event.address, this.clock.monotonicMs());
+    } else if (event.kind === 'up') {
+      this.downSince.delete(event.address);
+      // Cassandra schedules delivery when a node comes back; do not wait for the next round.
+      if (this.store.hostsWithHints().length > 0) void this.replay();
+    }
+  }
+
+  /** How long `address` has been down as seen here (0 when alive). */
+  downtimeMs(address: EndpointAddress): number {
+    if (this.membership.isAlive(address)) {
+      this.downSince.delete(address);
+      return 0;
+    }
+    const now = this.clock.monotonicMs();
+    let since = this.downSince.get(address);
+    if (since === undefined) {
+      since = now;
+      this.downSince.set(address, since);
+    }
+    return now - since;
+  }
+
+  /** Stores a hint for `target` when the hint rules allow it; returns whether one was stored. */
+  maybeHint(target: EndpointAddress, mutation: Mutation, gcGraceSeconds: number): boolean {
+    if (this.closed) return false;
+    const decision = this.decide(target, gcGraceSeconds);
+    if (!decision.hint) {
+      if (decision.reason === 'host_bytes' || decision.reason === 'window') this.stats.refused++;
+      return false;
+    }
+    const id = this.membership.hostIdOf(target)!;
+    if (!this.store.write(id, this.clock.nowMs(), gcGraceSeconds, mutation)) {
+      this.stats.refused++;
+      return false;
+    }
+    this.stats.stored++;
+    return true;
+  }
+
+  decide(target: EndpointAddress, gcGraceSeconds: number): HintDecision {
+    const id = this.membership.hostIdOf(target);
+    const ring = this.membership.ring();
+    const oldest = id === null ? null : this.store.oldestHintMs(id);
+    return decideHint({
+      enabled: this.config.enabled,
+      disabledDatacenters: this.disabledDatacenters,
+      targetDatacenter: ring.endpoint(target)?.dc,
+      isSelf: target === this.membership.self,
+      isRingMember: ring.isMember(target) || ring.bootstrappingEndpoints().has(target),
+      hasHostId: id !== null,
+      downtimeMs: this.downtimeMs(target),
+      maxHintWindowMs: this.config.maxHintWindowMs,
+      oldestHintAgeMs: oldest === null ? null : Math.max(0, this.clock.nowMs() - oldest),
+      hostHintBytes: id === null ? 0 : this.store.bytesFor(id),
+      hostHintBytesMax: this.config.hostBytesMax,
+      gcGraceSeconds,
+    });
+  }
+
+  private flush(): void {
+    this.store.sync().catch((error: unknown) => this.logger.error({ err: error }, 'cannot sync hint files'));
+  }
+
+  /** One replay round over every host with hints that is alive and NORMAL (runs alone). */
+  replay(): Promise<void> {
+    if (this.round !== null || this.closed) return this.round ?? Promise.resolve();
+    this.round = this.replayRound().finally(() => {
+      this.round = null;
+    });
+    return this.round;
+  }
+
+  private async replayRound(): Promise<void> {
+    const ready: Array<{ id: string; address: EndpointAddress }> = [];
+    for (const id of this.store.hostsWithHints()) {
+      let hostId: HostId;
+      try {
+        hostId = toHostId(id);
+      } catch {
+        continue;
+      }
+      const address = this.membership.addressOf(hostId);
+      if (address === null || address === this.membership.self) continue;
+      if (!this.membership.isAlive(address) || this.membership.member(address)?.status !== 'NORMAL') continue;
+      ready.push({ id, address });
+    }
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < ready.length && !this.closed) {
+        const host = ready[next++]!;
+        await this.deliverHost(host.id, host.address);
+      }
+    };
+    const workers: Array<Promise<void>> = [];
+    for (let i = 0; i < Math.min(this.config.deliveryConcurrency, ready.length); i++) workers.push(worker());
+    await Promise.all(workers);
+  }
+
+  private rateBytesPerSecond(): number {
+    if (this.config.throttleBytesPerSecond <= 0) return 0;
+    const others = Math.max(1, this.membership.ring().members().length - 1);
+    return this.config.throttleBytesPerSecond / others;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.timers.setTimeout(resolve, ms);
+    });
+  }
+
+  /** Replays every file of one host; stops (keeping its offset) at the first failed page. */
+  private async deliverHost(hostId: string, address: EndpointAddress): Promise<void> {
+    const files = this.store.filesToReplay(hostId);
+    const rate = this.rateBytesPerSecond();
+    let startedMs = this.clock.monotonicMs();
+    let sentBytes = 0;
+    for (const file of files) {
+      const ok = await this.deliverFile(file, address, async (bytes) => {
+        if (rate <= 0) return;
+        sentBytes += bytes;
+        const dueMs = startedMs + (sentBytes / rate) * 1000;
+        const waitMs = dueMs - this.clock.monotonicMs();
+        if (waitMs > 0) await this.sleep(Math.min(waitMs, THROTTLE_PAUSE_MS_MAX));
+        if (waitMs > THROTTLE_PAUSE_MS_MAX) {
+          // Long pauses restart the budget so a burst after a pause stays within the rate.
+          startedMs = this.clock.monotonicMs();
+          sentBytes = 0;
+        }
+      });
+      if (!ok) return;
+    }
+    if (files.length > 0) this.logger.info({ hostId, address, files: files.length }, 'finished hint delivery');
+  }
+
+  private async deliverFile(file: HintFileInfo, address: EndpointAddress, throttle: (bytes: number) => Promise<void>): Promise<boolean> {
+    let offset = this.resumeOffsets.get(file.path) ?? 0;
+    const reader = this.store.openReader(file, offset);
+    try {
+      for (;;) {
+        if (this.closed) return false;
+        const page: Array<{ bytes: Buffer; next: number }> = [];
+        let end = false;
+        let pageEnd = offset;
+        while (page.length < HINT_PAGE_ENTRIES_MAX) {
+          const outcome = reader.next();
+          if (outcome.kind === 'end') {
+            end = true;
+            break;
+          }
+          if (outcome.kind === 'corrupt') {
+            this.logger.warn({ file: file.path, offset: outcome.offsetBytes, reason: outcome.reason }, 'hint file ends with unreadable bytes; skipping them');
+            end = true;
+            break;
+          }
+          const e = outcome.entry;
+          pageEnd = e.nextOffsetBytes;
+          if (e.createdAtMs + e.gcGraceSeconds * 1000 <= this.clock.nowMs()) {
+            this.stats.expired++;
+            continue;
+          }
+          page.push({ bytes: e.mutationBytes, next: e.nextOffsetBytes });
+        }
+        if (page.length > 0) {
+          let bytes = 0;
+          for (const h of page) bytes += h.bytes.length;
+          await throttle(bytes);
+          const results = await Promise.allSettled(page.map((h) => this.messaging.request(address, Verb.Hint, h.bytes, this.config.requestTimeoutMs)));
+          const failed = results.findIndex((r) => r.status === 'rejected');
+          if (failed >= 0) {
+            this.stats.delivered += failed;
+            this.stats.failedDeliveries++;
+            this.resumeOffsets.set(file.path, offset);
+            const reason = (results[failed] as PromiseRejectedResult).reason as Error;
+            this.logger.info({ address, file: file.path, reason: reason.message }, 'hint delivery interrupted; will resume');
+            return false;
+          }
+          this.stats.delivered += page.length;
+        }
+        offset = pageEnd;
+        this.resumeOffsets.set(file.path, offset);
+        if (end) break;
+      }
+    } finally {
+      reader.close();
+    }
+    this.resumeOffsets.delete(file.path);
+    this.store.deleteFile(file);
+    return true;
+  }
+
+  /** Stops replay and flushing; syncs and closes hint files. */
+  async stop(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe?.();
+    this.flushTimer?.cancel();
+    this.replayTimer?.cancel();
+    await this.round;
+    await this.store.sync();
+    this.store.close();
+  }
+}
