@@ -179,7 +179,7 @@ export class CqlServiceImpl implements CqlService {
         const children = statement.statements.map((s) => {
           const ks = s.table.keyspace ?? ctx.sessionKeyspace;
           if (ks !== null && SYSTEM_KEYSPACES.has(ks)) throw systemKeyspaceNotModifiable(ks);
-          return prepareModification(s, { ...ctx, binds: ctx.binds }, this.lists);
+          return prepareModification(s, { ...ctx, inBatch: true }, this.lists);
         });
         const batchType = statement.batchType;
         const usingTimestamp = statement.using.timestamp;

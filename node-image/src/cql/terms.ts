@@ -49,10 +49,14 @@ export class BindCollector {
 
   /** Every marker's spec; throws if a marker was never compiled (a bug in statement preparation). */
   complete(): ColumnSpec[] {
-    return this.specs.map((s, i) => {
-      if (s === undefined) throw invalidRequest(`Invalid bind marker position ${i}`);
-      return s;
-    });
+    // A plain loop: `map` would skip the holes of the sparse array and hide missing markers.
+    const out: ColumnSpec[] = [];
+    for (let i = 0; i < this.specs.length; i++) {
+      const spec = this.specs[i];
+      if (spec === undefined) throw invalidRequest(`Invalid bind marker position ${i}`);
+      out.push(spec);
+    }
+    return out;
   }
 }
 

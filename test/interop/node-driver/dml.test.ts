@@ -304,6 +304,14 @@ describe('batches', () => {
     ], { prepare: false })).rejects.toMatchObject({ code: 0x2200 });
   });
 
+  it('textual BEGIN BATCH with markers in several children, prepared, named markers reused', async () => {
+    const text = 'BEGIN UNLOGGED BATCH INSERT INTO b (k, c, v) VALUES (:k, :c1, :v)\nINSERT INTO b (k, c, v) VALUES (:k, :c2, :v) APPLY BATCH';
+    await client.execute(text, { k: 8, c1: 1, c2: 2, v: 'same' }, { prepare: true });
+    await client.execute('BEGIN BATCH INSERT INTO b (k, c, v) VALUES (?, ?, ?); UPDATE b SET v = ? WHERE k = ? AND c = ?; APPLY BATCH', [9, 1, 'a', 'b', 9, 2], { prepare: true });
+    const rows = (await client.execute('SELECT k, c, v FROM b WHERE k IN (8, 9)')).rows.map((r) => `${r['k']}/${r['c']}/${r['v']}`);
+    expect(rows).toEqual(['8/1/same', '8/2/same', '9/1/a', '9/2/b']);
+  });
+
   it('a batch of SELECT is refused', async () => {
     await expect(client.batch([{ query: 'SELECT * FROM b' }], { prepare: false })).rejects.toMatchObject({ code: 0x2200 });
   });

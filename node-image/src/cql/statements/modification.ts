@@ -1073,6 +1073,6 @@ export function prepareModification(stmt: ModificationStatement, ctx: PrepareCon
   if (where.tokenStart !== null || where.tokenEnd !== null) throw invalidRequest('The token function cannot be used in WHERE clauses for UPDATE and DELETE statements');
   if (condition !== null && table.isCounterTable) throw invalidRequest('Conditional updates are not supported on counter tables');
   return new Modification({
-    kind: stmt.kind, table, where, ops, using, condition, mode: stmt.kind, bindSpecs: ctx.binds.complete(), lists, insertJson,
+    kind: stmt.kind, table, where, ops, using, condition, mode: stmt.kind, bindSpecs: ctx.inBatch === true ? [] : ctx.binds.complete(), lists, insertJson,
   });
 }

@@ -88,6 +88,8 @@ export interface PrepareContext {
   readonly sessionKeyspace: string | null;
   readonly binds: BindCollector;
   readonly limits: CqlLimits;
+  /** A child of a BATCH: its markers are part of the batch's, complete only after every child. */
+  readonly inBatch?: boolean;
 }
 
 export function keyspaceName(ctx: PrepareContext, name: QualifiedName): string {
