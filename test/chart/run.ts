@@ -410,8 +410,11 @@ async function operatorUnderChartRbac(options: {
 
     // What the node pods would meet in a namespace enforcing PodSecurity "restricted" (informational:
     // the StatefulSet template belongs to the operator's builders).
-    const sts = await kubectl.getJson<{ spec: { template: { metadata?: Json; spec: Json } } }>(['get', 'statefulset', `${cluster}-dc1-r1`, '-n', options.watchedNamespace]);
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'restricted-probe', labels: sts.spec.template.metadata?.labels ?? {} }, spec: sts.spec.template.spec };
+    const sts = await kubectl.getJson<{ spec: { template: { metadata?: Json; spec: Json }; volumeClaimTemplates?: Array<{ metadata: { name: string } }> } }>(['get', 'statefulset', `${cluster}-dc1-r1`, '-n', options.watchedNamespace]);
+    // The StatefulSet controller adds one volume per claim template; stand in with emptyDirs.
+    const claimVolumes = (sts.spec.volumeClaimTemplates ?? []).map((t) => ({ name: t.metadata.name, emptyDir: {} }));
+    const podSpec = { ...sts.spec.template.spec, volumes: [...((sts.spec.template.spec.volumes as unknown[] | undefined) ?? []), ...claimVolumes] };
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'restricted-probe', labels: sts.spec.template.metadata?.labels ?? {} }, spec: podSpec };
     const probe = await kubectl.run(['create', '--dry-run=server', '-n', options.watchedNamespace, '-f', '-'], JSON.stringify(pod));
     const violation = /violates PodSecurity[^\n]*/.exec(probe.stderr)?.[0];
     log(`${scope} scope: node pod template under PodSecurity restricted: ${probe.code === 0 ? 'admitted' : `refused (${violation ?? probe.stderr.trim()})`} [informational]`);
