@@ -3,7 +3,7 @@
 // column specs of the result metadata.
 import { invalidRequest, murmur3Token } from '../lib/index.ts';
 import type { ColumnMetadata, CqlType, TableMetadata } from '../schema/index.ts';
-import { codecFor, comparatorFor, formatType } from '../schema/index.ts';
+import { codecFor, comparatorFor, formatType, serializePartitionKey } from '../schema/index.ts';
 import type { Row } from '../storage/index.ts';
 import type { SelectClause, Selector, Term } from './ast.ts';
 import type { AggregateFunction, AggregateState, FunctionEnv, ScalarFunction } from './functions/function-types.ts';
@@ -332,16 +332,35 @@ function mapSelectorEnv(inner: CompiledSelector, name: string, type: CqlType, f:
 function compileFunctionSelector(s: Extract<Selector, { kind: 'function' }>, name: string, table: TableMetadata, ctx: TermContext): CompiledSelector {
   const lower = s.name.toLowerCase();
   if (lower === 'token') {
-    const expected = table.partitionKey.map((c) => c.name);
-    const given = s.args.map((a) => (a.kind === 'column' ? a.name : '?'));
-    if (given.length !== expected.length || given.some((g, i) => g !== expected[i])) {
-      throw invalidRequest(`Invalid number of arguments in call to function system.token: ${expected.length} required but ${given.length} provided`);
+    // Cassandra's token() takes one argument per partition key column, of those columns' types,
+    // and hashes the values as a partition key (usually the key columns themselves).
+    const keyTypes = table.partitionKey.map((c) => c.type);
+    if (s.args.length !== keyTypes.length) {
+      throw invalidRequest(`Invalid number of arguments in call to function system.token: ${keyTypes.length} required but ${s.args.length} provided`);
     }
-    return scalarSelector(`system.token(${expected.join(', ')})`, { kind: 'native', name: 'bigint' }, (rc) => {
-      const out = Buffer.allocUnsafe(8);
-      out.writeBigInt64BE(murmur3Token(rc.partitionKeyBytes), 0);
-      return out;
+    const isKey = s.args.every((a, i) => a.kind === 'column' && a.name === table.partitionKey[i]!.name);
+    if (isKey) {
+      return scalarSelector(name, { kind: 'native', name: 'bigint' }, (rc) => {
+        const out = Buffer.allocUnsafe(8);
+        out.writeBigInt64BE(murmur3Token(rc.partitionKeyBytes), 0);
+        return out;
+      });
+    }
+    const args = s.args.map((a, i) => compileSelector(a, table, ctx, keyTypes[i]!));
+    args.forEach((a, i) => {
+      if (!sameType(keyTypes[i]!, a.type)) {
+        throw invalidRequest(`Type error: ${a.name} cannot be passed as argument ${i} of function system.token of type ${formatType(keyTypes[i]!)}`);
+      }
     });
+    const tokenFn: ScalarFunction = {
+      name: 'token', argumentTypes: keyTypes, returnType: { kind: 'native', name: 'bigint' }, deterministic: true, calledOnNullInput: false,
+      execute: (values) => {
+        const out = Buffer.allocUnsafe(8);
+        out.writeBigInt64BE(murmur3Token(serializePartitionKey(values as Buffer[])), 0);
+        return out;
+      },
+    };
+    return scalarFunctionSelector(tokenFn, args, name);
   }
   if (OPERATOR_SYMBOLS[lower] !== undefined || lower === '_negate') return compileOperator(s, name, table, ctx);
   if (lower === 'tojson') {
@@ -480,8 +499,16 @@ function compileOperator(s: Extract<Selector, { kind: 'function' }>, name: strin
     left = compileSelector(leftSel, table, ctx);
     right = compileSelector(rightSel, table, ctx);
   }
-  left ??= compileSelector(leftSel, table, ctx, right!.type);
-  right ??= compileSelector(rightSel, table, ctx, left.type);
+  // A literal takes the other operand's type when it fits (`i + 1` is int), else its own (`i * 2.5`).
+  const literal = (sel: Selector, other: CompiledSelector): CompiledSelector => {
+    try {
+      return compileSelector(sel, table, ctx, other.type);
+    } catch {
+      return compileSelector(sel, table, ctx);
+    }
+  };
+  left ??= literal(leftSel, right!);
+  right ??= literal(rightSel, left);
   const resultType = widerNumeric(left.type, right.type);
   const op = OPERATOR_SYMBOLS[lower]!;
   const l = left;

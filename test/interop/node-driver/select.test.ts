@@ -155,6 +155,16 @@ describe('selectors', () => {
     expect(rs.first().values()).toEqual(['111', 111, 112, 222, -111, 'lit', 'a']);
   });
 
+  it('token() of other values of the key type, and literals of another numeric type', async () => {
+    const rs = await client.execute("SELECT token(c1), token(p), token(2), v * 2.5 FROM ev WHERE p = 2 AND c1 = 1 AND c2 = 'a'");
+    expect(rs.columns.map((c) => c.name)).toEqual(['system.token(c1)', 'system.token(p)', 'system.token(2)', 'v * 2.5']);
+    const [ofC1, ofP, ofTwo, scaled] = rs.first().values() as [unknown, unknown, unknown, number];
+    expect(String(ofC1)).toBe(String((await client.execute('SELECT token(p) FROM ev WHERE p = 1 LIMIT 1')).first()['system.token(p)']));
+    expect(String(ofP)).toBe(String(ofTwo));
+    expect(scaled).toBe(211 * 2.5);
+    await expect(client.execute("SELECT token(c2) FROM ev")).rejects.toMatchObject({ code: 0x2200 });
+  });
+
   it('native functions: uuid(), now(), toTimestamp, minTimeuuid, blobAs*, toDate', async () => {
     await client.execute('CREATE TABLE fn (k int, t timeuuid, u uuid, b blob, ts timestamp, PRIMARY KEY (k, t))');
     await client.execute('INSERT INTO fn (k, t, u, b, ts) VALUES (1, now(), uuid(), intAsBlob(42), toTimestamp(now()))');
