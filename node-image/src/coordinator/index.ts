@@ -15,3 +15,8 @@ export { GOSSIP_INTERVAL_MS_DEFAULT, LOAD_BROADCAST_INTERVAL_MS, MembershipError
 export type { MembershipServiceOptions } from './membership-service.ts';
 export type { ClientEvent } from './membership/client-event-notifier.ts';
 export { SEEDS_MAX, SeedListError, gossipEnabled, isIpSeed, parseSeedList } from './membership/seed-list.ts';
+export {
+  JOIN_WAIT_MS_MAX, LEFT_EXPIRY_MS, TopologyError, TopologyService, isDecommissioned, planStreams, rangeMovementReason, replicatedRanges,
+  resolveSeeds, resolveSeedsForStart, ringSegments, transfers,
+} from './topology/index.ts';
+export type { Progress as TopologyProgress, TopologyMode, TopologyServiceOptions, Transfer } from './topology/index.ts';

@@ -3,12 +3,14 @@
 // application states, keeps the ring (TokenMetadata snapshots) in step with gossip statuses, and
 // tells subscribers (coordinator, protocol events) what changed. Startup: local states, a shadow
 // round with the seeds (alone when this node is its only seed), then STATUS NORMAL with its tokens
-// and gossip. Bootstrap streaming is the topology work's job: every node with tokens is NORMAL.
+// and gossip. With joinMode 'deferred' the node gossips without a STATUS after the shadow round and
+// the topology service announces BOOT/NORMAL/LEAVING/LEFT (coordinator/topology); while no seed
+// answers, seeds are re-resolved and the shadow round retried (a node that joined before starts alone).
 // Invariants: gossipStep is never re-entered (inputs queue while a step's outputs are performed);
 // the ring always holds this node with its tokens; ticks stop at stop().
 import {
   AppState, DEFAULT_PHI_ACCRUAL_CONFIG, TokenMetadata, createGossiper, encodeTokens, endpointAddress, gossipStep, gossiperConfig,
-  isDeadState, javaDoubleString, meanIntervalMs, statusNormal,
+  isDeadState, javaDoubleString, meanIntervalMs, statusBootReplace, statusBootstrapping, statusLeaving, statusLeft, statusNormal,
 } from '../cluster/index.ts';
 import type {
   ApplicationState, EndpointAddress, EndpointState, EndpointStateEntry, GossipEvent, GossipInput, GossipMessage, GossiperState,
@@ -27,6 +29,7 @@ import { hostIdOf, memberViewOf, nativeAddressOf } from './membership/member-vie
 import { applyLocation, applyRemoval, applyStatus } from './membership/ring-maintenance.ts';
 import type { RingChange, RingContext } from './membership/ring-maintenance.ts';
 import { loadSavedPeers, savePeers } from './membership/saved-peers.ts';
+import { applyBootReplace, bootReplaceTarget } from './topology/replace-ring.ts';
 import type { SavedPeer } from './membership/saved-peers.ts';
 
 /** Cassandra's gossip task period. */
@@ -35,6 +38,14 @@ export const GOSSIP_INTERVAL_MS_DEFAULT = 1000;
 export const LOAD_BROADCAST_INTERVAL_MS = 60_000;
 /** Inputs queued while a step runs; more means a feedback loop (programmer error). */
 const QUEUED_INPUTS_MAX = 100_000;
+/** Shadow rounds tried before a node that never joined gives up (about 2 x RING_DELAY each: effectively never). */
+export const SHADOW_ROUND_ATTEMPTS_MAX = 100_000;
+/** Pause between failed shadow rounds while waiting for a seed. */
+export const SHADOW_ROUND_RETRY_MS_DEFAULT = 2000;
+
+/** This node's own ring state as the topology service drives it. */
+export type LocalJoinState = 'STARTING' | 'JOINING' | 'NORMAL' | 'LEAVING' | 'LEFT';
+
 /** States that system.peers shows: a change may rewrite the saved peers file. */
 const PEER_INFO_STATES: ReadonlySet<ApplicationState> = new Set<ApplicationState>([
   AppState.HostId, AppState.Dc, AppState.Rack, AppState.Tokens, AppState.Schema, AppState.ReleaseVersion,
@@ -71,6 +82,16 @@ export interface MembershipServiceOptions {
   readonly gossipIntervalMs?: number;
   /** On-disk bytes of this node's data, gossiped as LOAD. */
   readonly loadBytes?: () => number;
+  /**
+   * 'normal' (default): NORMAL with `tokens` right after the shadow round. 'deferred': gossip
+   * without STATUS or TOKENS until announceBootstrap/announceNormal (a node that has not joined yet).
+   */
+  readonly joinMode?: 'normal' | 'deferred';
+  /** A node that joined before: when no seed answers, start anyway (alone) and keep gossiping to seeds. */
+  readonly startWithoutSeeds?: boolean;
+  /** Re-resolves the seed list (DNS names) before each retried shadow round and on reloadSeeds(). */
+  readonly resolveSeeds?: () => Promise<readonly EndpointAddress[]>;
+  readonly shadowRoundRetryMs?: number;
 }
 
 type Phase = 'created' | 'shadow_round' | 'running' | 'stopped';
@@ -110,10 +131,15 @@ export class MembershipService implements Membership {
   private viewsCache: Map<EndpointAddress, MemberView> | null = null;
   private peersCache: readonly NodeInfo[] | null = null;
   private localStates: Array<readonly [ApplicationState, string]> = [];
+  private joinState: LocalJoinState = 'STARTING';
+  private localTokens: readonly Token[];
+  private shadowStates: readonly EndpointStateEntry[] = [];
+  private retryHandle: { cancel(): void; resolve(): void } | null = null;
 
   constructor(options: MembershipServiceOptions) {
-    assert(options.tokens.length > 0, 'a member needs tokens');
+    assert(options.tokens.length > 0 || options.joinMode === 'deferred', 'a member needs tokens');
     this.options = options;
+    this.localTokens = options.tokens;
     this.self = options.self;
     this.localDatacenter = options.datacenter;
     this.localRack = options.rack;
@@ -133,9 +159,9 @@ export class MembershipService implements Membership {
       },
     };
     this.gossip = createGossiper(config, options.generation, options.clock.nowMs());
-    this.currentRing = TokenMetadata.empty()
-      .withEndpoint({ address: options.self, hostId: options.hostId, dc: options.datacenter, rack: options.rack })
-      .withNormalTokens(options.self, options.tokens);
+    const registered = TokenMetadata.empty()
+      .withEndpoint({ address: options.self, hostId: options.hostId, dc: options.datacenter, rack: options.rack });
+    this.currentRing = options.joinMode === 'deferred' ? registered : registered.withNormalTokens(options.self, options.tokens);
     this.ringContext = {
       self: options.self,
       generationOf: (endpoint) => this.gossip.endpoints.get(endpoint)?.state.heartBeat.generation ?? 0,
@@ -163,8 +189,8 @@ export class MembershipService implements Membership {
       [AppState.Dc, o.datacenter], [AppState.Rack, o.rack], [AppState.HostId, o.hostId], [AppState.ReleaseVersion, o.releaseVersion],
       [AppState.NetVersion, String(MESSAGING_VERSION)], [AppState.InternalIp, parsePeerAddress(o.self).host],
       [AppState.InternalAddressAndPort, o.self], [AppState.RpcAddress, o.nativeAddress], [AppState.NativeAddressAndPort, native],
-      [AppState.Schema, o.schemaVersion], [AppState.Tokens, encodeTokens(o.tokens)], [AppState.Load, javaDoubleString(this.lastLoad)],
-      [AppState.RpcReady, 'false'],
+      [AppState.Schema, o.schemaVersion], [AppState.Load, javaDoubleString(this.lastLoad)], [AppState.RpcReady, 'false'],
+      ...(o.joinMode === 'deferred' ? [] : [[AppState.Tokens, encodeTokens(o.tokens)] as const]),
     ];
     this.run({ kind: 'set_local_states', states: this.localStates });
     this.loadSavedPeers();
@@ -172,10 +198,7 @@ export class MembershipService implements Membership {
     this.phase = 'shadow_round';
     let states: readonly EndpointStateEntry[];
     try {
-      states = await new Promise<readonly EndpointStateEntry[]>((resolve, reject) => {
-        this.shadowWaiter = { resolve, reject };
-        this.run({ kind: 'shadow_round' });
-      });
+      states = await this.shadowRoundWithRetries();
       this.checkEndpointCollision(states);
     } catch (error) {
       this.stopTimers();
@@ -183,13 +206,157 @@ export class MembershipService implements Membership {
       throw error;
     }
     if (this.phase !== 'shadow_round') throw new MembershipError('membership stopped during startup');
-    const normal = statusNormal(o.tokens);
-    this.run({ kind: 'set_local_states', states: [[AppState.StatusWithPort, normal], [AppState.Status, normal]] });
+    this.shadowStates = states;
+    if (o.joinMode !== 'deferred') {
+      const normal = statusNormal(o.tokens);
+      this.run({ kind: 'set_local_states', states: [[AppState.StatusWithPort, normal], [AppState.Status, normal]] });
+      this.joinState = 'NORMAL';
+    }
     this.run({ kind: 'start' });
     this.phase = 'running';
     this.run({ kind: 'tick' });
     this.loadHandle = o.timers.setInterval(() => this.broadcastLoad(), LOAD_BROADCAST_INTERVAL_MS);
-    this.logger.info({ self: this.self, generation: o.generation, seeds: o.seeds, tokens: o.tokens.length }, 'Node is now part of the cluster (NORMAL)');
+    if (o.joinMode === 'deferred') this.logger.info({ self: this.self, generation: o.generation, seeds: this.seedList() }, 'gossip started; joining the ring');
+    else this.logger.info({ self: this.self, generation: o.generation, seeds: this.seedList(), tokens: o.tokens.length }, 'Node is now part of the cluster (NORMAL)');
+  }
+
+  /** Shadow rounds until a seed answers; a node that joined before starts alone instead of waiting. */
+  private async shadowRoundWithRetries(): Promise<readonly EndpointStateEntry[]> {
+    const o = this.options;
+    for (let attempt = 1; attempt <= SHADOW_ROUND_ATTEMPTS_MAX; attempt++) {
+      try {
+        return await new Promise<readonly EndpointStateEntry[]>((resolve, reject) => {
+          this.shadowWaiter = { resolve, reject };
+          this.run({ kind: 'shadow_round' });
+        });
+      } catch (error) {
+        if (this.phase !== 'shadow_round') throw error;
+        if (o.startWithoutSeeds === true) {
+          this.logger.warn({ seeds: this.seedList() }, 'no seed answered; this node joined before, so it starts alone and keeps gossiping to the seeds');
+          return [];
+        }
+        this.logger.warn({ seeds: this.seedList(), attempt }, 'no seed answered; waiting for seeds (re-resolving them) before joining');
+        await this.pause(o.shadowRoundRetryMs ?? SHADOW_ROUND_RETRY_MS_DEFAULT);
+        if (this.phase !== 'shadow_round') throw new MembershipError('membership stopped while waiting for seeds');
+        await this.reloadSeeds();
+      }
+    }
+    throw new MembershipError('Unable to gossip with any peers');
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const handle = this.options.timers.setTimeout(() => {
+        this.retryHandle = null;
+        resolve();
+      }, ms);
+      this.retryHandle = { cancel: () => handle.cancel(), resolve };
+    });
+  }
+
+  /** The seeds gossip uses now (resolved addresses, self excluded by the gossiper). */
+  seedList(): readonly EndpointAddress[] {
+    return this.gossip.config.seeds;
+  }
+
+  /** Replaces the seed list (e.g. after DNS re-resolution). */
+  setSeeds(seeds: readonly EndpointAddress[]): void {
+    const config = { ...this.gossip.config, seeds: [...seeds] };
+    const own = [...new Set(seeds)].filter((s) => s !== this.self).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.gossip = { ...this.gossip, config, seeds: own };
+  }
+
+  /** Re-resolves the seeds (seeds-reload); returns the new list. Keeps the old list when resolution fails. */
+  async reloadSeeds(): Promise<readonly EndpointAddress[]> {
+    const resolve = this.options.resolveSeeds;
+    if (resolve === undefined) return this.seedList();
+    try {
+      const seeds = await resolve();
+      if (seeds.length > 0) this.setSeeds(seeds);
+    } catch (error) {
+      this.logger.warn({ error: (error as Error).message }, 'cannot resolve the seeds; keeping the previous list');
+    }
+    return this.seedList();
+  }
+
+  // ---- this node's ring state (driven by coordinator/topology) ---------------------------------------
+
+  /** The states the seeds answered in the shadow round (the replace target's TOKENS come from here). */
+  shadowRoundStates(): readonly EndpointStateEntry[] {
+    return this.shadowStates;
+  }
+
+  joinStatus(): LocalJoinState {
+    return this.joinState;
+  }
+
+  /** This node's tokens (empty until chosen when it joins). */
+  tokens(): readonly Token[] {
+    return this.localTokens;
+  }
+
+  /** BOOT (or BOOT_REPLACE of `replacing`) with these tokens: peers make this node a pending replica. */
+  announceBootstrap(tokens: readonly Token[], replacing?: EndpointAddress): void {
+    assert(tokens.length > 0, 'bootstrap needs tokens');
+    this.localTokens = tokens;
+    const status = replacing === undefined ? statusBootstrapping(tokens) : statusBootReplace(replacing);
+    this.setLocalRing(this.currentRing.withBootstrapTokens(this.self, tokens, replacing));
+    this.run({ kind: 'set_local_states', states: [[AppState.Tokens, encodeTokens(tokens)], [AppState.StatusWithPort, status], [AppState.Status, status]] });
+    this.joinState = 'JOINING';
+    this.logger.info({ tokens: tokens.length, replacing: replacing ?? null }, replacing === undefined ? 'JOINING: bootstrap tokens announced' : 'JOINING: replacing a dead node');
+  }
+
+  /** NORMAL with these tokens. */
+  announceNormal(tokens: readonly Token[]): void {
+    assert(tokens.length > 0, 'a member needs tokens');
+    this.localTokens = tokens;
+    const normal = statusNormal(tokens);
+    this.setLocalRing(this.currentRing.withNormalTokens(this.self, tokens));
+    this.run({ kind: 'set_local_states', states: [[AppState.Tokens, encodeTokens(tokens)], [AppState.StatusWithPort, normal], [AppState.Status, normal]] });
+    this.joinState = 'NORMAL';
+    this.logger.info({ tokens: tokens.length }, 'Node is now part of the cluster (NORMAL)');
+  }
+
+  /** LEAVING: peers compute pending ranges for the nodes that will take over this node's ranges. */
+  announceLeaving(): void {
+    const status = statusLeaving(this.localTokens);
+    this.setLocalRing(this.currentRing.withLeaving(this.self));
+    this.run({ kind: 'set_local_states', states: [[AppState.StatusWithPort, status], [AppState.Status, status]] });
+    this.joinState = 'LEAVING';
+    this.logger.info({}, 'LEAVING: announced decommission');
+  }
+
+  /** LEFT (expiring at `expireAtMs`): peers drop this node from the ring. */
+  announceLeft(expireAtMs: number): void {
+    const status = statusLeft(this.localTokens, expireAtMs);
+    this.run({ kind: 'set_local_states', states: [[AppState.StatusWithPort, status], [AppState.Status, status]] });
+    this.joinState = 'LEFT';
+    this.logger.info({}, 'LEFT: decommissioned');
+  }
+
+  /** removenode: spoofs `removing` on the dead endpoint (peers treat it as leaving). */
+  advertiseRemoving(endpoint: EndpointAddress, hostId: HostId): void {
+    this.run({ kind: 'advertise_removing', endpoint, hostId, localHostId: this.options.hostId });
+    this.setLocalRing(this.currentRing.isMember(endpoint) ? this.currentRing.withLeaving(endpoint) : this.currentRing);
+  }
+
+  /** removenode: spoofs `removed` and drops the endpoint from this node's ring. */
+  advertiseRemoved(endpoint: EndpointAddress, hostId: HostId): void {
+    this.run({ kind: 'advertise_removed', endpoint, hostId });
+    this.setLocalRing(this.currentRing.withoutEndpoint(endpoint));
+  }
+
+  /** Forgets a replaced endpoint (replace finished): gossip quarantines it and the ring drops it. */
+  replacedEndpoint(endpoint: EndpointAddress): void {
+    this.run({ kind: 'replaced_endpoint', endpoint });
+    if (this.currentRing.endpoint(endpoint) !== undefined) this.setLocalRing(this.currentRing.withoutEndpoint(endpoint));
+  }
+
+  private setLocalRing(ring: TokenMetadata): void {
+    if (ring === this.currentRing) return;
+    this.currentRing = ring;
+    this.peersCache = null;
+    for (const listener of [...this.listeners]) listener({ kind: 'ring-changed', ring });
   }
 
   /** Publishes RPC_READY (true once the CQL server serves; false when it stops). */
@@ -208,6 +375,11 @@ export class MembershipService implements Membership {
     }
     this.phase = 'stopped';
     this.stopTimers();
+    if (this.retryHandle !== null) {
+      this.retryHandle.cancel();
+      this.retryHandle.resolve();
+      this.retryHandle = null;
+    }
     this.shadowWaiter?.reject(new MembershipError('membership stopped during the shadow round'));
     this.shadowWaiter = null;
     this.logger.info({ announced: wasRunning }, 'gossip stopped');
@@ -414,6 +586,12 @@ export class MembershipService implements Membership {
 
   private onStatus(endpoint: EndpointAddress, out: MembershipEvent[]): void {
     if (endpoint === this.self) return;
+    const replaced = bootReplaceTarget(this.stateOf(endpoint), parsePeerAddress(this.self).port);
+    if (replaced !== null) {
+      const ring = applyBootReplace(this.currentRing, endpoint, this.stateOf(endpoint), replaced);
+      this.applyRing({ ring, joined: [], left: [], moved: [], warnings: [] }, out);
+      return;
+    }
     this.applyRing(applyStatus(this.currentRing, endpoint, this.stateOf(endpoint), this.ringContext), out);
   }
 

@@ -58,4 +58,9 @@ export interface Network {
    * (default: a bare 413) without reaching the handler.
    */
   listenHttp(options: ListenOptions & { bodyBytesMax: number; bodyTooLarge?: HttpResponse }, handler: HttpHandler): Promise<Listener>;
+  /**
+   * Resolves a host name to all its addresses (IPv4 first), as SimpleSeedProvider resolves seed
+   * names; an IP literal resolves to itself. Absent in networks that have no names (the simulator).
+   */
+  resolve?(name: string): Promise<string[]>;
 }

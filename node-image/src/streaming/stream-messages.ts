@@ -31,7 +31,9 @@ export interface StreamCursor {
 export interface PageRequest {
   readonly planId: string;
   readonly operation: string;
-  readonly tableId: string;
+  readonly keyspace: string;
+  /** Table name (names, not ids, so nodes whose schemas were created apart still agree). */
+  readonly table: string;
   readonly ranges: readonly TokenRange[];
   readonly cursor: StreamCursor;
   readonly pageBytesMax: number;
@@ -53,8 +55,8 @@ export interface SyncRequest {
   /** Internode address to pull from. */
   readonly source: string;
   readonly keyspace: string;
-  /** Table ids; empty means every table of the keyspace. */
-  readonly tableIds: readonly string[];
+  /** Table names; empty means every table of the keyspace. */
+  readonly tables: readonly string[];
   readonly ranges: readonly TokenRange[];
 }
 
@@ -118,7 +120,8 @@ export function encodePageRequest(m: PageRequest): Buffer {
   header(w);
   w.string(m.planId);
   w.string(m.operation);
-  w.string(m.tableId);
+  w.string(m.keyspace);
+  w.string(m.table);
   writeRanges(w, m.ranges);
   writeCursor(w, m.cursor);
   w.varint(m.pageBytesMax);
@@ -130,11 +133,12 @@ export function decodePageRequest(payload: Buffer): PageRequest {
   checkHeader(r);
   const planId = r.string();
   const operation = r.string();
-  const tableId = r.string();
+  const keyspace = r.string();
+  const table = r.string();
   const ranges = readRanges(r);
   const cursor = readCursor(r);
   if (cursor.rangeIndex > ranges.length) throw new StreamMessageError(`cursor range ${cursor.rangeIndex} beyond ${ranges.length} ranges`);
-  return { planId, operation, tableId, ranges, cursor, pageBytesMax: r.varint() };
+  return { planId, operation, keyspace, table, ranges, cursor, pageBytesMax: r.varint() };
 }
 
 const mutationEncoder = new MutationEncoder();
@@ -192,8 +196,8 @@ export function encodeSyncRequest(m: SyncRequest): Buffer {
   w.string(m.operation);
   w.string(m.source);
   w.string(m.keyspace);
-  w.varint(m.tableIds.length);
-  for (const id of m.tableIds) w.string(id);
+  w.varint(m.tables.length);
+  for (const name of m.tables) w.string(name);
   writeRanges(w, m.ranges);
   return Buffer.from(w.view());
 }
@@ -206,9 +210,9 @@ export function decodeSyncRequest(payload: Buffer): SyncRequest {
   const source = r.string();
   const keyspace = r.string();
   const n = count(r, STREAM_TABLES_MAX, 'tables');
-  const tableIds: string[] = [];
-  for (let i = 0; i < n; i++) tableIds.push(r.string());
-  return { planId, operation, source, keyspace, tableIds, ranges: readRanges(r) };
+  const tables: string[] = [];
+  for (let i = 0; i < n; i++) tables.push(r.string());
+  return { planId, operation, source, keyspace, tables, ranges: readRanges(r) };
 }
 
 export function encodeSyncResponse(m: SyncResponse): Buffer {

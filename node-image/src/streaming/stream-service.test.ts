@@ -65,7 +65,7 @@ describe('StreamService', () => {
     const b = await node(hub, B);
     await fill(a.storage, 300);
     const ranges = [tokenRange(token(-5_000_000_000_000_000_000n), token(-1n)), tokenRange(token(7_000_000_000_000_000_000n), token(-8_000_000_000_000_000_000n))];
-    const result = await b.streams.pull({ planId: 'p1', operation: 'BOOTSTRAP', source: A, keyspace: KEYSPACE, tableIds: [], ranges });
+    const result = await b.streams.pull({ planId: 'p1', operation: 'BOOTSTRAP', source: A, keyspace: KEYSPACE, tables: [], ranges });
     const expected = tokensIn(a.storage).filter((t) => ranges.some((r) => rangeContains(r, token(t))));
     expect(tokensIn(b.storage)).toEqual(expected);
     expect(result.partitions).toBe(expected.length);
@@ -86,7 +86,7 @@ describe('StreamService', () => {
     await fill(a.storage, 200);
     let n = 0;
     hub.fault = (_from, _to, verb) => (verb === Verb.StreamRequest && ++n % 3 === 0 ? new MessagingError('MSG_ERR_CLOSED', 'connection lost') : null);
-    await b.streams.pull({ planId: 'p2', operation: 'REPAIR', source: A, keyspace: KEYSPACE, tableIds: [TABLE_MAIN.id], ranges: [FULL_RING] });
+    await b.streams.pull({ planId: 'p2', operation: 'REPAIR', source: A, keyspace: KEYSPACE, tables: [TABLE_MAIN.name], ranges: [FULL_RING] });
     expect(tokensIn(b.storage)).toEqual(tokensIn(a.storage));
   });
 
@@ -96,7 +96,7 @@ describe('StreamService', () => {
     const b = await node(hub, B);
     await fill(a.storage, 10);
     hub.nodes.get(A)!.down = true;
-    await expect(b.streams.pull({ planId: 'p3', operation: 'REBUILD', source: A, keyspace: KEYSPACE, tableIds: [], ranges: [FULL_RING] }))
+    await expect(b.streams.pull({ planId: 'p3', operation: 'REBUILD', source: A, keyspace: KEYSPACE, tables: [], ranges: [FULL_RING] }))
       .rejects.toThrow(/failed after 10 attempt/);
     expect(b.streams.list()[0]?.state).toBe('FAILED');
   });
@@ -106,7 +106,7 @@ describe('StreamService', () => {
     const a = await node(hub, A);
     const b = await node(hub, B);
     await fill(a.storage, 50);
-    const r = await a.streams.requestSync(B, { planId: 'p4', operation: 'DECOMMISSION', source: A, keyspace: KEYSPACE, tableIds: [], ranges: [FULL_RING] });
+    const r = await a.streams.requestSync(B, { planId: 'p4', operation: 'DECOMMISSION', source: A, keyspace: KEYSPACE, tables: [], ranges: [FULL_RING] });
     expect(r.partitions).toBe(50);
     expect(tokensIn(b.storage)).toEqual(tokensIn(a.storage));
     expect(pkOf(1).token).toBeTypeOf('bigint');

@@ -66,8 +66,8 @@ export interface PullPlan {
   readonly operation: string;
   readonly source: EndpointAddress;
   readonly keyspace: string;
-  /** Table ids; empty means every table of the keyspace. */
-  readonly tableIds: readonly string[];
+  /** Table names; empty means every table of the keyspace. */
+  readonly tables: readonly string[];
   readonly ranges: readonly TokenRange[];
 }
 
@@ -169,7 +169,7 @@ export class StreamService {
     if (running === undefined) {
       running = this.pull({
         planId: request.planId, operation: request.operation, source: request.source as EndpointAddress, keyspace: request.keyspace,
-        tableIds: request.tableIds, ranges: request.ranges,
+        tables: request.tables, ranges: request.ranges,
       }).finally(() => this.syncs.delete(key));
       this.syncs.set(key, running);
     }
@@ -178,7 +178,7 @@ export class StreamService {
 
   /** Pulls every table of the plan over its ranges from its source and applies it locally. */
   async pull(plan: PullPlan, signal?: AbortSignal): Promise<StreamResult> {
-    const tables = this.tablesOf(plan.keyspace, plan.tableIds);
+    const tables = this.tablesOf(plan.keyspace, plan.tables);
     const ranges = normalizeRanges(plan.ranges);
     const total = { bytes: 0, partitions: 0 };
     if (ranges.length === 0 || tables.length === 0) return total;
@@ -198,12 +198,12 @@ export class StreamService {
     return total;
   }
 
-  private tablesOf(keyspace: string, tableIds: readonly string[]): TableMetadata[] {
+  private tablesOf(keyspace: string, names: readonly string[]): TableMetadata[] {
     const ks = this.options.schema().keyspaces.get(keyspace);
-    if (ks === undefined) throw new StreamError(`unknown keyspace ${keyspace}`);
+    if (ks === undefined) throw new StreamError(`unknown keyspace ${keyspace} on ${this.options.messaging.self}`);
     const all = [...ks.tables.values()];
-    if (tableIds.length === 0) return all;
-    return all.filter((t) => tableIds.includes(t.id));
+    if (names.length === 0) return all;
+    return all.filter((t) => names.includes(t.name));
   }
 
   private async pullTable(plan: PullPlan, table: TableMetadata, ranges: readonly TokenRange[], signal: AbortSignal | undefined): Promise<StreamResult> {
@@ -213,10 +213,11 @@ export class StreamService {
       if (signal?.aborted === true) throw new StreamError('stream cancelled');
       if (this.closed) throw new StreamError('streaming stopped: the node is shutting down');
       const request: PageRequest = {
-        planId: plan.planId, operation: plan.operation, tableId: table.id, ranges, cursor, pageBytesMax: this.limits.pageBytesMax,
+        planId: plan.planId, operation: plan.operation, keyspace: table.keyspace, table: table.name, ranges, cursor,
+        pageBytesMax: this.limits.pageBytesMax,
       };
       const page = decodePageResponse(await this.requestPage(plan.source, request));
-      await this.applyAll(page.mutations);
+      await this.applyAll(page.mutations, table.id);
       total.bytes += page.bytes;
       total.partitions += page.mutations.length;
       this.sessions.page({
@@ -245,9 +246,12 @@ export class StreamService {
     }
   }
 
-  private async applyAll(mutations: readonly Mutation[]): Promise<void> {
+  /** Applies a page; updates carry the source's table id, replaced by this node's. */
+  private async applyAll(mutations: readonly Mutation[], tableId: string): Promise<void> {
     if (mutations.length === 0) return;
-    await Promise.all(mutations.map((m) => this.applyOne(m)));
+    await Promise.all(mutations.map((m) => this.applyOne(
+      m.updates.every((u) => u.tableId === tableId) ? m : { ...m, updates: m.updates.map((u) => ({ ...u, tableId })) },
+    )));
   }
 
   private async applyOne(mutation: Mutation): Promise<void> {
@@ -276,8 +280,8 @@ export class StreamService {
 
   private async servePage(from: string, payload: Buffer): Promise<Buffer> {
     const request = decodePageRequest(payload);
-    const table = this.tableById(request.tableId);
-    if (table === null) throw new CqlError(ErrorCode.Invalid, `stream request for unknown table ${request.tableId}`);
+    const table = this.options.schema().keyspaces.get(request.keyspace)?.tables.get(request.table);
+    if (table === undefined) throw new CqlError(ErrorCode.Invalid, `stream request for unknown table ${request.keyspace}.${request.table} on ${this.options.messaging.self}`);
     const pageBytesMax = Math.max(1, Math.min(request.pageBytesMax, this.limits.pageBytesMax * 16));
     const body = new ByteWriter(Math.min(pageBytesMax, 1024 * 1024) + 1024);
     let count = 0;
@@ -310,11 +314,6 @@ export class StreamService {
       tableDone: next === null, estimatedTableBytes: estimatedTotalBytes,
     });
     return encodePageResponse({ body: Buffer.from(body.view()), mutationCount: count, next, estimatedTotalBytes });
-  }
-
-  private tableById(id: string): TableMetadata | null {
-    for (const ks of this.options.schema().keyspaces.values()) for (const t of ks.tables.values()) if (t.id === id) return t;
-    return null;
   }
 
   private estimateBytes(tableId: string, ranges: readonly TokenRange[]): number {

@@ -1,4 +1,5 @@
 // Real TCP and HTTP on node:net / node:http.
+import * as dns from 'node:dns';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { HttpHandler, Listener, ListenOptions, Network, Socket } from '../network.ts';
@@ -17,7 +18,34 @@ function listenerOf(server: net.Server | http.Server, host: string): Listener {
   };
 }
 
+/** A resolution taking longer than this fails (the caller retries later). */
+export const DNS_RESOLVE_TIMEOUT_MS = 5000;
+
+/**
+ * The resolver for host names: CASSIA_DNS_SERVER=host:port (the e2e harness's fake cluster DNS)
+ * queries that server; otherwise the system's resolver (getaddrinfo: /etc/hosts, then DNS).
+ */
+async function resolveName(name: string): Promise<string[]> {
+  if (net.isIP(name) !== 0) return [name];
+  const server = process.env['CASSIA_DNS_SERVER'];
+  if (server !== undefined && server !== '') {
+    const resolver = new dns.promises.Resolver({ timeout: DNS_RESOLVE_TIMEOUT_MS, tries: 2 });
+    resolver.setServers([server]);
+    const [v4, v6] = await Promise.all([
+      resolver.resolve4(name).catch(() => [] as string[]),
+      resolver.resolve6(name).catch(() => [] as string[]),
+    ]);
+    const all = [...v4, ...v6];
+    if (all.length === 0) throw new Error(`cannot resolve ${name} with DNS server ${server}`);
+    return all;
+  }
+  const found = await dns.promises.lookup(name, { all: true, order: 'ipv4first' });
+  return [...new Set(found.map((a) => a.address))];
+}
+
 export const realNetwork: Network = {
+  resolve: resolveName,
+
   listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener> {
     const server = net.createServer({ noDelay: true }, (socket) => onConnection(socket));
     return new Promise((resolve, reject) => {
