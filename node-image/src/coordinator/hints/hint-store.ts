@@ -60,8 +60,13 @@ export class HintStore {
         this.disk.remove(path);
         continue;
       }
+      // Bytes a killed process handed to the OS may not be on disk yet: make them durable now.
+      const handle = this.disk.openWrite(path, { truncate: false });
+      handle.syncNow();
+      handle.close();
       files.push({ path, hostId: parsed.hostId, createdMs: parsed.createdMs, sizeBytes: stat.sizeBytes });
     }
+    this.disk.syncDirectory(this.directory);
     files.sort((a, b) => a.createdMs - b.createdMs || (a.path < b.path ? -1 : 1));
     for (const f of files) {
       const host = this.host(f.hostId);
