@@ -1,4 +1,4 @@
-// `npm run sim -- --seed N [--scenario NAME] [--runs K] [--log]`: runs one seed (or K seeds from N)
+// `npm run sim -- --seed N [--scenario NAME] [--runs K] [--log] [--debug]`: runs one seed (or K seeds from N)
 // of a scenario and prints the result with its trace hash; a failing seed prints its failures and
 // the last log lines. The same seed always prints the same trace hash. `--list` names the scenarios.
 import { SCENARIOS, formatFailure, runScenario, scenarioNamed } from '../../node-image/src/sim/index.ts';
@@ -9,11 +9,12 @@ interface Args {
   scenario: string;
   runs: number;
   log: boolean;
+  debug: boolean;
   list: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seed: 1, scenario: SCENARIOS[0]!.name, runs: 1, log: false, list: false };
+  const args: Args = { seed: 1, scenario: SCENARIOS[0]!.name, runs: 1, log: false, debug: false, list: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -25,8 +26,9 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--scenario') args.scenario = value();
     else if (a === '--runs') args.runs = Number.parseInt(value(), 10);
     else if (a === '--log') args.log = true;
+    else if (a === '--debug') args.debug = true;
     else if (a === '--list') args.list = true;
-    else throw new Error(`unknown argument ${a} (expected --seed N, --scenario NAME, --runs K, --log, --list)`);
+    else throw new Error(`unknown argument ${a} (expected --seed N, --scenario NAME, --runs K, --log, --debug, --list)`);
   }
   if (!Number.isSafeInteger(args.seed) || args.seed < 0) throw new Error('--seed must be a non-negative integer');
   if (!Number.isSafeInteger(args.runs) || args.runs < 1) throw new Error('--runs must be a positive integer');
@@ -48,7 +50,7 @@ async function main(): Promise<number> {
   let failed = 0;
   try {
     for (let seed = args.seed; seed < args.seed + args.runs; seed++) {
-      const result = await runScenario(scenario, seed);
+      const result = await runScenario(scenario, seed, { debugLogs: args.debug });
       const stray = trap.take();
       const ok = result.ok && stray.length === 0;
       const line = {

@@ -21,6 +21,8 @@ export interface ScenarioContext {
   fail(message: string): void;
   /** Numbers worth printing (operations, crashes, partitions...). */
   readonly summary: Record<string, number | string>;
+  /** Keep nodes' debug log lines too (replay --debug); does not change the run. */
+  readonly debugLogs: boolean;
 }
 
 export interface Scenario {
@@ -47,7 +49,7 @@ export function replayCommand(scenario: string, seed: number): string {
   return `npm run sim -- --scenario ${scenario} --seed ${seed}`;
 }
 
-export async function runScenario(scenario: Scenario, seed: number): Promise<SimResult> {
+export async function runScenario(scenario: Scenario, seed: number, options: { debugLogs?: boolean } = {}): Promise<SimResult> {
   // Real time only measures the run; nothing in the simulation sees it.
   const startedRealMs = realClock.monotonicMs();
   const scheduler = new SimScheduler();
@@ -64,6 +66,7 @@ export async function runScenario(scenario: Scenario, seed: number): Promise<Sim
       scheduler.trace.addString(`fail ${message}`);
     },
     summary,
+    debugLogs: options.debugLogs ?? false,
   };
   try {
     await scheduler.runMain(() => scenario.run(context), { virtualMsMax: SCENARIO_VIRTUAL_MS_MAX });

@@ -149,7 +149,16 @@ export class SimCluster {
     };
     this.log.note(`start ${process}`);
     this.scheduler.trace.addString(`start ${process}`);
-    const started = await raceDeath(process, startNode(node.config, io));
+    let started: RunningNode | null;
+    try {
+      started = await raceDeath(process, startNode(node.config, io));
+    } catch (error) {
+      // A node that fails to start exits: nothing of this incarnation may run on.
+      this.log.note(`${process} failed to start: ${error instanceof Error ? error.message : String(error)}`);
+      process.kill();
+      node.disk.kill();
+      throw error;
+    }
     if (started === null) throw new NodeDiedError(`${process} died while starting`);
     node.running = started;
     process.onDeath(() => {

@@ -45,7 +45,7 @@ async function run(ctx: ScenarioContext, options: { strict: boolean; periodic: b
   const random = ctx.random;
   const sync = options.periodic ? 'periodic' : random.chance(0.7) ? 'batch' : 'group';
   const cluster = new SimCluster({
-    scheduler: ctx.scheduler, random: random.fork(), nodes: 1, network: QUIET_NETWORK, log: ctx.log,
+    scheduler: ctx.scheduler, random: random.fork(), nodes: 1, network: QUIET_NETWORK, log: ctx.log, debugLogs: ctx.debugLogs,
     config: () => ({
       commitlog_sync: sync,
       commitlog_sync_group_window: 1 + random.int(10),

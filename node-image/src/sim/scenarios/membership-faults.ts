@@ -1,0 +1,208 @@
+// 3 to 5 nodes gossiping over a faulty network (latency spikes, resets, split segments) while a
+// nemesis partitions links (both ways or one way), kills nodes or cuts their power, and restarts
+// them. Checked every virtual second: no node reports wrong tokens or host id for another, nor
+// itself as a peer; a restarted node keeps its host id and tokens. After the faults heal and every
+// node is back, all nodes must see all others UP and NORMAL with the same ring within a bound.
+import { endpointAddress } from '../../cluster/index.ts';
+import type { EndpointAddress } from '../../cluster/index.ts';
+import type { RunningNode } from '../../node.ts';
+import type { Scenario, ScenarioContext } from '../scenario.ts';
+import { SimCluster } from '../sim-cluster.ts';
+import type { CrashKind } from '../sim-cluster.ts';
+import { FAULTY_NETWORK } from '../sim-network.ts';
+
+/** Virtual time the cluster gets to converge once every fault is healed. */
+export const CONVERGENCE_MS_MAX = 60_000;
+const INVARIANT_CHECK_INTERVAL_MS = 1_000;
+const START_ATTEMPTS_MAX = 5;
+
+interface Identity {
+  readonly hostId: string;
+  readonly tokens: string;
+}
+
+export const membershipFaults: Scenario = {
+  name: 'membership-faults',
+  description: '3-5 gossiping nodes under partitions, resets, kills and power loss; views stay sane and converge after heal',
+  run: (ctx) => run(ctx, { strict: false }),
+};
+
+/** As membership-faults, without tolerating the known shadow-round issue (docs/design/simulator.md). */
+export const membershipFaultsStrict: Scenario = {
+  name: 'membership-faults-strict',
+  description: 'as membership-faults, also failing when a restarted non-seed cannot finish its shadow round',
+  run: (ctx) => run(ctx, { strict: true }),
+};
+
+/**
+ * Known issue: a seed that restarted holds a peer from its saved-peers file as a placeholder state
+ * (generation 0, no HOST_ID) and answers that peer's shadow round with it; the peer waits for its
+ * HOST_ID and fails with "Unable to gossip with any peers" although every seed is up.
+ */
+const SHADOW_ROUND_FAILURE = 'Unable to gossip with any peers';
+
+async function run(ctx: ScenarioContext, options: { strict: boolean }): Promise<void> {
+  const random = ctx.random;
+  const size = 3 + random.int(3);
+  const cluster = new SimCluster({ scheduler: ctx.scheduler, random: random.fork(), nodes: size, network: FAULTY_NETWORK, log: ctx.log });
+  const identities = new Map<EndpointAddress, Identity>();
+  const failOnce = new Set<string>();
+  const failure = (message: string): void => {
+    if (failOnce.has(message)) return;
+    failOnce.add(message);
+    ctx.fail(message);
+  };
+  const address = (index: number): EndpointAddress => endpointAddress(`${cluster.node(index).host}:7000`);
+
+  const seeds = [1, 2].filter((i) => i <= size);
+  /** Nodes whose last start failed with the known shadow-round issue while every seed ran. */
+  const knownIssueNodes = new Set<number>();
+  const startNode = async (index: number): Promise<boolean> => {
+    for (let attempt = 1; attempt <= START_ATTEMPTS_MAX; attempt++) {
+      try {
+        const running = await cluster.start(index);
+        recordIdentity(index, running);
+        knownIssueNodes.delete(index);
+        return true;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        ctx.log.note(`n${index} did not start (attempt ${attempt}): ${message}`);
+        const seedsUp = seeds.every((s) => cluster.node(s).running !== null);
+        if (message.includes(SHADOW_ROUND_FAILURE) && seedsUp && !seeds.includes(index)) knownIssueNodes.add(index);
+        else knownIssueNodes.delete(index);
+        await ctx.scheduler.sleep(2_000);
+      }
+    }
+    return false;
+  };
+  const recordIdentity = (index: number, running: RunningNode): void => {
+    const self = running.membership?.member(address(index));
+    const identity: Identity = { hostId: running.hostId, tokens: tokensKey(self?.tokens ?? running.coordinator.localNode().tokens) };
+    const known = identities.get(address(index));
+    if (known === undefined) identities.set(address(index), identity);
+    else if (known.hostId !== identity.hostId || known.tokens !== identity.tokens) {
+      failure(`n${index} came back with another identity: host id ${known.hostId} -> ${identity.hostId}, tokens ${known.tokens} -> ${identity.tokens}`);
+    }
+  };
+
+  const checkInvariants = (): void => {
+    for (const node of cluster.runningNodes()) {
+      const membership = node.running?.membership;
+      if (membership === null || membership === undefined) continue;
+      for (const peer of membership.peers()) {
+        if (peer.address === node.host) failure(`n${node.index} lists itself in system.peers`);
+      }
+      for (const member of membership.members()) {
+        const known = identities.get(member.address);
+        if (known === undefined || member.isSelf) continue;
+        if (member.hostId !== null && member.hostId !== known.hostId) {
+          failure(`n${node.index} believes ${member.address} has host id ${member.hostId}, not ${known.hostId}`);
+        }
+        if (member.tokens.length > 0 && tokensKey(member.tokens) !== known.tokens) {
+          failure(`n${node.index} believes ${member.address} owns tokens ${tokensKey(member.tokens)}, not ${known.tokens}`);
+        }
+      }
+    }
+  };
+  const converged = (): string | null => {
+    const running = cluster.runningNodes();
+    for (const a of running) {
+      const membership = a.running!.membership!;
+      for (const b of running) {
+        if (a === b) continue;
+        const view = membership.member(address(b.index));
+        if (view === null) return `n${a.index} does not know n${b.index}`;
+        if (!view.alive) return `n${a.index} sees n${b.index} DOWN`;
+        if (view.status !== 'NORMAL') return `n${a.index} sees n${b.index} ${view.status}`;
+      }
+      const ring = membership.ring();
+      for (const b of running) {
+        const owned = ring.tokensOf(address(b.index));
+        if (tokensKey(owned) !== identities.get(address(b.index))?.tokens) return `n${a.index}'s ring gives n${b.index} tokens ${tokensKey(owned)}`;
+      }
+    }
+    return null;
+  };
+
+  for (let i = 1; i <= size; i++) {
+    if (!(await startNode(i))) {
+      failure(`n${i} never started`);
+      cluster.shutdown();
+      return;
+    }
+  }
+  let done = false;
+  const invariants = (async () => {
+    while (!done) {
+      checkInvariants();
+      await ctx.scheduler.sleep(INVARIANT_CHECK_INTERVAL_MS);
+    }
+  })();
+
+  // The nemesis.
+  const nemesisRandom = random.fork();
+  const faultMs = 20_000 + nemesisRandom.int(30_000);
+  const until = ctx.scheduler.nowMs + faultMs;
+  const restarts: Array<Promise<boolean>> = [];
+  let crashes = 0;
+  let partitions = 0;
+  while (ctx.scheduler.nowMs < until) {
+    await ctx.scheduler.sleep(nemesisRandom.between(500, 5_000));
+    const roll = nemesisRandom.float();
+    if (roll < 0.4) {
+      const a = 1 + nemesisRandom.int(size);
+      let b = 1 + nemesisRandom.int(size - 1);
+      if (b >= a) b++;
+      const oneWay = nemesisRandom.chance(0.3);
+      cluster.network.partition({ from: cluster.node(a).host, to: cluster.node(b).host, oneWay });
+      ctx.log.note(`partition n${a}${oneWay ? '->' : '<->'}n${b}`);
+      partitions++;
+    } else if (roll < 0.65) {
+      cluster.network.heal();
+      ctx.log.note('heal');
+    } else {
+      const up = cluster.runningNodes();
+      if (up.length <= 1) continue;
+      const victim = nemesisRandom.pick(up).index;
+      const kind: CrashKind = nemesisRandom.chance(0.5) ? 'kill' : 'power';
+      cluster.crash(victim, kind);
+      crashes++;
+      const downMs = nemesisRandom.between(500, 8_000);
+      restarts.push((async () => {
+        await ctx.scheduler.sleep(downMs);
+        return startNode(victim);
+      })());
+    }
+  }
+  cluster.network.heal();
+  ctx.log.note('final heal');
+  await Promise.all(restarts);
+  let knownIssue = 0;
+  for (const node of cluster.nodes) {
+    if (node.running !== null || (await startNode(node.index))) continue;
+    if (!options.strict && knownIssueNodes.has(node.index)) {
+      knownIssue++;
+      ctx.log.note(`n${node.index} stays down: known issue (shadow round answered with a saved-peer placeholder)`);
+    } else {
+      failure(`n${node.index} did not restart after the faults healed`);
+    }
+  }
+  const healedAtMs = ctx.scheduler.nowMs;
+  let reason = converged();
+  while (reason !== null && ctx.scheduler.nowMs - healedAtMs < CONVERGENCE_MS_MAX) {
+    await ctx.scheduler.sleep(500);
+    reason = converged();
+  }
+  if (reason !== null) failure(`no convergence ${CONVERGENCE_MS_MAX} ms after healing: ${reason}`);
+  done = true;
+  await invariants;
+  Object.assign(ctx.summary, {
+    nodes: size, faultMs, crashes, partitions, convergenceMs: Math.round(ctx.scheduler.nowMs - healedAtMs),
+    resets: cluster.network.stats().resets, ...(options.strict ? {} : { knownIssueShadowRound: knownIssue }),
+  });
+  cluster.shutdown();
+}
+
+function tokensKey(tokens: readonly bigint[]): string {
+  return [...tokens].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(',');
+}
