@@ -339,6 +339,8 @@ function listUsers(auth: AuthService): Run {
 /** A resource of a permission statement: how Cassandra prints it, and whether it exists. */
 interface Resource {
   readonly display: string;
+  /** The keyspace of a keyspace or table resource, else null. */
+  readonly dataKeyspace: string | null;
   readonly builtinFunction: boolean;
   /** Existence that the schema at prepare time decides; null for a role (checked at execution). */
   readonly existsInSchema: boolean | null;
@@ -359,10 +361,18 @@ function permissionStatement(auth: AuthService, s: RoleStatement, resource: Reso
     if (resource.builtinFunction) throw invalidRequest('Altering permissions on builtin functions is not supported');
     if (s.grantee !== null && (await auth.store.getRole(s.grantee)) === null) throw invalidRequest(`Role ${s.grantee} doesn't exist`);
     if (!(await exists(resource))) throw invalidRequest(`Resource ${resource.display} doesn't exist`);
+    if (s.action === 'grantPermission' && resource.dataKeyspace !== null && STORED_SYSTEM_KEYSPACES.has(resource.dataKeyspace)
+      && (s.permission ?? '').split(', ').some((p) => !SYSTEM_KEYSPACE_GRANTABLE.has(p))) {
+      throw unauthorized('Granting permissions on system keyspaces is strictly limited, this operation is not permitted');
+    }
     const operation = s.action === 'grantPermission' ? 'GRANT' : 'REVOKE';
     throw serverError(`java.lang.UnsupportedOperationException: ${operation} operation is not supported by AllowAllAuthorizer`);
   };
 }
+
+/** System keyspaces on which only SELECT and ALTER may be granted (Cassandra 5.0.9; virtual ones are not limited). */
+const STORED_SYSTEM_KEYSPACES: ReadonlySet<string> = new Set(['system', 'system_schema', 'system_auth', 'system_distributed', 'system_traces']);
+const SYSTEM_KEYSPACE_GRANTABLE: ReadonlySet<string> = new Set(['SELECT', 'ALTER']);
 
 /** Reads one name of the parser's canonical resource text: a bare lower-case word or a "quoted" one. */
 function readName(text: string, from: number): { name: string; end: number } {
@@ -398,7 +408,8 @@ function readQualified(text: string): { keyspace: string | null; name: string; e
 function parseResource(text: string | null, ctx: PrepareContext): Resource | null {
   if (text === null) return null;
   const schema: SchemaSnapshot = ctx.schema;
-  const plain = (display: string, exists: boolean): Resource => ({ display, builtinFunction: false, existsInSchema: exists, role: null });
+  const plain = (display: string, exists: boolean, dataKeyspace: string | null = null): Resource =>
+    ({ display, dataKeyspace, builtinFunction: false, existsInSchema: exists, role: null });
   if (text === 'ALL KEYSPACES') return plain('<all keyspaces>', true);
   if (text === 'ALL ROLES') return plain('<all roles>', true);
   if (text === 'ALL FUNCTIONS') return plain('<all functions>', true);
@@ -409,18 +420,18 @@ function parseResource(text: string | null, ctx: PrepareContext): Resource | nul
   }
   if (text.startsWith('KEYSPACE ')) {
     const ks = readName(text, 'KEYSPACE '.length).name;
-    return plain(`<keyspace ${ks}>`, schema.keyspaces.has(ks));
+    return plain(`<keyspace ${ks}>`, schema.keyspaces.has(ks), ks);
   }
   if (text.startsWith('TABLE ')) {
     const q = readQualified(text.slice('TABLE '.length));
     const ks = q.keyspace ?? ctx.sessionKeyspace;
     if (ks === null) throw invalidRequest('No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename');
     const keyspace = schema.keyspaces.get(ks);
-    return plain(`<table ${ks}.${q.name}>`, keyspace !== undefined && (keyspace.tables.has(q.name) || keyspace.views.has(q.name)));
+    return plain(`<table ${ks}.${q.name}>`, keyspace !== undefined && (keyspace.tables.has(q.name) || keyspace.views.has(q.name)), ks);
   }
   if (text.startsWith('ROLE ')) {
     const role = readName(text, 'ROLE '.length).name;
-    return { display: `<role ${role}>`, builtinFunction: false, existsInSchema: null, role };
+    return { display: `<role ${role}>`, dataKeyspace: null, builtinFunction: false, existsInSchema: null, role };
   }
   if (text.startsWith('FUNCTION ')) {
     const body = text.slice('FUNCTION '.length);
@@ -431,7 +442,7 @@ function parseResource(text: string | null, ctx: PrepareContext): Resource | nul
     const keyspace = schema.keyspaces.get(q.keyspace);
     const arity = signature === '()' ? 0 : signature.split(',').length;
     const exists = keyspace !== undefined && keyspace.functions.some((f) => f.name === q.name && f.argumentTypes.length === arity);
-    return { display: `<function ${q.keyspace}.${q.name}${signature}>`, builtinFunction: builtin, existsInSchema: exists, role: null };
+    return { display: `<function ${q.keyspace}.${q.name}${signature}>`, dataKeyspace: null, builtinFunction: builtin, existsInSchema: exists, role: null };
   }
   if (text.startsWith('MBEAN ') || text.startsWith('MBEANS ')) {
     const name = text.slice(text.indexOf(' ') + 1);
