@@ -153,7 +153,14 @@ export async function startCassiaProcess(options: CassiaProcessOptions = {}): Pr
     if (c !== null && c.exitCode === null) c.kill('SIGKILL');
   };
   process.on('exit', killOnExit);
-  await launch();
+  try {
+    await launch();
+  } catch (error) {
+    // A node that never started leaves nothing running; its temp folder goes too (the log is in the error).
+    process.off('exit', killOnExit);
+    if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     address, port, contactPoint: `${address}:${port}`, dataDir, dc, storagePort, managementPort: options.managementPort ?? 0,
     get pid() {
