@@ -7,9 +7,9 @@ import { endpointAddress, hostId as toHostId } from './cluster/index.ts';
 import type { Token } from './cluster/index.ts';
 import type { NodeConfig } from './config/index.ts';
 import {
-  LocalCoordinator, MembershipService, gossipEnabled, isIpSeed, openLocalNodeState, parseSeedList, SchemaStore,
+  ClusterCoordinator, LocalCoordinator, MembershipService, gossipEnabled, isIpSeed, openLocalNodeState, parseSeedList, SchemaStore,
 } from './coordinator/index.ts';
-import type { NodeInfo } from './coordinator/index.ts';
+import type { Coordinator, NodeInfo } from './coordinator/index.ts';
 import { AuthService, AuthSetup, CqlServiceImpl } from './cql/index.ts';
 import type { Io } from './io/index.ts';
 import { NodeMetrics } from './management/metrics/index.ts';
@@ -30,7 +30,8 @@ export interface RunningNode {
   /** Where the management API (and /metrics) answers. */
   readonly management: { readonly host: string; readonly port: number };
   readonly storage: StorageEngineWithStats;
-  readonly coordinator: LocalCoordinator;
+  /** LocalCoordinator alone; ClusterCoordinator when the node runs with peers. */
+  readonly coordinator: Coordinator;
   readonly cqlService: CqlServiceImpl;
   readonly protocol: ProtocolServer;
   readonly metrics: NodeMetrics;
@@ -130,11 +131,27 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   }
   const members = membership;
 
-  // The cluster coordinator replaces LocalCoordinator here when `members` is not null.
-  const coordinator = new LocalCoordinator({
-    storage, schemaStore, localNode: nodeInfo, clusterName: config.cluster_name,
-    ...(members === null ? {} : { peers: () => members.peers() }),
+  // With peers, the cluster coordinator replicates through messaging; alone, the local one.
+  const clusterCoordinator = members === null || messaging === null ? null : new ClusterCoordinator({
+    storage, schemaStore, messaging, membership: members, clock: io.clock, timers: io.timers, random: io.random, logger: io.logger,
+    disk: io.disk, systemDirectory, hintsDirectory: config.hints_directory, localNode: nodeInfo, clusterName: config.cluster_name,
+    timeouts: {
+      writeRequestTimeoutMs: config.write_request_timeout, readRequestTimeoutMs: config.read_request_timeout,
+      rangeRequestTimeoutMs: config.range_request_timeout, counterWriteRequestTimeoutMs: config.counter_write_request_timeout,
+      casContentionTimeoutMs: config.cas_contention_timeout, truncateRequestTimeoutMs: config.truncate_request_timeout,
+    },
+    hints: {
+      enabled: config.hinted_handoff_enabled, disabledDatacenters: config.hinted_handoff_disabled_datacenters,
+      maxHintWindowMs: config.max_hint_window, throttleBytesPerSecond: config.hinted_handoff_throttle,
+      deliveryConcurrency: config.max_hints_delivery_threads, flushPeriodMs: config.hints_flush_period,
+      fileBytesMax: config.max_hints_file_size, hostBytesMax: config.max_hints_size_per_host,
+    },
   });
+  const coordinator: Coordinator = clusterCoordinator ?? new LocalCoordinator({
+    storage, schemaStore, localNode: nodeInfo, clusterName: config.cluster_name,
+  });
+  // Replica-side verb handlers are in place before gossip announces this node.
+  clusterCoordinator?.start();
   // Roles live in system_auth (created by authSetup before CQL is served).
   const auth = new AuthService({
     coordinator, clock: io.clock, random: io.random, logger: io.logger, authenticator: config.authenticator, authorizer: config.authorizer,
@@ -173,8 +190,8 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     },
   });
   if (members !== null) {
+    // The cluster coordinator gossips its schema version itself.
     members.subscribeClientEvents((event) => protocol.broadcastEvent(event));
-    coordinator.onSchemaInstalled((schema) => members.setLocalSchemaVersion(schema.version));
   }
   let address: { host: string; port: number };
   try {
@@ -185,6 +202,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   } catch (error) {
     authSetup.stop();
     await members?.stop();
+    await clusterCoordinator?.stop();
     await messaging?.close();
     await storage.close();
     throw error;
@@ -252,6 +270,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     await management.close();
     await members?.stop();
     await protocol.close();
+    await clusterCoordinator?.stop();
     await messaging?.close();
     await storage.close();
     throw error;
@@ -276,6 +295,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
         // Peers learn of the shutdown at once (gossip SHUTDOWN); then clients are let go.
         await members?.stop();
         await stopNativeTransport();
+        await clusterCoordinator?.stop();
         await messaging?.close();
         await storage.close();
         logger.info({}, 'node stopped');

@@ -90,6 +90,21 @@ export const nodeConfigSchema = z.object({
   replace_address_first_boot: z.string().optional(),
   hinted_handoff_enabled: z.boolean().default(true),
   max_hint_window: duration.default(3 * 3_600_000),
+  /** Hint replay rate per delivery, divided by (nodes - 1); 0: unthrottled. */
+  hinted_handoff_throttle: size.default(1024 * 1024),
+  hinted_handoff_disabled_datacenters: z.array(z.string()).default([]),
+  max_hints_delivery_threads: z.number().int().min(1).max(64).default(2),
+  hints_flush_period: duration.pipe(z.number().min(1)).default(10_000),
+  max_hints_file_size: size.pipe(z.number().min(1024)).default(128 * 1024 * 1024),
+  /** Hint bytes kept per target host (Cassandra's 0 = unlimited is replaced by a bound). */
+  max_hints_size_per_host: size.pipe(z.number().min(1024)).default(1024 * 1024 * 1024),
+  /** Coordinator timeouts (Cassandra 4.x names and defaults). */
+  write_request_timeout: duration.pipe(z.number().min(1)).default(2000),
+  read_request_timeout: duration.pipe(z.number().min(1)).default(5000),
+  range_request_timeout: duration.pipe(z.number().min(1)).default(10_000),
+  counter_write_request_timeout: duration.pipe(z.number().min(1)).default(5000),
+  cas_contention_timeout: duration.pipe(z.number().min(1)).default(1000),
+  truncate_request_timeout: duration.pipe(z.number().min(1)).default(60_000),
   authenticator: z.enum(['AllowAllAuthenticator', 'PasswordAuthenticator']).default('AllowAllAuthenticator'),
   authorizer: z.enum(['AllowAllAuthorizer', 'CassandraAuthorizer']).default('AllowAllAuthorizer'),
   /** A superuser role the node ensures at start (login + superuser + this password); from CASSIA_SUPERUSER_*. */

@@ -20,3 +20,21 @@ export {
   resolveSeeds, resolveSeedsForStart, ringSegments, transfers,
 } from './topology/index.ts';
 export type { Progress as TopologyProgress, TopologyMode, TopologyServiceOptions, Transfer } from './topology/index.ts';
+export { ClusterCoordinator, PAXOS_DIRECTORY_NAME } from './cluster-coordinator.ts';
+export type { ClusterCoordinatorOptions } from './cluster-coordinator.ts';
+export { COORDINATOR_TIMEOUTS_DEFAULTS } from './coordinator-context.ts';
+export type { CoordinatorStats, CoordinatorTimeouts } from './coordinator-context.ts';
+export { HINTS_CONFIG_DEFAULTS } from './hints/hints-service.ts';
+export type { HintsConfig, HintsStats } from './hints/hints-service.ts';
+export { planPaxos, planRead, planWrite } from './replica-plan.ts';
+export type { PaxosPlan, ReadPlan, ReplicaSet, ReplicaTopology, WritePlan } from './replica-plan.ts';
+// Test and simulator support (pure, deterministic): in-memory messaging with faults, static
+// membership, an N-node in-process cluster, storage-level fixtures, a CAS register checker.
+export { MemoryMessagingHub, MemoryMessagingService } from './testing/memory-messaging.ts';
+export type { FaultDecision, FaultRule, MessageEnvelope } from './testing/memory-messaging.ts';
+export { StaticMembership, StaticMembershipBoard } from './testing/static-membership.ts';
+export { TestCluster, TestNode, evenTokens } from './testing/test-cluster.ts';
+export type { DrivableTime, TestClusterOptions, TestNodeSpec } from './testing/test-cluster.ts';
+export * as coordinatorFixtures from './testing/kv-fixtures.ts';
+export { checkRegisterHistory } from './testing/register-linearizability.ts';
+export type { LinearizabilityVerdict, RegisterOperation } from './testing/register-linearizability.ts';

@@ -24,6 +24,8 @@ export const SCHEMA_EPOCH_FILE_NAME = 'schema-epoch.json';
 export const SCHEMA_PUSH_WAIT_MS_DEFAULT = 5000;
 /** Members with a different schema version are checked (and pulled from) this often. */
 export const SCHEMA_CHECK_INTERVAL_MS = 10_000;
+/** Peers asked at most before a local schema change. */
+export const SCHEMA_CATCH_UP_PEERS_MAX = 3;
 /** A pull of the same version from the same peer is not repeated sooner than this. */
 export const SCHEMA_PULL_RETRY_MS = 5000;
 
@@ -187,9 +189,14 @@ export class SchemaSync {
     });
   }
 
-  /** A DDL on this node: install locally, push to live members, wait (bounded) for their acks. */
+  /**
+   * A DDL on this node: catch up with live members first (so the change applies on top of the
+   * cluster's newest schema, e.g. on a node that just joined), install locally, push to live
+   * members and wait (bounded) for their acks.
+   */
   change(request: SchemaChangeRequest): Promise<SchemaSnapshot> {
     return this.queue.run('schema', async () => {
+      await this.catchUp();
       const before = this.store.current();
       const after = request.apply(before);
       if (after === before) return before;
@@ -198,6 +205,24 @@ export class SchemaSync {
       await this.push(epoch, after);
       return after;
     });
+  }
+
+  /** Pulls (bounded) from live members gossiping another version; installs what is newer. Runs inside the queue. */
+  private async catchUp(): Promise<void> {
+    const mine = this.store.current().version;
+    const others = this.membership.members().filter((m) => !m.isSelf && m.alive && m.schemaVersion !== null && m.schemaVersion !== mine);
+    for (const m of others.slice(0, SCHEMA_CATCH_UP_PEERS_MAX)) {
+      try {
+        const payload = await this.messaging.request(m.address, Verb.SchemaPull, Buffer.alloc(0), this.pushWaitMs);
+        const { epoch, snapshot } = decodeSchemaMessage(payload);
+        if (isNewerEpoch(epoch, this.epochValue)) {
+          this.logger.info({ from: m.address, counter: epoch.counter }, 'catching up with a newer schema before a schema change');
+          await this.install(snapshot, epoch);
+        }
+      } catch (error) {
+        this.logger.debug({ peer: m.address, err: error }, 'schema catch-up pull failed');
+      }
+    }
   }
 
   private async install(snapshot: SchemaSnapshot, epoch: SchemaEpoch): Promise<void> {
