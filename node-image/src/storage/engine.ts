@@ -30,7 +30,37 @@ export interface TableStats {
   readonly memtableBytes: number;
   readonly memtablePartitions: number;
   readonly sstableCount: number;
+  /** On-disk bytes of every component of every SSTable. */
   readonly sstableBytes: number;
+  // Added with compaction; optional so other producers of TableStats (test fakes) stay valid.
+  /** Rows (approximate: versions merged in place are counted once) in the live memtable. */
+  readonly memtableRows?: number;
+  /** SSTables per level (index 0 is L0; one entry unless the table is or was leveled). */
+  readonly sstablesPerLevel?: readonly number[];
+  /** Partitions summed over SSTables (an overestimate when they overlap) plus the live memtable's. */
+  readonly estimatedPartitions?: number;
+  /** Logical over physical Data bytes (1 when uncompressed). */
+  readonly compressionRatio?: number;
+  readonly readCount?: number;
+  readonly writeCount?: number;
+  /** Local (storage) latencies; null until measured. */
+  readonly readLatencyMicrosP50?: number | null;
+  readonly readLatencyMicrosP99?: number | null;
+  readonly writeLatencyMicrosP50?: number | null;
+  readonly writeLatencyMicrosP99?: number | null;
+  readonly tombstonesPerReadP50?: number | null;
+  readonly tombstonesPerReadP99?: number | null;
+  readonly sstablesPerReadP50?: number | null;
+  readonly sstablesPerReadP99?: number | null;
+  readonly bloomFilterFalsePositives?: number;
+  /** False positives over positive answers of the bloom filters (0 when none). */
+  readonly bloomFilterFalseRatio?: number;
+  readonly partitionSizeBytesP50?: number | null;
+  readonly partitionSizeBytesP99?: number | null;
+  readonly partitionSizeBytesMax?: number | null;
+  /** Estimated droppable tombstones over cells, at the current gc_grace. */
+  readonly droppableTombstoneRatio?: number;
+  readonly pendingCompactions?: number;
 }
 
 export interface StorageEngine {

@@ -103,8 +103,50 @@ export class PartitionEncoder {
     if (contents.staticRow !== null) this.writeRow(writer, contents.staticRow);
   }
 
+  /**
+   * SSTable streaming (docs/formats/sstable.md): the header (flags, base, deletion, static row,
+   * range tombstones) without a row count; rows follow with writeFramedRow and end with
+   * writeEndOfRows. The caller guarantees every timestamp of the partition is within
+   * TIMESTAMP_DELTA_MAX of `baseTimestampMicros`, or passes `absolute`.
+   */
+  beginStreamedPartition(writer: ByteWriter, contents: { partitionDeletion: DeletionTime | null; staticRow: Row | null; rangeTombstones: readonly RangeTombstone[] }, options: { baseTimestampMicros: number; absolute: boolean }): void {
+    try {
+      this.beginPartition(writer, {
+        partitionDeletion: contents.partitionDeletion,
+        staticRow: contents.staticRow,
+        hasRangeTombstones: contents.rangeTombstones.length > 0,
+        absoluteTimestamps: options.absolute,
+        baseTimestampMicros: options.baseTimestampMicros,
+      });
+      if (contents.rangeTombstones.length > 0) this.writeRangeTombstones(writer, contents.rangeTombstones);
+    } catch (signal) {
+      if (signal === TIMESTAMP_RANGE) assert(false, 'streamed partition timestamps within the delta range of their base');
+      throw signal;
+    }
+  }
+
+  /** A row of a streamed partition: varint (clustering size + 1), the clustering, the body. */
+  writeFramedRow(writer: ByteWriter, row: Row): void {
+    try {
+      writer.varint(row.clustering.length + 1);
+      this.writeRowAfterSize(writer, row);
+    } catch (signal) {
+      if (signal === TIMESTAMP_RANGE) assert(false, 'streamed partition timestamps within the delta range of their base');
+      throw signal;
+    }
+  }
+
+  /** Ends the rows of a streamed partition. */
+  writeEndOfRows(writer: ByteWriter): void {
+    writer.varint(0);
+  }
+
   private writeRow(writer: ByteWriter, row: Row): void {
     writer.varint(row.clustering.length);
+    this.writeRowAfterSize(writer, row);
+  }
+
+  private writeRowAfterSize(writer: ByteWriter, row: Row): void {
     for (const value of row.clustering) writer.varBytes(value);
     const lengthAt = writer.length;
     writer.u32(0);
@@ -259,6 +301,44 @@ export class PartitionDecoder {
     const rangeTombstones = (flags & PartitionFlag.HAS_RANGE_TOMBSTONES) !== 0 ? this.readRangeTombstones(reader) : EMPTY;
     const rowCount = reader.varint();
     return { partitionDeletion, staticRow, rangeTombstones, rowCount };
+  }
+
+  /** Header of a streamed partition (beginStreamedPartition): no row count; rows are framed. */
+  readStreamedHeader(reader: ByteReader): { partitionDeletion: DeletionTime | null; staticRow: Row | null; rangeTombstones: readonly RangeTombstone[] } {
+    const flags = reader.u8();
+    if ((flags & ~0x0f) !== 0) throw new DecodeError(`unknown partition flags ${flags}`, reader.offset - 1);
+    this.base = reader.f64();
+    this.absolute = (flags & PartitionFlag.ABSOLUTE_TIMESTAMPS) !== 0;
+    const partitionDeletion = (flags & PartitionFlag.HAS_DELETION) !== 0 ? this.readDeletion(reader) : null;
+    const staticRow = (flags & PartitionFlag.HAS_STATIC_ROW) !== 0 ? this.readRow(reader) : null;
+    const rangeTombstones = (flags & PartitionFlag.HAS_RANGE_TOMBSTONES) !== 0 ? this.readRangeTombstones(reader) : EMPTY;
+    return { partitionDeletion, staticRow, rangeTombstones };
+  }
+
+  /** Sets the timestamp base of a streamed partition read elsewhere (a row-index block decoded alone). */
+  setBase(baseTimestampMicros: number, absolute: boolean): void {
+    this.base = baseTimestampMicros;
+    this.absolute = absolute;
+  }
+
+  get baseTimestampMicros(): number {
+    return this.base;
+  }
+
+  get absoluteTimestamps(): boolean {
+    return this.absolute;
+  }
+
+  /**
+   * Reads a framed row's clustering (writeFramedRow) and leaves the reader at its body; returns
+   * the body length, or -1 at the end of the rows.
+   */
+  readFramedRowClustering(reader: ByteReader, into: Buffer[]): number {
+    into.length = 0;
+    const n = reader.varint();
+    if (n === 0) return -1;
+    for (let i = 1; i < n; i++) into.push(reader.varBytes());
+    return reader.u32();
   }
 
   /** Reads a row's clustering and leaves the reader at the start of its body; returns the body length. */

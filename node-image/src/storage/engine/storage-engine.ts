@@ -1,28 +1,45 @@
 // The storage engine of one shard: a commit log shared by its tables and an LSM (memtable,
-// flushing memtables, SSTables) per table. Writes are validated, counter deltas resolved to totals,
-// appended to the commit log, then applied to memtables, all synchronously; the returned promise
-// settles per the sync mode. Reads are synchronous merges. Opening replays the commit log from
-// each table's flushed position. Memory is bounded: writes beyond memtable space get Overloaded.
+// flushing memtables, SSTables) per table, compacted in the background. Writes are validated,
+// counter deltas resolved to totals, appended to the commit log, then applied to memtables, all
+// synchronously; the returned promise settles per the sync mode. Reads are synchronous merges.
+// Opening replays the commit log from each table's flushed position. Memory is bounded: beyond a
+// soft limit writes wait for flushes, beyond the hard limit (or after waiting too long) they get
+// Overloaded. A corrupt SSTable met by a read or a compaction is quarantined and the read retried.
 import { assert, invalidRequest, overloaded } from '../../lib/index.ts';
 import type { Clock, Disk, Logger, TimerHandle, Timers } from '../../io/index.ts';
 import type { SchemaSnapshot, TableMetadata } from '../../schema/index.ts';
+import { RowCache } from '../cache/row-cache.ts';
+import { Histogram } from '../cache/latency-histogram.ts';
 import { CommitLog } from '../commit-log/commit-log.ts';
 import type { CommitLogStats } from '../commit-log/commit-log.ts';
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import { comparePositions, maxPosition } from '../commit-log/commit-log-position.ts';
 import { listSegments, readSegment } from '../commit-log/commit-log-replay.ts';
-import { sliceOfClustering } from '../clustering-position.ts';
+import {
+  COMPACTION_THROUGHPUT_BYTES_PER_SECOND_DEFAULT, CONCURRENT_COMPACTORS_DEFAULT, CompactionManager,
+} from '../compaction/compaction-manager.ts';
+import type { CompactionOutcome, CompactionSettings, CompactionStats } from '../compaction/compaction-manager.ts';
+import { verifySSTable, scrubTable } from '../compaction/sstable-maintenance.ts';
+import type { ScrubOutcome, VerifyOutcome } from '../compaction/sstable-maintenance.ts';
+import { FULL_SLICE, sliceOfClustering } from '../clustering-position.ts';
 import type { StorageConfig, StorageEngine, TableStats } from '../engine.ts';
-import { StorageErrorCode, StorageUnavailableError } from '../errors.ts';
+import { StorageCorruptionError, StorageErrorCode, StorageUnavailableError } from '../errors.ts';
 import { NO_DELETION_TIME } from '../model.ts';
-import type { Cell, Mutation, PartitionUpdate, ReadCommand, ReadResult, Row } from '../model.ts';
+import type { Cell, Mutation, PartitionUpdate, ReadCommand, ReadPartition, ReadResult, Row } from '../model.ts';
 import { mergePartition } from '../read/partition-merger.ts';
-import { executeRead } from '../read/read-executor.ts';
+import type { PartitionFilter } from '../read/partition-merger.ts';
+import { ArrayPartitionSource } from '../read/partition-source.ts';
+import { executeReadCounted, singlePartitionSources } from '../read/read-executor.ts';
+import type { ReadOutcome } from '../read/read-executor.ts';
 import { Memtable, assertWellFormedUpdate } from '../memtable/memtable.ts';
-import { MemtablePartitionSource } from '../memtable/memtable-source.ts';
 import type { PartitionSource } from '../read/partition-source.ts';
 import { CHUNK_CACHE_BYTES_DEFAULT, ChunkCache } from '../sstable/chunk-cache.ts';
+import { KEY_CACHE_BYTES_DEFAULT, KeyCache } from '../sstable/key-cache.ts';
+import type { CacheStats } from '../sstable/key-cache.ts';
+import { quarantineSSTable } from '../sstable/quarantine.ts';
 import { PARTITION_KEY_LENGTH_MAX } from '../sstable/sstable-format.ts';
+import { PARTITION_SIZE_BUCKETS, droppableBefore, sizeQuantile } from '../sstable/sstable-histograms.ts';
+import type { IndexEntry, SSTableKeyCache, SSTableReader } from '../sstable/sstable-reader.ts';
 import { writeSSTable } from '../sstable/sstable-writer.ts';
 import { tableLayoutOf } from '../table-layout.ts';
 import type { TableLayout } from '../table-layout.ts';
@@ -34,10 +51,23 @@ import { TableStore } from './table-store.ts';
  * largest memtable (Cassandra's memtable_cleanup_threshold, 1 / (flush writers + 1)).
  */
 export const MEMTABLE_CLEANUP_FRACTION = 1 / 3;
+/** Beyond this fraction of memtableSpaceMaxBytes, writes wait for flushes to free memory. */
+export const WRITE_SLOWDOWN_FRACTION = 0.75;
+/** A write waiting for memtable space longer than this is refused with Overloaded. */
+export const WRITE_WAIT_MAX_MS_DEFAULT = 2000;
+/** Writes waiting for memtable space; beyond, they are refused at once. */
+export const WRITE_WAITERS_MAX = 8192;
 /** How often tables with memtable_flush_period_in_ms are checked. */
 export const MEMTABLE_FLUSH_PERIOD_CHECK_MS = 1000;
 /** Byte length of a counter total. */
 export const COUNTER_VALUE_BYTES = 8;
+/** Cassandra's tombstone_warn_threshold and tombstone_failure_threshold. */
+export const TOMBSTONE_WARN_THRESHOLD_DEFAULT = 1000;
+export const TOMBSTONE_FAILURE_THRESHOLD_DEFAULT = 100_000;
+/** A read that meets corrupt SSTables retries without them at most this many times. */
+export const READ_CORRUPTION_RETRIES_MAX = 16;
+/** Row cache: off by default (Cassandra's row_cache_size 0). */
+export const ROW_CACHE_BYTES_DEFAULT = 0;
 
 export interface StorageEngineOptions {
   readonly disk: Disk;
@@ -48,19 +78,64 @@ export interface StorageEngineOptions {
   readonly schema: SchemaSnapshot;
   /** Bound of the shard's cache of verified SSTable chunks (default CHUNK_CACHE_BYTES_DEFAULT). */
   readonly chunkCacheBytes?: number;
+  /** Key cache bound (default KEY_CACHE_BYTES_DEFAULT; 0 disables it). */
+  readonly keyCacheBytes?: number;
+  /** Row cache bound (default 0: off); tables opt in with caching.rows_per_partition. */
+  readonly rowCacheBytes?: number;
+  readonly compaction?: Partial<CompactionSettings>;
+  readonly tombstoneWarnThreshold?: number;
+  readonly tombstoneFailureThreshold?: number;
+  /** How long a write may wait for memtable space before Overloaded. */
+  readonly writeWaitMaxMs?: number;
 }
 
-/** The engine plus observability the contract does not need. */
+export interface CachesStats {
+  readonly keyCache: CacheStats;
+  readonly rowCache: CacheStats;
+  readonly chunkCache: { readonly bytes: number; readonly chunks: number; readonly hits: number; readonly misses: number };
+}
+
+/** The engine plus observability and maintenance the contract does not need. */
 export interface StorageEngineWithStats extends StorageEngine {
   commitLogStats(): CommitLogStats;
   /** Bytes in all memtables (live and flushing) of this shard. */
   memtableBytes(): number;
+  compactionStats(): CompactionStats;
+  cacheStats(): CachesStats;
+  /** Major compaction of the given tables (all when omitted). */
+  compact(tableIds?: readonly string[]): Promise<CompactionOutcome[]>;
+  /** nodetool garbagecollect. */
+  garbageCollect(tableIds?: readonly string[]): Promise<CompactionOutcome[]>;
+  /** Checks every SSTable of the tables (checksums, structure); corrupt ones are quarantined. */
+  verify(tableIds?: readonly string[]): Promise<VerifyOutcome[]>;
+  /** Rewrites the tables' SSTables around corrupt blocks and salvages quarantined ones. */
+  scrub(tableIds?: readonly string[]): Promise<ScrubOutcome[]>;
+  /** compaction_throughput in bytes per second (0: unthrottled). */
+  setCompactionThroughput(bytesPerSecond: number): void;
 }
 
 export async function openStorageEngine(options: StorageEngineOptions): Promise<StorageEngineWithStats> {
   const engine = new LsmStorageEngine(options);
   await engine.open();
   return engine;
+}
+
+interface WriteWaiter {
+  readonly mutation: Mutation;
+  readonly stores: readonly TableStore[];
+  readonly resolve: (durable: Promise<void>) => void;
+  readonly reject: (error: Error) => void;
+  readonly enqueuedMs: number;
+  timer: TimerHandle | null;
+}
+
+interface TableMetrics {
+  readonly readLatency: Histogram;
+  readonly writeLatency: Histogram;
+  readonly tombstonesPerRead: Histogram;
+  readonly sstablesPerRead: Histogram;
+  filterPositivesRetired: number;
+  filterFalsePositivesRetired: number;
 }
 
 class LsmStorageEngine implements StorageEngineWithStats {
@@ -71,15 +146,24 @@ class LsmStorageEngine implements StorageEngineWithStats {
   private readonly config: StorageConfig;
   private schema: SchemaSnapshot;
   private readonly tables = new Map<string, TableStore>();
+  private readonly metrics = new Map<string, TableMetrics>();
   private readonly droppedTableIds = new Set<string>();
   private readonly commitLog: CommitLog;
   private readonly chunkCache: ChunkCache;
+  private readonly keyCache: SSTableKeyCache | null;
+  private readonly rowCache: RowCache;
+  private readonly compactions: CompactionManager;
+  private readonly tombstoneWarn: number;
+  private readonly tombstoneFail: number;
+  private readonly writeWaitMaxMs: number;
   private truncations = new Map<string, CommitLogPosition>();
+  private replayFloors = new Map<string, CommitLogPosition>();
   private segmentIdFloor = 0;
   /** Bytes of every memtable, live and flushing. */
   private totalMemtableBytes = 0;
   /** Bytes of memtables being flushed (part of totalMemtableBytes). */
   private flushingMemtableBytes = 0;
+  private readonly waiters: WriteWaiter[] = [];
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
   private flushPeriodTimer: TimerHandle | null = null;
@@ -92,6 +176,12 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.config = options.config;
     this.schema = options.schema;
     this.chunkCache = new ChunkCache(options.chunkCacheBytes ?? CHUNK_CACHE_BYTES_DEFAULT);
+    const keyCacheBytes = options.keyCacheBytes ?? KEY_CACHE_BYTES_DEFAULT;
+    this.keyCache = keyCacheBytes > 0 ? new KeyCache<IndexEntry>(keyCacheBytes) : null;
+    this.rowCache = new RowCache(options.rowCacheBytes ?? ROW_CACHE_BYTES_DEFAULT);
+    this.tombstoneWarn = options.tombstoneWarnThreshold ?? TOMBSTONE_WARN_THRESHOLD_DEFAULT;
+    this.tombstoneFail = options.tombstoneFailureThreshold ?? TOMBSTONE_FAILURE_THRESHOLD_DEFAULT;
+    this.writeWaitMaxMs = options.writeWaitMaxMs ?? WRITE_WAIT_MAX_MS_DEFAULT;
     const c = options.config;
     assert(c.memtableFlushThresholdBytes > 0 && c.memtableSpaceMaxBytes >= c.memtableFlushThresholdBytes, 'memtable limits');
     assert(c.commitLogTotalSpaceBytes >= c.commitLogSegmentSizeBytes, 'commit log total space holds a segment');
@@ -114,6 +204,22 @@ class LsmStorageEngine implements StorageEngineWithStats {
         }
       },
     });
+    const engine = this;
+    this.compactions = new CompactionManager({
+      disk: options.disk,
+      clock: options.clock,
+      timers: options.timers,
+      logger: options.logger,
+      chunkCache: this.chunkCache,
+      keyCache: this.keyCache,
+      tables: () => engine.tables.values(),
+      sstablesReplaced: (store, removed) => engine.retireCounters(store, removed),
+      quarantine: (store, error) => engine.quarantine(store, error),
+      raiseReplayFloor: (store, position) => engine.raiseReplayFloor(store, position),
+    }, {
+      concurrentCompactors: options.compaction?.concurrentCompactors ?? CONCURRENT_COMPACTORS_DEFAULT,
+      throughputBytesPerSecond: options.compaction?.throughputBytesPerSecond ?? COMPACTION_THROUGHPUT_BYTES_PER_SECOND_DEFAULT,
+    });
   }
 
   async open(): Promise<void> {
@@ -122,11 +228,13 @@ class LsmStorageEngine implements StorageEngineWithStats {
     disk.mkdirp(config.commitLogDirectory);
     const state = readStorageState(disk, config.dataDirectory);
     this.truncations = new Map(state.truncations);
+    this.replayFloors = new Map(state.replayFloors);
     this.segmentIdFloor = state.segmentIdFloor;
     this.installSchema(this.schema);
 
     let maxSegmentId = state.segmentIdFloor;
     for (const p of this.truncations.values()) maxSegmentId = Math.max(maxSegmentId, p.segmentId);
+    for (const p of this.replayFloors.values()) maxSegmentId = Math.max(maxSegmentId, p.segmentId);
     for (const store of this.tables.values()) maxSegmentId = Math.max(maxSegmentId, store.replayFrom.segmentId);
     await this.replay((id) => {
       maxSegmentId = Math.max(maxSegmentId, id);
@@ -139,6 +247,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     const now = this.clock.monotonicMs();
     for (const store of this.tables.values()) store.memtableSinceMs = now;
     this.flushPeriodTimer = this.timers.setInterval(() => this.flushExpiredMemtables(), MEMTABLE_FLUSH_PERIOD_CHECK_MS);
+    this.compactions.schedule();
   }
 
   /** Flushes memtables older than their table's memtable_flush_period_in_ms (0: never). */
@@ -158,6 +267,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
   setSchema(schema: SchemaSnapshot): void {
     this.schema = schema;
     this.installSchema(schema);
+    this.compactions.schedule();
   }
 
   apply(mutation: Mutation): Promise<void> {
@@ -172,42 +282,110 @@ class LsmStorageEngine implements StorageEngineWithStats {
     if (this.closing !== null) throw new StorageUnavailableError(StorageErrorCode.Closed, 'storage engine closed');
     const store = this.tables.get(command.tableId);
     if (store === undefined) throw invalidRequest(`unknown table ${command.tableId}`);
-    return executeRead(store.readView(), command);
+    const metrics = this.metricsOf(store.tableId);
+    const start = this.clock.monotonicMs();
+    for (let attempt = 0; ; attempt++) {
+      let outcome: ReadOutcome;
+      try {
+        outcome = this.readOnce(store, command);
+      } catch (error) {
+        if (error instanceof StorageCorruptionError && attempt < READ_CORRUPTION_RETRIES_MAX && this.quarantine(store, error)) continue;
+        throw error;
+      }
+      store.counters.reads++;
+      metrics.readLatency.record(Math.max(1, (this.clock.monotonicMs() - start) * 1000));
+      metrics.tombstonesPerRead.record(outcome.tombstones);
+      if (command.partitions.kind === 'single') metrics.sstablesPerRead.record(outcome.sstablesRead);
+      if (outcome.tombstones >= this.tombstoneWarn) {
+        this.logger.warn({ table: `${store.layout.metadata.keyspace}.${store.layout.metadata.name}`, tombstones: outcome.tombstones, threshold: this.tombstoneWarn },
+          'read went through many tombstones (tombstone_warn_threshold)');
+      }
+      return outcome.result;
+    }
   }
 
   flush(tableIds?: readonly string[]): Promise<void> {
-    const stores = tableIds === undefined ? [...this.tables.values()] : tableIds.map((id) => this.tables.get(id)).filter((s) => s !== undefined);
+    const stores = this.storesOf(tableIds);
     return Promise.all(stores.map((s) => this.scheduleFlush(s))).then(() => undefined);
   }
 
   truncate(tableId: string): Promise<void> {
     const store = this.tables.get(tableId);
     if (store === undefined) return Promise.resolve();
-    return this.enqueue(store, () => {
+    return this.compactions.holding(store, true, () => this.enqueue(store, () => {
       this.discardTableData(store);
-    });
+    }));
   }
 
   dropTable(tableId: string): Promise<void> {
     const store = this.tables.get(tableId);
     this.droppedTableIds.add(tableId);
     if (store === undefined) return Promise.resolve();
-    return this.enqueue(store, () => {
+    return this.compactions.holding(store, true, () => this.enqueue(store, () => {
       this.discardTableData(store);
       this.tables.delete(tableId);
+      this.metrics.delete(tableId);
       this.disk.removeTree(store.directory);
-    });
+    }));
   }
 
   tableStats(tableId: string): TableStats | null {
     const store = this.tables.get(tableId);
     if (store === undefined) return null;
+    const m = this.metricsOf(tableId);
+    const perLevel: number[] = [0];
+    const sizes = new Array<number>(PARTITION_SIZE_BUCKETS).fill(0);
+    let partitions = store.memtable.partitionCount;
+    let maxPartition: number | null = null;
+    let logical = 0;
+    let physical = 0;
+    let filterPositives = m.filterPositivesRetired;
+    let falsePositives = m.filterFalsePositivesRetired;
+    let cells = 0;
+    let droppable = 0;
+    const gcBefore = Math.floor(this.clock.nowMs() / 1000) - store.layout.metadata.options.gcGraceSeconds;
+    for (const s of store.sstables) {
+      const st = s.statistics;
+      while (perLevel.length <= st.level) perLevel.push(0);
+      perLevel[st.level]!++;
+      partitions += st.partitionCount;
+      for (let i = 0; i < sizes.length; i++) sizes[i]! += st.partitionSizeCounts[i] ?? 0;
+      maxPartition = Math.max(maxPartition ?? 0, st.maxPartitionBytes);
+      logical += s.dataLogicalBytes;
+      physical += s.dataPhysicalBytes;
+      filterPositives += s.counters.filterPositives;
+      falsePositives += s.counters.filterFalsePositives;
+      cells += st.cellCount;
+      droppable += droppableBefore(st.dropTimes, gcBefore);
+    }
+    const micros = (v: number | null): number | null => v;
     return {
       tableId,
       memtableBytes: store.memtableBytes(),
       memtablePartitions: store.memtable.partitionCount,
+      memtableRows: store.memtable.rowsApproximate,
       sstableCount: store.sstables.length,
       sstableBytes: store.sstableBytes(),
+      sstablesPerLevel: perLevel,
+      estimatedPartitions: partitions,
+      compressionRatio: physical === 0 ? 1 : logical / physical,
+      readCount: store.counters.reads,
+      writeCount: store.counters.writes,
+      readLatencyMicrosP50: micros(m.readLatency.quantile(0.5)),
+      readLatencyMicrosP99: micros(m.readLatency.quantile(0.99)),
+      writeLatencyMicrosP50: micros(m.writeLatency.quantile(0.5)),
+      writeLatencyMicrosP99: micros(m.writeLatency.quantile(0.99)),
+      tombstonesPerReadP50: m.tombstonesPerRead.quantile(0.5),
+      tombstonesPerReadP99: m.tombstonesPerRead.quantile(0.99),
+      sstablesPerReadP50: m.sstablesPerRead.quantile(0.5),
+      sstablesPerReadP99: m.sstablesPerRead.quantile(0.99),
+      bloomFilterFalsePositives: falsePositives,
+      bloomFilterFalseRatio: filterPositives === 0 ? 0 : falsePositives / filterPositives,
+      partitionSizeBytesP50: sizeQuantile(sizes, 0.5),
+      partitionSizeBytesP99: sizeQuantile(sizes, 0.99),
+      partitionSizeBytesMax: maxPartition,
+      droppableTombstoneRatio: cells === 0 ? 0 : droppable / cells,
+      pendingCompactions: this.compactions.stats().pendingTasks,
     };
   }
 
@@ -224,12 +402,135 @@ class LsmStorageEngine implements StorageEngineWithStats {
     return this.totalMemtableBytes;
   }
 
+  compactionStats(): CompactionStats {
+    return this.compactions.stats();
+  }
+
+  cacheStats(): CachesStats {
+    const empty: CacheStats = { capacityBytes: 0, bytes: 0, entries: 0, hits: 0, requests: 0 };
+    return { keyCache: this.keyCache?.stats() ?? empty, rowCache: this.rowCache.stats(), chunkCache: this.chunkCache.stats() };
+  }
+
+  async compact(tableIds?: readonly string[]): Promise<CompactionOutcome[]> {
+    this.checkOpen();
+    const out: CompactionOutcome[] = [];
+    for (const store of this.storesOf(tableIds)) {
+      await this.scheduleFlush(store);
+      const outcome = await this.compactions.major(store);
+      if (outcome !== null) out.push(outcome);
+    }
+    return out;
+  }
+
+  async garbageCollect(tableIds?: readonly string[]): Promise<CompactionOutcome[]> {
+    this.checkOpen();
+    const out: CompactionOutcome[] = [];
+    for (const store of this.storesOf(tableIds)) out.push(await this.compactions.garbageCollect(store));
+    return out;
+  }
+
+  async verify(tableIds?: readonly string[]): Promise<VerifyOutcome[]> {
+    this.checkOpen();
+    const out: VerifyOutcome[] = [];
+    for (const store of this.storesOf(tableIds)) {
+      for (const reader of [...store.sstables]) {
+        const outcome = await verifySSTable({ reader, layout: store.layout, timers: this.timers, clock: this.clock });
+        out.push(outcome);
+        if (outcome.error !== null && store.sstables.includes(reader)) this.quarantine(store, outcome.error);
+      }
+    }
+    return out;
+  }
+
+  async scrub(tableIds?: readonly string[]): Promise<ScrubOutcome[]> {
+    this.checkOpen();
+    const out: ScrubOutcome[] = [];
+    for (const store of this.storesOf(tableIds)) {
+      out.push(...await this.compactions.holding(store, false, () => scrubTable({
+        store, disk: this.disk, clock: this.clock, timers: this.timers, logger: this.logger, chunkCache: this.chunkCache, keyCache: this.keyCache,
+        onReplaced: (removed) => this.retireCounters(store, removed),
+      })));
+    }
+    return out;
+  }
+
+  setCompactionThroughput(bytesPerSecond: number): void {
+    assert(Number.isFinite(bytesPerSecond) && bytesPerSecond >= 0, 'compaction throughput');
+    this.compactions.setThroughput(bytesPerSecond);
+  }
+
+  private checkOpen(): void {
+    if (this.closing !== null) throw new StorageUnavailableError(StorageErrorCode.Closed, 'storage engine closed');
+  }
+
+  private storesOf(tableIds: readonly string[] | undefined): TableStore[] {
+    return tableIds === undefined ? [...this.tables.values()] : tableIds.map((id) => this.tables.get(id)).filter((s) => s !== undefined);
+  }
+
+  private metricsOf(tableId: string): TableMetrics {
+    let m = this.metrics.get(tableId);
+    if (m === undefined) {
+      m = { readLatency: new Histogram(), writeLatency: new Histogram(), tombstonesPerRead: new Histogram(), sstablesPerRead: new Histogram(), filterPositivesRetired: 0, filterFalsePositivesRetired: 0 };
+      this.metrics.set(tableId, m);
+    }
+    return m;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Read path
+
+  private readOnce(store: TableStore, command: ReadCommand): ReadOutcome {
+    const view = store.readView();
+    const options = { tombstoneFailThreshold: this.tombstoneFail };
+    const selector = command.partitions;
+    if (selector.kind !== 'single' || !this.rowCache.enabled) return executeReadCounted(view, command, options);
+    const rowsPerPartition = rowsPerPartitionOf(store.layout);
+    if (rowsPerPartition === 0) return executeReadCounted(view, command, options);
+    let cached = this.rowCache.get(store.tableId, selector.key);
+    if (cached === undefined) {
+      const sources: PartitionSource[] = [];
+      const sstablesRead = singlePartitionSources(view, selector, sources);
+      const head = mergePartition(selector.key, selector.token, sources, {
+        layout: view.layout, nowSeconds: command.nowSeconds, reversed: false, slices: [FULL_SLICE], columns: null, includeStaticRow: true,
+        resumeAfter: null, liveRowLimit: rowsPerPartition, tombstoneBudget: this.tombstoneFail,
+      });
+      cached = { partition: head.partition, complete: head.liveRows < rowsPerPartition };
+      this.rowCache.put(store.tableId, selector.key, cached);
+      const served = this.serveFromCache(store.layout, cached, command);
+      if (served !== null) return { result: served, tombstones: head.tombstones, sstablesRead };
+      return executeReadCounted(view, command, options);
+    }
+    const served = this.serveFromCache(store.layout, cached, command);
+    return served !== null ? { result: served, tombstones: 0, sstablesRead: 0 } : executeReadCounted(view, command, options);
+  }
+
+  /** The read answered from a cached partition, or null when the cached head cannot answer it. */
+  private serveFromCache(layout: TableLayout, cached: { partition: ReadPartition | null; complete: boolean }, command: ReadCommand): ReadResult | null {
+    const selector = command.partitions;
+    assert(selector.kind === 'single', 'row cache serves single-partition reads');
+    if (cached.partition === null) return cached.complete ? { partitions: [] } : null;
+    if (!cached.complete && command.clustering.reversed) return null;
+    const p = cached.partition;
+    const filter: PartitionFilter = {
+      layout, nowSeconds: command.nowSeconds, reversed: command.clustering.reversed,
+      slices: command.clustering.kind === 'slices' ? command.clustering.slices : command.clustering.clusterings.map(sliceOfClustering),
+      columns: command.columns === 'all' ? null : new Set(command.columns), includeStaticRow: command.includeStaticRow,
+      resumeAfter: command.resumeAfterClustering, liveRowLimit: Math.min(command.limits.perPartitionRows, command.limits.rows), tombstoneBudget: this.tombstoneFail,
+    };
+    if (command.limits.rows <= 0 || command.limits.partitions <= 0 || command.limits.perPartitionRows <= 0) return { partitions: [] };
+    const merged = mergePartition(selector.key, selector.token, [new ArrayPartitionSource(layout, p)], filter);
+    // A head answers only a forward read that filled its limit inside the head.
+    if (!cached.complete && merged.liveRows < filter.liveRowLimit) return null;
+    return merged.partition === null ? { partitions: [] } : { partitions: [merged.partition] };
+  }
+
   // -------------------------------------------------------------------------------------------
   // Write path
 
   private applySync(mutation: Mutation): Promise<void> {
     if (this.closing !== null) throw new StorageUnavailableError(StorageErrorCode.Closed, 'storage engine closed');
     if (this.failure !== null) throw new StorageUnavailableError(StorageErrorCode.Failed, `storage failed: ${this.failure.message}`);
+    if (mutation.key.length === 0) throw invalidRequest('Key may not be empty');
     if (mutation.key.length > PARTITION_KEY_LENGTH_MAX) {
       throw invalidRequest(`Key length of ${mutation.key.length} is longer than maximum of ${PARTITION_KEY_LENGTH_MAX}`);
     }
@@ -243,20 +544,68 @@ class LsmStorageEngine implements StorageEngineWithStats {
       assertWellFormedUpdate(store.layout, update);
       stores.push(store);
     }
-    if (this.totalMemtableBytes >= this.config.memtableSpaceMaxBytes) {
-      throw overloaded(`memtable space exhausted (${this.totalMemtableBytes} of ${this.config.memtableSpaceMaxBytes} bytes); flushes are behind`);
+    const max = this.config.memtableSpaceMaxBytes;
+    if (this.totalMemtableBytes >= max) {
+      throw overloaded(`memtable space exhausted (${this.totalMemtableBytes} of ${max} bytes); flushes are behind`);
     }
+    if (this.waiters.length > 0 || this.totalMemtableBytes >= max * WRITE_SLOWDOWN_FRACTION) return this.waitForSpace(mutation, stores);
+    return this.applyNow(mutation, stores);
+  }
+
+  private applyNow(mutation: Mutation, stores: readonly TableStore[]): Promise<void> {
+    const start = this.clock.monotonicMs();
     let hasCounters = false;
     for (const store of stores) if (store.layout.isCounterTable) hasCounters = true;
     const resolved = hasCounters ? this.resolveCounters(mutation, stores) : mutation;
     const { durable } = this.commitLog.append(resolved);
+    const rowCache = this.rowCache;
     for (let i = 0; i < resolved.updates.length; i++) {
       const store = stores[i]!;
       this.totalMemtableBytes += store.memtable.apply(resolved.updates[i]!);
+      store.counters.writes++;
+      rowCache.invalidate(store.tableId, mutation.key);
       if (store.memtable.sizeBytes >= this.config.memtableFlushThresholdBytes) this.flushInBackground(store, 'memtable flush threshold');
     }
     this.maybeCleanupMemtables();
+    const micros = Math.max(1, (this.clock.monotonicMs() - start) * 1000);
+    for (const store of stores) this.metricsOf(store.tableId).writeLatency.record(micros);
     return durable;
+  }
+
+  /** Slows a write down: it waits (not applied) until flushes free memtable space, or is refused. */
+  private waitForSpace(mutation: Mutation, stores: readonly TableStore[]): Promise<void> {
+    if (this.waiters.length >= WRITE_WAITERS_MAX) {
+      throw overloaded(`memtable space nearly exhausted (${this.totalMemtableBytes} bytes) and ${this.waiters.length} writes already waiting`);
+    }
+    this.maybeCleanupMemtables();
+    return new Promise<Promise<void>>((resolve, reject) => {
+      const waiter: WriteWaiter = { mutation, stores, resolve, reject, enqueuedMs: this.clock.monotonicMs(), timer: null };
+      waiter.timer = this.timers.setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i < 0) return;
+        this.waiters.splice(i, 1);
+        reject(overloaded(`waited ${this.writeWaitMaxMs} ms for memtable space; flushes are behind`));
+      }, this.writeWaitMaxMs);
+      this.waiters.push(waiter);
+    }).then((durable) => durable);
+  }
+
+  /** Applies waiting writes in order while memtable space is below the slowdown limit. */
+  private drainWaiters(): void {
+    const soft = this.config.memtableSpaceMaxBytes * WRITE_SLOWDOWN_FRACTION;
+    while (this.waiters.length > 0 && this.totalMemtableBytes < soft) {
+      const w = this.waiters.shift()!;
+      w.timer?.cancel();
+      if (this.closing !== null || this.failure !== null) {
+        w.reject(new StorageUnavailableError(this.closing !== null ? StorageErrorCode.Closed : StorageErrorCode.Failed, 'storage engine closed or failed while the write waited'));
+        continue;
+      }
+      try {
+        w.resolve(this.applyNow(w.mutation, w.stores));
+      } catch (error) {
+        w.reject(error as Error);
+      }
+    }
   }
 
   /** Replaces counter deltas with totals: current merged value + delta (read before write). */
@@ -310,29 +659,30 @@ class LsmStorageEngine implements StorageEngineWithStats {
 
   /** The merged current version of one row (deletions applied, tombstone cells kept). */
   private currentRow(store: TableStore, key: { key: Buffer; token: bigint }, clustering: readonly Buffer[], isStatic: boolean, nowSeconds: number): Row | null {
-    const view = store.readView();
-    const sources: PartitionSource[] = [];
-    for (const m of view.memtables) {
-      const p = m.get(key);
-      if (p !== undefined) sources.push(new MemtablePartitionSource(view.layout, p));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const view = store.readView();
+        const sources: PartitionSource[] = [];
+        singlePartitionSources(view, key, sources);
+        if (sources.length === 0) return null;
+        const merged = mergePartition(key.key, key.token, sources, {
+          layout: view.layout,
+          nowSeconds,
+          reversed: false,
+          slices: isStatic ? [] : [sliceOfClustering(clustering)],
+          columns: null,
+          includeStaticRow: isStatic,
+          resumeAfter: null,
+          liveRowLimit: Infinity,
+          tombstoneBudget: Infinity,
+        });
+        if (merged.partition === null) return null;
+        return isStatic ? merged.partition.staticRow : (merged.partition.rows[0] ?? null);
+      } catch (error) {
+        if (error instanceof StorageCorruptionError && attempt < READ_CORRUPTION_RETRIES_MAX && this.quarantine(store, error)) continue;
+        throw error;
+      }
     }
-    for (const s of view.sstables) {
-      const entry = s.find(key.token, key.key);
-      if (entry !== null) sources.push(s.readPartition(view.layout, entry));
-    }
-    if (sources.length === 0) return null;
-    const merged = mergePartition(key.key, key.token, sources, {
-      layout: view.layout,
-      nowSeconds,
-      reversed: false,
-      slices: isStatic ? [] : [sliceOfClustering(clustering)],
-      columns: null,
-      includeStaticRow: isStatic,
-      resumeAfter: null,
-      liveRowLimit: Infinity,
-    });
-    if (merged.partition === null) return null;
-    return isStatic ? merged.partition.staticRow : (merged.partition.rows[0] ?? null);
   }
 
   private maybeCleanupMemtables(): void {
@@ -395,10 +745,15 @@ class LsmStorageEngine implements StorageEngineWithStats {
         directory: store.directory,
         generation,
         layout: store.layout,
+        compression: store.compression,
         partitions: memtable.contents(),
         partitionCountEstimate: memtable.partitionCount,
         commitLogPosition: flushPosition,
+        timestampRange: { minMicros: memtable.minTimestampMicros, maxMicros: memtable.maxTimestampMicros },
+        level: 0,
+        createdAtSeconds: Math.floor(this.clock.nowMs() / 1000),
         chunkCache: this.chunkCache,
+        keyCache: this.keyCache,
         yieldToEventLoop: () => new Promise((resolve) => {
           this.timers.setImmediate(resolve);
         }),
@@ -415,12 +770,14 @@ class LsmStorageEngine implements StorageEngineWithStats {
     const i = store.flushing.indexOf(memtable);
     assert(i === 0, 'flushes of a table complete in order');
     store.flushing.splice(i, 1);
-    if (reader !== null) store.sstables = [...store.sstables, reader];
+    if (reader !== null) store.setSSTables([...store.sstables, reader], this.logger);
     store.invalidateView();
     this.totalMemtableBytes -= memtable.sizeBytes;
     this.flushingMemtableBytes -= memtable.sizeBytes;
     store.replayFrom = maxPosition(store.replayFrom, flushPosition);
     this.commitLog.markClean(store.tableId, flushPosition);
+    this.drainWaiters();
+    this.compactions.schedule();
   }
 
   /** Drops every memtable and SSTable of the table, durably: replay will not bring it back. */
@@ -432,18 +789,59 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.totalMemtableBytes -= store.memtable.sizeBytes;
     store.memtable = new Memtable(store);
     store.memtableSinceMs = this.clock.monotonicMs();
+    this.retireCounters(store, store.sstables);
     for (const s of store.sstables) s.delete();
-    store.sstables = [];
+    store.setSSTables([], this.logger);
     this.disk.syncDirectory(store.directory);
-    store.invalidateView();
+    this.rowCache.invalidateTable(store.tableId);
     store.replayFrom = maxPosition(store.replayFrom, position);
     this.commitLog.markClean(store.tableId, position);
+    this.drainWaiters();
   }
 
   private failWrites(error: Error): void {
     if (this.failure !== null) return;
     this.failure = error;
     this.logger.error({ err: error.message }, 'storage failure; refusing writes');
+    this.drainWaiters();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Compaction host
+
+  private retireCounters(store: TableStore, readers: readonly SSTableReader[]): void {
+    const m = this.metricsOf(store.tableId);
+    for (const r of readers) {
+      m.filterPositivesRetired += r.counters.filterPositives;
+      m.filterFalsePositivesRetired += r.counters.filterFalsePositives;
+    }
+  }
+
+  /** Quarantines the SSTable a corruption error names; false when none of the table's does. */
+  private quarantine(store: TableStore, error: StorageCorruptionError): boolean {
+    const reader = store.sstables.find((r) => r.owns(error.path));
+    if (reader === undefined) return false;
+    store.setSSTables(store.sstables.filter((r) => r !== reader), this.logger);
+    this.retireCounters(store, [reader]);
+    reader.close();
+    let moved: string[] = [];
+    try {
+      moved = quarantineSSTable(this.disk, store.directory, reader.generation);
+    } catch (moveError) {
+      this.logger.error({ table: store.tableId, generation: reader.generation, err: (moveError as Error).message }, 'could not move a corrupt SSTable to quarantine; it stays closed until restart');
+    }
+    this.logger.error({
+      table: `${store.layout.metadata.keyspace}.${store.layout.metadata.name}`, generation: reader.generation, file: error.path, offsetBytes: error.offsetBytes,
+      reason: error.message, quarantined: moved,
+    }, 'corrupt SSTable quarantined; reads continue from the other SSTables (run nodetool scrub to salvage it, repair to restore its data)');
+    return true;
+  }
+
+  private raiseReplayFloor(store: TableStore, position: CommitLogPosition): void {
+    const current = this.replayFloors.get(store.tableId);
+    if (current !== undefined && comparePositions(current, position) >= 0) return;
+    this.replayFloors.set(store.tableId, current === undefined ? position : maxPosition(current, position));
+    this.persistState();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -460,13 +858,17 @@ class LsmStorageEngine implements StorageEngineWithStats {
     const layout: TableLayout = tableLayoutOf(table);
     const existing = this.tables.get(table.id);
     if (existing !== undefined) {
-      existing.layout = layout;
-      existing.invalidateView();
+      if (existing.setLayout(layout, this.logger)) {
+        this.logger.info({ table: `${table.keyspace}.${table.name}`, strategy: existing.compaction.kind }, 'compaction strategy changed');
+      }
       return;
     }
-    const store = new TableStore(layout, `${this.config.dataDirectory}/${table.id}`);
+    const store = new TableStore(layout, `${this.config.dataDirectory}/${table.id}`, this.logger);
     store.memtableSinceMs = this.clock.monotonicMs();
-    store.load(this.disk, this.logger, this.chunkCache, this.truncations.get(table.id) ?? null);
+    store.load({
+      disk: this.disk, logger: this.logger, chunkCache: this.chunkCache, keyCache: this.keyCache,
+      truncatedAt: this.truncations.get(table.id) ?? null, replayFloor: this.replayFloors.get(table.id) ?? null,
+    });
     this.tables.set(table.id, store);
   }
 
@@ -512,14 +914,19 @@ class LsmStorageEngine implements StorageEngineWithStats {
       // Once no segment at or before the truncation is left, replay cannot reach older entries.
       if (oldest === undefined || oldest > position.segmentId) this.truncations.delete(tableId);
     }
+    for (const [tableId, position] of this.replayFloors) {
+      if (oldest === undefined || oldest > position.segmentId) this.replayFloors.delete(tableId);
+    }
   }
 
   private persistState(): void {
-    writeStorageState(this.disk, this.config.dataDirectory, { segmentIdFloor: this.segmentIdFloor, truncations: this.truncations });
+    writeStorageState(this.disk, this.config.dataDirectory, { segmentIdFloor: this.segmentIdFloor, truncations: this.truncations, replayFloors: this.replayFloors });
   }
 
   private async closeOnce(): Promise<void> {
     this.flushPeriodTimer?.cancel();
+    this.drainWaiters();
+    await this.compactions.close();
     // Let flushes in progress finish (new ones do not start once closing).
     await Promise.all([...this.tables.values()].map((s) => s.chain));
     await this.commitLog.whenSyncIdle();
@@ -528,6 +935,15 @@ class LsmStorageEngine implements StorageEngineWithStats {
       for (const s of store.sstables) s.close();
     }
   }
+}
+
+/** The table's caching.rows_per_partition as a row count: 0 (NONE), N, or Infinity (ALL). */
+function rowsPerPartitionOf(layout: TableLayout): number {
+  const raw = (layout.metadata.options.caching['rows_per_partition'] ?? 'NONE').toUpperCase();
+  if (raw === 'NONE') return 0;
+  if (raw === 'ALL') return Infinity;
+  const n = Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
 function pathsEqual(a: Buffer | null, b: Buffer | null): boolean {

@@ -1,15 +1,27 @@
-// One table's LSM state on one shard: the live memtable, memtables being flushed, and the
-// SSTables, plus a serial chain that orders flushes, truncation and drop so that SSTables become
-// visible in commit-log position order. Loading cleans up what a crash left mid-flush: temp files
-// and generations without a TOC.
+// One table's LSM state on one shard: the live memtable, memtables being flushed, the SSTables
+// (grouped by level for reads), the compaction strategy parsed from the table options, and a
+// serial chain that orders flushes, truncation and drop so that flushed SSTables become visible in
+// commit-log position order. Loading finishes or rolls back interrupted compactions, removes what a
+// crash left mid-flush (temp files, generations without a TOC) and quarantines corrupt SSTables.
 import type { Disk, Logger } from '../../io/index.ts';
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import { COMMIT_LOG_POSITION_NONE, comparePositions, maxPosition } from '../commit-log/commit-log-position.ts';
+import { parseCompactionOptions } from '../compaction/compaction-options.ts';
+import type { CompactionStrategyOptions } from '../compaction/compaction-options.ts';
+import { INITIAL_PLANNER_STATE } from '../compaction/compaction-task.ts';
+import type { PlannerState } from '../compaction/compaction-task.ts';
+import { recoverCompactions } from '../compaction/compaction-transaction.ts';
+import { StorageCorruptionError } from '../errors.ts';
 import { Memtable } from '../memtable/memtable.ts';
+import { SSTableSet } from '../read/sstable-set.ts';
 import type { TableReadView } from '../read/read-executor.ts';
 import type { ChunkCache } from '../sstable/chunk-cache.ts';
+import { compressionParamsOf } from '../sstable/compression.ts';
+import type { CompressionParams } from '../sstable/compression.ts';
+import { quarantineSSTable, quarantinedGenerations } from '../sstable/quarantine.ts';
 import { SSTableReader } from '../sstable/sstable-reader.ts';
-import { Component, SSTABLE_VERSION, parseSSTableFileName } from '../sstable/sstable-format.ts';
+import type { SSTableKeyCache } from '../sstable/sstable-reader.ts';
+import { Component, SSTABLE_VERSION, SSTABLE_VERSIONS_RETIRED, parseSSTableFileName } from '../sstable/sstable-format.ts';
 import type { TableLayout } from '../table-layout.ts';
 
 export class TableStore {
@@ -19,7 +31,7 @@ export class TableStore {
   memtable: Memtable;
   /** Oldest first; each becomes an SSTable, in this order. */
   readonly flushing: Memtable[] = [];
-  sstables: SSTableReader[] = [];
+  private sstableSet: SSTableSet = SSTableSet.EMPTY;
   nextGeneration = 1;
   /** Replay applies this table's entries at or after this position only. */
   replayFrom: CommitLogPosition = COMMIT_LOG_POSITION_NONE;
@@ -29,25 +41,98 @@ export class TableStore {
   memtableSinceMs = 0;
   /** A flush requested but not started yet (later requests join it). */
   pendingFlush: Promise<void> | null = null;
+  /** Generations that are inputs of a running compaction (or held by scrub / major). */
+  readonly compacting = new Set<number>();
+  /** Background compactions of this table are held (major compaction, scrub, truncate, drop). */
+  compactionHolds = 0;
+  compaction: CompactionStrategyOptions;
+  plannerState: PlannerState = INITIAL_PLANNER_STATE;
+  compression: CompressionParams;
+  /** Raw option maps the parsed values came from (re-parsed only when they change). */
+  private compactionSource: Readonly<Record<string, string>>;
+  private compressionSource: Readonly<Record<string, string>>;
+  /** Counters for tablestats. */
+  readonly counters = { reads: 0, writes: 0, readMicros: 0, writeMicros: 0 };
   private view: TableReadView | null = null;
 
-  constructor(layout: TableLayout, directory: string) {
+  constructor(layout: TableLayout, directory: string, logger: Logger) {
     this.layout = layout;
     this.tableId = layout.tableId;
     this.directory = directory;
     this.memtable = new Memtable(this);
+    this.compactionSource = layout.metadata.options.compaction;
+    this.compressionSource = layout.metadata.options.compression;
+    this.compaction = parseOptionsLogged(this.compactionSource, logger, this.tableId);
+    this.compression = parseCompressionLogged(this.compressionSource, logger, this.tableId);
+  }
+
+  /** Installs a new schema version of the table; true when the compaction strategy changed. */
+  setLayout(layout: TableLayout, logger: Logger): boolean {
+    this.layout = layout;
+    this.invalidateView();
+    let strategyChanged = false;
+    const options = layout.metadata.options;
+    if (options.compaction !== this.compactionSource) {
+      this.compactionSource = options.compaction;
+      const next = parseOptionsLogged(options.compaction, logger, this.tableId);
+      strategyChanged = next.kind !== this.compaction.kind;
+      if (strategyChanged) this.plannerState = INITIAL_PLANNER_STATE;
+      this.compaction = next;
+    }
+    if (options.compression !== this.compressionSource) {
+      this.compressionSource = options.compression;
+      this.compression = parseCompressionLogged(options.compression, logger, this.tableId);
+    }
+    return strategyChanged;
+  }
+
+  get sstables(): readonly SSTableReader[] {
+    return this.sstableSet.all;
+  }
+
+  get sstableSetView(): SSTableSet {
+    return this.sstableSet;
+  }
+
+  /** Replaces the SSTable list (flush adds, compaction replaces); views are rebuilt lazily. */
+  setSSTables(readers: readonly SSTableReader[], logger: Logger): void {
+    this.sstableSet = SSTableSet.of(readers, (reader, reason) => {
+      logger.warn({ table: this.tableId, generation: reader.generation, level: reader.level, reason }, 'SSTable overlaps its level; reading it as level 0');
+    });
+    this.invalidateView();
+  }
+
+  sstableByGeneration(generation: number): SSTableReader | undefined {
+    return this.sstableSet.all.find((s) => s.generation === generation);
   }
 
   /**
-   * Opens the table's SSTables, removing temp files, incomplete generations, and SSTables a
-   * truncation covers (their deletion may not have reached the disk before a crash).
+   * Opens the table's SSTables: finishes interrupted compactions, removes temp files, incomplete
+   * generations and SSTables a truncation covers (their deletion may not have reached the disk),
+   * and quarantines SSTables that fail to open, logging the file and offset.
    */
-  load(disk: Disk, logger: Logger, chunkCache: ChunkCache | null, truncatedAt: CommitLogPosition | null): void {
+  load(options: {
+    disk: Disk; logger: Logger; chunkCache: ChunkCache | null; keyCache: SSTableKeyCache | null; truncatedAt: CommitLogPosition | null; replayFloor: CommitLogPosition | null;
+  }): void {
+    const { disk, logger, truncatedAt } = options;
     disk.mkdirp(this.directory);
+    for (const outcome of recoverCompactions(disk, this.directory)) {
+      logger.warn({ directory: this.directory, inputs: outcome.record.inputs, outputs: outcome.record.outputs, completed: outcome.completed },
+        outcome.completed ? 'finished a compaction interrupted after its outputs were visible' : 'rolled back a compaction interrupted before its outputs were visible');
+    }
     const generations = new Map<number, string[]>();
     for (const name of disk.list(this.directory)) {
       const parsed = parseSSTableFileName(name);
-      if (parsed === null || parsed.version !== SSTABLE_VERSION) continue;
+      if (parsed === null) continue;
+      if (parsed.version !== SSTABLE_VERSION) {
+        if (SSTABLE_VERSIONS_RETIRED.includes(parsed.version)) {
+          throw new StorageCorruptionError({
+            path: `${this.directory}/${name}`, offsetBytes: 0,
+            reason: `SSTable format ${parsed.version} is no longer readable (this version reads ${SSTABLE_VERSION}); restore from a replica or a backup`,
+          });
+        }
+        continue;
+      }
       if (parsed.temp) {
         disk.remove(`${this.directory}/${name}`);
         continue;
@@ -57,35 +142,48 @@ export class TableStore {
       generations.set(parsed.generation, list);
     }
     let maxGeneration = 0;
+    for (const g of quarantinedGenerations(disk, this.directory)) maxGeneration = Math.max(maxGeneration, g);
     const readers: SSTableReader[] = [];
+    let changed = false;
     for (const [generation, components] of [...generations].sort((a, b) => a[0] - b[0])) {
       maxGeneration = Math.max(maxGeneration, generation);
       if (!components.includes(Component.TOC)) {
-        logger.warn({ directory: this.directory, generation }, 'removing an SSTable without a TOC (interrupted flush)');
+        logger.warn({ directory: this.directory, generation }, 'removing an SSTable without a TOC (interrupted flush or compaction)');
         for (const c of components) disk.remove(`${this.directory}/${SSTABLE_VERSION}-${generation}-${c}`);
+        changed = true;
         continue;
       }
-      const reader = SSTableReader.open(disk, this.directory, generation, chunkCache);
+      let reader: SSTableReader;
+      try {
+        reader = SSTableReader.open(disk, this.directory, generation, { chunkCache: options.chunkCache, keyCache: options.keyCache });
+      } catch (error) {
+        if (!(error instanceof StorageCorruptionError)) throw error;
+        const moved = quarantineSSTable(disk, this.directory, generation);
+        logger.error({ table: this.tableId, generation, file: error.path, offsetBytes: error.offsetBytes, reason: error.message, quarantined: moved },
+          'corrupt SSTable quarantined at open; its data is served by other SSTables and replicas');
+        continue;
+      }
       // A flush after a truncation always records a later position (it holds a later write).
       if (truncatedAt !== null && comparePositions(reader.statistics.commitLogPosition, truncatedAt) <= 0) {
         logger.warn({ directory: this.directory, generation }, 'removing an SSTable older than the table\'s truncation');
         reader.delete();
+        changed = true;
         continue;
       }
       readers.push(reader);
     }
-    if (readers.length < generations.size) disk.syncDirectory(this.directory);
-    this.sstables = readers;
+    if (changed) disk.syncDirectory(this.directory);
+    this.setSSTables(readers, logger);
     this.nextGeneration = maxGeneration + 1;
     for (const r of readers) this.replayFrom = maxPosition(this.replayFrom, r.statistics.commitLogPosition);
     if (truncatedAt !== null) this.replayFrom = maxPosition(this.replayFrom, truncatedAt);
-    this.invalidateView();
+    if (options.replayFloor !== null) this.replayFrom = maxPosition(this.replayFrom, options.replayFloor);
   }
 
   readView(): TableReadView {
     if (this.view === null) {
       const memtables = this.flushing.length === 0 ? [this.memtable] : [this.memtable, ...this.flushing];
-      this.view = { layout: this.layout, memtables, sstables: this.sstables };
+      this.view = { layout: this.layout, memtables, sstables: this.sstableSet };
     }
     return this.view;
   }
@@ -100,9 +198,28 @@ export class TableStore {
     return n;
   }
 
+  /** Smallest timestamp in the memtables holding data (Infinity when none). */
+  memtableMinTimestampMicros(): number {
+    let min = this.memtable.minTimestampMicros;
+    for (const m of this.flushing) if (m.minTimestampMicros < min) min = m.minTimestampMicros;
+    return min;
+  }
+
   sstableBytes(): number {
     let n = 0;
     for (const s of this.sstables) n += s.sizeBytes;
     return n;
   }
+}
+
+function parseOptionsLogged(raw: Readonly<Record<string, string>>, logger: Logger, tableId: string): CompactionStrategyOptions {
+  const parsed = parseCompactionOptions(raw);
+  for (const w of parsed.warnings) logger.warn({ table: tableId }, w);
+  return parsed.options;
+}
+
+function parseCompressionLogged(raw: Readonly<Record<string, string>>, logger: Logger, tableId: string): CompressionParams {
+  const parsed = compressionParamsOf(raw);
+  for (const w of parsed.warnings) logger.warn({ table: tableId }, w);
+  return parsed.params;
 }

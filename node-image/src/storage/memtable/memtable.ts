@@ -63,6 +63,9 @@ export class Memtable {
   private readonly layoutSource: LayoutSource;
   private bytes = 0;
   private rowCount = 0;
+  /** Bounds of every timestamp applied (flush encoding; purge overlap checks). */
+  minTimestampMicros = Infinity;
+  maxTimestampMicros = -Infinity;
   private lastMerged: Row | null = null;
   /** Merges a row into the version in the tree (one function for the memtable's life). */
   private readonly mergeRow = (existing: Row, incoming: Row): Row => {
@@ -117,6 +120,7 @@ export class Memtable {
   apply(update: PartitionUpdate): number {
     const layout = this.layout;
     const before = this.bytes;
+    this.trackTimestamps(update);
     let partition = this.partitions.get(update);
     if (partition === undefined) {
       partition = new MemtablePartition(update.token, detach(update.key), layout.compareClusterings);
@@ -150,6 +154,51 @@ export class Memtable {
     }
     for (const rt of update.rangeTombstones) this.addRangeTombstone(partition, rt);
     return this.bytes - before;
+  }
+
+  /** Widens the timestamp bounds by every timestamp of the update (no allocation: hot path). */
+  private trackTimestamps(update: PartitionUpdate): void {
+    let min = this.minTimestampMicros;
+    let max = this.maxTimestampMicros;
+    let t: number;
+    if (update.partitionDeletion !== null) {
+      t = update.partitionDeletion.markedForDeleteAtMicros;
+      if (t < min) min = t;
+      if (t > max) max = t;
+    }
+    for (const rt of update.rangeTombstones) {
+      t = rt.deletion.markedForDeleteAtMicros;
+      if (t < min) min = t;
+      if (t > max) max = t;
+    }
+    const rows = update.rows;
+    for (let r = -1; r < rows.length; r++) {
+      const row = r < 0 ? update.staticRow : rows[r]!;
+      if (row === null) continue;
+      if (row.liveness !== null) {
+        t = row.liveness.timestampMicros;
+        if (t < min) min = t;
+        if (t > max) max = t;
+      }
+      if (row.deletion !== null) {
+        t = row.deletion.markedForDeleteAtMicros;
+        if (t < min) min = t;
+        if (t > max) max = t;
+      }
+      for (const cd of row.complexDeletions) {
+        t = cd.deletion.markedForDeleteAtMicros;
+        if (t < min) min = t;
+        if (t > max) max = t;
+      }
+      const cells = row.cells;
+      for (let i = 0; i < cells.length; i++) {
+        t = cells[i]!.timestampMicros;
+        if (t < min) min = t;
+        if (t > max) max = t;
+      }
+    }
+    this.minTimestampMicros = min;
+    this.maxTimestampMicros = max;
   }
 
   private addRangeTombstone(partition: MemtablePartition, rt: RangeTombstone): void {

@@ -10,6 +10,7 @@ import { maxDeletion, supersedes } from '../deletion-time.ts';
 import type { Clustering, DeletionTime, RangeTombstone, ReadPartition, Row, Slice } from '../model.ts';
 import { isCellLive, isLivenessLive, isRowLive, mergeRows, shadowRow, toLiveRow } from '../reconcile.ts';
 import type { TableLayout } from '../table-layout.ts';
+import { TombstoneOverwhelmingError } from '../errors.ts';
 import { ArrayPartitionSource } from './partition-source.ts';
 import type { ClusteringPosition, PartitionSource, RowCursor } from './partition-source.ts';
 
@@ -26,6 +27,8 @@ export interface PartitionFilter {
   readonly resumeAfter: Clustering | null;
   /** Stop after this many live rows. */
   readonly liveRowLimit: number;
+  /** Tombstones the merge may go through before failing with TombstoneOverwhelmingError (Infinity: no limit). */
+  readonly tombstoneBudget: number;
 }
 
 export interface MergedPartition {
@@ -33,9 +36,11 @@ export interface MergedPartition {
   readonly partition: ReadPartition | null;
   /** Live rows counted against the limits (a static-only partition counts as one). */
   readonly liveRows: number;
+  /** Deletions, tombstone cells and expired cells gone through (tombstone warn/fail thresholds). */
+  readonly tombstones: number;
 }
 
-const NO_RESULT: MergedPartition = { partition: null, liveRows: 0 };
+const NO_RESULT: MergedPartition = { partition: null, liveRows: 0, tombstones: 0 };
 
 export function mergePartition(key: Buffer, token: bigint, sources: readonly PartitionSource[], filter: PartitionFilter): MergedPartition {
   const { layout, reversed, slices } = filter;
@@ -51,6 +56,9 @@ export function mergePartition(key: Buffer, token: bigint, sources: readonly Par
   if (staticRow !== null) staticRow = shadowRow(layout, staticRow, partitionDeletion, true);
 
   const rangeTombstones = collectRangeTombstones(layout, sources, partitionDeletion, slices);
+  let tombstones = rangeTombstones.length + (partitionDeletion === null ? 0 : 1);
+  const tombstoneBudget = filter.tombstoneBudget;
+  const nowSeconds = filter.nowSeconds;
 
   const resume = filter.resumeAfter;
   const cursors: RowCursor[] = [];
@@ -120,6 +128,10 @@ export function mergePartition(key: Buffer, token: bigint, sources: readonly Par
     for (const rt of rangeTombstones) {
       if (supersedes(rt.deletion, above) && rangeTombstoneCovers(layout, rt, clustering)) above = rt.deletion;
     }
+    if (merged.deletion !== null) tombstones++;
+    const mergedCells = merged.cells;
+    for (let i = 0; i < mergedCells.length; i++) if (!isCellLive(mergedCells[i]!, nowSeconds)) tombstones++;
+    if (tombstones > tombstoneBudget) throw tombstoneOverwhelming(tombstones, key);
     const shadowed = shadowRow(layout, merged, above, true);
     if (shadowed === null) continue;
     rows.push(project(shadowed, filter.columns, filter.nowSeconds));
@@ -131,8 +143,9 @@ export function mergePartition(key: Buffer, token: bigint, sources: readonly Par
   if (liveRows === 0 && filter.includeStaticRow && resume === null && staticRow !== null && isRowLive(staticRow, filter.nowSeconds) && filter.liveRowLimit > 0) {
     liveRows = 1;
   }
-  if (partitionDeletion === null && returnedStatic === null && rows.length === 0 && rangeTombstones.length === 0) return NO_RESULT;
-  return { partition: { key, token, partitionDeletion, staticRow: returnedStatic, rows, rangeTombstones }, liveRows };
+  if (tombstones > tombstoneBudget) throw tombstoneOverwhelming(tombstones, key);
+  if (partitionDeletion === null && returnedStatic === null && rows.length === 0 && rangeTombstones.length === 0) return { partition: null, liveRows: 0, tombstones };
+  return { partition: { key, token, partitionDeletion, staticRow: returnedStatic, rows, rangeTombstones }, liveRows, tombstones };
 }
 
 /** Range tombstones that matter for the filter: not shadowed by the partition deletion, deduplicated. */
@@ -241,6 +254,11 @@ export function mergeReadPartitions(layout: TableLayout, partitions: readonly Re
     includeStaticRow: true,
     resumeAfter: null,
     liveRowLimit: Infinity,
+    tombstoneBudget: Infinity,
   });
   return merged.partition;
+}
+
+function tombstoneOverwhelming(tombstones: number, key: Buffer): TombstoneOverwhelmingError {
+  return new TombstoneOverwhelmingError({ tombstones, partitionKeyHex: key.toString('hex').slice(0, 64) });
 }

@@ -11,6 +11,7 @@ import type { PartitionPosition, ReadCommand, ReadPartition, ReadResult, Slice }
 import type { IndexEntry, IndexScanner, PartitionProbe, SSTableReader } from '../sstable/sstable-reader.ts';
 import type { TableLayout } from '../table-layout.ts';
 import { mergePartition } from './partition-merger.ts';
+import type { SSTableSet } from './sstable-set.ts';
 import type { PartitionFilter } from './partition-merger.ts';
 import type { PartitionSource } from './partition-source.ts';
 
@@ -18,19 +19,41 @@ import type { PartitionSource } from './partition-source.ts';
 export interface TableReadView {
   readonly layout: TableLayout;
   readonly memtables: readonly Memtable[];
-  readonly sstables: readonly SSTableReader[];
+  readonly sstables: SSTableSet;
+}
+
+/** Per-read bounds and what a read reports back. */
+export interface ReadOptions {
+  /** The read fails with TombstoneOverwhelmingError past this many tombstones (Infinity: never). */
+  readonly tombstoneFailThreshold: number;
+}
+
+export interface ReadOutcome {
+  readonly result: ReadResult;
+  /** Tombstones (deletions, tombstone and expired cells) the read went through. */
+  readonly tombstones: number;
+  /** SSTables consulted (single-partition reads). */
+  readonly sstablesRead: number;
 }
 
 const EMPTY_RESULT: ReadResult = { partitions: [] };
+const EMPTY_OUTCOME: ReadOutcome = { result: EMPTY_RESULT, tombstones: 0, sstablesRead: 0 };
+const DEFAULT_OPTIONS: ReadOptions = { tombstoneFailThreshold: Infinity };
 
 export function executeRead(view: TableReadView, command: ReadCommand): ReadResult {
+  return executeReadCounted(view, command, DEFAULT_OPTIONS).result;
+}
+
+export function executeReadCounted(view: TableReadView, command: ReadCommand, options: ReadOptions): ReadOutcome {
   const limits = command.limits;
-  if (limits.rows <= 0 || limits.partitions <= 0 || limits.perPartitionRows <= 0) return EMPTY_RESULT;
+  if (limits.rows <= 0 || limits.partitions <= 0 || limits.perPartitionRows <= 0) return EMPTY_OUTCOME;
   const layout = view.layout;
   const slices = slicesOf(command);
   const reversed = command.clustering.reversed;
   const columns = command.columns === 'all' ? null : new Set(command.columns);
+  let tombstones = 0;
   const filterFor = (resume: boolean, rowsRemaining: number): PartitionFilter => ({
+    tombstoneBudget: options.tombstoneFailThreshold - tombstones,
     layout,
     nowSeconds: command.nowSeconds,
     reversed,
@@ -43,9 +66,10 @@ export function executeRead(view: TableReadView, command: ReadCommand): ReadResu
 
   const selector = command.partitions;
   if (selector.kind === 'single') {
-    const sources = singlePartitionSources(view, selector);
+    const sources: PartitionSource[] = [];
+    const sstablesRead = singlePartitionSources(view, selector, sources);
     const merged = mergePartition(selector.key, selector.token, sources, filterFor(true, limits.rows));
-    return merged.partition === null ? EMPTY_RESULT : { partitions: [merged.partition] };
+    return { result: merged.partition === null ? EMPTY_RESULT : { partitions: [merged.partition] }, tombstones: merged.tombstones, sstablesRead };
   }
 
   const streams = rangeStreams(view, selector.start, selector.startInclusive);
@@ -72,6 +96,7 @@ export function executeRead(view: TableReadView, command: ReadCommand): ReadResu
     }
     const resume = startKey !== null && token === selector.start.token && key.equals(startKey);
     const merged = mergePartition(key, token, sources, filterFor(resume, rowsRemaining));
+    tombstones += merged.tombstones;
     if (merged.partition === null) continue;
     out.push(merged.partition);
     if (merged.liveRows > 0) {
@@ -79,7 +104,7 @@ export function executeRead(view: TableReadView, command: ReadCommand): ReadResu
       partitionsRemaining--;
     }
   }
-  return { partitions: out };
+  return { result: { partitions: out }, tombstones, sstablesRead: 0 };
 }
 
 function slicesOf(command: ReadCommand): readonly Slice[] {
@@ -88,17 +113,19 @@ function slicesOf(command: ReadCommand): readonly Slice[] {
   return filter.clusterings.map(sliceOfClustering);
 }
 
-function singlePartitionSources(view: TableReadView, key: PartitionKey): PartitionSource[] {
-  const sources: PartitionSource[] = [];
+/** Pushes the partition's sources into `sources`; returns how many SSTables were consulted. */
+export function singlePartitionSources(view: TableReadView, key: PartitionKey, sources: PartitionSource[]): number {
   for (const memtable of view.memtables) {
     const p = memtable.get(key);
     if (p !== undefined) sources.push(new MemtablePartitionSource(view.layout, p));
   }
-  for (const sstable of view.sstables) {
+  const candidates: SSTableReader[] = [];
+  view.sstables.forToken(key.token, candidates);
+  for (const sstable of candidates) {
     const entry = sstable.find(key.token, key.key);
     if (entry !== null) sources.push(sstable.readPartition(view.layout, entry));
   }
-  return sources;
+  return candidates.length;
 }
 
 /** Sign of (token, key) relative to the range start: >= 0 means inside. */
@@ -133,7 +160,7 @@ function rangeStreams(view: TableReadView, start: PartitionPosition, startInclus
     const cursor = memtable.partitions.seek((p) => probe(p.token, p.key), true);
     if (cursor.valid) streams.push(new MemtableStream(view.layout, cursor));
   }
-  for (const sstable of view.sstables) {
+  for (const sstable of view.sstables.all) {
     if (sstable.statistics.maxToken < start.token) continue;
     const stream = new SSTableStream(view.layout, sstable, sstable.scan(probe));
     if (stream.head !== null) streams.push(stream);

@@ -1,95 +1,146 @@
-// Data.db and Index.db are a logical byte stream cut into fixed-size chunks, each stored with its
-// CRC32 right after it: chunk i lives at physical offset i * (chunk + 4). The checksum is checked
-// when a chunk is written (recomputed from the bytes handed to the file) and on every load; a
-// mismatch is a StorageCorruptionError naming the file and the chunk's offset. Compression can
-// later replace the fixed physical stride with a chunk-offset table.
+// Data.db and Index.db are a logical byte stream cut into chunks of a fixed logical length. Each
+// chunk is stored compressed (or raw, when compression does not make it strictly shorter)
+// followed by the CRC32 of the stored bytes; the chunk table (CompressionInfo.db) lists every
+// chunk's stored length. The checksum is computed when a chunk is written and checked on every
+// load; a mismatch, a short read or a decompression failure is a StorageCorruptionError naming
+// the file and the chunk's physical offset, and no byte of that chunk is returned.
 import { crc32 } from 'node:zlib';
 import { assert } from '../../lib/index.ts';
 import type { ReadableFile, WritableFile } from '../../io/index.ts';
 import { StorageCorruptionError } from '../errors.ts';
 import { ChunkCache } from './chunk-cache.ts';
-import { CHUNK_CRC_BYTES, chunkedPhysicalBytes } from './sstable-format.ts';
+import type { Compressor } from './compression.ts';
 
-/** Chunks gathered before one append syscall. */
-export const CHUNKS_PER_APPEND = 16;
+export const CHUNK_CRC_BYTES = 4;
+/** Stored bytes gathered before one append syscall. */
+export const APPEND_BUFFER_BYTES = 256 * 1024;
 /** Verified chunks kept per reader when no shared cache is given. */
 export const PRIVATE_CHUNK_CACHE_ENTRIES = 4;
+
+/** Where each chunk of a file is: chunk i occupies [offsets[i], offsets[i+1]) physically. */
+export interface ChunkTable {
+  readonly logicalLengthBytes: number;
+  readonly chunkLengthBytes: number;
+  /** chunkCount + 1 entries; the last is the physical file size. */
+  readonly offsets: Float64Array;
+}
+
+export function chunkCountOf(table: ChunkTable): number {
+  return table.offsets.length - 1;
+}
 
 export class ChunkedFileWriter {
   readonly file: WritableFile;
   readonly chunkLengthBytes: number;
+  private readonly compressor: Compressor;
+  private readonly chunk: Buffer;
+  private chunkFill = 0;
   private readonly out: Buffer;
   private outLength = 0;
-  private chunkStart = 0;
   private logical = 0;
+  private physical = 0;
+  private offsets = new Float64Array(64);
+  private chunkCount = 0;
 
-  constructor(file: WritableFile, chunkLengthBytes: number) {
+  constructor(file: WritableFile, options: { chunkLengthBytes: number; compressor: Compressor }) {
     this.file = file;
-    this.chunkLengthBytes = chunkLengthBytes;
-    this.out = Buffer.allocUnsafe((chunkLengthBytes + CHUNK_CRC_BYTES) * CHUNKS_PER_APPEND);
+    this.chunkLengthBytes = options.chunkLengthBytes;
+    this.compressor = options.compressor;
+    this.chunk = Buffer.allocUnsafe(options.chunkLengthBytes);
+    this.out = Buffer.allocUnsafe(Math.max(APPEND_BUFFER_BYTES, 2 * (options.chunkLengthBytes + CHUNK_CRC_BYTES)));
   }
 
   get logicalLengthBytes(): number {
     return this.logical;
   }
 
+  /** Physical bytes produced so far (appended or buffered). */
+  get physicalLengthBytes(): number {
+    return this.physical;
+  }
+
   write(bytes: Uint8Array): void {
     let done = 0;
+    const size = this.chunkLengthBytes;
     while (done < bytes.length) {
-      const room = this.chunkLengthBytes - (this.outLength - this.chunkStart);
-      const n = Math.min(room, bytes.length - done);
-      this.out.set(bytes.subarray(done, done + n), this.outLength);
-      this.outLength += n;
+      const n = Math.min(size - this.chunkFill, bytes.length - done);
+      this.chunk.set(n === bytes.length ? bytes : bytes.subarray(done, done + n), this.chunkFill);
+      this.chunkFill += n;
       this.logical += n;
       done += n;
-      if (this.outLength - this.chunkStart === this.chunkLengthBytes) this.sealChunk();
+      if (this.chunkFill === size) this.sealChunk();
     }
   }
 
-  /** Seals the last partial chunk and hands everything to the file. */
-  finish(): void {
-    if (this.outLength > this.chunkStart) this.sealChunk();
+  /** Seals the last partial chunk, hands everything to the file and returns the chunk table. */
+  finish(): ChunkTable {
+    if (this.chunkFill > 0) this.sealChunk();
     this.drain();
-    assert(this.file.positionBytes === chunkedPhysicalBytes(this.logical, this.chunkLengthBytes), 'chunked file size');
+    const offsets = this.offsets.slice(0, this.chunkCount + 1);
+    offsets[this.chunkCount] = this.physical;
+    assert(this.file.positionBytes === this.physical, 'chunked file size');
+    return { logicalLengthBytes: this.logical, chunkLengthBytes: this.chunkLengthBytes, offsets };
   }
 
   private sealChunk(): void {
-    const crc = crc32(this.out.subarray(this.chunkStart, this.outLength));
-    this.out.writeUInt32BE(crc >>> 0, this.outLength);
-    this.outLength += CHUNK_CRC_BYTES;
-    this.chunkStart = this.outLength;
-    if (this.outLength + this.chunkLengthBytes + CHUNK_CRC_BYTES > this.out.length) this.drain();
+    const raw = this.chunk.subarray(0, this.chunkFill);
+    const compressed = this.compressor.compress(raw);
+    const stored = compressed.length < raw.length ? compressed : raw;
+    const need = stored.length + CHUNK_CRC_BYTES;
+    if (this.outLength + need > this.out.length) this.drain();
+    if (this.chunkCount + 1 >= this.offsets.length) {
+      const grown = new Float64Array(this.offsets.length * 2);
+      grown.set(this.offsets);
+      this.offsets = grown;
+    }
+    this.offsets[this.chunkCount++] = this.physical;
+    stored.copy(this.out, this.outLength);
+    this.out.writeUInt32BE(crc32(stored) >>> 0, this.outLength + stored.length);
+    this.outLength += need;
+    this.physical += need;
+    this.chunkFill = 0;
   }
 
   private drain(): void {
     if (this.outLength === 0) return;
-    assert(this.chunkStart === this.outLength, 'drain only whole chunks');
     this.file.append(this.out.subarray(0, this.outLength));
     this.outLength = 0;
-    this.chunkStart = 0;
   }
 }
 
 export class ChunkedFileReader {
   readonly file: ReadableFile;
+  readonly table: ChunkTable;
   readonly logicalLengthBytes: number;
   readonly chunkLengthBytes: number;
+  private readonly compressor: Compressor;
   private readonly cache: ChunkCache;
   private readonly cacheFileId: number;
   /** The last chunk handed out: sequential reads (index scans) stay on it without a cache lookup. */
   private lastIndex = -1;
   private lastChunk: Buffer | null = null;
 
-  constructor(file: ReadableFile, options: { logicalLengthBytes: number; chunkLengthBytes: number; cache: ChunkCache | null }) {
+  constructor(file: ReadableFile, options: { table: ChunkTable; compressor: Compressor; cache: ChunkCache | null }) {
     this.file = file;
-    this.logicalLengthBytes = options.logicalLengthBytes;
-    this.chunkLengthBytes = options.chunkLengthBytes;
-    this.cache = options.cache ?? new ChunkCache(PRIVATE_CHUNK_CACHE_ENTRIES * options.chunkLengthBytes);
+    this.table = options.table;
+    this.logicalLengthBytes = options.table.logicalLengthBytes;
+    this.chunkLengthBytes = options.table.chunkLengthBytes;
+    this.compressor = options.compressor;
+    this.cache = options.cache ?? new ChunkCache(PRIVATE_CHUNK_CACHE_ENTRIES * options.table.chunkLengthBytes);
     this.cacheFileId = this.cache.registerFile();
-    const expected = chunkedPhysicalBytes(options.logicalLengthBytes, options.chunkLengthBytes);
+    const offsets = options.table.offsets;
+    const expected = offsets[offsets.length - 1]!;
     if (file.sizeBytes !== expected) {
       throw new StorageCorruptionError({ path: file.path, offsetBytes: Math.min(file.sizeBytes, expected), reason: `size ${file.sizeBytes} bytes, expected ${expected}` });
     }
+    const chunks = offsets.length - 1;
+    if (chunks !== Math.ceil(this.logicalLengthBytes / this.chunkLengthBytes)) {
+      throw new StorageCorruptionError({ path: file.path, offsetBytes: 0, reason: `${chunks} chunks for ${this.logicalLengthBytes} logical bytes` });
+    }
+  }
+
+  get chunkCount(): number {
+    return this.table.offsets.length - 1;
   }
 
   /** The verified bytes [offset, offset + length); a view when they sit in one chunk. */
@@ -122,29 +173,54 @@ export class ChunkedFileReader {
     return this.chunk(Math.floor(offsetBytes / this.chunkLengthBytes));
   }
 
+  /** Loads and verifies chunk `index` without the cache (verify, scrub). */
+  verifyChunk(index: number): Buffer {
+    return this.load(index, false);
+  }
+
   private chunk(index: number): Buffer {
     if (index === this.lastIndex) return this.lastChunk!;
-    const cached = this.cache.get(this.cacheFileId, index) ?? this.load(index);
+    const cached = this.cache.get(this.cacheFileId, index) ?? this.load(index, true);
     this.lastIndex = index;
     this.lastChunk = cached;
     return cached;
   }
 
-  private load(index: number): Buffer {    const size = this.chunkLengthBytes;
+  private load(index: number, cache: boolean): Buffer {
+    const size = this.chunkLengthBytes;
     const length = Math.min(size, this.logicalLengthBytes - index * size);
-    const physical = index * (size + CHUNK_CRC_BYTES);
+    const offsets = this.table.offsets;
+    const physical = offsets[index]!;
+    const storedWithCrc = offsets[index + 1]! - physical;
+    const path = this.file.path;
+    if (storedWithCrc <= CHUNK_CRC_BYTES || storedWithCrc > length + CHUNK_CRC_BYTES) {
+      throw new StorageCorruptionError({ path, offsetBytes: physical, reason: `chunk ${index} stored length ${storedWithCrc} out of range` });
+    }
     // A fresh buffer per chunk: views handed out stay valid after the cache evicts it.
-    const buffer = Buffer.allocUnsafe(length + CHUNK_CRC_BYTES);
-    const n = this.file.read({ target: buffer, targetOffset: 0, length: buffer.length, position: physical });
-    if (n !== buffer.length) {
-      throw new StorageCorruptionError({ path: this.file.path, offsetBytes: physical, reason: `short read: ${n} of ${buffer.length} bytes` });
+    const buffer = Buffer.allocUnsafe(storedWithCrc);
+    const n = this.file.read({ target: buffer, targetOffset: 0, length: storedWithCrc, position: physical });
+    if (n !== storedWithCrc) {
+      throw new StorageCorruptionError({ path, offsetBytes: physical, reason: `short read: ${n} of ${storedWithCrc} bytes` });
     }
-    const data = buffer.subarray(0, length);
-    const stored = buffer.readUInt32BE(length);
-    if ((crc32(data) >>> 0) !== stored) {
-      throw new StorageCorruptionError({ path: this.file.path, offsetBytes: physical, reason: `chunk ${index} checksum mismatch` });
+    const storedLength = storedWithCrc - CHUNK_CRC_BYTES;
+    const stored = buffer.subarray(0, storedLength);
+    if ((crc32(stored) >>> 0) !== buffer.readUInt32BE(storedLength)) {
+      throw new StorageCorruptionError({ path, offsetBytes: physical, reason: `chunk ${index} checksum mismatch` });
     }
-    this.cache.put(this.cacheFileId, index, data);
+    let data: Buffer;
+    if (storedLength === length) {
+      data = stored;
+    } else {
+      try {
+        data = this.compressor.decompress(stored, length);
+      } catch (error) {
+        throw new StorageCorruptionError({ path, offsetBytes: physical, reason: `chunk ${index} does not decompress: ${(error as Error).message}` });
+      }
+      if (data.length !== length) {
+        throw new StorageCorruptionError({ path, offsetBytes: physical, reason: `chunk ${index} decompressed to ${data.length} bytes, expected ${length}` });
+      }
+    }
+    if (cache) this.cache.put(this.cacheFileId, index, data);
     return data;
   }
 

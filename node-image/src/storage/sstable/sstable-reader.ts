@@ -1,7 +1,8 @@
-// Reads one SSTable: the bloom filter and token bounds rule partitions out without I/O, the
-// in-memory summary (every Nth index entry) narrows an index lookup to one short scan, and Data
-// chunks are checksum-verified on every load. Partitions decode lazily: deletions and the static
-// row up front, rows one at a time (a row outside the query is skipped by its length).
+// Reads one SSTable: the bloom filter and token bounds rule partitions out without I/O, the key
+// cache or the in-memory summary (every Nth index entry) and a short index scan find a partition,
+// and Data chunks are checksum-verified (and decompressed) on every load. A small partition is read
+// whole; a large one reads its header, then its row index and only the blocks a query touches.
+// Rows decode lazily in either direction (a row outside the query is skipped by its length).
 import type { Disk } from '../../io/index.ts';
 import { ByteReader, DecodeError } from '../codec/byte-reader.ts';
 import type { ColumnNameReader } from '../codec/partition-codec.ts';
@@ -15,8 +16,13 @@ import type { TableLayout } from '../table-layout.ts';
 import { BloomFilter } from './bloom-filter.ts';
 import type { ChunkCache } from './chunk-cache.ts';
 import { ChunkedFileReader } from './chunked-file.ts';
+import type { ChunkTable } from './chunked-file.ts';
+import { deserializeCompressionInfo } from './compression-info.ts';
+import type { Compressor } from './compression.ts';
+import type { KeyCache, KeyCacheOwner } from './key-cache.ts';
+import { RowIndexReader } from './row-index.ts';
 import {
-  Component, DATA_COMPONENTS, INDEX_ENTRY_BYTES_MAX, INDEX_ENTRY_WINDOW_BYTES, SSTABLE_FORMAT_VERSION, componentFileName,
+  ALL_COMPONENTS, Component, DATA_COMPONENTS, INDEX_ENTRY_BYTES_MAX, INDEX_ENTRY_WINDOW_BYTES, SSTABLE_FORMAT_VERSION, componentFileName,
 } from './sstable-format.ts';
 import type { ComponentName } from './sstable-format.ts';
 import { deserializeStatistics } from './sstable-statistics.ts';
@@ -33,82 +39,117 @@ export interface IndexEntry {
   readonly token: bigint;
   readonly dataOffsetBytes: number;
   readonly dataLengthBytes: number;
+  /** Offset of the row index from the partition start; 0 when the partition has none. */
+  readonly rowIndexOffsetBytes: number;
+  /** Offset of the first row from the partition start (only with a row index; else 0). */
+  readonly rowsOffsetBytes: number;
 }
+
+export type SSTableKeyCache = KeyCache<IndexEntry>;
 
 /** Sign of a partition (token, key) relative to a target: negative when it sorts before. */
 export type PartitionProbe = (token: bigint, key: Buffer) => number;
 
-export class SSTableReader {
+/** Counters a reader keeps for tablestats and the compaction planner (STCS hotness). */
+export interface SSTableReadCounters {
+  /** Lookups that found the partition. */
+  reads: number;
+  /** Lookups the bloom filter passed. */
+  filterPositives: number;
+  /** Of those, lookups the index did not confirm. */
+  filterFalsePositives: number;
+}
+
+interface ReaderParts {
+  disk: Disk;
+  directory: string;
+  generation: number;
+  statistics: SSTableStatistics;
+  filter: BloomFilter;
+  summary: readonly SummaryEntry[] | null;
+  compressor: Compressor;
+  dataTable: ChunkTable;
+  indexTable: ChunkTable;
+  chunkCache: ChunkCache | null;
+  keyCache: SSTableKeyCache | null;
+}
+
+export class SSTableReader implements KeyCacheOwner {
   readonly directory: string;
   readonly generation: number;
   readonly statistics: SSTableStatistics;
   readonly filter: BloomFilter;
   readonly summary: readonly SummaryEntry[];
   readonly sizeBytes: number;
+  readonly cacheId: number;
+  readonly counters: SSTableReadCounters = { reads: 0, filterPositives: 0, filterFalsePositives: 0 };
   private readonly disk: Disk;
+  private readonly parts: ReaderParts;
   private readonly data: ChunkedFileReader;
   private readonly index: ChunkedFileReader;
   private readonly names: ColumnNameReader;
+  private readonly keyCache: SSTableKeyCache | null;
+  private closed = false;
 
-  private constructor(options: {
-    disk: Disk; directory: string; generation: number; statistics: SSTableStatistics; filter: BloomFilter; summary: readonly SummaryEntry[] | null;
-    chunkCache: ChunkCache | null;
-  }) {
-    this.disk = options.disk;
-    this.directory = options.directory;
-    this.generation = options.generation;
-    this.statistics = options.statistics;
-    this.filter = options.filter;
-    const dataFile = options.disk.openRead(this.path(Component.Data));
-    let indexFile = null;
-    try {
-      indexFile = options.disk.openRead(this.path(Component.Index));
-      const chunkLengthBytes = options.statistics.chunkLengthBytes;
-      this.data = new ChunkedFileReader(dataFile, { logicalLengthBytes: options.statistics.dataLengthBytes, chunkLengthBytes, cache: options.chunkCache });
-      this.index = new ChunkedFileReader(indexFile, { logicalLengthBytes: options.statistics.indexLengthBytes, chunkLengthBytes, cache: options.chunkCache });
-    } catch (error) {
-      dataFile.close();
-      indexFile?.close();
-      throw error;
-    }
-    const columns = options.statistics.columns;
-    const dataPath = this.path(Component.Data);
-    this.names = {
-      read(reader) {
-        const i = reader.varint();
-        const name = columns[i];
-        if (name === undefined) throw new StorageCorruptionError({ path: dataPath, offsetBytes: reader.offset, reason: `column index ${i} not in the dictionary` });
-        return name;
-      },
-    };
-    this.summary = options.summary ?? this.buildSummary();
+  private constructor(parts: ReaderParts) {
+    this.parts = parts;
+    this.disk = parts.disk;
+    this.directory = parts.directory;
+    this.generation = parts.generation;
+    this.statistics = parts.statistics;
+    this.filter = parts.filter;
+    this.keyCache = parts.keyCache;
+    this.cacheId = parts.keyCache?.newOwnerId() ?? 0;
+    const files = openDataAndIndex(parts, parts.chunkCache);
+    this.data = files.data;
+    this.index = files.index;
+    this.names = dictionaryReader(parts.statistics.columns, this.data.file.path);
+    this.summary = parts.summary ?? this.buildSummary();
     let size = 0;
-    for (const c of [...DATA_COMPONENTS, Component.TOC]) size += options.disk.stat(this.path(c))?.sizeBytes ?? 0;
+    for (const c of ALL_COMPONENTS) size += parts.disk.stat(this.path(c))?.sizeBytes ?? 0;
     this.sizeBytes = size;
   }
 
-  /** Opens a complete SSTable (its TOC exists); throws StorageCorruptionError on bad metadata. */
-  static open(disk: Disk, directory: string, generation: number, chunkCache: ChunkCache | null = null): SSTableReader {
+  /** Opens a complete SSTable (its TOC exists); throws StorageCorruptionError on bad or missing components. */
+  static open(disk: Disk, directory: string, generation: number, caches: { chunkCache?: ChunkCache | null; keyCache?: SSTableKeyCache | null } = {}): SSTableReader {
     const path = (c: ComponentName): string => `${directory}/${componentFileName(generation, c)}`;
     const toc = disk.readFile(path(Component.TOC)).toString('utf8').split('\n').filter((l) => l.length > 0);
     for (const c of DATA_COMPONENTS) {
-      if (!toc.includes(c) || disk.stat(path(c)) === null) {
-        throw new StorageCorruptionError({ path: path(Component.TOC), offsetBytes: 0, reason: `component ${c} missing` });
-      }
+      if (!toc.includes(c)) throw new StorageCorruptionError({ path: path(Component.TOC), offsetBytes: 0, reason: `TOC does not list ${c}` });
+      if (disk.stat(path(c)) === null) throw new StorageCorruptionError({ path: path(c), offsetBytes: 0, reason: `component ${c} missing` });
     }
     const statistics = deserializeStatistics(disk.readFile(path(Component.Statistics)), path(Component.Statistics));
     if (statistics.formatVersion !== SSTABLE_FORMAT_VERSION || statistics.generation !== generation) {
       throw new StorageCorruptionError({ path: path(Component.Statistics), offsetBytes: 0, reason: `format ${statistics.formatVersion} generation ${statistics.generation}` });
     }
     const filter = BloomFilter.deserialize(disk.readFile(path(Component.Filter)), path(Component.Filter));
-    return new SSTableReader({ disk, directory, generation, statistics, filter, summary: null, chunkCache });
+    const info = deserializeCompressionInfo(disk.readFile(path(Component.CompressionInfo)), path(Component.CompressionInfo));
+    return new SSTableReader({
+      disk, directory, generation, statistics, filter, summary: null, compressor: info.compressor, dataTable: info.data, indexTable: info.index,
+      chunkCache: caches.chunkCache ?? null, keyCache: caches.keyCache ?? null,
+    });
   }
 
-  /** A reader on an SSTable just written, reusing the summary and filter built while writing. */
+  /** A reader on an SSTable just written, reusing the summary, filter and chunk tables built while writing. */
   static fromWritten(options: {
-    disk: Disk; directory: string; generation: number; statistics: SSTableStatistics; filter: BloomFilter; summary: readonly SummaryEntry[]; chunkCache: ChunkCache | null;
+    disk: Disk;
+    prepared: { directory: string; generation: number; statistics: SSTableStatistics; filter: BloomFilter; summary: readonly SummaryEntry[]; dataTable: ChunkTable; indexTable: ChunkTable; compression: { compressor: Compressor } };
+    chunkCache: ChunkCache | null;
+    keyCache: SSTableKeyCache | null;
   }): SSTableReader {
-    return new SSTableReader(options);
+    const p = options.prepared;
+    return new SSTableReader({
+      disk: options.disk, directory: p.directory, generation: p.generation, statistics: p.statistics, filter: p.filter, summary: p.summary,
+      compressor: p.compression.compressor, dataTable: p.dataTable, indexTable: p.indexTable, chunkCache: options.chunkCache, keyCache: options.keyCache,
+    });
+  }
+
+  get level(): number {
+    return this.statistics.level;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   path(component: ComponentName): string {
@@ -116,16 +157,36 @@ export class SSTableReader {
   }
 
   componentPaths(): string[] {
-    return [...DATA_COMPONENTS, Component.TOC].map((c) => this.path(c));
+    return ALL_COMPONENTS.map((c) => this.path(c));
+  }
+
+  /** Does a file path belong to this SSTable? */
+  owns(path: string): boolean {
+    return path.startsWith(`${this.directory}/${componentFileName(this.generation, Component.Data).slice(0, -Component.Data.length)}`);
   }
 
   mayContainToken(token: bigint): boolean {
     return token >= this.statistics.minToken && token <= this.statistics.maxToken;
   }
 
+  /** Bounds and filter only: might the SSTable hold the partition? (purge overlap checks) */
+  mayContainKey(token: bigint): boolean {
+    return this.mayContainToken(token) && this.filter.mightContain(token);
+  }
+
   /** The index entry of the partition, or null (filter, token bounds and index say no). */
   find(token: bigint, key: Buffer): IndexEntry | null {
     if (!this.mayContainToken(token) || !this.filter.mightContain(token)) return null;
+    const counters = this.counters;
+    counters.filterPositives++;
+    const keyCache = this.keyCache;
+    if (keyCache !== null) {
+      const cached = keyCache.get(this, token, key);
+      if (cached !== undefined) {
+        counters.reads++;
+        return cached;
+      }
+    }
     // The last summary entry at or before (token, key); the scan starts there.
     let lo = 0;
     let hi = this.summary.length;
@@ -136,8 +197,18 @@ export class SSTableReader {
       if (c <= 0) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === 0) return null;
-    return new IndexScanner(this.index, this.summary[lo - 1]!.indexOffsetBytes).findExact(token, key, this.statistics.indexInterval);
+    const entry = lo === 0 ? null : new IndexScanner(this.index, this.summary[lo - 1]!.indexOffsetBytes).findExact(token, key, this.statistics.indexInterval);
+    if (entry === null) {
+      counters.filterFalsePositives++;
+      return null;
+    }
+    counters.reads++;
+    if (keyCache !== null) {
+      // The entry's key is a view of an index chunk: cache a copy so the chunk is not pinned.
+      const key = Buffer.from(entry.key);
+      keyCache.put(this, token, key, { ...entry, key });
+    }
+    return entry;
   }
 
   /** Index entries in order from the first with probe(token, key) >= 0. */
@@ -159,26 +230,31 @@ export class SSTableReader {
 
   /** Decodes a partition's header; rows decode lazily from the returned source. */
   readPartition(layout: TableLayout, entry: IndexEntry): SSTablePartition {
-    const bytes = this.data.read(entry.dataOffsetBytes, entry.dataLengthBytes);
-    const dataPath = this.data.file.path;
-    try {
-      const reader = new ByteReader(bytes);
-      const key = reader.varBytes();
-      const token = reader.i64();
-      if (token !== entry.token || !key.equals(entry.key)) {
-        throw new StorageCorruptionError({ path: dataPath, offsetBytes: entry.dataOffsetBytes, reason: 'partition key does not match the index' });
-      }
-      const decoder = new PartitionDecoder(this.names);
-      const header = decoder.readHeader(reader);
-      return new SSTablePartition({
-        layout, decoder, bytes, rowsOffset: reader.offset, header, dataPath, dataOffsetBytes: entry.dataOffsetBytes,
-      });
-    } catch (error) {
-      throw asCorruption(error, dataPath, entry.dataOffsetBytes);
-    }
+    return readPartitionFrom(this.data, this.names, layout, entry);
+  }
+
+  /**
+   * A sequential scanner over every partition with its own file handles and a private chunk
+   * cache, so compaction, verify and scrub neither pollute the shared caches nor depend on this
+   * reader staying open.
+   */
+  openScanner(): SSTableScanner {
+    return new SSTableScanner(this.parts);
+  }
+
+  /** Physical bytes of Data (compressed): what compaction reads. */
+  get dataPhysicalBytes(): number {
+    const o = this.parts.dataTable.offsets;
+    return o[o.length - 1]!;
+  }
+
+  get dataLogicalBytes(): number {
+    return this.parts.dataTable.logicalLengthBytes;
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.data.close();
     this.index.close();
   }
@@ -214,6 +290,59 @@ export class SSTableReader {
   }
 }
 
+function openDataAndIndex(parts: ReaderParts, cache: ChunkCache | null): { data: ChunkedFileReader; index: ChunkedFileReader } {
+  const dataPath = `${parts.directory}/${componentFileName(parts.generation, Component.Data)}`;
+  const indexPath = `${parts.directory}/${componentFileName(parts.generation, Component.Index)}`;
+  const dataFile = parts.disk.openRead(dataPath);
+  let indexFile = null;
+  try {
+    indexFile = parts.disk.openRead(indexPath);
+    const data = new ChunkedFileReader(dataFile, { table: parts.dataTable, compressor: parts.compressor, cache });
+    const index = new ChunkedFileReader(indexFile, { table: parts.indexTable, compressor: parts.compressor, cache });
+    return { data, index };
+  } catch (error) {
+    dataFile.close();
+    indexFile?.close();
+    throw error;
+  }
+}
+
+function dictionaryReader(columns: readonly string[], dataPath: string): ColumnNameReader {
+  return {
+    read(reader) {
+      const i = reader.varint();
+      const name = columns[i];
+      if (name === undefined) throw new StorageCorruptionError({ path: dataPath, offsetBytes: reader.offset, reason: `column index ${i} not in the dictionary` });
+      return name;
+    },
+  };
+}
+
+function readPartitionFrom(data: ChunkedFileReader, names: ColumnNameReader, layout: TableLayout, entry: IndexEntry): SSTablePartition {
+  const dataPath = data.file.path;
+  const headerLength = entry.rowIndexOffsetBytes === 0 ? entry.dataLengthBytes : entry.rowsOffsetBytes;
+  if (headerLength <= 0 || headerLength > entry.dataLengthBytes || entry.rowIndexOffsetBytes > entry.dataLengthBytes) {
+    throw new StorageCorruptionError({ path: dataPath, offsetBytes: entry.dataOffsetBytes, reason: 'index entry lengths out of range' });
+  }
+  const bytes = data.read(entry.dataOffsetBytes, headerLength);
+  try {
+    const reader = new ByteReader(bytes);
+    const key = reader.varBytes();
+    const token = reader.i64();
+    if (token !== entry.token || !key.equals(entry.key)) {
+      throw new StorageCorruptionError({ path: dataPath, offsetBytes: entry.dataOffsetBytes, reason: 'partition key does not match the index' });
+    }
+    const decoder = new PartitionDecoder(names);
+    const header = decoder.readStreamedHeader(reader);
+    if (entry.rowIndexOffsetBytes !== 0 && reader.offset !== headerLength) {
+      throw new StorageCorruptionError({ path: dataPath, offsetBytes: entry.dataOffsetBytes, reason: 'partition header length does not match the index' });
+    }
+    return new SSTablePartition({ layout, decoder, data, entry, bytes, rowsOffset: reader.offset, header });
+  } catch (error) {
+    throw asCorruption(error, dataPath, entry.dataOffsetBytes);
+  }
+}
+
 /** Sequential index entries; an entry straddling chunks is read with a second, larger window. */
 export class IndexScanner {
   private readonly index: ChunkedFileReader;
@@ -237,7 +366,13 @@ export class IndexScanner {
     for (let n = 0; n < entriesMax && this.offsetBytes < end; n++) {
       const chunk = this.index.chunkAt(this.offsetBytes);
       const start = this.offsetBytes % chunkLength;
-      // Entry layout: varint key length, key, 8-byte token, varint offset, varint length.
+      if (chunk[start] === 0) {
+        // Padding to the next chunk (an entry never starts with a zero key length).
+        this.offsetBytes += chunk.length - start;
+        n--;
+        continue;
+      }
+      // Entry layout: varint key length, key, 8-byte token, then three or four varints.
       let p = start;
       let keyLength = 0;
       let shift = 1;
@@ -252,8 +387,8 @@ export class IndexScanner {
         }
       }
       const tokenAt = p + keyLength;
-      // Two varints of at most 8 bytes each follow the token.
-      if (!ok || tokenAt + 8 + 16 > chunk.length) {
+      // At most four varints of at most 8 bytes each follow the token.
+      if (!ok || tokenAt + 8 + 32 > chunk.length) {
         // Straddles a chunk boundary (or is malformed): take the general path for this entry.
         const entry = this.next();
         if (entry === null) return null;
@@ -268,15 +403,30 @@ export class IndexScanner {
       if (c === 0) c = chunk.compare(key, 0, key.length, p, tokenAt);
       if (c > 0) return null;
       if (c === 0) return this.next();
-      // Skip the two varints.
+      // Skip offset, length and the row-index varint (and the rows offset when it is not 0).
       let q = tokenAt + 8;
       for (let v = 0; v < 2; v++) {
+        while (chunk[q]! >= 0x80) q++;
+        q++;
+      }
+      const hasRowIndex = chunk[q] !== 0;
+      while (chunk[q]! >= 0x80) q++;
+      q++;
+      if (hasRowIndex) {
         while (chunk[q]! >= 0x80) q++;
         q++;
       }
       this.offsetBytes += q - start;
     }
     return null;
+  }
+
+  /** Moves to the start of the next index chunk (scrub, after a corrupt chunk); false at the end. */
+  skipChunk(): boolean {
+    const size = this.index.chunkLengthBytes;
+    this.pending = null;
+    this.offsetBytes = (Math.floor(this.offsetBytes / size) + 1) * size;
+    return this.offsetBytes < this.index.logicalLengthBytes;
   }
 
   skipWhile(probe: PartitionProbe): void {
@@ -296,8 +446,16 @@ export class IndexScanner {
       this.pending = null;
       return p;
     }
-    const remaining = this.index.logicalLengthBytes - this.offsetBytes;
+    let remaining = this.index.logicalLengthBytes - this.offsetBytes;
     if (remaining <= 0) return null;
+    const chunk = this.index.chunkAt(this.offsetBytes);
+    const inChunk = this.offsetBytes % this.index.chunkLengthBytes;
+    if (chunk[inChunk] === 0) {
+      // Padding to the next chunk (an entry never starts with a zero key length).
+      this.offsetBytes += chunk.length - inChunk;
+      remaining = this.index.logicalLengthBytes - this.offsetBytes;
+      if (remaining <= 0) return null;
+    }
     let window = Math.min(INDEX_ENTRY_WINDOW_BYTES, remaining);
     for (;;) {
       const bytes = this.index.read(this.offsetBytes, window);
@@ -307,7 +465,9 @@ export class IndexScanner {
         const token = reader.i64();
         const dataOffsetBytes = reader.varint();
         const dataLengthBytes = reader.varint();
-        const entry: IndexEntry = { key, token, dataOffsetBytes, dataLengthBytes };
+        const rowIndexOffsetBytes = reader.varint();
+        const rowsOffsetBytes = rowIndexOffsetBytes === 0 ? 0 : reader.varint();
+        const entry: IndexEntry = { key, token, dataOffsetBytes, dataLengthBytes, rowIndexOffsetBytes, rowsOffsetBytes };
         this.offsetBytes += reader.offset;
         return entry;
       } catch (error) {
@@ -323,91 +483,300 @@ export class IndexScanner {
 
 function asCorruption(error: unknown, path: string, offsetBytes: number): unknown {
   if (error instanceof DecodeError) return new StorageCorruptionError({ path, offsetBytes: offsetBytes + error.offsetBytes, reason: error.message });
+  if (error instanceof RangeError) return new StorageCorruptionError({ path, offsetBytes, reason: error.message });
   return error;
 }
 
 /** One partition of an SSTable as a merge source. */
 export class SSTablePartition implements PartitionSource {
+  readonly key: Buffer;
+  readonly token: bigint;
   readonly partitionDeletion: DeletionTime | null;
   readonly staticRow: Row | null;
   readonly rangeTombstones: readonly RangeTombstone[];
-  private readonly layout: TableLayout;
-  private readonly decoder: PartitionDecoder;
-  private readonly bytes: Buffer;
-  private readonly rowsOffset: number;
-  private readonly rowCount: number;
-  private readonly dataPath: string;
-  private readonly dataOffsetBytes: number;
+  readonly layout: TableLayout;
+  readonly decoder: PartitionDecoder;
+  readonly data: ChunkedFileReader;
+  readonly entry: IndexEntry;
+  /** Small partition: the whole partition. Large one: its header. */
+  readonly bytes: Buffer;
+  /** Where rows start in `bytes` (small partitions). */
+  readonly rowsOffset: number;
+  private rowIndex: RowIndexReader | null = null;
 
   constructor(options: {
-    layout: TableLayout; decoder: PartitionDecoder; bytes: Buffer; rowsOffset: number;
-    header: { partitionDeletion: DeletionTime | null; staticRow: Row | null; rangeTombstones: readonly RangeTombstone[]; rowCount: number };
-    dataPath: string; dataOffsetBytes: number;
+    layout: TableLayout; decoder: PartitionDecoder; data: ChunkedFileReader; entry: IndexEntry; bytes: Buffer; rowsOffset: number;
+    header: { partitionDeletion: DeletionTime | null; staticRow: Row | null; rangeTombstones: readonly RangeTombstone[] };
   }) {
     this.layout = options.layout;
     this.decoder = options.decoder;
+    this.data = options.data;
+    this.entry = options.entry;
+    this.key = options.entry.key;
+    this.token = options.entry.token;
     this.bytes = options.bytes;
     this.rowsOffset = options.rowsOffset;
     this.partitionDeletion = options.header.partitionDeletion;
     this.staticRow = options.header.staticRow;
     this.rangeTombstones = options.header.rangeTombstones;
-    this.rowCount = options.header.rowCount;
-    this.dataPath = options.dataPath;
-    this.dataOffsetBytes = options.dataOffsetBytes;
+  }
+
+  get hasRowIndex(): boolean {
+    return this.entry.rowIndexOffsetBytes !== 0;
   }
 
   rows(reversed: boolean, from: ClusteringPosition | null): RowCursor {
-    if (this.rowCount === 0) return EMPTY_CURSOR;
-    if (!reversed) return new SSTableRowCursor(this, from);
-    // Reversed: decode the rows at or before `from` (skipping the rest unparsed), then walk back.
-    const rows: Row[] = [];
-    const cursor = new SSTableRowCursor(this, null);
-    cursor.stopAfter = from;
-    for (let row = cursor.next(); row !== null; row = cursor.next()) rows.push(row);
-    return new ArrayRowCursor(rows, rows.length - 1, true);
+    try {
+      if (!this.hasRowIndex) {
+        if (!reversed) return new FramedRowCursor(this, new ByteReader(this.bytes, this.rowsOffset), from, null);
+        // Reversed: decode the rows at or before `from` (skipping the rest unparsed), then walk back.
+        const rows = new FramedRowCursor(this, new ByteReader(this.bytes, this.rowsOffset), null, from).drain();
+        return rows.length === 0 ? EMPTY_CURSOR : new ArrayRowCursor(rows, rows.length - 1, true);
+      }
+      const index = this.index();
+      // Forward: rows before `from` in the block found are skipped, then the cursor moves on.
+      if (!reversed) return new BlockRowCursor(this, index, from === null ? 0 : Math.max(0, index.lastBlockAtOrBefore(this.layout, from)), from);
+      const last = from === null ? index.count - 1 : index.lastBlockAtOrBefore(this.layout, from);
+      return last < 0 ? EMPTY_CURSOR : new ReversedBlockRowCursor(this, index, last, from);
+    } catch (error) {
+      throw asCorruption(error, this.data.file.path, this.entry.dataOffsetBytes);
+    }
   }
 
-  /** @internal */
-  decodeRows(from: ClusteringPosition | null, stopAfter: ClusteringPosition | null, state: { reader: ByteReader | null; remaining: number }): Row | null {
+  /** Rows of block `i` at or after `from` (forward). */
+  blockReader(i: number, index: RowIndexReader): ByteReader {
+    const block = index.block(i);
+    if (block.offsetBytes + block.lengthBytes > this.entry.rowIndexOffsetBytes || block.offsetBytes < this.entry.rowsOffsetBytes) {
+      throw new StorageCorruptionError({ path: this.data.file.path, offsetBytes: this.entry.dataOffsetBytes, reason: `row index block ${i} out of the partition` });
+    }
+    return new ByteReader(this.data.read(this.entry.dataOffsetBytes + block.offsetBytes, block.lengthBytes));
+  }
+
+  index(): RowIndexReader {
+    if (this.rowIndex === null) {
+      const start = this.entry.dataOffsetBytes + this.entry.rowIndexOffsetBytes;
+      const length = this.entry.dataLengthBytes - this.entry.rowIndexOffsetBytes;
+      this.rowIndex = new RowIndexReader((offset, n) => {
+        if (offset < 0 || offset + n > length) throw new RangeError(`row index read ${offset}+${n} beyond ${length}`);
+        return this.data.read(start + offset, n);
+      }, length);
+    }
+    return this.rowIndex;
+  }
+
+  corruption(error: unknown): unknown {
+    return asCorruption(error, this.data.file.path, this.entry.dataOffsetBytes);
+  }
+}
+
+/**
+ * Framed rows from a byte reader: forward from `from` (skipping earlier rows unparsed), stopping
+ * after `stopAfter` or at the end marker (or the end of the bytes, for a row-index block).
+ */
+class FramedRowCursor implements RowCursor {
+  private readonly partition: SSTablePartition;
+  private readonly reader: ByteReader;
+  private readonly from: ClusteringPosition | null;
+  private readonly stopAfter: ClusteringPosition | null;
+  private done = false;
+
+  constructor(partition: SSTablePartition, reader: ByteReader, from: ClusteringPosition | null, stopAfter: ClusteringPosition | null) {
+    this.partition = partition;
+    this.reader = reader;
+    this.from = from;
+    this.stopAfter = stopAfter;
+  }
+
+  next(): Row | null {
+    if (this.done) return null;
+    const { layout, decoder } = this.partition;
+    const reader = this.reader;
     try {
-      if (state.reader === null) {
-        state.reader = new ByteReader(this.bytes, this.rowsOffset);
-        state.remaining = this.rowCount;
-      }
-      const reader = state.reader;
-      while (state.remaining > 0) {
-        state.remaining--;
+      while (reader.offset < reader.end) {
         const clustering: Buffer[] = [];
-        const bodyLength = this.decoder.readRowClustering(reader, clustering);
-        if (stopAfter !== null && comparePositions(this.layout, clustering, 0, stopAfter.values, stopAfter.side) > 0) {
-          state.remaining = 0;
-          return null;
-        }
-        if (from !== null && comparePositions(this.layout, clustering, 0, from.values, from.side) < 0) {
+        const bodyLength = decoder.readFramedRowClustering(reader, clustering);
+        if (bodyLength < 0) break;
+        if (this.stopAfter !== null && comparePositions(layout, clustering, 0, this.stopAfter.values, this.stopAfter.side) > 0) break;
+        if (this.from !== null && comparePositions(layout, clustering, 0, this.from.values, this.from.side) < 0) {
           reader.skip(bodyLength);
           continue;
         }
-        return this.decoder.readRowBody(reader, clustering, bodyLength);
+        return decoder.readRowBody(reader, clustering, bodyLength);
       }
-      return null;
     } catch (error) {
-      throw asCorruption(error, this.dataPath, this.dataOffsetBytes);
+      throw this.partition.corruption(error);
+    }
+    this.done = true;
+    return null;
+  }
+
+  drain(): Row[] {
+    const rows: Row[] = [];
+    for (let row = this.next(); row !== null; row = this.next()) rows.push(row);
+    return rows;
+  }
+}
+
+/** Forward over row-index blocks from block `first`. */
+class BlockRowCursor implements RowCursor {
+  private readonly partition: SSTablePartition;
+  private readonly rowIndex: RowIndexReader;
+  private block: number;
+  private cursor: FramedRowCursor;
+
+  constructor(partition: SSTablePartition, rowIndex: RowIndexReader, first: number, from: ClusteringPosition | null) {
+    this.partition = partition;
+    this.rowIndex = rowIndex;
+    this.block = first;
+    this.cursor = new FramedRowCursor(partition, partition.blockReader(first, rowIndex), from, null);
+  }
+
+  next(): Row | null {
+    for (;;) {
+      const row = this.cursor.next();
+      if (row !== null) return row;
+      if (this.block + 1 >= this.rowIndex.count) return null;
+      this.block++;
+      try {
+        this.cursor = new FramedRowCursor(this.partition, this.partition.blockReader(this.block, this.rowIndex), null, null);
+      } catch (error) {
+        throw this.partition.corruption(error);
+      }
     }
   }
 }
 
-class SSTableRowCursor implements RowCursor {
+/** Backward over row-index blocks from block `last`: each block decoded, then walked back. */
+class ReversedBlockRowCursor implements RowCursor {
   private readonly partition: SSTablePartition;
-  private readonly from: ClusteringPosition | null;
-  stopAfter: ClusteringPosition | null = null;
-  private readonly state: { reader: ByteReader | null; remaining: number } = { reader: null, remaining: 0 };
+  private readonly rowIndex: RowIndexReader;
+  private block: number;
+  private rows: Row[];
+  private at: number;
 
-  constructor(partition: SSTablePartition, from: ClusteringPosition | null) {
+  constructor(partition: SSTablePartition, rowIndex: RowIndexReader, last: number, from: ClusteringPosition | null) {
     this.partition = partition;
-    this.from = from;
+    this.rowIndex = rowIndex;
+    this.block = last;
+    this.rows = new FramedRowCursor(partition, partition.blockReader(last, rowIndex), null, from).drain();
+    this.at = this.rows.length - 1;
   }
 
   next(): Row | null {
-    return this.partition.decodeRows(this.from, this.stopAfter, this.state);
+    while (this.at < 0) {
+      if (this.block === 0) return null;
+      this.block--;
+      try {
+        this.rows = new FramedRowCursor(this.partition, this.partition.blockReader(this.block, this.rowIndex), null, null).drain();
+      } catch (error) {
+        throw this.partition.corruption(error);
+      }
+      this.at = this.rows.length - 1;
+    }
+    return this.rows[this.at--]!;
+  }
+}
+
+/**
+ * A scanner on an SSTable that is not open (quarantined, for scrub): only Statistics (the column
+ * dictionary) and CompressionInfo (chunk tables) must be intact; the filter and TOC are not needed.
+ */
+export function openSSTableScanner(disk: Disk, directory: string, generation: number): SSTableScanner {
+  const path = (c: ComponentName): string => `${directory}/${componentFileName(generation, c)}`;
+  for (const c of [Component.Data, Component.Index, Component.Statistics, Component.CompressionInfo]) {
+    if (disk.stat(path(c)) === null) throw new StorageCorruptionError({ path: path(c), offsetBytes: 0, reason: `component ${c} missing` });
+  }
+  const statistics = deserializeStatistics(disk.readFile(path(Component.Statistics)), path(Component.Statistics));
+  if (statistics.formatVersion !== SSTABLE_FORMAT_VERSION) {
+    throw new StorageCorruptionError({ path: path(Component.Statistics), offsetBytes: 0, reason: `format ${statistics.formatVersion}` });
+  }
+  const info = deserializeCompressionInfo(disk.readFile(path(Component.CompressionInfo)), path(Component.CompressionInfo));
+  return new SSTableScanner({
+    disk, directory, generation, statistics, filter: BloomFilter.create(1, 1), summary: [], compressor: info.compressor, dataTable: info.data,
+    indexTable: info.index, chunkCache: null, keyCache: null,
+  });
+}
+
+/**
+ * Every partition of an SSTable in order, through private file handles and chunk cache
+ * (compaction, verify, scrub). `close` releases them.
+ */
+export class SSTableScanner {
+  readonly generation: number;
+  readonly statistics: SSTableStatistics;
+  private readonly data: ChunkedFileReader;
+  private readonly index: ChunkedFileReader;
+  private readonly names: ColumnNameReader;
+  private readonly scanner: IndexScanner;
+
+  constructor(parts: ReaderParts) {
+    this.generation = parts.generation;
+    this.statistics = parts.statistics;
+    const files = openDataAndIndex(parts, null);
+    this.data = files.data;
+    this.index = files.index;
+    this.names = dictionaryReader(parts.statistics.columns, this.data.file.path);
+    this.scanner = new IndexScanner(this.index, 0);
+  }
+
+  get dataPath(): string {
+    return this.data.file.path;
+  }
+
+  get indexPath(): string {
+    return this.index.file.path;
+  }
+
+  /** Logical Data offset of the next partition's end so far (progress). */
+  get indexOffsetBytes(): number {
+    return this.scanner.offsetBytes;
+  }
+
+  get indexLengthBytes(): number {
+    return this.index.logicalLengthBytes;
+  }
+
+  nextEntry(): IndexEntry | null {
+    return this.scanner.next();
+  }
+
+  /** After a corrupt index chunk: continue with the entries of the next chunk; false at the end. */
+  skipIndexChunk(): boolean {
+    return this.scanner.skipChunk();
+  }
+
+  get dataLogicalBytes(): number {
+    return this.data.logicalLengthBytes;
+  }
+
+  open(layout: TableLayout, entry: IndexEntry): SSTablePartition {
+    return readPartitionFrom(this.data, this.names, layout, entry);
+  }
+
+  /** Checks every stored chunk of Data and Index (checksums, decompression) without the cache. */
+  verifyChunks(): void {
+    for (let i = 0; i < this.data.chunkCount; i++) this.data.verifyChunk(i);
+    for (let i = 0; i < this.index.chunkCount; i++) this.index.verifyChunk(i);
+  }
+
+  get dataChunkCount(): number {
+    return this.data.chunkCount;
+  }
+
+  get indexChunkCount(): number {
+    return this.index.chunkCount;
+  }
+
+  verifyDataChunk(i: number): void {
+    this.data.verifyChunk(i);
+  }
+
+  verifyIndexChunk(i: number): void {
+    this.index.verifyChunk(i);
+  }
+
+  close(): void {
+    this.data.close();
+    this.index.close();
   }
 }

@@ -1,18 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryDisk } from '../../io/index.ts';
+import type { Disk } from '../../io/index.ts';
 import { murmur3Token } from '../../lib/index.ts';
 import { StorageCorruptionError } from '../errors.ts';
 import type { Row } from '../model.ts';
 import { comparePartitionKeys } from '../memtable/memtable.ts';
 import { tableLayoutOf } from '../table-layout.ts';
 import { TABLE_MAIN, int, liveCell, marker, pkOf, row, text } from '../testing/fixtures.ts';
+import { compressionParamsOf } from './compression.ts';
+import type { CompressionParams } from './compression.ts';
 import { SSTableReader } from './sstable-reader.ts';
 import type { SSTablePartitionInput } from './sstable-writer.ts';
 import { writeSSTable } from './sstable-writer.ts';
-import { CHUNK_CRC_BYTES, CHUNK_LENGTH_BYTES, Component } from './sstable-format.ts';
+import { Component, ROW_INDEX_BLOCK_BYTES } from './sstable-format.ts';
 
 const layout = tableLayoutOf(TABLE_MAIN);
 const DIR = '/data/t';
+const LZ4 = compressionParamsOf({ class: 'LZ4Compressor', chunk_length_in_kb: '16' }).params;
+const NONE = compressionParamsOf({ enabled: 'false' }).params;
+const CHUNK = 16 * 1024;
 
 function partitions(count: number, rowsPer: (pk: number) => number): SSTablePartitionInput[] {
   const out: SSTablePartitionInput[] = [];
@@ -20,17 +26,18 @@ function partitions(count: number, rowsPer: (pk: number) => number): SSTablePart
     const { key, token } = pkOf(pk);
     const rows: Row[] = [];
     for (let ck = 0; ck < rowsPer(pk); ck++) {
-      rows.push(row([int(ck)], { liveness: marker(1000 + ck), cells: [liveCell('v', int(pk * 1000 + ck), 1000 + ck), liveCell('w', text('x'.repeat(40)), 1000)] }));
+      rows.push(row([int(ck)], { liveness: marker(1000 + ck), cells: [liveCell('v', int(pk * 1000 + ck), 1000 + ck), liveCell('w', text(`${'x'.repeat(30)}${ck % 97}`), 1000)] }));
     }
     out.push({ key, token, partitionDeletion: null, staticRow: pk % 7 === 0 ? row([], { cells: [liveCell('s', int(pk), 5)] }) : null, rows, rangeTombstones: [] });
   }
   return out.sort(comparePartitionKeys);
 }
 
-async function write(disk: MemoryDisk, input: SSTablePartitionInput[], generation = 1): Promise<SSTableReader> {
+async function write(disk: Disk, input: SSTablePartitionInput[], options: { generation?: number; compression?: CompressionParams } = {}): Promise<SSTableReader> {
   const reader = await writeSSTable({
-    disk, directory: DIR, generation, layout, partitions: input, partitionCountEstimate: input.length,
-    commitLogPosition: { segmentId: 3, offsetBytes: 77 }, yieldToEventLoop: () => Promise.resolve(),
+    disk, directory: DIR, generation: options.generation ?? 1, layout, compression: options.compression ?? LZ4, partitions: input, partitionCountEstimate: input.length,
+    commitLogPosition: { segmentId: 3, offsetBytes: 77 }, timestampRange: { minMicros: 0, maxMicros: 10_000 }, level: 0, createdAtSeconds: 1,
+    yieldToEventLoop: () => Promise.resolve(),
   });
   return reader!;
 }
@@ -45,6 +52,28 @@ function allRows(reader: SSTableReader, pk: number, reversed = false): number[] 
   return out;
 }
 
+/** A disk that counts the bytes read through files it opens. */
+function countingDisk(disk: MemoryDisk): { disk: Disk; readBytes: () => number } {
+  let bytes = 0;
+  const counted: Disk = {
+    ...disk.processView(),
+    openRead(path) {
+      const file = disk.openRead(path);
+      return {
+        path: file.path,
+        sizeBytes: file.sizeBytes,
+        read(o) {
+          const n = file.read(o);
+          bytes += n;
+          return n;
+        },
+        close: () => file.close(),
+      };
+    },
+  };
+  return { disk: counted, readBytes: () => bytes };
+}
+
 describe('SSTable write and read', () => {
   it('finds every partition through filter, summary and index, and no absent one', async () => {
     const disk = new MemoryDisk();
@@ -54,14 +83,27 @@ describe('SSTable write and read', () => {
     expect(reopened.summary.length).toBe(Math.ceil(3000 / 128));
     expect(reopened.statistics.partitionCount).toBe(3000);
     expect(reopened.statistics.commitLogPosition).toEqual({ segmentId: 3, offsetBytes: 77 });
-    expect(reopened.statistics.indexLengthBytes).toBeGreaterThan(CHUNK_LENGTH_BYTES);
     for (const reader of [written, reopened]) {
       for (let pk = 0; pk < 3000; pk += 37) expect(allRows(reader, pk)).toEqual([...Array(1 + (pk % 3)).keys()]);
       for (let pk = 3000; pk < 3100; pk++) expect(allRows(reader, pk)).toEqual([]);
     }
   });
 
-  it('finds keys of every length, including index entries that straddle chunks', async () => {
+  for (const name of ['LZ4Compressor', 'ZstdCompressor', 'DeflateCompressor', 'SnappyCompressor', 'none']) {
+    it(`round-trips with ${name} chunks and compresses repetitive data`, async () => {
+      const disk = new MemoryDisk();
+      const compression = compressionParamsOf(name === 'none' ? { enabled: 'false' } : { class: name, chunk_length_in_kb: '4' }).params;
+      const input = partitions(300, () => 20);
+      const reader = await write(disk, input, { compression });
+      const reopened = SSTableReader.open(disk, DIR, 1);
+      for (let pk = 0; pk < 300; pk += 7) expect(allRows(reopened, pk)).toEqual([...Array(20).keys()]);
+      const ratio = reader.dataLogicalBytes / reader.dataPhysicalBytes;
+      if (name === 'none') expect(ratio).toBeLessThan(1);
+      else expect(ratio).toBeGreaterThan(2);
+    });
+  }
+
+  it('finds keys of every length, including entries longer than the padding allows', async () => {
     const disk = new MemoryDisk();
     const input: SSTablePartitionInput[] = [];
     for (let i = 0; i < 2000; i++) {
@@ -69,14 +111,19 @@ describe('SSTable write and read', () => {
       key.writeUInt16BE(i, 0);
       input.push({ key, token: murmur3Token(key), partitionDeletion: null, staticRow: null, rows: [row([int(i)], { liveness: marker(1) })], rangeTombstones: [] });
     }
+    // A few keys longer than an index chunk: their entries must straddle chunks.
+    for (let i = 0; i < 5; i++) {
+      const key = Buffer.alloc(CHUNK + 100 * i, 0x41 + i);
+      input.push({ key, token: murmur3Token(key), partitionDeletion: null, staticRow: null, rows: [row([int(i)], { liveness: marker(1) })], rangeTombstones: [] });
+    }
     const unique = [...new Map(input.map((p) => [p.key.toString('hex'), p])).values()].sort(comparePartitionKeys);
-    const reader = await write(disk, unique);
-    expect(reader.statistics.indexLengthBytes).toBeGreaterThan(CHUNK_LENGTH_BYTES * 10);
-    for (const p of unique) expect(reader.find(p.token, p.key)?.key.equals(p.key)).toBe(true);
-    for (const p of unique.slice(0, 200)) {
-      const other = Buffer.concat([p.key, Buffer.from([0])]);
-      expect(reader.find(p.token, other)).toBeNull();
-      expect(reader.find(murmur3Token(other), other)).toBeNull();
+    for (const reader of [await write(disk, unique), SSTableReader.open(disk, DIR, 1)]) {
+      for (const p of unique) expect(reader.find(p.token, p.key)?.key.equals(p.key)).toBe(true);
+      for (const p of unique.slice(0, 200)) {
+        const other = Buffer.concat([p.key, Buffer.from([0])]);
+        expect(reader.find(p.token, other)).toBeNull();
+        expect(reader.find(murmur3Token(other), other)).toBeNull();
+      }
     }
   });
 
@@ -93,30 +140,59 @@ describe('SSTable write and read', () => {
     }
   });
 
-  it('reads a partition spanning many chunks, forward, reversed and from a position', async () => {
+  it('reads a partition spanning many row-index blocks, forward, reversed and from a position', async () => {
     const disk = new MemoryDisk();
     const input = partitions(3, () => 2000);
     const reader = await write(disk, input);
-    expect(reader.statistics.dataLengthBytes).toBeGreaterThan(CHUNK_LENGTH_BYTES * 4);
+    const { key, token } = pkOf(2);
+    const entry = reader.find(token, key)!;
+    expect(entry.rowIndexOffsetBytes).toBeGreaterThan(0);
+    expect(entry.dataLengthBytes).toBeGreaterThan(ROW_INDEX_BLOCK_BYTES * 4);
     const expected = [...Array(2000).keys()];
     expect(allRows(reader, 1)).toEqual(expected);
     expect(allRows(reader, 1, true)).toEqual([...expected].reverse());
-    const { key, token } = pkOf(2);
-    const partition = reader.readPartition(layout, reader.find(token, key)!);
-    const from = partition.rows(false, { values: [int(1500)], side: 1 });
-    expect(from.next()!.clustering[0]!.readInt32BE(0)).toBe(1501);
-    const back = partition.rows(true, { values: [int(10)], side: 0 });
-    expect(back.next()!.clustering[0]!.readInt32BE(0)).toBe(10);
-    expect(back.next()!.clustering[0]!.readInt32BE(0)).toBe(9);
+    const partition = reader.readPartition(layout, entry);
+    for (const at of [0, 1, 399, 400, 1500, 1998]) {
+      const from = partition.rows(false, { values: [int(at)], side: 1 });
+      expect(from.next()!.clustering[0]!.readInt32BE(0)).toBe(at + 1);
+      const back = partition.rows(true, { values: [int(at)], side: 0 });
+      expect(back.next()!.clustering[0]!.readInt32BE(0)).toBe(at);
+      if (at > 0) expect(back.next()!.clustering[0]!.readInt32BE(0)).toBe(at - 1);
+    }
+    expect(partition.rows(false, { values: [int(1999)], side: 1 }).next()).toBeNull();
+    expect(partition.rows(true, { values: [int(0)], side: -1 }).next()).toBeNull();
+  });
+
+  it('reads a small slice of a 100 MB partition by reading kilobytes, not the partition', async () => {
+    const memory = new MemoryDisk();
+    const big = Buffer.alloc(1000, 0x5a);
+    const rows: Row[] = [];
+    for (let ck = 0; ck < 100_000; ck++) rows.push(row([int(ck)], { liveness: marker(1000), cells: [liveCell('w', big, 1000)] }));
+    const { key, token } = pkOf(1);
+    await write(memory, [{ key, token, partitionDeletion: null, staticRow: null, rows, rangeTombstones: [] }], { compression: NONE });
+    const counting = countingDisk(memory);
+    const reader = SSTableReader.open(counting.disk, DIR, 1);
+    const entry = reader.find(token, key)!;
+    expect(entry.dataLengthBytes).toBeGreaterThan(100_000_000);
+    const before = counting.readBytes();
+    const partition = reader.readPartition(layout, entry);
+    const forward = partition.rows(false, { values: [int(73_210)], side: -1 });
+    for (let i = 0; i < 10; i++) expect(forward.next()!.clustering[0]!.readInt32BE(0)).toBe(73_210 + i);
+    const backward = partition.rows(true, { values: [int(51_000)], side: 1 });
+    for (let i = 0; i < 10; i++) expect(backward.next()!.clustering[0]!.readInt32BE(0)).toBe(51_000 - i);
+    const read = counting.readBytes() - before;
+    // Two lookups, each about six 16 KiB chunks: partition header, row-index trailer and samples,
+    // one entry group and its offsets, one or two data blocks (measured: ~190 KB for both).
+    expect(read).toBeLessThan(256 * 1024);
   });
 
   it('throws a corruption error naming the file and offset when a Data chunk is damaged', async () => {
     const disk = new MemoryDisk();
-    const reader = await write(disk, partitions(50, () => 200));
+    const reader = await write(disk, partitions(50, () => 200), { compression: NONE });
     const dataPath = reader.path(Component.Data);
     const chunkIndex = 2;
-    const offset = chunkIndex * (CHUNK_LENGTH_BYTES + CHUNK_CRC_BYTES) + 100;
-    disk.corrupt(dataPath, offset, Buffer.from([disk.peek(dataPath)![offset]! ^ 0x01]));
+    const physical = chunkIndex * (CHUNK + 4);
+    disk.corrupt(dataPath, physical + 100, Buffer.from([disk.peek(dataPath)![physical + 100]! ^ 0x01]));
     const fresh = SSTableReader.open(disk, DIR, 1);
     let error: unknown = null;
     for (let pk = 0; pk < 50 && error === null; pk++) {
@@ -128,10 +204,11 @@ describe('SSTable write and read', () => {
     }
     expect(error).toBeInstanceOf(StorageCorruptionError);
     expect((error as StorageCorruptionError).path).toBe(dataPath);
-    expect((error as StorageCorruptionError).offsetBytes).toBe(chunkIndex * (CHUNK_LENGTH_BYTES + CHUNK_CRC_BYTES));
+    expect((error as StorageCorruptionError).offsetBytes).toBe(physical);
+    expect((error as StorageCorruptionError).message).toMatch(/chunk 2 checksum mismatch/);
   });
 
-  it('refuses to open an SSTable whose index, statistics or size is damaged', async () => {
+  it('refuses to open an SSTable whose index, statistics, compression info or size is damaged', async () => {
     const disk = new MemoryDisk();
     const reader = await write(disk, partitions(500, () => 1));
     const indexPath = reader.path(Component.Index);
@@ -140,8 +217,7 @@ describe('SSTable write and read', () => {
 
     const disk2 = new MemoryDisk();
     const reader2 = await write(disk2, partitions(10, () => 1));
-    const statsPath = reader2.path(Component.Statistics);
-    disk2.corrupt(statsPath, 20, Buffer.from('#'));
+    disk2.corrupt(reader2.path(Component.Statistics), 20, Buffer.from('#'));
     expect(() => SSTableReader.open(disk2, DIR, 1)).toThrow(/statistics/);
 
     const disk3 = new MemoryDisk();
@@ -151,13 +227,18 @@ describe('SSTable write and read', () => {
     const f = disk3.openWrite(dataPath, { truncate: true });
     f.append(bytes.subarray(0, bytes.length - 3));
     expect(() => SSTableReader.open(disk3, DIR, 1)).toThrow(/size/);
+
+    const disk4 = new MemoryDisk();
+    const reader4 = await write(disk4, partitions(10, () => 1));
+    disk4.corrupt(reader4.path(Component.CompressionInfo), 12, Buffer.from([0xff]));
+    expect(() => SSTableReader.open(disk4, DIR, 1)).toThrow(/compression info/);
   });
 
   it('writes nothing for an empty input', async () => {
     const disk = new MemoryDisk();
     const reader = await writeSSTable({
-      disk, directory: DIR, generation: 1, layout, partitions: [], partitionCountEstimate: 0,
-      commitLogPosition: { segmentId: 1, offsetBytes: 20 }, yieldToEventLoop: () => Promise.resolve(),
+      disk, directory: DIR, generation: 1, layout, compression: LZ4, partitions: [], partitionCountEstimate: 0, commitLogPosition: { segmentId: 1, offsetBytes: 20 },
+      timestampRange: { minMicros: 0, maxMicros: 0 }, level: 0, createdAtSeconds: 0, yieldToEventLoop: () => Promise.resolve(),
     });
     expect(reader).toBeNull();
     expect(disk.list(DIR)).toEqual([]);
@@ -167,7 +248,30 @@ describe('SSTable write and read', () => {
     const disk = new MemoryDisk();
     await write(disk, partitions(5, () => 1));
     disk.crash({ seed: 1, unsyncedBytes: 'none' });
-    expect(disk.list(DIR).filter((n) => !n.startsWith('tmp-'))).toEqual(['ca-1-Data.db', 'ca-1-Filter.db', 'ca-1-Index.db', 'ca-1-Statistics.db', 'ca-1-TOC.txt']);
+    expect(disk.list(DIR).filter((n) => !n.startsWith('tmp-'))).toEqual([
+      'cb-1-CompressionInfo.db', 'cb-1-Data.db', 'cb-1-Filter.db', 'cb-1-Index.db', 'cb-1-Statistics.db', 'cb-1-TOC.txt',
+    ]);
     expect(() => SSTableReader.open(disk, DIR, 1)).not.toThrow();
+  });
+
+  it('records statistics the planner uses: deletion times, sizes, timestamps', async () => {
+    const disk = new MemoryDisk();
+    const { key, token } = pkOf(1);
+    const reader = await write(disk, [{
+      key, token, partitionDeletion: null, staticRow: null, rangeTombstones: [],
+      rows: [
+        row([int(1)], { cells: [{ column: 'v', path: null, value: int(1), timestampMicros: 500, ttlSeconds: 10, localDeletionTimeSeconds: 1010, tombstone: false }] }),
+        row([int(2)], { cells: [{ column: 'v', path: null, value: Buffer.alloc(0), timestampMicros: 600, ttlSeconds: 0, localDeletionTimeSeconds: 2000, tombstone: true }] }),
+      ],
+    }]);
+    const s = reader.statistics;
+    expect(s.maxLocalDeletionTimeSeconds).toBe(2000);
+    expect(s.minTimestampMicros).toBe(500);
+    expect(s.maxTimestampMicros).toBe(600);
+    expect(s.tombstoneCount).toBe(1);
+    expect(s.cellCount).toBe(2);
+    expect(s.dropTimes.reduce((n, [, c]) => n + c, 0)).toBe(2);
+    const withLive = await write(disk, partitions(3, () => 2), { generation: 2 });
+    expect(withLive.statistics.maxLocalDeletionTimeSeconds).toBe(2147483647);
   });
 });

@@ -134,7 +134,8 @@ export function tombstoneCell(column: string, timestampMicros: number, localDele
   return { column, path, value: Buffer.alloc(0), timestampMicros, ttlSeconds: 0, localDeletionTimeSeconds, tombstone: true };
 }
 
-export function deletion(markedForDeleteAtMicros: number, localDeletionTimeSeconds = 1000): DeletionTime {
+/** Local deletion time defaults to the test clock's now (ManualClock), so tombstones are not purgeable yet. */
+export function deletion(markedForDeleteAtMicros: number, localDeletionTimeSeconds = 1_700_000_000): DeletionTime {
   return { markedForDeleteAtMicros, localDeletionTimeSeconds };
 }
 
