@@ -11,6 +11,7 @@ import type { SimClient } from './sim-client.ts';
 import { intValue, readInt, rowsOf } from './sim-client.ts';
 import type { SimCluster } from './sim-cluster.ts';
 import type { SimRandom } from './sim-random.ts';
+import { SIM_EPOCH_MS } from './scheduler.ts';
 
 export const REGISTER_KEYSPACE = 'ks';
 export const REGISTER_TABLE = 'reg';
@@ -30,6 +31,21 @@ export interface RegisterWorkloadOptions {
   /** Pause between a client's operations. */
   readonly thinkMinMs: number;
   readonly thinkMaxMs: number;
+  /**
+   * Plain writes carry a client timestamp (strictly increasing across the workload, from virtual
+   * time) so that "the newest acknowledged write" is defined whatever the nodes' clocks say.
+   */
+  readonly clientTimestamps?: boolean;
+}
+
+/** What the workload knows of one plain write, by its (unique) value. */
+export interface PlainWrite {
+  readonly key: number;
+  readonly value: number;
+  readonly consistency: ConsistencyLevel;
+  /** Client timestamp, or null when the coordinator assigned one. */
+  readonly timestampMicros: number | null;
+  outcome: 'pending' | 'acknowledged' | 'failed' | 'unknown';
 }
 
 /** Creates the keyspace and table through `node` (retried while the node is not ready). */
@@ -48,6 +64,9 @@ export class RegisterWorkload {
   private readonly options: RegisterWorkloadOptions;
   private nextValue = 1;
   private issued = 0;
+  private lastTimestampMicros = 0;
+  /** Every plain write issued, by value. */
+  readonly plainWrites = new Map<number, PlainWrite>();
 
   constructor(options: RegisterWorkloadOptions) {
     this.options = options;
@@ -105,12 +124,33 @@ export class RegisterWorkload {
   private async write(client: SimClient, node: number, key: number, consistency: ConsistencyLevel): Promise<void> {
     const value = this.nextValue++;
     const input: RegisterInput = { kind: 'write', value };
+    const timestampMicros = this.options.clientTimestamps === true ? this.nextTimestampMicros() : null;
+    const record: PlainWrite = { key, value, consistency, timestampMicros, outcome: 'pending' };
+    this.plainWrites.set(value, record);
     const pending = this.invoke(client, node, key, input, consistencyName(consistency));
     const outcome = await client.execute({
       node, consistency, text: `INSERT INTO ${REGISTER_KEYSPACE}.${REGISTER_TABLE} (k, v) VALUES (?, ?)`, values: [intValue(key), intValue(value)],
+      ...(timestampMicros === null ? {} : { timestampMicros }),
     });
+    record.outcome = outcome.kind === 'ok' ? 'acknowledged' : outcome.kind;
     if (outcome.kind === 'ok') this.options.history.complete(pending, { kind: 'write' });
     else this.settleFailure(pending, outcome.kind);
+  }
+
+  private nextTimestampMicros(): number {
+    const now = Math.floor((SIM_EPOCH_MS + this.options.cluster.scheduler.nowMs) * 1000);
+    this.lastTimestampMicros = Math.max(now, this.lastTimestampMicros + 1);
+    return this.lastTimestampMicros;
+  }
+
+  /** Reads `key` at `consistency` through `node` without recording it in the history. */
+  async probe(client: SimClient, node: number, key: number, consistency: ConsistencyLevel): Promise<{ value: number | null } | { error: string }> {
+    const outcome = await client.execute({
+      node, consistency, text: `SELECT v FROM ${REGISTER_KEYSPACE}.${REGISTER_TABLE} WHERE k = ?`, values: [intValue(key)],
+    });
+    if (outcome.kind !== 'ok') return { error: outcome.reason };
+    const { rows } = rowsOf(outcome.response);
+    return { value: rows.length === 0 ? null : readInt(rows[0]![0]) };
   }
 
   /** Returns the value read (undefined when the read failed). */

@@ -3,13 +3,13 @@
 // them. Checked every virtual second: no node reports wrong tokens or host id for another, nor
 // itself as a peer; a restarted node keeps its host id and tokens. After the faults heal and every
 // node is back, all nodes must see all others UP and NORMAL with the same ring within a bound.
-import { endpointAddress } from '../../cluster/index.ts';
 import type { EndpointAddress } from '../../cluster/index.ts';
 import type { RunningNode } from '../../node.ts';
 import type { Scenario, ScenarioContext } from '../scenario.ts';
 import { SimCluster } from '../sim-cluster.ts';
 import type { CrashKind } from '../sim-cluster.ts';
 import { FAULTY_NETWORK } from '../sim-network.ts';
+import { membershipProblem, storageAddress, tokensKey, waitFor } from './cluster-checks.ts';
 
 /** Virtual time the cluster gets to converge once every fault is healed. */
 export const CONVERGENCE_MS_MAX = 60_000;
@@ -52,7 +52,7 @@ async function run(ctx: ScenarioContext, options: { strict: boolean }): Promise<
     failOnce.add(message);
     ctx.fail(message);
   };
-  const address = (index: number): EndpointAddress => endpointAddress(`${cluster.node(index).host}:7000`);
+  const address = (index: number): EndpointAddress => storageAddress(cluster, index);
 
   const seeds = [1, 2].filter((i) => i <= size);
   /** Nodes whose last start failed with the known shadow-round issue while every seed ran. */
@@ -104,25 +104,7 @@ async function run(ctx: ScenarioContext, options: { strict: boolean }): Promise<
       }
     }
   };
-  const converged = (): string | null => {
-    const running = cluster.runningNodes();
-    for (const a of running) {
-      const membership = a.running!.membership!;
-      for (const b of running) {
-        if (a === b) continue;
-        const view = membership.member(address(b.index));
-        if (view === null) return `n${a.index} does not know n${b.index}`;
-        if (!view.alive) return `n${a.index} sees n${b.index} DOWN`;
-        if (view.status !== 'NORMAL') return `n${a.index} sees n${b.index} ${view.status}`;
-      }
-      const ring = membership.ring();
-      for (const b of running) {
-        const owned = ring.tokensOf(address(b.index));
-        if (tokensKey(owned) !== identities.get(address(b.index))?.tokens) return `n${a.index}'s ring gives n${b.index} tokens ${tokensKey(owned)}`;
-      }
-    }
-    return null;
-  };
+  const converged = (): string | null => membershipProblem(cluster, (i) => identities.get(address(i))?.tokens);
 
   for (let i = 1; i <= size; i++) {
     if (!(await startNode(i))) {
@@ -188,11 +170,7 @@ async function run(ctx: ScenarioContext, options: { strict: boolean }): Promise<
     }
   }
   const healedAtMs = ctx.scheduler.nowMs;
-  let reason = converged();
-  while (reason !== null && ctx.scheduler.nowMs - healedAtMs < CONVERGENCE_MS_MAX) {
-    await ctx.scheduler.sleep(500);
-    reason = converged();
-  }
+  const reason = await waitFor(ctx, converged, { maxMs: CONVERGENCE_MS_MAX, stepMs: 500 });
   if (reason !== null) failure(`no convergence ${CONVERGENCE_MS_MAX} ms after healing: ${reason}`);
   done = true;
   await invariants;
@@ -203,6 +181,3 @@ async function run(ctx: ScenarioContext, options: { strict: boolean }): Promise<
   cluster.shutdown();
 }
 
-function tokensKey(tokens: readonly bigint[]): string {
-  return [...tokens].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(',');
-}
