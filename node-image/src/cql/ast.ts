@@ -238,6 +238,8 @@ export interface CreateTableStatement {
   readonly clusteringOrder: readonly Ordering[];
   readonly compactStorage: boolean;
   readonly properties: readonly Property[];
+  /** How many PRIMARY KEY declarations the statement had (Cassandra refuses more than one as Invalid). */
+  readonly primaryKeyDeclarations?: number;
 }
 
 export type AlterTableAction =

@@ -153,9 +153,11 @@ export function parseCreateTable(c: Cursor): CreateTableStatement {
   c.expect(T.LPAREN);
   const columns: ColumnDefinition[] = [];
   let key: PrimaryKey | null = null;
+  let declarations = 0;
+  // A second PRIMARY KEY parses; statement validation refuses it as Invalid, as Cassandra does.
   const setKey = (next: PrimaryKey): void => {
-    if (key !== null) c.recognition('Multiple PRIMARY KEYs specified (exactly one required)');
-    key = next;
+    declarations++;
+    key ??= next;
   };
   const tableColumns = (): void => {
     if (c.accept(K.PRIMARY)) {
@@ -188,6 +190,7 @@ export function parseCreateTable(c: Cursor): CreateTableStatement {
     kind: 'createTable', table, ifNotExists: notExists, columns,
     partitionKey: pk === null ? [] : pk.partitionKey, clusteringKey: pk === null ? [] : pk.clusteringKey,
     clusteringOrder: options.clusteringOrder, compactStorage: options.compactStorage, properties: options.properties,
+    ...(declarations > 1 ? { primaryKeyDeclarations: declarations } : {}),
   };
 }
 

@@ -236,6 +236,7 @@ function createTable(s: CreateTableStatement, ctx: PrepareContext): PreparedStat
       types.set(c.name, type);
       if (c.isStatic) statics.add(c.name);
     }
+    if ((s.primaryKeyDeclarations ?? 1) > 1) throw invalidRequest(`Multiple PRIMARY KEY specified for table '${s.table.name}' (exactly one required)`);
     if (s.partitionKey.length === 0) throw invalidRequest(`No PRIMARY KEY specifed for table '${s.table.name}' (exactly one required)`);
     const keyColumns = [...s.partitionKey, ...s.clusteringKey];
     const seen = new Set<string>();
