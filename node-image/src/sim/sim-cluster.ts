@@ -163,6 +163,9 @@ export class SimCluster {
     node.running = started;
     process.onDeath(() => {
       if (node.process === process) node.running = null;
+      // prom-client's default process metrics (GC and event-loop observers, process-wide) keep
+      // the registry, and through its collectors the whole dead node, reachable: let it go.
+      started.metrics.registry.clear();
     });
     return started;
   }
