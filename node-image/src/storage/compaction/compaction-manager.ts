@@ -322,6 +322,20 @@ export class CompactionManager {
     }
   }
 
+  /**
+   * Plans now and waits until no compaction runs and the planner starts none (bounded: at most
+   * `roundsMax` rounds of plan-and-wait). Tests and benchmarks use it to reach a quiet state.
+   */
+  async settle(roundsMax: number): Promise<void> {
+    for (let round = 0; round < roundsMax && !this.closed; round++) {
+      this.scheduled?.cancel();
+      this.scheduled = null;
+      this.planAndStart();
+      if (this.running.size === 0) return;
+      await Promise.all([...this.running].map((r) => r.done));
+    }
+  }
+
   /** Compacts every SSTable of the table now (nodetool compact), after its running compactions. */
   async major(store: TableStore): Promise<CompactionOutcome | null> {
     return this.holding(store, false, async () => {

@@ -226,7 +226,8 @@ export function tombstoneCompaction(input: PlannerInput, options: CompactionStra
   let best: SSTableInfo | null = null;
   for (const s of input.sstables) {
     if (s.compacting || s.droppableTombstoneRatio <= options.tombstoneThreshold) continue;
-    if (input.nowSeconds - s.createdAtSeconds < options.tombstoneCompactionIntervalSeconds) continue;
+    // Strictly older than the interval: an output of this very second is never taken again at once.
+    if (input.nowSeconds - s.createdAtSeconds <= options.tombstoneCompactionIntervalSeconds) continue;
     if (!options.uncheckedTombstoneCompaction) {
       let blocked = false;
       for (const other of input.sstables) {

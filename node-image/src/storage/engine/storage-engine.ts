@@ -66,6 +66,8 @@ export const TOMBSTONE_WARN_THRESHOLD_DEFAULT = 1000;
 export const TOMBSTONE_FAILURE_THRESHOLD_DEFAULT = 100_000;
 /** A read that meets corrupt SSTables retries without them at most this many times. */
 export const READ_CORRUPTION_RETRIES_MAX = 16;
+/** Plan-and-wait rounds of settleCompactions (each round waits for the compactions it started). */
+export const COMPACTION_SETTLE_ROUNDS_MAX = 1000;
 /** Row cache: off by default (Cassandra's row_cache_size 0). */
 export const ROW_CACHE_BYTES_DEFAULT = 0;
 
@@ -112,6 +114,8 @@ export interface StorageEngineWithStats extends StorageEngine {
   scrub(tableIds?: readonly string[]): Promise<ScrubOutcome[]>;
   /** compaction_throughput in bytes per second (0: unthrottled). */
   setCompactionThroughput(bytesPerSecond: number): void;
+  /** Runs the compactions the planner wants now and waits for them (bounded rounds): a quiet state. */
+  settleCompactions(): Promise<void>;
 }
 
 export async function openStorageEngine(options: StorageEngineOptions): Promise<StorageEngineWithStats> {
@@ -452,6 +456,10 @@ class LsmStorageEngine implements StorageEngineWithStats {
       })));
     }
     return out;
+  }
+
+  settleCompactions(): Promise<void> {
+    return this.compactions.settle(COMPACTION_SETTLE_ROUNDS_MAX);
   }
 
   setCompactionThroughput(bytesPerSecond: number): void {
