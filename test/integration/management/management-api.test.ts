@@ -142,8 +142,11 @@ describe('management API of a real node', () => {
     expect(await rejection(client.setReplication('nope', { datacenters: { dc1: 1 } }))).toMatchObject({ code: 'MGMT_ERR_NOT_FOUND' });
     expect(await rejection(client.setReplication('mgmt', { datacenters: { nowhere: 1 } }))).toMatchObject({ code: 'MGMT_ERR_BAD_REQUEST' });
     expect(await rejection(client.setReplication('system', { datacenters: { dc1: 1 } }))).toMatchObject({ code: 'MGMT_ERR_REFUSED' });
-    // Not stored by the CQL layer yet (see docs/design/management-server.md, "Gaps").
-    expect(await rejection(client.setReplication('system_auth', { datacenters: { dc1: 1 } }))).toMatchObject({ code: 'MGMT_ERR_REFUSED' });
+    // system_auth is a stored keyspace: its replication changes like a user keyspace's.
+    const auth = await client.setReplication('system_auth', { datacenters: { dc1: 1 } });
+    expect(auth.replication).toEqual({ class: 'NetworkTopologyStrategy', datacenters: { dc1: 1 } });
+    // system_distributed and system_traces are still only presented, not stored.
+    expect(await rejection(client.setReplication('system_traces', { datacenters: { dc1: 1 } }))).toMatchObject({ code: 'MGMT_ERR_REFUSED' });
   });
 
   it('flushes as a job: SUCCEEDED, an SSTable appears, the requestId finds the same job', async () => {

@@ -148,7 +148,7 @@ export class SingleNodeBackend implements ManagementBackend {
     if (existing === undefined) throw notFound(`no keyspace ${keyspace}`);
     if (replicationInfo(existing.replication).class === 'LocalStrategy') throw refused(`${keyspace} is local to each node (LocalStrategy): its replication cannot change`);
     if (!this.options.coordinator.schema().keyspaces.has(keyspace)) {
-      // system_auth, system_distributed and system_traces are presented by the CQL layer but not stored yet.
+      // system_distributed and system_traces are presented by the CQL layer but not stored yet.
       throw refused(`${keyspace} is not stored as a schema keyspace on this node yet: its replication cannot change`);
     }
     const factors = Object.entries(request.datacenters);
