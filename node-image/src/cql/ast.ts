@@ -345,6 +345,8 @@ export interface RoleStatement {
   readonly permission: string | null;
   readonly resource: string | null;
   readonly grantee: string | null;
+  /** LIST ROLES / LIST permissions ... NORECURSIVE: only direct grants. */
+  readonly noRecursive?: boolean;
 }
 
 /** CREATE/DROP FUNCTION and AGGREGATE (user-defined functions are disabled by default, as in Cassandra). */

@@ -48,6 +48,7 @@ function roleStatement(action: RoleAction, fields: Partial<Omit<RoleStatement, '
     kind: 'role', action, name: fields.name ?? null, ifNotExists: fields.ifNotExists ?? false,
     ifExists: fields.ifExists ?? false, options: fields.options ?? NO_OPTIONS, permission: fields.permission ?? null,
     resource: fields.resource ?? null, grantee: fields.grantee ?? null,
+    ...(fields.noRecursive === true ? { noRecursive: true } : {}),
   };
 }
 
@@ -347,8 +348,8 @@ export function parseList(c: Cursor): RoleStatement {
     c.advance();
     c.advance();
     const grantee = c.accept(K.OF) ? roleName(c) : null;
-    c.accept(K.NORECURSIVE);
-    return roleStatement('listRoles', { grantee });
+    const noRecursive = c.accept(K.NORECURSIVE);
+    return roleStatement('listRoles', { grantee, noRecursive });
   }
   if (next === K.SUPERUSERS) c.unsupported('LIST SUPERUSERS');
   if (next !== K.ALL && PERMISSIONS[next] === undefined) c.noViable(c.pos + 1, c.pos);
@@ -356,8 +357,8 @@ export function parseList(c: Cursor): RoleStatement {
   const permissions = permissionOrAll(c);
   const resource = c.accept(K.ON) ? parseResource(c).text : null;
   const grantee = c.accept(K.OF) ? roleName(c) : null;
-  c.accept(K.NORECURSIVE);
+  const noRecursive = c.accept(K.NORECURSIVE);
   return roleStatement('listPermissions', {
-    permission: permissions === 'ALL' ? 'ALL' : permissions.join(', '), resource, grantee,
+    permission: permissions === 'ALL' ? 'ALL' : permissions.join(', '), resource, grantee, noRecursive,
   });
 }
