@@ -83,6 +83,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       }, cliIo()));
     });
 
+  local.command('add')
+    .description('start one more node that joins the running local cluster (bootstraps; a new --dc joins without streaming)')
+    .option('--dc <name>', 'data center (default: the first node\'s)')
+    .option('--rack <name>', 'rack (default rack1)')
+    .addOption(dirOption())
+    .addOption(new Option('--start-timeout <seconds>', 'how long to wait for the node to join and serve CQL').argParser(seconds).default(300))
+    .addOption(stopOption())
+    .action(async (flags: LocalFlags & { dc?: string; rack?: string }) => {
+      const { localAdd } = await import('./local/local-add.ts');
+      setExitCode(await localAdd({
+        dir: flags.dir, ...(flags.dc === undefined ? {} : { dc: flags.dc }), ...(flags.rack === undefined ? {} : { rack: flags.rack }),
+        startTimeoutMs: flags.startTimeout * 1000, stopTimeoutMs: flags.stopTimeout * 1000,
+      }, cliIo()));
+    });
+
   local.command('down')
     .description('stop the nodes (SIGTERM, bounded wait, SIGKILL); data is kept')
     .addOption(dirOption())

@@ -9,11 +9,17 @@ import type { NodeConfig } from './config/index.ts';
 import {
   ClusterCoordinator, LocalCoordinator, MembershipService, gossipEnabled, isIpSeed, openLocalNodeState, parseSeedList, SchemaStore,
 } from './coordinator/index.ts';
+import {
+  LOCAL_STATE_FILE_NAME, TopologyService, isDecommissioned, loadBootstrapRecord, resolveSeedsForStart, saveBootstrapRecord, saveLocalNodeState,
+} from './coordinator/index.ts';
 import type { Coordinator, NodeInfo } from './coordinator/index.ts';
 import { AuthService, AuthSetup, CqlServiceImpl } from './cql/index.ts';
 import type { Io } from './io/index.ts';
 import { NodeMetrics } from './management/metrics/index.ts';
-import { ManagementServer, SingleNodeBackend, loadManagementToken } from './management/server/index.ts';
+import { ClusterBackend, ManagementServer, SingleNodeBackend, loadManagementToken } from './management/server/index.ts';
+import type { ManagementBackend } from './management/server/index.ts';
+import { RepairService } from './repair/index.ts';
+import { StreamService } from './streaming/index.ts';
 import { TcpMessagingService, formatPeerAddress } from './messaging/index.ts';
 import { ProtocolServer } from './protocol/index.ts';
 import { randomUuid, uuidToString } from './schema/index.ts';
@@ -57,7 +63,19 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   io.disk.mkdirp(config.commitlog_directory);
 
   const initialTokens = config.initial_token === undefined ? null : config.initial_token.split(',').map((t) => BigInt(t.trim()));
-  const local = openLocalNodeState({
+  // Topology: a node that left refuses to rejoin; a first boot records that it has not joined yet.
+  if (isDecommissioned(io.disk, systemDirectory)) {
+    throw new Error('This node was decommissioned and will not rejoin the ring: remove its data directory to bootstrap it as a new node');
+  }
+  const firstBoot = io.disk.stat(`${systemDirectory}/${LOCAL_STATE_FILE_NAME}`) === null;
+  if (firstBoot) {
+    io.disk.mkdirp(systemDirectory);
+    saveBootstrapRecord(io.disk, systemDirectory, { state: 'IN_PROGRESS', tokens: [] });
+  }
+  const bootstrapRecord = loadBootstrapRecord(io.disk, systemDirectory);
+  // Nodes from before bootstrap records existed have a local state and no record: they joined.
+  const joinedBefore = !firstBoot && (bootstrapRecord === null || bootstrapRecord.state === 'COMPLETED');
+  let local = openLocalNodeState({
     disk: io.disk, clock: io.clock, random: io.random, directory: systemDirectory, clusterName: config.cluster_name,
     numTokens: config.num_tokens, initialTokens,
   });
@@ -101,15 +119,14 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   // Messaging and membership, when this node has peers.
   const self = endpointAddress(formatPeerAddress(config.listen_address, config.storage_port));
   const seedList = parseSeedList(config.seeds, config.storage_port);
-  // Seed host names (a Kubernetes seed Service) need a resolver io does not have yet: until then
-  // they are ignored, and a node with nothing else to gossip with runs alone as before.
-  const seeds = seedList.filter(isIpSeed);
-  if (seeds.length < seedList.length) {
-    logger.warn({ ignored: seedList.filter((s) => !isIpSeed(s)) }, 'seed host names are not resolved yet; ignoring them');
-  }
+  // Seed host names (the operator's seed Service) resolve to all their addresses; a node that never
+  // joined waits until one resolves. Named seeds always mean gossip (the name may resolve to self).
+  const resolveName = io.network.resolve?.bind(io.network);
+  const seeds = await resolveSeedsForStart({ seeds: seedList, resolve: resolveName, logger, timers: io.timers, joinedBefore });
+  const namedSeeds = seedList.some((s) => !isIpSeed(s));
   let messaging: TcpMessagingService | null = null;
   let membership: MembershipService | null = null;
-  if (gossipEnabled({ startGossip: config.start_gossip, seeds, self })) {
+  if (gossipEnabled({ startGossip: config.start_gossip, seeds, self }) || (namedSeeds && config.start_gossip !== false)) {
     messaging = new TcpMessagingService({
       self, listenHost: config.listen_address, listenPort: config.storage_port, clusterName: config.cluster_name,
       network: io.network, timers: io.timers, clock: io.clock, random: io.random, logger: io.logger,
@@ -127,9 +144,37 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
       nativePort: config.native_transport_port, releaseVersion: RELEASE_VERSION, schemaVersion: schemaStore.current().version,
       ringDelayMs: config.ring_delay, phiConvictThreshold: config.phi_convict_threshold,
       loadBytes: () => loadBytes(storage, schemaStore.current()),
+      joinMode: joinedBefore ? 'normal' : 'deferred', startWithoutSeeds: joinedBefore,
+      resolveSeeds: () => resolveSeedsForStart({ seeds: seedList, resolve: resolveName, logger, timers: io.timers, joinedBefore: true }),
     });
   }
   const members = membership;
+  // Streaming, topology operations and repair, when this node has peers.
+  let streams: StreamService | null = null;
+  let topology: TopologyService | null = null;
+  let repair: RepairService | null = null;
+  if (members !== null && messaging !== null) {
+    streams = new StreamService({
+      messaging, storage, schema: () => schemaStore.current(), clock: io.clock, timers: io.timers, logger: io.logger,
+      throughputBytesPerSecond: config.stream_throughput_outbound,
+    });
+    streams.start();
+    topology = new TopologyService({
+      membership: members, streams, schema: () => schemaStore.current(), disk: io.disk, systemDirectory, clock: io.clock, timers: io.timers,
+      random: io.random, logger: io.logger, autoBootstrap: config.auto_bootstrap, replaceAddress: config.replace_address_first_boot ?? null,
+      ringDelayMs: config.ring_delay, numTokens: config.num_tokens, ...(config.initial_token === undefined ? {} : { initialToken: config.initial_token }),
+      storagePort: config.storage_port, isSeed: () => members.seedList().includes(self), bootstrapped: joinedBefore,
+      saveLocal: (tokens, bootstrapped) => {
+        local = { ...local, tokens, bootstrapped };
+        saveLocalNodeState(io.disk, systemDirectory, local);
+      },
+    });
+    repair = new RepairService({
+      messaging, membership: members, streams, storage, schema: () => schemaStore.current(), clock: io.clock, timers: io.timers,
+      logger: io.logger, disk: io.disk, systemDirectory,
+    });
+    repair.start();
+  }
 
   // With peers, the cluster coordinator replicates through messaging; alone, the local one.
   const clusterCoordinator = members === null || messaging === null ? null : new ClusterCoordinator({
@@ -197,10 +242,14 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   try {
     // Join the ring (shadow round with the seeds, then NORMAL) before serving clients.
     await members?.start();
+    // Bootstrap, replace, or NORMAL at once (topology): what the node gains is streamed before it serves.
+    await topology?.join();
     await authSetup.start();
     address = await protocol.start();
   } catch (error) {
     authSetup.stop();
+    topology?.close();
+    streams?.close();
     await members?.stop();
     await clusterCoordinator?.stop();
     await messaging?.close();
@@ -239,11 +288,19 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     startedAtMs,
     startedMonotonicMs,
   });
+  // With peers, cluster views, streams and topology operations come from gossip and the topology services.
+  const selfStop = { request: (): void => {} };
+  const managementBackend: ManagementBackend = members === null || topology === null || streams === null || repair === null
+    ? backend
+    : new ClusterBackend({
+      local: backend, membership: members, topology, streams, repair, schema: () => schemaStore.current(), storage, timers: io.timers,
+      logger: io.logger, requestStop: () => selfStop.request(),
+    });
   metrics.attach({
     storage,
     tables: () => storedTables(coordinator.schema()),
     cqlConnections: () => protocol.connectionCount,
-    operationMode: () => backend.operationMode(),
+    operationMode: () => managementBackend.operationMode(),
   });
   const managementHost = config.management_address ?? config.listen_address;
   const management = new ManagementServer({
@@ -252,7 +309,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     timers: io.timers,
     random: io.random,
     logger: io.logger,
-    backend,
+    backend: managementBackend,
     token: managementToken,
     metrics,
     host: managementHost,
@@ -277,7 +334,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   }
 
   let stopping: Promise<void> | null = null;
-  return {
+  const running: RunningNode = {
     hostId: local.hostId,
     cql: address,
     management: managementAddress,
@@ -291,18 +348,31 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     stop(): Promise<void> {
       stopping ??= (async () => {
         authSetup.stop();
+        topology?.close();
+        streams?.close();
         await management.close();
         // Peers learn of the shutdown at once (gossip SHUTDOWN); then clients are let go.
         await members?.stop();
         await stopNativeTransport();
         await clusterCoordinator?.stop();
         await messaging?.close();
+        // Drain: memtables go to SSTables so a restart replays nothing (SIGTERM without preStop too).
+        try {
+          await storage.flush();
+        } catch (error) {
+          logger.warn({ err: error }, 'flush before stopping failed; the commit log will be replayed');
+        }
         await storage.close();
         logger.info({}, 'node stopped');
       })();
       return stopping;
     },
   };
+  // A decommissioned node stops itself once its job had time to report SUCCEEDED.
+  selfStop.request = () => {
+    void running.stop();
+  };
+  return running;
 }
 
 function storedTables(schema: SchemaSnapshot): Array<{ keyspace: string; name: string; id: string }> {

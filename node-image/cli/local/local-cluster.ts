@@ -69,7 +69,7 @@ function nodeMarker(clusterDirectory: string, node: ManifestNode): string {
   return nodePaths(clusterDirectory, node.name).config;
 }
 
-function runningPid(clusterDirectory: string, node: ManifestNode): number | null {
+export function runningPid(clusterDirectory: string, node: ManifestNode): number | null {
   const paths = nodePaths(clusterDirectory, node.name);
   const pid = readPidFile(paths.pid);
   return pid !== null && isRunning(pid, paths.config) ? pid : null;
@@ -126,7 +126,7 @@ export function ensureManagementToken(clusterDirectory: string): string {
 
 export const MANAGEMENT_TOKEN_FILE = 'management-token';
 
-interface StartedNode {
+export interface StartedNode {
   readonly node: ManifestNode;
   readonly pid: number;
   readonly child: ChildProcess;
@@ -135,7 +135,7 @@ interface StartedNode {
   exit: { code: number | null; signal: NodeJS.Signals | null } | null;
 }
 
-function startNodeProcess(clusterDirectory: string, node: ManifestNode, foreground: boolean): StartedNode {
+export function startNodeProcess(clusterDirectory: string, node: ManifestNode, foreground: boolean): StartedNode {
   const paths = nodePaths(clusterDirectory, node.name);
   const logOffset = fileSize(paths.log);
   const fd = openSync(paths.log, 'a');
@@ -166,7 +166,7 @@ function failureReport(clusterDirectory: string, node: ManifestNode, headline: s
 }
 
 /** Waits until every node answers CQL; the failure message, or null on success. */
-async function waitForCql(clusterDirectory: string, nodes: readonly ManifestNode[], started: readonly StartedNode[], timeoutMs: number): Promise<string[] | null> {
+export async function waitForCql(clusterDirectory: string, nodes: readonly ManifestNode[], started: readonly StartedNode[], timeoutMs: number): Promise<string[] | null> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(nodes.map((n) => n.name));
   while (pending.size > 0) {
@@ -196,7 +196,7 @@ async function stopStarted(clusterDirectory: string, started: readonly StartedNo
   }));
 }
 
-function printSummary(io: CliIo, manifest: ClusterManifest, options: LocalUpOptions, states: ReadonlyMap<string, string>, pids: ReadonlyMap<string, number>): void {
+export function printSummary(io: CliIo, manifest: ClusterManifest, options: LocalUpOptions, states: ReadonlyMap<string, string>, pids: ReadonlyMap<string, number>): void {
   for (const n of manifest.nodes) {
     io.out(`${n.name}  ${n.address}:${n.cqlPort}  ${n.dc}/${n.rack}  pid ${pids.get(n.name) ?? '-'}  ${states.get(n.name) ?? ''}`);
   }
@@ -211,7 +211,7 @@ function printSummary(io: CliIo, manifest: ClusterManifest, options: LocalUpOpti
 }
 
 /** Runs a local subcommand, turning a broken manifest into a message and exit code 1. */
-async function reportingManifestErrors(command: string, io: CliIo, run: () => Promise<number>): Promise<number> {
+export async function reportingManifestErrors(command: string, io: CliIo, run: () => Promise<number>): Promise<number> {
   try {
     return await run();
   } catch (error) {

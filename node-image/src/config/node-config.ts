@@ -65,6 +65,8 @@ export const nodeConfigSchema = z.object({
   start_gossip: z.boolean().optional(),
   /** RING_DELAY (cassandra.ring_delay_ms): how long a shadow round waits for seeds; quarantine is twice this. */
   ring_delay: duration.pipe(z.number().min(1000).max(3_600_000)).default(30_000),
+  /** Outgoing streaming bytes per second over all streams (bootstrap, decommission, rebuild, repair); 0 = unthrottled. */
+  stream_throughput_outbound: size.default(24 * 1024 * 1024),
   /** Failure detector sensitivity; Cassandra accepts 5..16. */
   phi_convict_threshold: z.number().min(5).max(16).default(8),
   listen_address: z.string().default('127.0.0.1'),

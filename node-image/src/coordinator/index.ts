@@ -16,7 +16,8 @@ export type { MembershipServiceOptions } from './membership-service.ts';
 export type { ClientEvent } from './membership/client-event-notifier.ts';
 export { SEEDS_MAX, SeedListError, gossipEnabled, isIpSeed, parseSeedList } from './membership/seed-list.ts';
 export {
-  JOIN_WAIT_MS_MAX, LEFT_EXPIRY_MS, TopologyError, TopologyService, isDecommissioned, planStreams, rangeMovementReason, replicatedRanges,
+  JOIN_WAIT_MS_MAX, LEFT_EXPIRY_MS, TopologyError, TopologyService, isDecommissioned, loadBootstrapRecord, planStreams, rangeMovementReason,
+  replicatedRanges, saveBootstrapRecord,
   resolveSeeds, resolveSeedsForStart, ringSegments, transfers,
 } from './topology/index.ts';
 export type { Progress as TopologyProgress, TopologyMode, TopologyServiceOptions, Transfer } from './topology/index.ts';

@@ -127,7 +127,7 @@ export class TopologyService {
   private async joinWithoutStreaming(): Promise<void> {
     await this.waitForRingInfo();
     const saved = loadBootstrapRecord(this.o.disk, this.o.systemDirectory);
-    const tokens = saved?.tokens ?? this.chooseTokens();
+    const tokens = saved !== null && saved.tokens.length > 0 ? saved.tokens : this.chooseTokens();
     this.o.membership.announceNormal(tokens);
     this.completeJoin(tokens);
     this.logger.info({ tokens: tokens.length, seed: this.o.isSeed(), autoBootstrap: this.o.autoBootstrap }, 'joined without streaming');
@@ -139,7 +139,7 @@ export class TopologyService {
     await this.waitForRingInfo();
     await this.waitForNoRangeMovements();
     const saved = loadBootstrapRecord(this.o.disk, this.o.systemDirectory);
-    const tokens = saved !== null && saved.state === 'IN_PROGRESS' ? saved.tokens : this.chooseTokens();
+    const tokens = saved !== null && saved.state === 'IN_PROGRESS' && saved.tokens.length > 0 ? saved.tokens : this.chooseTokens();
     saveBootstrapRecord(this.o.disk, this.o.systemDirectory, { state: 'IN_PROGRESS', tokens });
     m.announceBootstrap(tokens);
     progress({ done: 0, total: 1, message: `waiting ${this.o.ringDelayMs} ms (ring delay) for every node to see the bootstrap` });
@@ -210,16 +210,22 @@ export class TopologyService {
       && (e.state.states[AppState.StatusWithPort]?.value ?? e.state.states[AppState.Status]?.value ?? '').startsWith('NORMAL'));
     const deadline = this.o.clock.monotonicMs() + this.o.ringDelayMs;
     while (this.o.clock.monotonicMs() < deadline && !this.closed) {
-      const ring = m.ring();
-      const schemaAgrees = m.members().every((v) => v.isSelf || !v.alive || v.schemaVersion === null || v.schemaVersion === this.localSchemaVersion());
-      if (expected.every((e) => ring.isMember(e.endpoint)) && schemaAgrees) return;
+      if (expected.every((e) => m.ring().isMember(e.endpoint)) && this.schemaSettled()) return;
       await this.sleep(TOPOLOGY_POLL_MS);
     }
     this.logger.warn({}, 'ring information or schema agreement incomplete after the ring delay; continuing');
   }
 
-  private localSchemaVersion(): string {
-    return this.o.schema().version;
+  /**
+   * Whether this node has the cluster's schema: every live peer gossips our version, or no two
+   * live peers share one (a cluster that never ran DDL: each node keeps its own initial version,
+   * while schema pushes make the nodes of a cluster that did agree). One peer alone proves nothing.
+   */
+  private schemaSettled(): boolean {
+    const mine = this.o.schema().version;
+    const versions = this.o.membership.members().filter((v) => !v.isSelf && v.alive && v.schemaVersion !== null).map((v) => v.schemaVersion!);
+    if (versions.every((v) => v === mine)) return true;
+    return versions.length >= 2 && new Set(versions).size === versions.length && !versions.includes(mine);
   }
 
   /** Cassandra's consistent.rangemovement: no join while another node joins, leaves or moves. */

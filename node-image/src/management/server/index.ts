@@ -13,3 +13,5 @@ export { SingleNodeBackend, endpointState, replicationInfo, seedHosts } from './
 export type { SingleNodeBackendOptions } from './single-node-backend.ts';
 export { sortTokens, tokenOwnership } from './token-ownership.ts';
 export type { OwnedToken } from './token-ownership.ts';
+export { ClusterBackend, DECOMMISSION_EXIT_DELAY_MS } from './cluster-backend.ts';
+export type { CleanupCapableStorage, ClusterBackendOptions } from './cluster-backend.ts';
