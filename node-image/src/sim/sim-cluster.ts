@@ -19,6 +19,8 @@ import type { SimRandom } from './sim-random.ts';
 
 /** Bound on nodes in one simulation. */
 export const SIM_NODES_MAX = 16;
+/** A start (shadow round, join, replay) taking longer than this in virtual time is killed. */
+export const NODE_START_TIMEOUT_MS_DEFAULT = 60_000;
 
 export interface DiskProfile {
   /** fsync completes after a uniform delay in [min, max]. */
@@ -80,6 +82,8 @@ export class SimCluster {
   readonly network: SimNetwork;
   readonly log: LogRing;
   readonly nodes: readonly SimNode[];
+  /** Nodes named in every node's seed list. */
+  readonly seedIndexes: readonly number[];
   private readonly random: SimRandom;
   private readonly diskProfile: DiskProfile;
   private readonly diskRandom: SimRandom;
@@ -98,7 +102,8 @@ export class SimCluster {
     this.diskProfile = options.disk ?? DEFAULT_DISK;
     this.clockSkewMs = options.clockSkewMs ?? (() => 0);
     this.debugLogs = options.debugLogs ?? false;
-    const seeds = options.nodes === 1 ? '127.0.0.1' : [1, Math.min(2, options.nodes)].map((i) => `127.0.0.${i}`).filter((v, i, a) => a.indexOf(v) === i).join(',');
+    this.seedIndexes = options.nodes === 1 ? [1] : [1, 2];
+    const seeds = this.seedIndexes.map((i) => `127.0.0.${i}`).join(',');
     const nodes: SimNode[] = [];
     for (let i = 1; i <= options.nodes; i++) {
       const host = `127.0.0.${i}`;
@@ -132,8 +137,12 @@ export class SimCluster {
     return this.nodes.filter((n) => n.running !== null);
   }
 
-  /** Starts node `index` (a new incarnation on its disk); resolves once it serves CQL. */
-  async start(index: number): Promise<RunningNode> {
+  /**
+   * Starts node `index` (a new incarnation on its disk); resolves once it serves CQL. A start that
+   * takes longer than `timeoutMs` of virtual time is killed (as an operator would) and rejects with
+   * NodeStartTimeoutError.
+   */
+  async start(index: number, options: { timeoutMs?: number } = {}): Promise<RunningNode> {
     const node = this.node(index);
     assert(node.process === null || !node.process.alive, `${node.name} is already running`);
     node.incarnations++;
@@ -148,18 +157,29 @@ export class SimCluster {
       logger: this.log.logger(`${node.name}.${node.incarnations}`, { debug: this.debugLogs }),
     };
     this.log.note(`start ${process}`);
+    const startedAtMs = this.scheduler.nowMs;
     this.scheduler.trace.addString(`start ${process}`);
     let started: RunningNode | null;
+    const timeoutMs = options.timeoutMs ?? NODE_START_TIMEOUT_MS_DEFAULT;
+    const watchdog = this.scheduler.schedule({ delayMs: timeoutMs, owner: process, label: 'start-timeout' }, () => {
+      this.log.note(`${process} did not start within ${timeoutMs} ms: killing it`);
+      this.crash(index, 'kill');
+    });
     try {
       started = await raceDeath(process, startNode(node.config, io));
     } catch (error) {
+      watchdog.cancel();
       // A node that fails to start exits: nothing of this incarnation may run on.
       this.log.note(`${process} failed to start: ${error instanceof Error ? error.message : String(error)}`);
       process.kill();
       node.disk.kill();
       throw error;
     }
-    if (started === null) throw new NodeDiedError(`${process} died while starting`);
+    watchdog.cancel();
+    if (started === null) {
+      if (this.scheduler.nowMs - startedAtMs >= timeoutMs) throw new NodeStartTimeoutError(`${process} did not start within ${timeoutMs} ms`);
+      throw new NodeDiedError(`${process} died while starting`);
+    }
     node.running = started;
     process.onDeath(() => {
       if (node.process === process) node.running = null;
@@ -257,6 +277,10 @@ export class SimCluster {
 
 export class NodeDiedError extends Error {
   override readonly name = 'NodeDiedError';
+}
+
+export class NodeStartTimeoutError extends Error {
+  override readonly name = 'NodeStartTimeoutError';
 }
 
 /** Resolves with the promise's value, or null if `process` dies first. */

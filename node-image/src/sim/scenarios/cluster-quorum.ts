@@ -5,6 +5,7 @@
 // read from every coordinator; after a read at ALL (blocking read repair) every replica holds the
 // same value and timestamp; every LWT key's history is linearizable.
 import { ConsistencyLevel as CL } from '../../lib/index.ts';
+import type { ConsistencyLevel } from '../../lib/index.ts';
 import { checkAcknowledgedWritesVisible, checkRegisterLinearizable, checkReplicasConverged } from '../checkers.ts';
 import type { ReplicaCell } from '../checkers.ts';
 import { History } from '../history.ts';
@@ -15,165 +16,188 @@ import { SimClient } from '../sim-client.ts';
 import { SimCluster } from '../sim-cluster.ts';
 import type { CrashKind } from '../sim-cluster.ts';
 import { FAULTY_NETWORK } from '../sim-network.ts';
-import { localRegisterCells, membershipProblem, tokensKey, waitFor } from './cluster-checks.ts';
+import { NodeStarter, localRegisterCells, membershipProblem, tokensKey, waitFor } from './cluster-checks.ts';
 
 const NODES = 3;
 const REPLICATION_FACTOR = 3;
 /** Virtual time for gossip to converge, schema to agree, and hints to replay (10 s rounds) after healing. */
 const CONVERGENCE_MS_MAX = 60_000;
 const HINT_REPLAY_WAIT_MS = 25_000;
-const START_ATTEMPTS_MAX = 5;
+const FINAL_READ_ATTEMPTS_MAX = 5;
 const PLAIN_KEYS = [1, 2, 3];
 const LWT_KEYS = [101, 102];
 
 export const clusterQuorum: Scenario = {
   name: 'cluster-quorum',
   description: '3 nodes RF 3 under partitions, resets, kill/power loss: QUORUM-acked writes visible, replicas converge, LWTs linearizable',
-  async run(ctx: ScenarioContext): Promise<void> {
-    const random = ctx.random;
-    const skews = Array.from({ length: NODES }, () => random.between(-20, 20));
-    const cluster = new SimCluster({
-      scheduler: ctx.scheduler, random: random.fork(), nodes: NODES, network: FAULTY_NETWORK, log: ctx.log, debugLogs: ctx.debugLogs,
-      clockSkewMs: (i) => skews[i - 1]!,
-    });
-    const tokens = new Map<number, string>();
-    const start = async (index: number): Promise<boolean> => {
-      for (let attempt = 1; attempt <= START_ATTEMPTS_MAX; attempt++) {
-        try {
-          const running = await cluster.start(index);
-          tokens.set(index, tokensKey(running.coordinator.localNode().tokens));
-          return true;
-        } catch (error) {
-          ctx.log.note(`n${index} did not start (attempt ${attempt}): ${error instanceof Error ? error.message : String(error)}`);
-          await ctx.scheduler.sleep(2_000);
-        }
-      }
-      return false;
-    };
-    const gossipProblem = (): string | null => membershipProblem(cluster, (i) => tokens.get(i));
-    const schemaProblem = (): string | null => {
-      for (const node of cluster.runningNodes()) {
-        if (node.running!.coordinator.schema().keyspaces.get(REGISTER_KEYSPACE)?.tables.get('reg') === undefined) return `n${node.index} lacks the table`;
-      }
-      return null;
-    };
-
-    for (let i = 1; i <= NODES; i++) {
-      if (!(await start(i))) {
-        ctx.fail(`n${i} never started`);
-        cluster.shutdown();
-        return;
-      }
-    }
-    const joined = await waitFor(ctx, gossipProblem, { maxMs: CONVERGENCE_MS_MAX, stepMs: 250 });
-    if (joined !== null) {
-      ctx.fail(`the cluster never formed: ${joined}`);
-      cluster.shutdown();
-      return;
-    }
-    const admin = new SimClient({ name: 'admin', cluster, random: random.fork(), keyspace: null });
-    await createRegisterSchema({ client: admin, node: 1, replicationFactor: REPLICATION_FACTOR });
-    const agreed = await waitFor(ctx, schemaProblem, { maxMs: CONVERGENCE_MS_MAX, stepMs: 250 });
-    if (agreed !== null) {
-      ctx.fail(`no schema agreement: ${agreed}`);
-      cluster.shutdown();
-      return;
-    }
-
-    const history = new History({ trace: ctx.scheduler.trace, now: () => ctx.scheduler.nowMs });
-    const workload = new RegisterWorkload({
-      cluster, history, plainKeys: PLAIN_KEYS, lwtKeys: LWT_KEYS,
-      coordinators: () => cluster.runningNodes().map((n) => n.index),
-      writeConsistency: [CL.QUORUM, CL.QUORUM, CL.ONE, CL.ALL],
-      readConsistency: [CL.QUORUM],
-      serialConsistency: CL.SERIAL,
-      thinkMinMs: 2,
-      thinkMaxMs: 60,
-      clientTimestamps: true,
-    });
-    const workloadMs = 8_000 + random.int(8_000);
-    const untilMs = ctx.scheduler.nowMs + workloadMs;
-    const clientCount = 2 + random.int(3);
-    const clients = Array.from({ length: clientCount }, (_, i) =>
-      workload.runClient(new SimClient({ name: `c${i + 1}`, cluster, random: random.fork(), keyspace: REGISTER_KEYSPACE }), random.fork(), untilMs));
-    const nemesisRandom = random.fork();
-    let crashes = 0;
-    let partitions = 0;
-    const restarts: Array<Promise<boolean>> = [];
-    const nemesis = (async () => {
-      while (ctx.scheduler.nowMs < untilMs) {
-        await ctx.scheduler.sleep(nemesisRandom.between(300, 3_000));
-        if (ctx.scheduler.nowMs >= untilMs) break;
-        const roll = nemesisRandom.float();
-        if (roll < 0.35) {
-          const a = 1 + nemesisRandom.int(NODES);
-          const b = 1 + ((a + nemesisRandom.int(NODES - 1)) % NODES);
-          const oneWay = nemesisRandom.chance(0.3);
-          cluster.network.partition({ from: cluster.node(a).host, to: cluster.node(b).host, oneWay });
-          ctx.log.note(`partition n${a}${oneWay ? '->' : '<->'}n${b}`);
-          partitions++;
-        } else if (roll < 0.6) {
-          cluster.network.heal();
-          ctx.log.note('heal');
-        } else {
-          const up = cluster.runningNodes();
-          if (up.length < NODES) continue;
-          const victim = nemesisRandom.pick(up).index;
-          const kind: CrashKind = nemesisRandom.chance(0.5) ? 'kill' : 'power';
-          cluster.crash(victim, kind);
-          crashes++;
-          const downMs = nemesisRandom.between(300, 5_000);
-          restarts.push((async () => {
-            await ctx.scheduler.sleep(downMs);
-            return start(victim);
-          })());
-        }
-      }
-    })();
-    await Promise.all([nemesis, ...clients]);
-    cluster.network.heal();
-    ctx.log.note('final heal');
-    await Promise.all(restarts);
-    for (const node of cluster.nodes) {
-      if (node.running === null && !(await start(node.index))) ctx.fail(`n${node.index} did not restart after the faults healed`);
-    }
-    const converged = await waitFor(ctx, gossipProblem, { maxMs: CONVERGENCE_MS_MAX, stepMs: 500 });
-    if (converged !== null) ctx.fail(`gossip did not converge after healing: ${converged}`);
-    await ctx.scheduler.sleep(HINT_REPLAY_WAIT_MS);
-    const replicasAfterHints = replicaCells(cluster, ctx);
-
-    // Acknowledged writes are visible at QUORUM through every coordinator.
-    for (const node of cluster.runningNodes()) {
-      const finalReads = new Map<number, number | null>();
-      for (const key of PLAIN_KEYS) {
-        const read = await workload.probe(admin, node.index, key, CL.QUORUM);
-        if ('error' in read) ctx.fail(`n${node.index}: QUORUM read of key ${key} failed after healing: ${read.error}`);
-        else finalReads.set(key, read.value);
-      }
-      for (const failure of checkAcknowledgedWritesVisible({ writes: workload.plainWrites, finalReads, strongLevels: new Set([CL.QUORUM, CL.ALL]) })) {
-        ctx.fail(`via n${node.index}: ${failure}`);
-      }
-    }
-    // A read at ALL repairs every replica (blocking read repair); then all copies agree.
-    for (const key of PLAIN_KEYS) {
-      const read = await workload.probe(admin, 1, key, CL.ALL);
-      if ('error' in read) ctx.fail(`ALL read of key ${key} failed after healing: ${read.error}`);
-    }
-    for (const failure of checkReplicasConverged(replicaCells(cluster, ctx), PLAIN_KEYS)) ctx.fail(failure);
-    // Every LWT key: one SERIAL read through each node (recorded), then the whole history.
-    for (const node of cluster.runningNodes()) await workload.readAll(admin, node.index, { plain: CL.QUORUM, serial: CL.SERIAL });
-    for (const failure of checkRegisterLinearizable(history, { keys: LWT_KEYS })) ctx.fail(failure);
-
-    const diverged = checkReplicasConverged(replicasAfterHints, PLAIN_KEYS).length;
-    Object.assign(ctx.summary, {
-      clients: clientCount, workloadMs, crashes, partitions, operations: history.size(),
-      acknowledged: [...workload.plainWrites.values()].filter((w) => w.outcome === 'acknowledged').length,
-      unknown: [...workload.plainWrites.values()].filter((w) => w.outcome === 'unknown').length,
-      keysDivergedBeforeRepair: diverged,
-    });
-    cluster.shutdown();
-  },
+  run: (ctx) => run(ctx, { periodic: false }),
 };
+
+/**
+ * A control expected to FAIL on some seeds: periodic commit-log sync acknowledges writes before
+ * they are durable, and power losses of two replicas then lose QUORUM-acknowledged writes.
+ */
+export const clusterQuorumPeriodicLoss: Scenario = {
+  name: 'cluster-quorum-periodic-loss',
+  description: 'control expected to FAIL on some seeds: periodic sync on 3 nodes, power losses of 2 replicas lose QUORUM-acked writes',
+  run: (ctx) => run(ctx, { periodic: true }),
+};
+
+async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promise<void> {
+  const random = ctx.random;
+  const skews = Array.from({ length: NODES }, () => random.between(-20, 20));
+  const cluster = new SimCluster({
+    scheduler: ctx.scheduler, random: random.fork(), nodes: NODES, network: FAULTY_NETWORK, log: ctx.log, debugLogs: ctx.debugLogs,
+    clockSkewMs: (i) => skews[i - 1]!,
+    ...(options.periodic ? { config: () => ({ commitlog_sync: 'periodic' as const, commitlog_sync_period: 10_000 }) } : {}),
+  });
+  const tokens = new Map<number, string>();
+  const starter = new NodeStarter({ ctx, cluster, onStarted: (index, running) => tokens.set(index, tokensKey(running.coordinator.localNode().tokens)) });
+  const start = (index: number): Promise<boolean> => starter.start(index);
+  const gossipProblem = (): string | null => membershipProblem(cluster, (i) => tokens.get(i));
+  const schemaProblem = (): string | null => {
+    for (const node of cluster.runningNodes()) {
+      if (node.running!.coordinator.schema().keyspaces.get(REGISTER_KEYSPACE)?.tables.get('reg') === undefined) return `n${node.index} lacks the table`;
+    }
+    return null;
+  };
+
+  for (let i = 1; i <= NODES; i++) {
+    if (!(await start(i))) {
+      ctx.fail(`n${i} never started`);
+      cluster.shutdown();
+      return;
+    }
+  }
+  const joined = await waitFor(ctx, gossipProblem, { maxMs: CONVERGENCE_MS_MAX, stepMs: 250 });
+  if (joined !== null) {
+    ctx.fail(`the cluster never formed: ${joined}`);
+    cluster.shutdown();
+    return;
+  }
+  const admin = new SimClient({ name: 'admin', cluster, random: random.fork(), keyspace: null });
+  await createRegisterSchema({ client: admin, node: 1, replicationFactor: REPLICATION_FACTOR });
+  const agreed = await waitFor(ctx, schemaProblem, { maxMs: CONVERGENCE_MS_MAX, stepMs: 250 });
+  if (agreed !== null) {
+    ctx.fail(`no schema agreement: ${agreed}`);
+    cluster.shutdown();
+    return;
+  }
+
+  const history = new History({ trace: ctx.scheduler.trace, now: () => ctx.scheduler.nowMs });
+  const workload = new RegisterWorkload({
+    cluster, history, plainKeys: PLAIN_KEYS, lwtKeys: LWT_KEYS,
+    coordinators: () => cluster.runningNodes().map((n) => n.index),
+    writeConsistency: [CL.QUORUM, CL.QUORUM, CL.ONE, CL.ALL],
+    readConsistency: [CL.QUORUM],
+    serialConsistency: CL.SERIAL,
+    thinkMinMs: 2,
+    thinkMaxMs: 60,
+    clientTimestamps: true,
+  });
+  const workloadMs = 8_000 + random.int(8_000);
+  const untilMs = ctx.scheduler.nowMs + workloadMs;
+  const clientCount = 2 + random.int(3);
+  const clients = Array.from({ length: clientCount }, (_, i) =>
+    workload.runClient(new SimClient({ name: `c${i + 1}`, cluster, random: random.fork(), keyspace: REGISTER_KEYSPACE }), random.fork(), untilMs));
+  const nemesisRandom = random.fork();
+  let crashes = 0;
+  let partitions = 0;
+  const restarts: Array<Promise<boolean>> = [];
+  const nemesis = (async () => {
+    while (ctx.scheduler.nowMs < untilMs) {
+      await ctx.scheduler.sleep(nemesisRandom.between(300, 3_000));
+      if (ctx.scheduler.nowMs >= untilMs) break;
+      const roll = nemesisRandom.float();
+      if (roll < 0.35) {
+        const a = 1 + nemesisRandom.int(NODES);
+        const b = 1 + ((a + nemesisRandom.int(NODES - 1)) % NODES);
+        const oneWay = nemesisRandom.chance(0.3);
+        cluster.network.partition({ from: cluster.node(a).host, to: cluster.node(b).host, oneWay });
+        ctx.log.note(`partition n${a}${oneWay ? '->' : '<->'}n${b}`);
+        partitions++;
+      } else if (roll < 0.6) {
+        cluster.network.heal();
+        ctx.log.note('heal');
+      } else {
+        // At most two nodes down at once: a quorum may be lost, never every copy.
+        const up = cluster.runningNodes();
+        if (up.length <= 1) continue;
+        const victim = nemesisRandom.pick(up).index;
+        const kind: CrashKind = options.periodic || nemesisRandom.chance(0.5) ? 'power' : 'kill';
+        cluster.crash(victim, kind);
+        crashes++;
+        const downMs = nemesisRandom.between(300, 5_000);
+        restarts.push((async () => {
+          await ctx.scheduler.sleep(downMs);
+          return start(victim);
+        })());
+      }
+    }
+  })();
+  await Promise.all([nemesis, ...clients]);
+  cluster.network.heal();
+  ctx.log.note('final heal');
+  await Promise.all(restarts);
+  let knownIssue = 0;
+  for (const node of cluster.nodes) {
+    if (node.running !== null || (await start(node.index))) continue;
+    if (starter.knownIssueNodes.has(node.index)) {
+      // Known issue (docs/design/simulator.md): the node stays down; the checks below cover the others.
+      knownIssue++;
+      ctx.log.note(`n${node.index} stays down: known issue (shadow round answered with a saved-peer placeholder)`);
+    } else {
+      ctx.fail(`n${node.index} did not restart after the faults healed`);
+    }
+  }
+  const converged = await waitFor(ctx, gossipProblem, { maxMs: CONVERGENCE_MS_MAX, stepMs: 500 });
+  if (converged !== null) ctx.fail(`gossip did not converge after healing: ${converged}`);
+  await ctx.scheduler.sleep(HINT_REPLAY_WAIT_MS);
+  const replicasAfterHints = replicaCells(cluster, ctx);
+
+  // Acknowledged writes are visible at QUORUM through every coordinator. The network still resets
+  // connections now and then, so a read that fails is retried a few times.
+  const probe = async (node: number, key: number, consistency: ConsistencyLevel): Promise<number | null | string> => {
+    let last = '';
+    for (let attempt = 1; attempt <= FINAL_READ_ATTEMPTS_MAX; attempt++) {
+      const read = await workload.probe(admin, node, key, consistency);
+      if (!('error' in read)) return read.value;
+      last = read.error;
+      await ctx.scheduler.sleep(1_000);
+    }
+    return `failed ${FINAL_READ_ATTEMPTS_MAX} times after healing: ${last}`;
+  };
+  for (const node of cluster.runningNodes()) {
+    const finalReads = new Map<number, number | null>();
+    for (const key of PLAIN_KEYS) {
+      const read = await probe(node.index, key, CL.QUORUM);
+      if (typeof read === 'string') ctx.fail(`n${node.index}: QUORUM read of key ${key} ${read}`);
+      else finalReads.set(key, read);
+    }
+    for (const failure of checkAcknowledgedWritesVisible({ writes: workload.plainWrites, finalReads, strongLevels: new Set([CL.QUORUM, CL.ALL]) })) {
+      ctx.fail(`via n${node.index}: ${failure}`);
+    }
+  }
+  // A read at ALL repairs every replica (blocking read repair); then all copies agree.
+  const allUp = cluster.runningNodes().length === NODES;
+  for (const key of PLAIN_KEYS) {
+    const read = await probe(cluster.runningNodes()[0]!.index, key, allUp ? CL.ALL : CL.QUORUM);
+    if (typeof read === 'string') ctx.fail(`${allUp ? 'ALL' : 'QUORUM'} read of key ${key} ${read}`);
+  }
+  if (allUp) for (const failure of checkReplicasConverged(replicaCells(cluster, ctx), PLAIN_KEYS)) ctx.fail(failure);
+  // Every LWT key: one SERIAL read through each node (recorded), then the whole history.
+  for (const node of cluster.runningNodes()) await workload.readAll(admin, node.index, { plain: CL.QUORUM, serial: CL.SERIAL });
+  for (const failure of checkRegisterLinearizable(history, { keys: LWT_KEYS })) ctx.fail(failure);
+
+  const diverged = checkReplicasConverged(replicasAfterHints, PLAIN_KEYS).length;
+  Object.assign(ctx.summary, {
+    clients: clientCount, workloadMs, crashes, partitions, operations: history.size(),
+    acknowledged: [...workload.plainWrites.values()].filter((w) => w.outcome === 'acknowledged').length,
+    unknown: [...workload.plainWrites.values()].filter((w) => w.outcome === 'unknown').length,
+    keysDivergedBeforeRepair: diverged, knownIssueShadowRound: knownIssue,
+  });
+  cluster.shutdown();
+}
 
 function replicaCells(cluster: SimCluster, ctx: ScenarioContext): Map<string, Map<number, ReplicaCell>> {
   const out = new Map<string, Map<number, ReplicaCell>>();

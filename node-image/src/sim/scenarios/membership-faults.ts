@@ -9,12 +9,11 @@ import type { Scenario, ScenarioContext } from '../scenario.ts';
 import { SimCluster } from '../sim-cluster.ts';
 import type { CrashKind } from '../sim-cluster.ts';
 import { FAULTY_NETWORK } from '../sim-network.ts';
-import { membershipProblem, storageAddress, tokensKey, waitFor } from './cluster-checks.ts';
+import { NodeStarter, membershipProblem, storageAddress, tokensKey, waitFor } from './cluster-checks.ts';
 
 /** Virtual time the cluster gets to converge once every fault is healed. */
 export const CONVERGENCE_MS_MAX = 60_000;
 const INVARIANT_CHECK_INTERVAL_MS = 1_000;
-const START_ATTEMPTS_MAX = 5;
 
 interface Identity {
   readonly hostId: string;
@@ -34,13 +33,6 @@ export const membershipFaultsStrict: Scenario = {
   run: (ctx) => run(ctx, { strict: true }),
 };
 
-/**
- * Known issue: a seed that restarted holds a peer from its saved-peers file as a placeholder state
- * (generation 0, no HOST_ID) and answers that peer's shadow round with it; the peer waits for its
- * HOST_ID and fails with "Unable to gossip with any peers" although every seed is up.
- */
-const SHADOW_ROUND_FAILURE = 'Unable to gossip with any peers';
-
 async function run(ctx: ScenarioContext, options: { strict: boolean }): Promise<void> {
   const random = ctx.random;
   const size = 3 + random.int(3);
@@ -54,27 +46,8 @@ async function run(ctx: ScenarioContext, options: { strict: boolean }): Promise<
   };
   const address = (index: number): EndpointAddress => storageAddress(cluster, index);
 
-  const seeds = [1, 2].filter((i) => i <= size);
-  /** Nodes whose last start failed with the known shadow-round issue while every seed ran. */
-  const knownIssueNodes = new Set<number>();
-  const startNode = async (index: number): Promise<boolean> => {
-    for (let attempt = 1; attempt <= START_ATTEMPTS_MAX; attempt++) {
-      try {
-        const running = await cluster.start(index);
-        recordIdentity(index, running);
-        knownIssueNodes.delete(index);
-        return true;
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        ctx.log.note(`n${index} did not start (attempt ${attempt}): ${message}`);
-        const seedsUp = seeds.every((s) => cluster.node(s).running !== null);
-        if (message.includes(SHADOW_ROUND_FAILURE) && seedsUp && !seeds.includes(index)) knownIssueNodes.add(index);
-        else knownIssueNodes.delete(index);
-        await ctx.scheduler.sleep(2_000);
-      }
-    }
-    return false;
-  };
+  const starter = new NodeStarter({ ctx, cluster, onStarted: (index, running) => recordIdentity(index, running) });
+  const startNode = (index: number): Promise<boolean> => starter.start(index);
   const recordIdentity = (index: number, running: RunningNode): void => {
     const self = running.membership?.member(address(index));
     const identity: Identity = { hostId: running.hostId, tokens: tokensKey(self?.tokens ?? running.coordinator.localNode().tokens) };
@@ -162,7 +135,7 @@ async function run(ctx: ScenarioContext, options: { strict: boolean }): Promise<
   let knownIssue = 0;
   for (const node of cluster.nodes) {
     if (node.running !== null || (await startNode(node.index))) continue;
-    if (!options.strict && knownIssueNodes.has(node.index)) {
+    if (!options.strict && starter.knownIssueNodes.has(node.index)) {
       knownIssue++;
       ctx.log.note(`n${node.index} stays down: known issue (shadow round answered with a saved-peer placeholder)`);
     } else {
