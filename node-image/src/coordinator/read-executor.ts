@@ -9,7 +9,7 @@
 import type { EndpointAddress } from '../cluster/index.ts';
 import { ConsistencyLevel, CqlError, ErrorCode } from '../lib/index.ts';
 import type { ConsistencyLevel as Level } from '../lib/index.ts';
-import { Verb } from '../messaging/index.ts';
+import { MessagingError, Verb } from '../messaging/index.ts';
 import type { VerbValue } from '../messaging/index.ts';
 import { tableLayoutOf } from '../storage/index.ts';
 import type { Clustering, Mutation, ReadCommand, ReadResult } from '../storage/index.ts';
@@ -189,14 +189,18 @@ export class ReadExecutor {
         if (answer.result !== null) dataPresent = true;
         if (dataPresent && count.satisfied) finish(null);
       };
+      // A replica that cannot be reached is replaced by the next candidate if there is one, else
+      // the read waits for the deadline (ReadTimeout, as when a message is lost); a replica that
+      // answers with an error counts as a failure (ReadFailure once blockFor is out of reach).
       const onFailure = (from: EndpointAddress, wantedData: boolean, error: unknown): void => {
         if (done) return;
-        failures++;
         const replacement = nextCandidate();
         if (replacement !== undefined) {
           send(replacement, wantedData || (!dataPresent && dataOutstanding === 0));
           return;
         }
+        if (error instanceof MessagingError) return;
+        failures++;
         const outstanding = contacted.length - answers.length - failures;
         if (count.received + outstanding < plan.blockFor || (!dataPresent && dataOutstanding === 0)) {
           finish(readFailure(plan.consistency, count.received, plan.blockFor, failures, dataPresent, `${from}: ${(error as Error).message}`));
@@ -281,7 +285,7 @@ export class ReadExecutor {
         if (count.satisfied) finish(null);
       };
       const onFailure = (from: EndpointAddress, error: unknown): void => {
-        if (done) return;
+        if (done || error instanceof MessagingError) return;
         failures++;
         if (targets.length - failures < plan.blockFor) {
           finish(readFailure(plan.consistency, count.received, plan.blockFor, failures, count.received > 0, `${from}: ${(error as Error).message}`));
