@@ -5,7 +5,8 @@
 // Env: BENCH_DURATION_MS (60000 per workload), BENCH_WARMUP_MS, BENCH_CONCURRENCY, BENCH_CONNECTIONS,
 // BENCH_COUNT_MAX, BENCH_COMMITLOG_SYNC (periodic|batch|group), BENCH_SEED; see bench/lib/bench-env.ts.
 // BENCH_TARGETS=cassandra,cassia (default both) runs one side only, e.g. to profile Cassia with
-// CASSIA_PEER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+// CASSIA_PEER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". BENCH_WORKLOADS=write,read skips phases.
+// Each result carries server_cpu_us_per_op (bench/lib/server-cpu.ts): steadier than ops/s when loaded.
 import { cpus, totalmem } from 'node:os';
 import {
   connectBenchClient,
@@ -23,6 +24,7 @@ import {
   type BenchEnv,
   type LoadResult,
 } from './lib/index.ts';
+import { probeServerCpu } from './lib/server-cpu.ts';
 import { CASSANDRA_VERSION, defaultHeapMb, missingPeerTools, startCassandraPeer } from '../test/peer/cassandra/index.ts';
 import { skipBanner, startCassiaTarget } from '../test/peer/cassia-target.ts';
 
@@ -31,9 +33,12 @@ const CASSANDRA_BENCH_ADDRESS = '127.0.1.2';
 const CASSIA_BENCH_ADDRESS = '127.0.0.251';
 const WORKLOADS = ['write', 'read', 'mixed'] as const;
 type Workload = (typeof WORKLOADS)[number];
-type TargetResults = Record<Workload, LoadResult>;
+type TargetResults = Partial<Record<Workload, LoadResult>>;
 
 const env = readBenchEnv();
+/** BENCH_WORKLOADS=write,read (default all three) shortens iteration runs; write always runs (it populates). */
+const workloads = new Set((process.env['BENCH_WORKLOADS'] ?? WORKLOADS.join(',')).split(',').map((w) => w.trim()));
+for (const w of workloads) if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`BENCH_WORKLOADS: unknown workload ${w}`);
 const targets = new Set((process.env['BENCH_TARGETS'] ?? 'cassandra,cassia').split(',').map((t) => t.trim()));
 for (const t of targets) if (t !== 'cassandra' && t !== 'cassia') throw new Error(`BENCH_TARGETS: unknown target ${t}`);
 const heapMb = defaultHeapMb();
@@ -58,6 +63,8 @@ emitJsonLine({
 });
 
 const results: Partial<Record<'cassandra' | 'cassia', TargetResults>> = {};
+/** Server CPU microseconds per request, by target and workload (null when not measurable). */
+const serverCpuUsPerOp: Record<'cassandra' | 'cassia', Partial<Record<Workload, number | null>>> = { cassandra: {}, cassia: {} };
 let cassandraSkipped: string | undefined;
 const missing = missingPeerTools();
 if (!targets.has('cassandra')) {
@@ -110,23 +117,24 @@ for (const workload of WORKLOADS) {
   });
 }
 
-const brief = (r: TargetResults | undefined): Record<string, number> | null =>
+const brief = (r: TargetResults | undefined): Record<string, number | null> | null =>
   r === undefined
     ? null
     : Object.fromEntries(
         WORKLOADS.flatMap((w) => [
-          [`${w}_ops_per_sec`, r[w].opsPerSec],
-          [`${w}_p50_ms`, r[w].latency.p50Ms],
-          [`${w}_p99_ms`, r[w].latency.p99Ms],
+          [`${w}_ops_per_sec`, r[w]?.opsPerSec ?? null],
+          [`${w}_p50_ms`, r[w]?.latency.p50Ms ?? null],
+          [`${w}_p99_ms`, r[w]?.latency.p99Ms ?? null],
+          [`${w}_server_cpu_us_per_op`, serverCpuUsPerOp[r === results.cassia ? 'cassia' : 'cassandra'][w] ?? null],
         ]),
       );
 emitJsonLine({
   type: 'summary',
   bench: 'peer',
-  write_ops_ratio: ratio(results.cassia?.write.opsPerSec, results.cassandra?.write.opsPerSec),
-  write_p99_ratio: ratio(results.cassia?.write.latency.p99Ms, results.cassandra?.write.latency.p99Ms),
-  read_ops_ratio: ratio(results.cassia?.read.opsPerSec, results.cassandra?.read.opsPerSec),
-  mixed_ops_ratio: ratio(results.cassia?.mixed.opsPerSec, results.cassandra?.mixed.opsPerSec),
+  write_ops_ratio: ratio(results.cassia?.write?.opsPerSec, results.cassandra?.write?.opsPerSec),
+  write_p99_ratio: ratio(results.cassia?.write?.latency.p99Ms, results.cassandra?.write?.latency.p99Ms),
+  read_ops_ratio: ratio(results.cassia?.read?.opsPerSec, results.cassandra?.read?.opsPerSec),
+  mixed_ops_ratio: ratio(results.cassia?.mixed?.opsPerSec, results.cassandra?.mixed?.opsPerSec),
   goal: { write_ops_ratio_min: 1.5, write_p99_ratio_max: 0.5 },
   cassandra: brief(results.cassandra),
   cassia: brief(results.cassia),
@@ -150,6 +158,8 @@ async function benchTarget(
     const workload = stressWorkload(e.seed);
     const pick = uniformInts(e.seed + 1);
     const common = { client, concurrency: e.concurrency, countMax: e.countMax };
+    const cpu = probeServerCpu(endpoint.contactPoint);
+    if (cpu === null) progress(`[bench:peer] ${target}: server process not found; no server CPU figures`);
 
     const phase = async (name: Workload, run: (durationMs: number, startIndex: number) => Promise<LoadResult>, startIndex: number): Promise<LoadResult> => {
       let index = startIndex;
@@ -158,8 +168,13 @@ async function benchTarget(
         index = (await run(e.warmupMs, index)).nextIndex;
       }
       progress(`[bench:peer] ${target} ${name}: ${e.durationMs} ms, ${e.concurrency} in flight`);
+      const cpuBeforeMs = cpu?.cpuMs() ?? 0;
       const result = await run(e.durationMs, index);
-      emitJsonLine({ type: 'result', target, workload: name, ...loadResultFields(result) });
+      const serverCpuMs = cpu === null ? null : cpu.cpuMs() - cpuBeforeMs;
+      const usPerOp = serverCpuMs === null || result.ops === 0 ? null : Math.round((serverCpuMs * 1000) / result.ops);
+      serverCpuUsPerOp[target][name] = usPerOp;
+      // Server CPU per request: robust where throughput is not (a loaded, shared machine).
+      emitJsonLine({ type: 'result', target, workload: name, ...loadResultFields(result), server_cpu_ms: serverCpuMs, server_cpu_us_per_op: usPerOp });
       return result;
     };
 
@@ -170,12 +185,13 @@ async function benchTarget(
     );
     const population = write.nextIndex;
     progress(`[bench:peer] ${target}: population ${population} rows`);
-    const read = await phase(
+    if (!workloads.has('read') && !workloads.has('mixed')) return { write };
+    const read = !workloads.has('read') ? undefined : await phase(
       'read',
       (durationMs) => runLoad({ ...common, durationMs, statement: STRESS_SELECT_CQL, params: () => workload.selectParams(pick(population)) }),
       0,
     );
-    const mixed = await phase(
+    const mixed = !workloads.has('mixed') ? undefined : await phase(
       'mixed',
       (durationMs) =>
         runLoad({

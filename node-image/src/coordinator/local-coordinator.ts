@@ -1,9 +1,11 @@
 // The single-node coordinator: this node is the only replica of every token. It applies the
 // consistency-level arithmetic exactly as a cluster would (so RF 3 on one node refuses QUORUM
 // with Unavailable, as Cassandra does), serializes CAS per partition, and installs schema
-// changes durably before acknowledging them.
+// changes durably before acknowledging them. Hot path: a write or read that passes its
+// availability check (cached per keyspace snapshot and level) goes straight to storage, with no
+// async frames of its own and no per-request scan of the schema.
 import { ConsistencyLevel, consistencyName, isSerial } from '../lib/index.ts';
-import type { SchemaSnapshot } from '../schema/index.ts';
+import type { KeyspaceMetadata, SchemaSnapshot } from '../schema/index.ts';
 import type { Mutation, ReadCommand, ReadResult, StorageEngine } from '../storage/index.ts';
 import type { CasRequest, Coordinator, NodeInfo, ReadOptions, SchemaChangeRequest, WriteOptions } from './coordinator.ts';
 import {
@@ -31,6 +33,13 @@ export class LocalCoordinator implements Coordinator {
   private readonly casQueue = new KeyedSerialQueue();
   private readonly schemaQueue = new KeyedSerialQueue();
   private readonly schemaListeners = new Set<(schema: SchemaSnapshot) => void>();
+  /**
+   * Availability checks that passed, per keyspace snapshot (immutable, replaced on DDL): bit
+   * `level * 2 + (write ? 1 : 0)` set. Failures are never cached (they build a fresh error).
+   */
+  private readonly availableLevels = new WeakMap<KeyspaceMetadata, number>();
+  /** Keyspace of each table id, rebuilt when the schema snapshot changes. */
+  private tableKeyspaces: { readonly schema: SchemaSnapshot; readonly byId: ReadonlyMap<string, string> } | null = null;
 
   constructor(options: LocalCoordinatorOptions) {
     this.storage = options.storage;
@@ -49,6 +58,15 @@ export class LocalCoordinator implements Coordinator {
     if (isWrite && level === ConsistencyLevel.ANY) return;
     const ks = this.schemaStore.current().keyspaces.get(keyspace);
     if (ks === undefined) throw invalidRequest(`Keyspace '${keyspace}' does not exist`);
+    const bit = 1 << (level * 2 + (isWrite ? 1 : 0));
+    const passed = this.availableLevels.get(ks) ?? 0;
+    if ((passed & bit) !== 0) return;
+    this.computeAvailable(ks, level);
+    this.availableLevels.set(ks, passed | bit);
+  }
+
+  /** Throws Unavailable when this one node cannot satisfy `level` for `ks`. */
+  private computeAvailable(ks: KeyspaceMetadata, level: ConsistencyLevel): void {
     const local = this.localNodeInfo();
     const factors = replicationFactorsOf(ks.replication, 1);
     const replicaHere = factors.isNetworkTopology ? (factors.perDatacenter.get(local.dataCenter) ?? 0) > 0 : factors.total > 0;
@@ -66,28 +84,43 @@ export class LocalCoordinator implements Coordinator {
     if (alive < required) throw unavailable(level, required, alive);
   }
 
-  async write(mutations: readonly Mutation[], options: WriteOptions): Promise<void> {
-    checkWriteConsistency(options.consistency);
-    for (const m of mutations) this.checkAvailable(m.keyspace, options.consistency, true);
-    if (mutations.length === 1) {
-      await this.storage.apply(mutations[0]!);
-      return;
+  /** Errors (thrown by checks or storage) reject the promise; nothing throws synchronously. */
+  write(mutations: readonly Mutation[], options: WriteOptions): Promise<void> {
+    try {
+      checkWriteConsistency(options.consistency);
+      for (const m of mutations) this.checkAvailable(m.keyspace, options.consistency, true);
+      // One mutation: storage's durability promise is the answer (no extra promise hop).
+      if (mutations.length === 1) return this.storage.apply(mutations[0]!);
+      return Promise.all(mutations.map((m) => this.storage.apply(m))).then(nothing);
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
-    await Promise.all(mutations.map((m) => this.storage.apply(m)));
   }
 
-  async read(command: ReadCommand, options: ReadOptions): Promise<ReadResult> {
-    checkReadConsistency(options.consistency);
-    const table = this.findTable(command.tableId);
-    if (table !== null) this.checkAvailable(table, options.consistency, false);
-    return this.storage.read(command);
+  /** Storage reads are synchronous: the result is resolved at once; errors reject. */
+  read(command: ReadCommand, options: ReadOptions): Promise<ReadResult> {
+    try {
+      checkReadConsistency(options.consistency);
+      const table = this.findTable(command.tableId);
+      if (table !== null) this.checkAvailable(table, options.consistency, false);
+      return Promise.resolve(this.storage.read(command));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   private findTable(tableId: string): string | null {
-    for (const ks of this.schemaStore.current().keyspaces.values()) {
-      for (const t of ks.tables.values()) if (t.id === tableId) return ks.name;
+    const schema = this.schemaStore.current();
+    let index = this.tableKeyspaces;
+    if (index === null || index.schema !== schema) {
+      const byId = new Map<string, string>();
+      for (const ks of schema.keyspaces.values()) {
+        for (const t of ks.tables.values()) if (!byId.has(t.id)) byId.set(t.id, ks.name);
+      }
+      index = { schema, byId };
+      this.tableKeyspaces = index;
     }
-    return null;
+    return index.byId.get(tableId) ?? null;
   }
 
   async cas<R>(request: CasRequest<R>): Promise<R> {
@@ -146,6 +179,8 @@ export class LocalCoordinator implements Coordinator {
     return 'org.apache.cassandra.dht.Murmur3Partitioner';
   }
 }
+
+function nothing(): void {}
 
 function tableIds(schema: SchemaSnapshot): Set<string> {
   const ids = new Set<string>();

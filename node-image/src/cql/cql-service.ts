@@ -13,6 +13,7 @@ import type { ParsedStatement, Statement } from './ast.ts';
 import type { AuthService } from './auth/auth-service.ts';
 import { prepareRoleStatement } from './auth/role-statements.ts';
 import { ListPathSource } from './list-paths.ts';
+import { PreparedCache } from './prepared-cache.ts';
 import { parseStatement } from './parser/parser.ts';
 import type {
   Authenticator, BatchRequest, BoundValue, ClientSession, CqlService, QueryOptions, QueryResponse, SchemaChangeEvent,
@@ -41,6 +42,8 @@ interface PreparedEntry {
   readonly keyspace: string | null;
   prepared: PreparedStatement;
   schemaVersion: string;
+  /** The snapshot last checked against: while it is current, EXECUTE skips the version check. */
+  schema: SchemaSnapshot;
 }
 
 export interface CqlServiceOptions {
@@ -90,7 +93,7 @@ export class CqlServiceImpl implements CqlService {
   private readonly schemaEnvironment: SchemaEnvironment;
   private readonly services: ExecutionServices;
   private readonly parseCache = new LruCache<ParsedStatement>(PARSE_CACHE_ENTRIES_MAX);
-  private readonly preparedById = new LruCache<PreparedEntry>(PREPARED_CACHE_ENTRIES_MAX);
+  private readonly preparedById = new PreparedCache<PreparedEntry>(PREPARED_CACHE_ENTRIES_MAX);
   private readonly unpreparedCache = new LruCache<{ prepared: PreparedStatement; schemaVersion: string }>(PARSE_CACHE_ENTRIES_MAX);
   private readonly listeners = new Set<(event: SchemaChangeEvent) => void>();
   private readonly lists: ListPathSource;
@@ -258,9 +261,10 @@ export class CqlServiceImpl implements CqlService {
     const qualified = statementIsQualified(parsed.statement);
     const idKeyspace = qualified ? null : keyspace;
     const id = CqlServiceImpl.preparedId(idKeyspace, text);
+    const schema = this.coordinator.schema();
     const prepared = this.prepareParsed(parsed, keyspace);
-    const entry: PreparedEntry = { id, text, keyspace, prepared, schemaVersion: this.coordinator.schema().version };
-    this.preparedById.set(id.toString('hex'), entry);
+    const entry: PreparedEntry = { id, text, keyspace, prepared, schemaVersion: schema.version, schema };
+    this.preparedById.set(entry);
     const resultMetadataId = createHash('md5').update(JSON.stringify(prepared.resultMetadata.columns.map((c) => [c.name, c.type]))).digest();
     return {
       result: {
@@ -273,19 +277,27 @@ export class CqlServiceImpl implements CqlService {
   }
 
   private lookupPrepared(id: Buffer): PreparedStatement {
-    const entry = this.preparedById.get(id.toString('hex'));
+    const entry = this.preparedById.get(id);
     if (entry === undefined) throw unprepared(id);
-    const version = this.coordinator.schema().version;
-    if (entry.schemaVersion !== version && !entry.prepared.isSchemaChange) {
-      entry.prepared = this.prepareParsed(this.parse(entry.text), entry.keyspace);
-      entry.schemaVersion = version;
+    const schema = this.coordinator.schema();
+    if (entry.schema !== schema) {
+      if (entry.schemaVersion !== schema.version && !entry.prepared.isSchemaChange) {
+        entry.prepared = this.prepareParsed(this.parse(entry.text), entry.keyspace);
+        entry.schemaVersion = schema.version;
+      }
+      entry.schema = schema;
     }
     return entry.prepared;
   }
 
-  async execute(id: Buffer, options: QueryOptions, session: ClientSession): Promise<QueryResponse> {
-    const prepared = this.lookupPrepared(id);
-    return prepared.execute(this.execution(options, session, this.bindValues(prepared, options)));
+  /** Not async: the statement's own promise is returned as is (errors become rejections). */
+  execute(id: Buffer, options: QueryOptions, session: ClientSession): Promise<QueryResponse> {
+    try {
+      const prepared = this.lookupPrepared(id);
+      return prepared.execute(this.execution(options, session, this.bindValues(prepared, options)));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   async batch(request: BatchRequest, session: ClientSession): Promise<QueryResponse> {

@@ -24,10 +24,26 @@ import type { CompiledTerm, EvalEnv, Receiver, TermContext, TermValue } from '..
 import { compileTerm, splitCollection, splitMap, splitTupleLike } from '../terms.ts';
 import type { Execution, PrepareContext, PreparedModification } from './statement-context.ts';
 import { columnReceiver, resolveTable, typeScope } from './statement-context.ts';
+import { SingleRowWritePlan } from './single-row-write.ts';
+import type { WriteOptions } from '../../coordinator/index.ts';
+import type { ConsistencyLevel as ConsistencyLevelCode } from '../../lib/index.ts';
 
 /** Cassandra's maximum TTL: 20 years. */
 export const TTL_MAX_SECONDS = 630_720_000;
 const EMPTY = Buffer.alloc(0);
+
+/** The answer of every successful unconditional write without warnings (immutable, shared). */
+const VOID_RESPONSE: QueryResponse = Object.freeze({ result: Object.freeze({ kind: 'void' as const }), warnings: Object.freeze([]) as readonly string[] });
+const voidResponse = (): QueryResponse => VOID_RESPONSE;
+/** Write options of a plain write per consistency code (built once; a request allocates none). */
+const SIMPLE_WRITE_OPTIONS: readonly WriteOptions[] = Object.values(ConsistencyLevel).reduce<WriteOptions[]>((table, level) => {
+  table[level] = Object.freeze({ consistency: level, writeType: 'SIMPLE' });
+  return table;
+}, []);
+
+function simpleWriteOptions(consistency: ConsistencyLevelCode): WriteOptions {
+  return SIMPLE_WRITE_OPTIONS[consistency] ?? { consistency, writeType: 'SIMPLE' };
+}
 
 type Op =
   | { readonly kind: 'set'; readonly column: ColumnMetadata; readonly term: CompiledTerm }
@@ -553,6 +569,8 @@ class Modification implements PreparedModification {
   private readonly mode: 'insert' | 'update' | 'delete';
   private readonly lists: ListPathSource;
   private readonly insertJson: { term: CompiledTerm; defaultUnset: boolean } | null;
+  /** The compiled one-row path (single-row-write.ts), or null when the statement needs the general one. */
+  private readonly singleRow: SingleRowWritePlan | null;
 
   constructor(init: {
     kind: string; table: TableMetadata; where: WhereAnalysis; ops: Op[]; using: UsingCompiled; condition: CompiledCondition | null;
@@ -575,6 +593,21 @@ class Modification implements PreparedModification {
     this.hasConditions = init.condition !== null;
     this.hasOwnTimestamp = init.using.timestamp !== null;
     this.partitionKeyBindIndexes = partitionKeyBindIndexes(init.table, init.bindSpecs);
+    const assignments = init.ops.every((o) => o.kind === 'set')
+      ? init.ops.map((o) => ({ column: o.column, term: (o as Extract<Op, { kind: 'set' }>).term }))
+      : null;
+    this.singleRow = SingleRowWritePlan.compile({
+      table: init.table, mode: init.mode, where: init.where, assignments, hasCondition: init.condition !== null, isJson: init.insertJson !== null,
+    });
+  }
+
+  /** The mutation of the one-row path: timestamp and TTL are evaluated first, as params() does. */
+  private singleRowMutation(plan: SingleRowWritePlan, execution: Execution, batchTimestampMicros: number): Mutation {
+    const env = execution.env;
+    const timestampMicros = evaluateTimestamp(this.using, env) ?? batchTimestampMicros;
+    const ttlSeconds = evaluateTtl(this.using, this.tableMetadata, env);
+    const nowSeconds = Math.floor(execution.nowMs / 1000);
+    return plan.mutation(env, { timestampMicros, ttlSeconds, nowSeconds }, execution.services.limits.inValuesProductMax);
   }
 
   private params(execution: Execution, timestampMicros: number): WriteParams {
@@ -594,6 +627,17 @@ class Modification implements PreparedModification {
   }
 
   async buildMutations(execution: Execution, batchTimestampMicros: number): Promise<Mutation[]> {
+    if (this.singleRow !== null) return [this.singleRowMutation(this.singleRow, execution, batchTimestampMicros)];
+    return this.generalMutations(execution, batchTimestampMicros);
+  }
+
+  /** Whether executions take the compiled one-row path. */
+  get usesSingleRowPath(): boolean {
+    return this.singleRow !== null;
+  }
+
+  /** The general path of buildMutations (any statement); tests hold the one-row path to it. */
+  async generalMutations(execution: Execution, batchTimestampMicros: number): Promise<Mutation[]> {
     const env = execution.env;
     const ts = evaluateTimestamp(this.using, env) ?? batchTimestampMicros;
     const p = this.params(execution, ts);
@@ -757,7 +801,21 @@ class Modification implements PreparedModification {
     return { tableId: table.id, key, token, partitionDeletion, staticRow, rows, rangeTombstones };
   }
 
-  async execute(execution: Execution): Promise<QueryResponse> {
+  execute(execution: Execution): Promise<QueryResponse> {
+    const plan = this.singleRow;
+    if (plan === null) return this.executeGeneral(execution);
+    let written: Promise<void>;
+    try {
+      const mutation = this.singleRowMutation(plan, execution, this.timestampFor(execution));
+      written = execution.services.coordinator.write([mutation], simpleWriteOptions(execution.options.consistency));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const warnings = execution.warnings;
+    return warnings.length === 0 ? written.then(voidResponse) : written.then(() => ({ result: VOID_RESPONSE.result, warnings }));
+  }
+
+  private async executeGeneral(execution: Execution): Promise<QueryResponse> {
     if (this.condition !== null) return this.executeConditional(execution);
     const ts = this.timestampFor(execution);
     const mutations = await this.buildMutations(execution, ts);
