@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['node-image/**/*.test.ts', 'operator/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: ['node-image/**/*.test.ts', 'operator/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/chart/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },

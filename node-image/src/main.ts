@@ -1,7 +1,7 @@
 // Process entry of a node: reads cassia.yaml (path from --config or CASSIA_CONFIG), binds real io,
 // starts the node, and stops it cleanly on SIGTERM/SIGINT (commit log synced, files closed).
-import { readFileSync } from 'node:fs';
-import { ConfigError, loadNodeConfig } from './config/index.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError, loadNodeConfig, withPathPrefix } from './config/index.ts';
 import { createRealIo } from './io/real/index.ts';
 import { startNode } from './node.ts';
 
@@ -19,7 +19,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
   }
   let config;
   try {
-    config = loadNodeConfig(text, withReplaceAddressFile(env));
+    config = withPathPrefix(loadNodeConfig(text, withReplaceAddressFile(env)), env['CASSIA_PATH_PREFIX'] ?? '');
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`cassia: ${error.message}\n`);
@@ -47,8 +47,10 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
  * the address of the dead node this one replaces (the operator writes it before recreating a pod).
  */
 function withReplaceAddressFile(env: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string | undefined>> {
-  const path = env['CASSIA_REPLACE_ADDRESS_FILE'];
-  if (path === undefined || path === '' || (env['CASSIA_REPLACE_ADDRESS'] ?? '') !== '') return env;
+  const named = env['CASSIA_REPLACE_ADDRESS_FILE'];
+  if (named === undefined || named === '' || (env['CASSIA_REPLACE_ADDRESS'] ?? '') !== '') return env;
+  const prefix = env['CASSIA_PATH_PREFIX'] ?? '';
+  const path = prefix !== '' && named.startsWith('/') && !existsSync(named) ? `${prefix}${named}` : named;
   let content: string;
   try {
     content = readFileSync(path, 'utf8').trim();

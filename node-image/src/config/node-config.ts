@@ -199,3 +199,25 @@ export function loadNodeConfig(yamlText: string, env: Readonly<Record<string, st
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('cassia.yaml must be a mapping');
   return parseNodeConfig(applyEnvironment(raw as Record<string, unknown>, env));
 }
+
+/**
+ * Puts `prefix` in front of every absolute path of the config (data, commit log and hints
+ * folders, token and certificate files). Used where a container's files live under a stand-in
+ * root (the e2e fake kubelet sets CASSIA_PATH_PREFIX); on a real cluster there is no prefix.
+ */
+export function withPathPrefix(config: NodeConfig, prefix: string): NodeConfig {
+  if (prefix === '') return config;
+  const p = (path: string): string => (path.startsWith('/') && !path.startsWith(`${prefix}/`) ? `${prefix}${path}` : path);
+  const po = (path: string | undefined): string | undefined => (path === undefined ? undefined : p(path));
+  const tls = (o: NodeConfig['client_encryption_options']): NodeConfig['client_encryption_options'] =>
+    o === undefined ? undefined : { ...o, cert_file: po(o.cert_file), key_file: po(o.key_file), ca_file: po(o.ca_file) };
+  return {
+    ...config,
+    data_file_directories: config.data_file_directories.map(p),
+    commitlog_directory: p(config.commitlog_directory),
+    hints_directory: p(config.hints_directory),
+    management_token_file: po(config.management_token_file),
+    client_encryption_options: tls(config.client_encryption_options),
+    server_encryption_options: tls(config.server_encryption_options),
+  };
+}
