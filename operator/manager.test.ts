@@ -22,7 +22,7 @@ describe('Manager', () => {
     const api = new MemoryKubeApi();
     const clock = new ManualClock();
     const nodes = new FakeNodes(clock);
-    await api.create(Resources.cassandraCluster, { metadata: { name: 'prod', namespace: 'db' }, spec: { clusterName: 'P', datacenters: [{ name: 'dc1', size: 1 }] } });
+    await api.create(Resources.cassandraCluster, { metadata: { name: 'prod', namespace: 'db' }, spec: { clusterName: 'P', datacenters: [{ name: 'dc1', size: 1, racks: [{ name: 'r1' }] }] } });
     const make = (identity: string) => new Manager({ api, clock, log: silentLogger, metrics: new OperatorMetrics(), identity, clusterDomain: 'cluster.local', leaderElection: lease(identity), nodeApi: nodes.factory, workers: 1 });
     const a = make('a');
     const b = make('b');

@@ -1,9 +1,12 @@
-// Generates crds/ from operator/api's zod schema (the single source of the CRD). With --check it
-// writes nothing and exits 1 when the committed file differs from what would be generated (CI).
+// Generates crds/ from operator/api's zod schema (the single source of the CRD), then refreshes
+// what the Helm charts derive from it (test/chart/sync-crds.ts: the operator chart's CRD copy and
+// the cassia-cluster values schema). With --check it writes nothing and exits 1 when a committed
+// file differs from what would be generated (CI).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { buildCrd, findStructuralProblems, type JsonSchema } from '../operator/api/crd.ts';
+import { sync as syncCharts } from '../test/chart/sync-crds.ts';
 
 const root = resolve(import.meta.dirname, '..');
 export const CRD_FILE = join(root, 'crds', 'cassia.dev_cassandraclusters.yaml');
@@ -42,19 +45,74 @@ const realIo: FileIo = {
   log: (line) => console.log(line),
 };
 
-/** 0 when in sync (or written), 1 when --check finds drift. */
-export function run(args: readonly string[], io: FileIo = realIo, file = CRD_FILE, text = renderCrd()): number {
+/** Brings the charts in step with crds/ (or checks them); 0 when in sync or written. */
+export type ChartSync = (options: { check: boolean }) => number;
+
+/** The plain manifest (`helm template --include-crds` of the operator chart, test/chart/run.ts). */
+export const PLAIN_MANIFEST_FILE = join(root, 'charts', 'manifests', 'cassia-operator.yaml');
+const CRD_SOURCE_LINE = '# Source: cassia-operator/crds/cassia.dev_cassandraclusters.yaml\n';
+
+/**
+ * The plain manifest with its CRD document replaced by `crdText`, as `helm template` prints a
+ * chart's crds/ file (verbatim after its `# Source:` line, up to the next `---`). Undefined when
+ * the manifest has no such document. `test:chart` re-renders the file with helm and fails on any
+ * difference, so this splice is checked against the real renderer.
+ */
+export function spliceCrdIntoManifest(manifest: string, crdText: string): string | undefined {
+  const start = manifest.indexOf(CRD_SOURCE_LINE);
+  if (start < 0) return undefined;
+  const bodyStart = start + CRD_SOURCE_LINE.length;
+  const next = manifest.indexOf('\n---\n', bodyStart);
+  const end = next < 0 ? manifest.length : next + 1;
+  // helm separates the file from the next document with a blank line: keep the old separator.
+  const separator = /\n*$/.exec(manifest.slice(bodyStart, end))![0];
+  const body = crdText.replace(/\n*$/, '') + (separator === '' ? '\n' : separator);
+  return manifest.slice(0, bodyStart) + body + manifest.slice(end);
+}
+
+/** Checks (check) or refreshes the plain manifest's CRD copy; 0 when in sync or written. */
+function syncPlainManifest(io: FileIo, text: string, check: boolean): number {
+  const manifest = io.read(PLAIN_MANIFEST_FILE);
+  if (manifest === undefined) return 0;
+  const spliced = spliceCrdIntoManifest(manifest, text);
+  if (spliced === undefined) {
+    io.log(`gen-crds: ${PLAIN_MANIFEST_FILE} holds no CRD document to refresh`);
+    return 1;
+  }
+  if (spliced === manifest) return 0;
+  if (check) {
+    io.log(`gen-crds: the CRD in ${PLAIN_MANIFEST_FILE} is out of date; run \`npm run gen:crds\``);
+    return 1;
+  }
+  io.write(PLAIN_MANIFEST_FILE, spliced);
+  io.log(`gen-crds: wrote the CRD into ${PLAIN_MANIFEST_FILE}`);
+  return 0;
+}
+
+/** 0 when in sync (or written), 1 when --check finds drift in crds/ or the charts. */
+export function run(args: readonly string[], io: FileIo = realIo, file = CRD_FILE, text = renderCrd(), charts: ChartSync = syncCharts): number {
   if (args.includes('--check')) {
+    let code = 0;
     if (io.read(file) !== text) {
       io.log(`gen-crds: ${file} is out of date; run \`npm run gen:crds\` and commit the result`);
-      return 1;
+      code = 1;
+    } else {
+      io.log('gen-crds: crds up to date');
     }
-    io.log('gen-crds: crds up to date');
-    return 0;
+    if (charts({ check: true }) !== 0) {
+      io.log('gen-crds: the charts are out of date with crds/; run `npm run gen:crds` and commit the result');
+      code = 1;
+    }
+    if (syncPlainManifest(io, text, true) !== 0) code = 1;
+    return code;
   }
-  io.write(file, text);
-  io.log(`gen-crds: wrote ${file}`);
-  return 0;
+  if (io.read(file) !== text) {
+    io.write(file, text);
+    io.log(`gen-crds: wrote ${file}`);
+  } else {
+    io.log(`gen-crds: ${file} already up to date`);
+  }
+  return Math.max(charts({ check: false }), syncPlainManifest(io, text, false));
 }
 
 if (import.meta.main) process.exit(run(process.argv.slice(2)));

@@ -85,6 +85,20 @@ export const StorageSchema = z.object({
 }).meta({ description: 'Persistent storage of each node: one volume claim per node holding data and commit log.' });
 export type Storage = z.infer<typeof StorageSchema>;
 
+/**
+ * Per-DC storage override. No defaults here: a default inside a list item (datacenters[]) makes
+ * client-side `kubectl apply` and GitOps three-way diffs see a change on every sync, because the
+ * whole list is compared. An unset size inherits spec.storage.size.
+ */
+export const DatacenterStorageSchema = z.object({
+  storageClassName: z.string().max(253).optional().meta({
+    description: 'StorageClass of this datacenter\'s data volume claims; the cluster default class when unset (spec.storage.storageClassName is not inherited). Immutable once set.',
+    ...cel({ rule: 'self == oldSelf', message: 'storageClassName is immutable' }),
+  }),
+  size: quantity('Capacity of each node\'s data volume claim in this datacenter; spec.storage.size when unset. It may grow but never shrink.').optional(),
+}).meta({ description: 'Overrides spec.storage for this datacenter.' });
+export type DatacenterStorage = z.infer<typeof DatacenterStorageSchema>;
+
 export const PodTemplateSchema = z.object({
   labels: labelMap('Extra labels on every node pod (the operator\'s own cassia.dev/* labels win).').optional(),
   annotations: annotationMap('Extra annotations on every node pod. Changing them restarts nodes one at a time.').optional(),
@@ -120,8 +134,8 @@ export const KeyspaceReplicationSchema = z.object({
 export const DatacenterJoinSchema = z.object({
   sourceDatacenter: z.string().max(DATACENTER_NAME_CHARS_MAX).optional()
     .meta({ description: 'Existing datacenter to rebuild from; the first other datacenter of the spec when unset.' }),
-  keyspaces: z.array(KeyspaceReplicationSchema).max(KEYSPACES_MAX).default([])
-    .meta({ description: 'User keyspaces whose replication the operator extends to this datacenter before rebuilding it. System keyspaces (system_auth, system_distributed, system_traces) are always extended.' }),
+  keyspaces: z.array(KeyspaceReplicationSchema).max(KEYSPACES_MAX).optional()
+    .meta({ description: 'User keyspaces whose replication the operator extends to this datacenter before rebuilding it (none when unset). System keyspaces (system_auth, system_distributed, system_traces) are always extended.' }),
 }).meta({ description: 'How a datacenter added to a running cluster is filled: its nodes join without bootstrap (auto_bootstrap false), replication is extended, then each node rebuilds from the source datacenter.' });
 
 export const DatacenterSchema = z.object({
@@ -129,12 +143,14 @@ export const DatacenterSchema = z.object({
     .meta({ description: 'Datacenter name (snitch DC of its nodes); a DNS label, unique in the cluster.' }),
   size: z.number().int().min(1).max(NODES_PER_DATACENTER_MAX)
     .meta({ description: 'Number of nodes in this datacenter, at least one per rack. Raising it bootstraps nodes one at a time across racks, then runs cleanup; lowering it decommissions nodes one at a time (refused while a keyspace\'s replication factor in this DC, or the free disk of the remaining nodes, would not allow it).' }),
-  racks: z.array(RackSchema).min(1).max(RACKS_PER_DATACENTER_MAX).default([{ name: 'r1' }])
+  // Required, with no default: a defaulted list inside a list item would make every client-side
+  // apply and GitOps diff report a change (see DatacenterStorageSchema).
+  racks: z.array(RackSchema).min(1).max(RACKS_PER_DATACENTER_MAX)
     .meta({
-      description: 'Racks of this datacenter. Rack names are unique; racks can be added but not removed or renamed.',
+      description: 'Racks of this datacenter (required; e.g. [{name: r1}] for a single rack). Rack names are unique; racks can be added but not removed or renamed.',
       ...cel({ rule: 'self.all(r, self.exists_one(s, s.name == r.name))', message: 'rack names must be unique within a datacenter' }),
     }),
-  storage: StorageSchema.optional().meta({ description: 'Overrides spec.storage for this datacenter.' }),
+  storage: DatacenterStorageSchema.optional(),
   resources: ResourceRequirementsSchema.optional().meta({ description: 'Overrides spec.resources for this datacenter.' }),
   config: passThroughObject('cassia.yaml keys for this datacenter, merged over spec.config.').optional(),
   join: DatacenterJoinSchema.optional(),
@@ -166,10 +182,30 @@ export const TlsSchema = z.object({
     .meta({ description: 'kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) for internode encryption; off when unset.' }),
 }).meta({ description: 'TLS certificates. Changing them restarts nodes one at a time.' });
 
+/** One cron field: comma-separated items `*`, `v`, `a-b`, each with an optional `/step`. */
+const cronField = (value: string): string => {
+  const item = `(\\*|${value}(-${value})?)(/[1-9][0-9]?)?`;
+  return `${item}(,${item})*`;
+};
+
+/**
+ * repair.schedule as the API server checks it (RE2 and ECMAScript agree on this subset): a macro,
+ * or five fields with each number within its field's range (minute 0-59, hour 0-23, day 1-31,
+ * month 1-12, weekday 0-7, 7 = Sunday). Not expressible here and reported by the operator as
+ * Valid=False instead: a range written backwards (5-1) and a date that never comes (31 2).
+ */
+export const CRON_PATTERN = `^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|${[
+  cronField('[0-5]?[0-9]'),
+  cronField('([01]?[0-9]|2[0-3])'),
+  cronField('(0?[1-9]|[12][0-9]|3[01])'),
+  cronField('(0?[1-9]|1[0-2])'),
+  cronField('[0-7]'),
+].join('[ \\t]+')})$`;
+
 export const RepairSchema = z.object({
   enabled: z.boolean().default(false).meta({ description: 'Run scheduled repairs.' }),
-  schedule: z.string().min(9).max(CRON_CHARS_MAX).default('0 3 * * 0')
-    .meta({ description: 'Cron schedule in UTC (minute hour day-of-month month day-of-week, or @daily/@weekly/@monthly). Each run repairs every node\'s primary ranges, one node after the other. Keep the period below gc_grace_seconds (10 days by default).' }),
+  schedule: z.string().max(CRON_CHARS_MAX).regex(new RegExp(CRON_PATTERN)).default('0 3 * * 0')
+    .meta({ description: 'Cron schedule in UTC: five fields (minute hour day-of-month month day-of-week) of numbers, *, ranges a-b, steps /n and comma lists, e.g. "0 3 * * 0"; or @hourly, @daily (@midnight), @weekly, @monthly, @yearly (@annually). When both day fields are restricted, a day matching either runs (Vixie cron). Each run repairs every node\'s primary ranges, one node after the other. Keep the period below gc_grace_seconds (10 days by default).' }),
   keyspaces: z.array(z.string().max(48).regex(/^[A-Za-z0-9_]{1,48}$/)).max(KEYSPACES_MAX).default([])
     .meta({ description: 'Keyspaces to repair; every non-system keyspace when empty.' }),
   intensity: z.number().gt(0).max(1).default(1)
@@ -313,6 +349,7 @@ export const DatacenterStatusSchema = z.object({
 
 export const RepairStatusSchema = z.object({
   nextRunAt: time('Next scheduled start.').optional(),
+  schedule: z.string().max(CRON_CHARS_MAX).optional().meta({ description: 'The spec.repair.schedule nextRunAt was computed from (a changed schedule recomputes it).' }),
   current: z.object({
     id: z.string().max(64).meta({ description: 'Run id.' }),
     startedAt: time('Start of the run.'),
@@ -392,6 +429,17 @@ export const PRINTER_COLUMNS = [
   { name: 'Operation', type: 'string', jsonPath: '.status.operation.summary', description: 'Topology operation in progress.' },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ] as const;
+
+/**
+ * Storage of a datacenter's nodes: spec.storage, or the DC's override (its own storageClassName,
+ * unset meaning the cluster default class; its size, or spec.storage.size when unset).
+ */
+export function datacenterStorage(spec: CassandraClusterSpec, dc: Datacenter): Storage {
+  if (dc.storage === undefined) return spec.storage;
+  const out: Storage = { size: dc.storage.size ?? spec.storage.size };
+  if (dc.storage.storageClassName !== undefined) out.storageClassName = dc.storage.storageClassName;
+  return out;
+}
 
 /** Parses a stored object's spec, applying defaults; throws a ZodError on an invalid spec. */
 export function parseSpec(spec: unknown): CassandraClusterSpec {

@@ -45,7 +45,8 @@ describe('CRD generation', () => {
     expect(at(schema, 'spec.numTokens').default).toBe(16);
     expect(at(schema, 'spec.stopped').default).toBe(false);
     expect(at(schema, 'spec.podTemplate').default).toEqual({});
-    expect(at(schema, 'spec.datacenters.[].racks').default).toEqual([{ name: 'r1' }]);
+    expect(at(schema, 'spec.datacenters.[].racks').default).toBe(undefined);
+    expect(at(schema, 'spec.datacenters.[]').required).toEqual(expect.arrayContaining(['name', 'size', 'racks']));
     const size = at(schema, 'spec.storage.size');
     expect(size['x-kubernetes-int-or-string']).toBe(true);
     expect(size.anyOf).toEqual([{ type: 'integer' }, { type: 'string' }]);
@@ -57,6 +58,30 @@ describe('CRD generation', () => {
     expect(config.additionalProperties).toBe(undefined);
     const intensity = at(schema, 'spec.repair.intensity');
     expect(intensity).toMatchObject({ type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 1 });
+  });
+
+  it('has no default inside a list item of the spec, so apply-twice and GitOps diffs settle', () => {
+    // kubectl's client-side apply and Argo CD's three-way diff compare a list as a whole: a field
+    // the API server defaults inside a list item is "changed" on every sync.
+    const found: string[] = [];
+    const visit = (n: Node, path: string, inList: boolean): void => {
+      if (inList && n.default !== undefined) found.push(path);
+      for (const [k, child] of Object.entries(n.properties ?? {})) visit(child, `${path}.${k}`, inList);
+      if (n.items !== undefined) visit(n.items, `${path}[]`, true);
+      if (typeof n.additionalProperties === 'object') visit(n.additionalProperties as Node, `${path}.*`, inList);
+    };
+    visit(at(schema, 'spec'), 'spec', false);
+    expect(found).toEqual([]);
+  });
+
+  it('validates repair.schedule with a cron pattern that admits the macros', () => {
+    const schedule = at(schema, 'spec.repair.schedule');
+    expect(schedule.minLength).toBe(undefined);
+    const pattern = new RegExp(schedule.pattern as string);
+    expect(pattern.test('@weekly')).toBe(true);
+    expect(pattern.test('0 3 * * 0')).toBe(true);
+    expect(pattern.test('0 3 * *')).toBe(false);
+    expect(schedule.description).toMatch(/@daily/);
   });
 
   it('describes the racks for kubectl explain', () => {

@@ -41,6 +41,7 @@ export const Paths = {
   clientTlsDir: '/var/run/cassia/tls/client',
   internodeTlsDir: '/var/run/cassia/tls/internode',
   cli: '/app/node-image/cli/cassia.ts',
+  tmpDir: '/tmp',
 } as const;
 
 /** System keyspaces whose replication the operator manages when DCs come and go. */

@@ -70,7 +70,10 @@ describe('StatefulSet builder', () => {
 
   it('starts the node CLI, probes the management API and drains on preStop', () => {
     const c = sts().spec.template.spec.containers[0];
-    expect(c.command).toEqual(['node', '/app/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml']);
+    // args, not command: the image's ENTRYPOINT (tini) stays PID 1.
+    expect(c.command).toBe(undefined);
+    expect(c.args).toEqual(['node', '/app/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml']);
+    expect(c.terminationMessagePolicy).toBe('FallbackToLogsOnError');
     expect(c.readinessProbe.httpGet).toEqual({ path: '/api/v1/probes/readiness', port: 8080 });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/api/v1/probes/liveness', port: 8080 });
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBe(600);
@@ -99,9 +102,31 @@ describe('StatefulSet builder', () => {
     const t = sts({ storage: { size: '50Gi', storageClassName: 'fast' } }).spec.volumeClaimTemplates[0];
     expect(t.metadata.name).toBe('data');
     expect(t.spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } }, storageClassName: 'fast' });
-    const o = sts({ storage: { size: '50Gi' }, datacenters: [{ name: 'dc1', size: 1, storage: { size: '1Ti' } }] }).spec.volumeClaimTemplates[0];
+    const o = sts({ storage: { size: '50Gi' }, datacenters: [{ name: 'dc1', size: 1, racks: [{ name: 'r1' }], storage: { size: '1Ti' } }] }).spec.volumeClaimTemplates[0];
     expect(o.spec.resources.requests.storage).toBe('1Ti');
+    // A DC override without a size inherits spec.storage.size; its class is its own (default when unset).
+    const c = sts({ storage: { size: '50Gi', storageClassName: 'fast' }, datacenters: [{ name: 'dc1', size: 1, racks: [{ name: 'r1' }], storage: { storageClassName: 'local' } }] }).spec.volumeClaimTemplates[0];
+    expect(c.spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } }, storageClassName: 'local' });
     expect(sts().spec.template.spec.containers[0].volumeMounts[0]).toEqual({ name: 'data', mountPath: '/var/lib/cassia' });
+  });
+
+  it('passes PodSecurity restricted as the image user 10001, with a read-only root and /tmp', () => {
+    const pod = sts().spec.template.spec;
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.hostNetwork ?? false).toBe(false);
+    for (const c of pod.containers as Any[]) {
+      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, readOnlyRootFilesystem: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(c.securityContext.capabilities.add).toBe(undefined);
+      expect(c.securityContext.privileged ?? false).toBe(false);
+      expect(c.ports.every((p: Any) => p.hostPort === undefined)).toBe(true);
+    }
+    // restricted allows only these volume types.
+    const allowed = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+    for (const v of pod.volumes as Any[]) expect(Object.keys(v).filter((k) => k !== 'name').every((k) => allowed.includes(k))).toBe(true);
+    expect(pod.volumes.find((v: Any) => v.name === 'tmp')).toEqual({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
+    expect(pod.containers[0].volumeMounts.find((m: Any) => m.name === 'tmp')).toEqual({ name: 'tmp', mountPath: '/tmp' });
   });
 
   it('mounts TLS secrets, tolerations, priority class and resources when given', () => {
@@ -111,7 +136,7 @@ describe('StatefulSet builder', () => {
       resources: { requests: { cpu: '2', memory: '8Gi' } },
     });
     const spec = s.spec.template.spec;
-    expect(spec.volumes.map((v: Any) => v.name)).toEqual(['config', 'management-token', 'replace', 'client-tls', 'internode-tls']);
+    expect(spec.volumes.map((v: Any) => v.name)).toEqual(['config', 'management-token', 'replace', 'tmp', 'client-tls', 'internode-tls']);
     expect(spec.volumes.find((v: Any) => v.name === 'replace').configMap).toEqual({ name: 'prod-replace', optional: true });
     expect(spec.tolerations[0].key).toBe('dedicated');
     expect(spec.priorityClassName).toBe('high');
@@ -129,7 +154,7 @@ describe('config', () => {
   it('renders cassandra.yaml-style keys with user overrides merged per DC', () => {
     const cc = makeCluster({
       config: { concurrent_compactors: 2, hinted_handoff_enabled: false, compaction: { throughput_mb_per_sec: 64 } },
-      datacenters: [{ name: 'dc1', size: 3, config: { concurrent_compactors: 4, compaction: { max_threshold: 32 } } }],
+      datacenters: [{ name: 'dc1', size: 3, racks: [{ name: 'r1' }], config: { concurrent_compactors: 4, compaction: { max_threshold: 32 } } }],
     });
     const config = buildCassiaConfig(cc, cc.spec.datacenters[0]!, { clusterDomain: 'cluster.local' });
     expect(config).toMatchObject({
@@ -160,7 +185,7 @@ describe('config', () => {
   });
 
   it('refuses overrides of keys the operator owns', () => {
-    const cc = makeCluster({ config: { cluster_name: 'x', concurrent_reads: 64 }, datacenters: [{ name: 'dc1', size: 1, config: { seeds: '1.2.3.4' } }] });
+    const cc = makeCluster({ config: { cluster_name: 'x', concurrent_reads: 64 }, datacenters: [{ name: 'dc1', size: 1, racks: [{ name: 'r1' }], config: { seeds: '1.2.3.4' } }] });
     expect(findReservedConfigKeys(cc)).toEqual(['spec.config.cluster_name', 'spec.datacenters[dc1].config.seeds']);
     expect(buildCassiaConfig(cc, cc.spec.datacenters[0]!, { clusterDomain: 'c' }).cluster_name).toBe('Prod Cluster');
   });

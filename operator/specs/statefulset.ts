@@ -2,7 +2,7 @@
 // orders bootstraps by raising replicas one at a time) and OnDelete updates (the operator restarts
 // pods one at a time, waiting for NORMAL, and records why). Volume claims are retained on scale-down
 // so a claim is deleted only after its node has left the ring.
-import type { CassandraCluster, Datacenter, Rack } from '../api/index.ts';
+import { datacenterStorage, type CassandraCluster, type Datacenter, type Rack } from '../api/index.ts';
 import { ROUTES, routePath } from '../../node-image/src/management/contract/index.ts';
 import type { KubeObject } from '../runtime/index.ts';
 import {
@@ -39,6 +39,39 @@ export interface RackBuildInput {
 /** Startup budget: 5 s x 120 = 10 min for a node to answer liveness (commit log replay). */
 export const STARTUP_PROBE_FAILURES_MAX = 120;
 
+/** The node image's user and group (node-image/Dockerfile: USER 10001:10001). */
+export const NODE_UID = 10001;
+export const NODE_GID = 10001;
+/** emptyDir on /tmp (the root filesystem is read-only): cqlsh history and scratch files only. */
+export const TMP_SIZE_LIMIT = '64Mi';
+
+/**
+ * The node container's command, given as `args` so the image's ENTRYPOINT (tini) stays PID 1 and
+ * reaps `kubectl exec` children; it replaces the image's CMD, which is the same command.
+ */
+export const NODE_ARGS: readonly string[] = ['node', Paths.cli, 'node', '--config', Paths.configFile];
+
+/** PodSecurity `restricted` for the node pods (and any other pod the operator creates). */
+export const POD_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  runAsUser: NODE_UID,
+  runAsGroup: NODE_GID,
+  fsGroup: NODE_GID,
+  // Large data volumes: chown only when the volume root's group is not ours yet.
+  fsGroupChangePolicy: 'OnRootMismatch',
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
+
+export const CONTAINER_SECURITY_CONTEXT = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  runAsUser: NODE_UID,
+  runAsGroup: NODE_GID,
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
+
 export function buildStatefulSet(input: RackBuildInput): KubeObject {
   const { cc, dc, rack } = input;
   const spec = cc.spec;
@@ -46,7 +79,7 @@ export function buildStatefulSet(input: RackBuildInput): KubeObject {
   const selector = rackSelector(cc, dc.name, rack.name);
   const labels = { ...clusterLabels(cc), [Labels.component]: 'node', [Labels.datacenter]: dc.name, [Labels.rack]: rack.name };
   const podLabels = { ...(spec.podTemplate.labels ?? {}), ...labels };
-  const storage = dc.storage ?? spec.storage;
+  const storage = datacenterStorage(spec, dc);
   const resources = dc.resources ?? spec.resources;
 
   const env: Array<Record<string, unknown>> = [
@@ -73,11 +106,13 @@ export function buildStatefulSet(input: RackBuildInput): KubeObject {
     { name: 'config', mountPath: Paths.configDir, readOnly: true },
     { name: 'management-token', mountPath: Paths.managementTokenDir, readOnly: true },
     { name: 'replace', mountPath: Paths.replaceDir, readOnly: true },
+    { name: 'tmp', mountPath: Paths.tmpDir },
   ];
   const volumes: Array<Record<string, unknown>> = [
     { name: 'config', configMap: { name: configMapName(cc.metadata.name, dc.name) } },
     { name: 'management-token', secret: { secretName: managementTokenSecretName(cc.metadata.name), defaultMode: 0o400 } },
     { name: 'replace', configMap: { name: replaceConfigMapName(cc.metadata.name), optional: true } },
+    { name: 'tmp', emptyDir: { sizeLimit: TMP_SIZE_LIMIT } },
   ];
   if (spec.tls?.clientSecretName !== undefined) {
     volumeMounts.push({ name: 'client-tls', mountPath: Paths.clientTlsDir, readOnly: true });
@@ -92,7 +127,11 @@ export function buildStatefulSet(input: RackBuildInput): KubeObject {
     name: 'cassia',
     image: spec.image,
     imagePullPolicy: spec.podTemplate.imagePullPolicy,
-    command: ['node', Paths.cli, 'node', '--config', Paths.configFile],
+    args: [...NODE_ARGS],
+    securityContext: structuredClone(CONTAINER_SECURITY_CONTEXT),
+    // A node that refuses its configuration exits with its reason on stderr: the kubelet copies
+    // the log tail into the container's terminated state, where the operator reads it.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     ports: [
       { name: 'cql', containerPort: Ports.cql, protocol: 'TCP' },
       { name: 'internode', containerPort: Ports.internode, protocol: 'TCP' },
@@ -137,7 +176,7 @@ export function buildStatefulSet(input: RackBuildInput): KubeObject {
     serviceAccountName: serviceAccountName(cc.metadata.name),
     automountServiceAccountToken: false,
     terminationGracePeriodSeconds: spec.podTemplate.terminationGracePeriodSeconds,
-    securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+    securityContext: structuredClone(POD_SECURITY_CONTEXT),
     containers: [container],
     volumes,
   };

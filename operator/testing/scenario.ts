@@ -101,6 +101,7 @@ export function scenario(s: Scenario): Observed {
         nodeName: running ? `node-${name}` : undefined,
         unschedulableSinceMs: undefined,
         restartCount: 0,
+        lastTermination: undefined,
         createdAtMs: nowMs - 3_600_000,
         ...(s.pods?.[name] ?? {}),
       };

@@ -47,7 +47,19 @@ export interface PodView {
   readonly unschedulableSinceMs: number | undefined;
   readonly restartCount: number;
   readonly createdAtMs: number;
+  /** The node container's latest termination (current state, else last state), if any. */
+  readonly lastTermination: ContainerTermination | undefined;
 }
+
+export interface ContainerTermination {
+  readonly exitCode: number;
+  readonly reason: string | undefined;
+  /** The termination message: with FallbackToLogsOnError, the log tail of a failed container. */
+  readonly message: string | undefined;
+}
+
+/** Name of the node container in the pod template (operator/specs/statefulset.ts). */
+export const NODE_CONTAINER = 'cassia';
 
 export interface StsView {
   readonly name: string;
@@ -110,7 +122,15 @@ function podView(o: KubeObject): PodView | undefined {
   const sts = `${labels[Labels.cluster]}-${dc}-${rack}`;
   const ordinal = ordinalOf(o.metadata.name, sts);
   if (ordinal === undefined) return undefined;
-  const status = (o.status ?? {}) as { phase?: string; podIP?: string; conditions?: Array<{ type: string; status: string; reason?: string; lastTransitionTime?: string }>; containerStatuses?: Array<{ restartCount?: number }> };
+  type Terminated = { exitCode?: number; reason?: string; message?: string };
+  const status = (o.status ?? {}) as {
+    phase?: string;
+    podIP?: string;
+    conditions?: Array<{ type: string; status: string; reason?: string; lastTransitionTime?: string }>;
+    containerStatuses?: Array<{ name?: string; restartCount?: number; state?: { terminated?: Terminated }; lastState?: { terminated?: Terminated } }>;
+  };
+  const node = status.containerStatuses?.find((c) => c.name === NODE_CONTAINER);
+  const terminated = node?.state?.terminated ?? node?.lastState?.terminated;
   const conditions = status.conditions ?? [];
   const scheduled = conditions.find((c) => c.type === 'PodScheduled');
   const spec = (o.spec ?? {}) as { nodeName?: string };
@@ -131,6 +151,7 @@ function podView(o: KubeObject): PodView | undefined {
     unschedulableSinceMs: scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' ? parseTime(scheduled.lastTransitionTime) : undefined,
     restartCount: (status.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0),
     createdAtMs: parseTime(o.metadata.creationTimestamp) ?? 0,
+    lastTermination: terminated === undefined ? undefined : { exitCode: terminated.exitCode ?? 0, reason: terminated.reason, message: terminated.message },
   };
 }
 

@@ -430,6 +430,22 @@ describe('plan: repair', () => {
     expect(finished.status.repair!.nextRunAt).toBe('2026-03-02T03:00:00Z');
   });
 
+  it('recomputes the next run at once when the schedule changes, and reports a schedule that cannot run', () => {
+    const weekly = run({ spec: { repair: { enabled: true, schedule: '@weekly' } }, racks });
+    expect(weekly.status.repair).toMatchObject({ nextRunAt: '2026-03-08T00:00:00Z', schedule: '@weekly' });
+    const daily = run({ spec: { repair: { enabled: true, schedule: '@daily' } }, racks, status: weekly.status });
+    expect(daily.status.repair).toMatchObject({ nextRunAt: '2026-03-02T00:00:00Z', schedule: '@daily' });
+    const again = run({ spec: { repair: { enabled: true, schedule: '@daily' } }, racks, status: daily.status });
+    expect(again.status.repair).toEqual(daily.status.repair);
+    // Admitted by the CRD pattern, but February has no 31st.
+    const never = run({ spec: { repair: { enabled: true, schedule: '0 0 31 2 *' } }, racks, status: daily.status });
+    expect(cond(never, 'Valid')).toMatchObject({ status: 'False', reason: 'InvalidRepairSchedule' });
+    expect(cond(never, 'Valid')!.message).toMatch(/never fires/);
+    expect(never.status.repair!.current).toBe(undefined);
+    const off = run({ spec: { repair: { enabled: false } }, racks, status: daily.status });
+    expect(off.status.repair).toBe(undefined);
+  });
+
   it('waits while a topology operation runs', () => {
     const status = withOp(op({ type: 'ScaleUp', phase: 'Bootstrapping', datacenter: 'dc1', rack: 'r1', pod: 'prod-dc1-r1-1' }), { repair: { nextRunAt: '2026-03-01T03:00:00Z' } });
     const p = run({ spec: { repair: { enabled: true }, datacenters: [{ name: 'dc1', size: 4, racks: [{ name: 'r1' }, { name: 'r2' }, { name: 'r3' }] }] }, racks: threeRacks({ 'dc1/r1': 'NJ', 'dc1/r2': 'N', 'dc1/r3': 'N' }), status });
@@ -453,6 +469,28 @@ describe('plan: seeds, validation, stability', () => {
     const p = run({ spec: { config: { cluster_name: 'x' } }, racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'N' }) });
     expect(cond(p, 'Valid')).toMatchObject({ status: 'False', reason: 'ReservedConfigKeys' });
     expect(p.events.map((e) => e.reason)).toContain('ReservedConfigKeys');
+  });
+
+  it('says which requested feature the node refuses when its pods exit with the configuration error', () => {
+    const refusal = { exitCode: 2, reason: 'Error', message: '{"level":30,"msg":"starting"}\ncassia: client_encryption_options.enabled: TLS for CQL clients is not implemented yet in Cassia\n' };
+    const p = run({
+      spec: { tls: { clientSecretName: 'cql-tls' } },
+      racks: { 'dc1/r1': ['D'], 'dc1/r2': [], 'dc1/r3': [] },
+      pods: { 'prod-dc1-r1-0': { restartCount: 4, lastTermination: refusal } },
+      status: withOp(op({ type: 'Create', phase: 'Bootstrapping', datacenter: 'dc1', rack: 'r1', pod: 'prod-dc1-r1-0' })),
+    });
+    const valid = cond(p, 'Valid')!;
+    expect(valid).toMatchObject({ status: 'False', reason: 'NodeRefusedConfiguration' });
+    expect(valid.message).toBe('pod prod-dc1-r1-0: the node refused its configuration (exit code 2): client_encryption_options.enabled: TLS for CQL clients is not implemented yet in Cassia (spec.tls is set: check that this node image supports TLS)');
+    expect(p.events).toContainEqual({ type: 'Warning', reason: 'NodeRefusedConfiguration', message: valid.message });
+    // Without a termination message (no FallbackToLogsOnError support), the exit code alone still says it.
+    const bare = run({ racks: threeRacks({ 'dc1/r1': 'D', 'dc1/r2': 'N', 'dc1/r3': 'N' }), pods: { 'prod-dc1-r1-0': { lastTermination: { exitCode: 2, reason: 'Error', message: undefined } } } });
+    expect(cond(bare, 'Valid')!.message).toBe('pod prod-dc1-r1-0: the node refused its configuration (exit code 2); see the pod log');
+    // A ready node that once exited 2 (then started) and a crash with another code are not refusals.
+    const recovered = run({ racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'N' }), pods: { 'prod-dc1-r1-0': { lastTermination: refusal } } });
+    expect(cond(recovered, 'Valid')).toMatchObject({ status: 'True' });
+    const crashed = run({ racks: threeRacks({ 'dc1/r1': 'D', 'dc1/r2': 'N', 'dc1/r3': 'N' }), pods: { 'prod-dc1-r1-0': { lastTermination: { exitCode: 1, reason: 'Error', message: 'boom' } } } });
+    expect(cond(crashed, 'Valid')).toMatchObject({ status: 'True' });
   });
 
   it('expands claims in place when storage grows and refuses to shrink', () => {

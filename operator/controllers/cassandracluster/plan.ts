@@ -10,7 +10,7 @@
 // desired object; compute status. Refusals (replication factor, disk, a DC still replicated) set
 // Blocked with a reason and an event, and planning continues with what is still allowed.
 import type { Job, Operation as NodeOperation } from '../../../node-image/src/management/contract/index.ts';
-import type { CassandraClusterStatus, Condition, Datacenter, NodeStatus, Operation, OperationRecord, OperationType } from '../../api/index.ts';
+import { datacenterStorage, type CassandraClusterStatus, type Condition, type Datacenter, type NodeStatus, type Operation, type OperationRecord, type OperationType } from '../../api/index.ts';
 import { Resources, type KubeObject, type ResourceRef } from '../../runtime/index.ts';
 import {
   MANAGED_SYSTEM_KEYSPACES,
@@ -127,6 +127,14 @@ export const STOP_DRAIN_TIMEOUT_MS = 5 * 60_000;
 export const REBUILD_ATTEMPTS_MAX = 3;
 /** Restarts of a container after which a node is reported as not starting. */
 export const CRASH_RESTARTS_DEGRADED = 3;
+/**
+ * Exit code of a node that refuses its configuration (node-image/src/main.ts: a ConfigError or an
+ * unreadable cassia.yaml), with the reason on stderr (e.g. TLS requested from a node version that
+ * does not implement it).
+ */
+export const NODE_EXIT_CONFIG_REFUSED = 2;
+/** Characters of the node's own explanation kept in the Valid condition. */
+const NODE_REFUSAL_CHARS_MAX = 400;
 /** Replication factor the operator gives system keyspaces in a new DC (capped by its size). */
 export const SYSTEM_KEYSPACE_RF_MAX = 3;
 const LOAD_ROUNDING_BYTES = 2 ** 20;
@@ -140,6 +148,19 @@ function sameRecord(a: Readonly<Record<string, string>> | undefined, b: Readonly
   if (Object.keys(a).length !== keys.length) return false;
   for (const k of keys) if (a[k] !== b[k]) return false;
   return true;
+}
+
+/**
+ * The node's reason from a termination message (a log tail): its last `cassia: ...` line, else the
+ * last non-empty line; bounded.
+ */
+export function nodeRefusalText(message: string | undefined): string | undefined {
+  if (message === undefined) return undefined;
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const line = lines.findLast((l) => l.startsWith('cassia: ')) ?? lines.at(-1);
+  if (line === undefined) return undefined;
+  const text = line.replace(/^cassia: /, '');
+  return text.length > NODE_REFUSAL_CHARS_MAX ? `${text.slice(0, NODE_REFUSAL_CHARS_MAX - 3)}...` : text;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -198,6 +219,7 @@ class Planner {
     const cc = this.o.cc;
     if (cc.metadata.annotations?.['cassia.dev/paused'] === 'true') return this.paused();
     this.validate();
+    this.checkNodeRefusals();
     this.computeDcPhases();
     this.computeInputs();
     if (!this.o.secrets.managementToken) this.out.ensureSecrets.push('managementToken');
@@ -231,7 +253,7 @@ class Planner {
       this.invalid = { reason: Reason.ReservedConfigKeys, message: `config keys owned by the operator are ignored: ${reserved.join(', ')}` };
     }
     for (const dc of this.o.cc.spec.datacenters) {
-      const size = (dc.storage ?? this.o.cc.spec.storage).size;
+      const size = datacenterStorage(this.o.cc.spec, dc).size;
       for (const rack of dc.racks) {
         const sts = this.o.statefulSets.get(stsName(this.name, dc.name, rack.name));
         if (sts === undefined) continue;
@@ -249,6 +271,30 @@ class Planner {
         }
       }
     }
+  }
+
+  /**
+   * A node pod that is not ready and whose container last exited with NODE_EXIT_CONFIG_REFUSED
+   * runs a node that refuses the configuration the spec renders: Valid=False with the node's own
+   * reason (from the termination message) so the user sees which requested feature this node
+   * version does not support. The pod keeps crash-looping until the spec or the image changes.
+   */
+  private checkNodeRefusals(): void {
+    if (this.invalid !== undefined) return;
+    const refused = [...this.o.pods.values()]
+      .filter((p) => !p.ready && !p.deleting && p.lastTermination?.exitCode === NODE_EXIT_CONFIG_REFUSED)
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const first = refused[0];
+    if (first === undefined) return;
+    const explanation = nodeRefusalText(first.lastTermination!.message);
+    const hints: string[] = [];
+    const tls = this.o.cc.spec.tls;
+    if (tls?.clientSecretName !== undefined || tls?.internodeSecretName !== undefined) hints.push('spec.tls is set: check that this node image supports TLS');
+    const pods = refused.length === 1 ? `pod ${first.name}` : `pods ${refused.slice(0, 3).map((p) => p.name).join(', ')}${refused.length > 3 ? ', ...' : ''}`;
+    this.invalid = {
+      reason: Reason.NodeRefusedConfiguration,
+      message: `${pods}: the node refused its configuration (exit code ${NODE_EXIT_CONFIG_REFUSED})${explanation === undefined ? '; see the pod log' : `: ${explanation}`}${hints.length > 0 ? ` (${hints.join('; ')})` : ''}`,
+    };
   }
 
   private computeDcPhases(): void {
@@ -1005,13 +1051,19 @@ class Planner {
     if (!spec.enabled) {
       if (r.current !== undefined) delete r.current;
       delete r.nextRunAt;
+      delete r.schedule;
       return Object.keys(r).length === 0 ? undefined : r;
     }
     let nextRunMs: number;
     try {
-      nextRunMs = r.nextRunAt !== undefined ? Date.parse(r.nextRunAt) : nextCronTime(spec.schedule, this.o.nowMs);
+      // nextRunAt is kept while the schedule it was computed from is unchanged (a status written
+      // before `schedule` was recorded keeps it too); a changed schedule is recomputed (and so
+      // checked) at once rather than after the old next run.
+      const keep = r.nextRunAt !== undefined && (r.schedule === undefined || r.schedule === spec.schedule);
+      nextRunMs = keep ? Date.parse(r.nextRunAt!) : nextCronTime(spec.schedule, this.o.nowMs);
+      r.schedule = spec.schedule;
     } catch (e) {
-      this.invalid = { reason: Reason.RepairFailed, message: `repair schedule: ${e instanceof Error ? e.message : String(e)}` };
+      this.invalid = { reason: Reason.InvalidRepairSchedule, message: `repair.schedule: ${e instanceof Error ? e.message : String(e)}` };
       return r;
     }
     r.nextRunAt = iso(nextRunMs);

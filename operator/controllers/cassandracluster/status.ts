@@ -17,7 +17,7 @@ export const ConditionType = {
   RemovingDatacenter: 'RemovingDatacenter',
   /** A requested change is refused for safety; reason and message say why. */
   Blocked: 'Blocked',
-  /** The spec is usable (no reserved config keys, no storage shrink). */
+  /** The spec is usable (no reserved config keys, no storage shrink, nodes accept the configuration). */
   Valid: 'Valid',
 } as const;
 export type ConditionTypeValue = (typeof ConditionType)[keyof typeof ConditionType];
@@ -64,6 +64,10 @@ export const Reason = {
   ReplacementImpossible: 'ReplacementImpossible',
   ReservedConfigKeys: 'ReservedConfigKeys',
   StorageShrinkRefused: 'StorageShrinkRefused',
+  /** repair.schedule passes the CRD pattern but cannot run (a backwards range, a date that never comes). */
+  InvalidRepairSchedule: 'InvalidRepairSchedule',
+  /** A node exited refusing the configuration rendered from the spec (a feature its version lacks). */
+  NodeRefusedConfiguration: 'NodeRefusedConfiguration',
   SpecValid: 'SpecValid',
   NotBlocked: 'NotBlocked',
   Paused: 'Paused',
