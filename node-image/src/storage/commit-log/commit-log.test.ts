@@ -202,7 +202,7 @@ describe('commit log', () => {
     }
   });
 
-  it('stops a segment at an entry whose checksum fails and goes on with the next segment', async () => {
+  it('skips an entry whose payload checksum fails mid-segment, logs file and offset, and keeps a copy of the segment', async () => {
     const disk = new MemoryDisk();
     const log = commitLog(disk, { segmentSizeBytes: 4096, mutationSizeMaxBytes: 1024 });
     log.start(1);
@@ -217,10 +217,10 @@ describe('commit log', () => {
     disk.corrupt(segments[0]!.path, at, Buffer.from([first[at]! ^ 0xff]));
     const logger = recordingLogger();
     const replayed = replayAll(disk, logger);
-    const perSegment = segments.map((s) => [...readSegment(disk, s, silentLogger).entries].length);
-    expect(perSegment[0]).toBe(1);
-    expect(replayed.length).toBe(perSegment.reduce((a, b) => a + b, 0));
-    expect(replayed.length).toBeGreaterThan(2);
-    expect(logger.records.some((r) => r.level === 'warn' && (r.fields as { reason?: string }).reason === 'payload checksum mismatch')).toBe(true);
+    expect(replayed.length).toBe(11);
+    expect(replayed).toEqual([...Array(12).keys()].filter((i) => i !== 1).map((i) => mutation(i, 600)));
+    const error = logger.records.find((r) => r.level === 'error');
+    expect(error!.fields).toMatchObject({ file: segments[0]!.path, offsetBytes: SEGMENT_HEADER_BYTES + firstEntryLength, reason: 'payload checksum mismatch' });
+    expect(disk.list(`${DIR}/quarantine`)).toEqual([segments[0]!.path.slice(DIR.length + 1)]);
   });
 });

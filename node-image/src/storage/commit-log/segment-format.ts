@@ -1,6 +1,7 @@
 // Commit-log segment layout (docs/formats/commit-log.md): a 20-byte header, then entries
 // [u32 length][u32 crc32(length bytes)][payload: one serialized Mutation][u32 crc32(payload)].
-// A reader stops at the first entry whose framing or checksums do not hold (a torn tail).
+// A reader stops at the first entry whose framing does not hold (a torn tail); an entry whose
+// framing holds but whose payload fails its CRC is skipped when more follow (corruption).
 import { crc32 } from 'node:zlib';
 
 /** "CSCL": Cassia commit log. */
@@ -56,7 +57,9 @@ export function decodeSegmentHeader(bytes: Buffer): SegmentHeaderCheck {
 export type EntryCheck =
   | { readonly kind: 'entry'; readonly payload: Buffer; readonly nextOffsetBytes: number }
   | { readonly kind: 'end' }
-  | { readonly kind: 'torn'; readonly reason: string };
+  | { readonly kind: 'torn'; readonly reason: string }
+  /** Framing intact (the length passes its CRC) but the payload does not: the next entry is findable. */
+  | { readonly kind: 'corrupt'; readonly reason: string; readonly nextOffsetBytes: number };
 
 /** Reads the entry at `offset` of a segment's bytes, checking both checksums. */
 export function readEntry(bytes: Buffer, offset: number, payloadBytesMax: number): EntryCheck {
@@ -68,6 +71,6 @@ export function readEntry(bytes: Buffer, offset: number, payloadBytesMax: number
   const end = offset + ENTRY_HEADER_BYTES + length + 4;
   if (end > bytes.length) return { kind: 'torn', reason: 'entry truncated' };
   const payload = bytes.subarray(offset + ENTRY_HEADER_BYTES, offset + ENTRY_HEADER_BYTES + length);
-  if ((crc32(payload) >>> 0) !== bytes.readUInt32BE(end - 4)) return { kind: 'torn', reason: 'payload checksum mismatch' };
+  if ((crc32(payload) >>> 0) !== bytes.readUInt32BE(end - 4)) return { kind: 'corrupt', reason: 'payload checksum mismatch', nextOffsetBytes: end };
   return { kind: 'entry', payload, nextOffsetBytes: end };
 }

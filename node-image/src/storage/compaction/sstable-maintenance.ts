@@ -11,7 +11,7 @@ import type { Row } from '../model.ts';
 import type { ChunkCache } from '../sstable/chunk-cache.ts';
 import { quarantineDirectoryOf, quarantinedGenerations } from '../sstable/quarantine.ts';
 import { ALL_COMPONENTS, componentFileName } from '../sstable/sstable-format.ts';
-import { openSSTableScanner } from '../sstable/sstable-reader.ts';
+import { openSSTableScanner, readSSTableMetadata } from '../sstable/sstable-reader.ts';
 import type { IndexEntry, SSTableKeyCache, SSTableReader, SSTableScanner } from '../sstable/sstable-reader.ts';
 import { publishSSTables } from '../sstable/sstable-writer.ts';
 import type { TableLayout } from '../table-layout.ts';
@@ -52,11 +52,13 @@ class Slicer {
   }
 }
 
-export async function verifySSTable(options: { reader: SSTableReader; layout: TableLayout; clock: Clock; timers: Timers }): Promise<VerifyOutcome> {
+export async function verifySSTable(options: { disk: Disk; reader: SSTableReader; layout: TableLayout; clock: Clock; timers: Timers }): Promise<VerifyOutcome> {
   const { reader, layout } = options;
   const slicer = new Slicer(options.clock, options.timers);
   let scanner: SSTableScanner;
   try {
+    // The metadata components again, as on disk now (they were checked at open only).
+    readSSTableMetadata(options.disk, reader.directory, reader.generation);
     scanner = reader.openScanner();
   } catch (error) {
     if (!(error instanceof StorageCorruptionError)) throw error;

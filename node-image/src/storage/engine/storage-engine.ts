@@ -438,7 +438,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     const out: VerifyOutcome[] = [];
     for (const store of this.storesOf(tableIds)) {
       for (const reader of [...store.sstables]) {
-        const outcome = await verifySSTable({ reader, layout: store.layout, timers: this.timers, clock: this.clock });
+        const outcome = await verifySSTable({ disk: this.disk, reader, layout: store.layout, timers: this.timers, clock: this.clock });
         out.push(outcome);
         if (outcome.error !== null && store.sstables.includes(reader)) this.quarantine(store, outcome.error);
       }

@@ -3,7 +3,7 @@
 // and Data chunks are checksum-verified (and decompressed) on every load. A small partition is read
 // whole; a large one reads its header, then its row index and only the blocks a query touches.
 // Rows decode lazily in either direction (a row outside the query is skipped by its length).
-import type { Disk } from '../../io/index.ts';
+import type { Disk, ReadableFile } from '../../io/index.ts';
 import { ByteReader, DecodeError } from '../codec/byte-reader.ts';
 import type { ColumnNameReader } from '../codec/partition-codec.ts';
 import { PartitionDecoder } from '../codec/partition-codec.ts';
@@ -19,6 +19,7 @@ import { ChunkedFileReader } from './chunked-file.ts';
 import type { ChunkTable } from './chunked-file.ts';
 import { deserializeCompressionInfo } from './compression-info.ts';
 import type { Compressor } from './compression.ts';
+import type { CompressionInfo } from './compression-info.ts';
 import type { KeyCache, KeyCacheOwner } from './key-cache.ts';
 import { RowIndexReader } from './row-index.ts';
 import {
@@ -112,18 +113,7 @@ export class SSTableReader implements KeyCacheOwner {
 
   /** Opens a complete SSTable (its TOC exists); throws StorageCorruptionError on bad or missing components. */
   static open(disk: Disk, directory: string, generation: number, caches: { chunkCache?: ChunkCache | null; keyCache?: SSTableKeyCache | null } = {}): SSTableReader {
-    const path = (c: ComponentName): string => `${directory}/${componentFileName(generation, c)}`;
-    const toc = disk.readFile(path(Component.TOC)).toString('utf8').split('\n').filter((l) => l.length > 0);
-    for (const c of DATA_COMPONENTS) {
-      if (!toc.includes(c)) throw new StorageCorruptionError({ path: path(Component.TOC), offsetBytes: 0, reason: `TOC does not list ${c}` });
-      if (disk.stat(path(c)) === null) throw new StorageCorruptionError({ path: path(c), offsetBytes: 0, reason: `component ${c} missing` });
-    }
-    const statistics = deserializeStatistics(disk.readFile(path(Component.Statistics)), path(Component.Statistics));
-    if (statistics.formatVersion !== SSTABLE_FORMAT_VERSION || statistics.generation !== generation) {
-      throw new StorageCorruptionError({ path: path(Component.Statistics), offsetBytes: 0, reason: `format ${statistics.formatVersion} generation ${statistics.generation}` });
-    }
-    const filter = BloomFilter.deserialize(disk.readFile(path(Component.Filter)), path(Component.Filter));
-    const info = deserializeCompressionInfo(disk.readFile(path(Component.CompressionInfo)), path(Component.CompressionInfo));
+    const { statistics, filter, info } = readSSTableMetadata(disk, directory, generation);
     return new SSTableReader({
       disk, directory, generation, statistics, filter, summary: null, compressor: info.compressor, dataTable: info.data, indexTable: info.index,
       chunkCache: caches.chunkCache ?? null, keyCache: caches.keyCache ?? null,
@@ -290,19 +280,56 @@ export class SSTableReader implements KeyCacheOwner {
   }
 }
 
+/**
+ * Reads and checks the metadata components of an SSTable: the TOC lists every component and each
+ * exists; Statistics, Filter and CompressionInfo pass their checksums. StorageCorruptionError
+ * (naming the file) otherwise. Used at open and again by verify.
+ */
+export function readSSTableMetadata(disk: Disk, directory: string, generation: number): { statistics: SSTableStatistics; filter: BloomFilter; info: CompressionInfo } {
+  const path = (c: ComponentName): string => `${directory}/${componentFileName(generation, c)}`;
+  if (disk.stat(path(Component.TOC)) === null) throw new StorageCorruptionError({ path: path(Component.TOC), offsetBytes: 0, reason: 'component TOC.txt missing' });
+  // The TOC has no checksum: it must list exactly the components of this format.
+  const toc = disk.readFile(path(Component.TOC)).toString('utf8').split('\n').filter((l) => l.length > 0);
+  const unknown = toc.find((c) => !(ALL_COMPONENTS as readonly string[]).includes(c));
+  if (unknown !== undefined || toc.length !== ALL_COMPONENTS.length) {
+    throw new StorageCorruptionError({ path: path(Component.TOC), offsetBytes: 0, reason: `TOC lists ${JSON.stringify(toc).slice(0, 200)}` });
+  }
+  for (const c of DATA_COMPONENTS) {
+    if (!toc.includes(c)) throw new StorageCorruptionError({ path: path(Component.TOC), offsetBytes: 0, reason: `TOC does not list ${c}` });
+    if (disk.stat(path(c)) === null) throw new StorageCorruptionError({ path: path(c), offsetBytes: 0, reason: `component ${c} missing` });
+  }
+  const statistics = deserializeStatistics(disk.readFile(path(Component.Statistics)), path(Component.Statistics));
+  if (statistics.formatVersion !== SSTABLE_FORMAT_VERSION || statistics.generation !== generation) {
+    throw new StorageCorruptionError({ path: path(Component.Statistics), offsetBytes: 0, reason: `format ${statistics.formatVersion} generation ${statistics.generation}` });
+  }
+  const filter = BloomFilter.deserialize(disk.readFile(path(Component.Filter)), path(Component.Filter));
+  const info = deserializeCompressionInfo(disk.readFile(path(Component.CompressionInfo)), path(Component.CompressionInfo));
+  return { statistics, filter, info };
+}
+
 function openDataAndIndex(parts: ReaderParts, cache: ChunkCache | null): { data: ChunkedFileReader; index: ChunkedFileReader } {
   const dataPath = `${parts.directory}/${componentFileName(parts.generation, Component.Data)}`;
   const indexPath = `${parts.directory}/${componentFileName(parts.generation, Component.Index)}`;
-  const dataFile = parts.disk.openRead(dataPath);
+  const dataFile = openExisting(parts.disk, dataPath);
   let indexFile = null;
   try {
-    indexFile = parts.disk.openRead(indexPath);
+    indexFile = openExisting(parts.disk, indexPath);
     const data = new ChunkedFileReader(dataFile, { table: parts.dataTable, compressor: parts.compressor, cache });
     const index = new ChunkedFileReader(indexFile, { table: parts.indexTable, compressor: parts.compressor, cache });
     return { data, index };
   } catch (error) {
     dataFile.close();
     indexFile?.close();
+    throw error;
+  }
+}
+
+/** Opens a component; a missing file is corruption of the SSTable (deleted under it). */
+function openExisting(disk: Disk, path: string): ReadableFile {
+  try {
+    return disk.openRead(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new StorageCorruptionError({ path, offsetBytes: 0, reason: 'component missing' });
     throw error;
   }
 }
