@@ -359,9 +359,13 @@ export class TopologyService {
         const ks = keyspaces[i]!;
         const list = replicatedRanges(this.strategyOf(ks), ring, m.self);
         const plan = planStreams(list, { usable: (s) => inDc(s) && m.isAlive(s), strict: false });
-        if (plan.unsourced.length > 0) {
-          throw new TopologyError(`rebuild of ${ks.name}: no live source${options.sourceDatacenter === undefined ? '' : ` in ${options.sourceDatacenter}`} for ${plan.unsourced.length} range(s)`, false);
+        // Ranges no other replica (of the source DC) holds have nothing to stream; ranges whose
+        // replicas there are all down cannot be rebuilt.
+        const blocked = plan.unsourced.filter((t) => t.sources.some(inDc));
+        if (blocked.length > 0) {
+          throw new TopologyError(`rebuild of ${ks.name}: no live source${options.sourceDatacenter === undefined ? '' : ` in ${options.sourceDatacenter}`} for ${blocked.length} range(s)`, false);
         }
+        if (plan.unsourced.length > 0) this.logger.info({ keyspace: ks.name, ranges: plan.unsourced.length }, 'rebuild: ranges with no other replica in the source datacenter are skipped');
         for (const s of plan.streams) {
           options.progress({ done: i, total: keyspaces.length, message: `rebuilding ${ks.name}: ${s.ranges.length} range(s) from ${s.source}` });
           const r = await this.o.streams.pull({ planId, operation: 'REBUILD', source: s.source, keyspace: ks.name, tables: [], ranges: s.ranges });
