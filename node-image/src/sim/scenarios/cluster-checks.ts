@@ -2,7 +2,7 @@
 // virtual time, and a white-box read of one replica's copy of the register table.
 import { endpointAddress } from '../../cluster/index.ts';
 import type { EndpointAddress } from '../../cluster/index.ts';
-import { TOKEN_MAX, TOKEN_MIN } from '../../lib/index.ts';
+import { TOKEN_MAX, TOKEN_MIN, murmur3Token } from '../../lib/index.ts';
 import type { RunningNode } from '../../node.ts';
 import type { ReadCommand } from '../../storage/index.ts';
 import type { ReplicaCell } from '../checkers.ts';
@@ -134,4 +134,26 @@ export function localRegisterCells(running: RunningNode, nowMs: number): Map<num
     out.set(key, cell);
   }
   return out;
+}
+
+/**
+ * SimpleStrategy's replicas of an int partition key, computed independently of the node code (an
+ * oracle): walk the ring clockwise from the first token at or after the key's token and take the
+ * first `replicationFactor` distinct owners.
+ */
+export function simpleStrategyReplicas(options: { tokens: ReadonlyMap<number, readonly bigint[]>; key: number; replicationFactor: number }): number[] {
+  const ring: Array<{ token: bigint; owner: number }> = [];
+  for (const [owner, tokens] of options.tokens) for (const token of tokens) ring.push({ token, owner });
+  ring.sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
+  const keyBytes = Buffer.alloc(4);
+  keyBytes.writeInt32BE(options.key);
+  const token = murmur3Token(keyBytes);
+  let start = ring.findIndex((e) => e.token >= token);
+  if (start < 0) start = 0;
+  const replicas: number[] = [];
+  for (let i = 0; i < ring.length && replicas.length < options.replicationFactor; i++) {
+    const owner = ring[(start + i) % ring.length]!.owner;
+    if (!replicas.includes(owner)) replicas.push(owner);
+  }
+  return replicas;
 }

@@ -1,9 +1,10 @@
-// Three nodes, RF 3, clients on every node: plain writes (client timestamps) at QUORUM/ONE/ALL and
+// Three to five nodes, RF 3 (SimpleStrategy), clients on every node: plain writes (client timestamps) at QUORUM/ONE/ALL and
 // reads at QUORUM, LWTs at SERIAL, while a nemesis partitions links, kills nodes or cuts their power
 // and restarts them, over a faulty network with slightly skewed clocks. After the faults heal and
 // hints have had time to replay: every write acknowledged at QUORUM or ALL is visible to a QUORUM
 // read from every coordinator; after a read at ALL (blocking read repair) every replica holds the
-// same value and timestamp; every LWT key's history is linearizable.
+// same value and timestamp, and no other node holds the key (replicas from an independent ring
+// walk); every LWT key's history is linearizable.
 import { ConsistencyLevel as CL } from '../../lib/index.ts';
 import type { ConsistencyLevel } from '../../lib/index.ts';
 import { checkAcknowledgedWritesVisible, checkRegisterLinearizable, checkReplicasConverged } from '../checkers.ts';
@@ -16,9 +17,10 @@ import { SimClient } from '../sim-client.ts';
 import { SimCluster } from '../sim-cluster.ts';
 import type { CrashKind } from '../sim-cluster.ts';
 import { FAULTY_NETWORK } from '../sim-network.ts';
-import { NodeStarter, localRegisterCells, membershipProblem, tokensKey, waitFor } from './cluster-checks.ts';
+import { NodeStarter, localRegisterCells, membershipProblem, simpleStrategyReplicas, tokensKey, waitFor } from './cluster-checks.ts';
 
-const NODES = 3;
+const NODES_MIN = 3;
+const NODES_MAX = 5;
 const REPLICATION_FACTOR = 3;
 /** Virtual time for gossip to converge, schema to agree, and hints to replay (10 s rounds) after healing. */
 const CONVERGENCE_MS_MAX = 60_000;
@@ -29,7 +31,7 @@ const LWT_KEYS = [101, 102];
 
 export const clusterQuorum: Scenario = {
   name: 'cluster-quorum',
-  description: '3 nodes RF 3 under partitions, resets, kill/power loss: QUORUM-acked writes visible, replicas converge, LWTs linearizable',
+  description: '3-5 nodes RF 3 under partitions, resets, kill/power loss: QUORUM-acked writes visible, replicas converge, LWTs linearizable',
   run: (ctx) => run(ctx, { periodic: false }),
 };
 
@@ -45,14 +47,22 @@ export const clusterQuorumPeriodicLoss: Scenario = {
 
 async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promise<void> {
   const random = ctx.random;
-  const skews = Array.from({ length: NODES }, () => random.between(-20, 20));
+  const size = NODES_MIN + random.int(NODES_MAX - NODES_MIN + 1);
+  const skews = Array.from({ length: size }, () => random.between(-20, 20));
   const cluster = new SimCluster({
-    scheduler: ctx.scheduler, random: random.fork(), nodes: NODES, network: FAULTY_NETWORK, log: ctx.log, debugLogs: ctx.debugLogs,
+    scheduler: ctx.scheduler, random: random.fork(), nodes: size, network: FAULTY_NETWORK, log: ctx.log, debugLogs: ctx.debugLogs,
     clockSkewMs: (i) => skews[i - 1]!,
     ...(options.periodic ? { config: () => ({ commitlog_sync: 'periodic' as const, commitlog_sync_period: 10_000 }) } : {}),
   });
   const tokens = new Map<number, string>();
-  const starter = new NodeStarter({ ctx, cluster, onStarted: (index, running) => tokens.set(index, tokensKey(running.coordinator.localNode().tokens)) });
+  const tokenLists = new Map<number, readonly bigint[]>();
+  const starter = new NodeStarter({
+    ctx, cluster,
+    onStarted: (index, running) => {
+      tokens.set(index, tokensKey(running.coordinator.localNode().tokens));
+      tokenLists.set(index, running.coordinator.localNode().tokens);
+    },
+  });
   const start = (index: number): Promise<boolean> => starter.start(index);
   const gossipProblem = (): string | null => membershipProblem(cluster, (i) => tokens.get(i));
   const schemaProblem = (): string | null => {
@@ -62,7 +72,7 @@ async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promis
     return null;
   };
 
-  for (let i = 1; i <= NODES; i++) {
+  for (let i = 1; i <= size; i++) {
     if (!(await start(i))) {
       ctx.fail(`n${i} never started`);
       cluster.shutdown();
@@ -110,8 +120,8 @@ async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promis
       if (ctx.scheduler.nowMs >= untilMs) break;
       const roll = nemesisRandom.float();
       if (roll < 0.35) {
-        const a = 1 + nemesisRandom.int(NODES);
-        const b = 1 + ((a + nemesisRandom.int(NODES - 1)) % NODES);
+        const a = 1 + nemesisRandom.int(size);
+        const b = 1 + ((a + nemesisRandom.int(size - 1)) % size);
         const oneWay = nemesisRandom.chance(0.3);
         cluster.network.partition({ from: cluster.node(a).host, to: cluster.node(b).host, oneWay });
         ctx.log.note(`partition n${a}${oneWay ? '->' : '<->'}n${b}`);
@@ -122,16 +132,20 @@ async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promis
       } else {
         // At most two nodes down at once: a quorum may be lost, never every copy.
         const up = cluster.runningNodes();
-        if (up.length <= 1) continue;
-        const victim = nemesisRandom.pick(up).index;
-        const kind: CrashKind = options.periodic || nemesisRandom.chance(0.5) ? 'power' : 'kill';
-        cluster.crash(victim, kind);
-        crashes++;
-        const downMs = nemesisRandom.between(300, 5_000);
-        restarts.push((async () => {
-          await ctx.scheduler.sleep(downMs);
-          return start(victim);
-        })());
+        if (size - up.length >= 2) continue;
+        // The control cuts the power of two nodes at once when it can, so a quorum loses its copies.
+        const victims = [nemesisRandom.pick(up).index];
+        if (options.periodic && size - up.length === 0) victims.push(nemesisRandom.pick(up.filter((n) => n.index !== victims[0])).index);
+        for (const victim of victims) {
+          const kind: CrashKind = options.periodic || nemesisRandom.chance(0.5) ? 'power' : 'kill';
+          cluster.crash(victim, kind);
+          crashes++;
+          const downMs = nemesisRandom.between(300, 5_000);
+          restarts.push((async () => {
+            await ctx.scheduler.sleep(downMs);
+            return start(victim);
+          })());
+        }
       }
     }
   })();
@@ -179,19 +193,34 @@ async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promis
     }
   }
   // A read at ALL repairs every replica (blocking read repair); then all copies agree.
-  const allUp = cluster.runningNodes().length === NODES;
+  const allUp = cluster.runningNodes().length === size;
   for (const key of PLAIN_KEYS) {
     const read = await probe(cluster.runningNodes()[0]!.index, key, allUp ? CL.ALL : CL.QUORUM);
     if (typeof read === 'string') ctx.fail(`${allUp ? 'ALL' : 'QUORUM'} read of key ${key} ${read}`);
   }
-  if (allUp) for (const failure of checkReplicasConverged(replicaCells(cluster, ctx), PLAIN_KEYS)) ctx.fail(failure);
+  if (allUp) {
+    const copies = replicaCells(cluster, ctx);
+    for (const key of PLAIN_KEYS) {
+      const replicas = simpleStrategyReplicas({ tokens: tokenLists, key, replicationFactor: REPLICATION_FACTOR });
+      const onReplicas = new Map([...copies].filter(([name]) => replicas.some((r) => `n${r}` === name)));
+      for (const failure of checkReplicasConverged(onReplicas, [key])) ctx.fail(failure);
+      for (const [name, cells] of copies) {
+        if (!onReplicas.has(name) && cells.has(key)) ctx.fail(`key ${key}: ${name} holds it but the replicas are ${replicas.map((r) => `n${r}`).join(',')}`);
+      }
+      if (onReplicas.size !== REPLICATION_FACTOR) ctx.fail(`key ${key}: expected ${REPLICATION_FACTOR} replicas, found ${onReplicas.size}`);
+    }
+  }
   // Every LWT key: one SERIAL read through each node (recorded), then the whole history.
   for (const node of cluster.runningNodes()) await workload.readAll(admin, node.index, { plain: CL.QUORUM, serial: CL.SERIAL });
   for (const failure of checkRegisterLinearizable(history, { keys: LWT_KEYS })) ctx.fail(failure);
 
-  const diverged = checkReplicasConverged(replicasAfterHints, PLAIN_KEYS).length;
+  const diverged = PLAIN_KEYS.filter((key) => {
+    const replicas = simpleStrategyReplicas({ tokens: tokenLists, key, replicationFactor: REPLICATION_FACTOR });
+    const onReplicas = new Map([...replicasAfterHints].filter(([name]) => replicas.some((r) => `n${r}` === name)));
+    return checkReplicasConverged(onReplicas, [key]).length > 0;
+  }).length;
   Object.assign(ctx.summary, {
-    clients: clientCount, workloadMs, crashes, partitions, operations: history.size(),
+    nodes: size, clients: clientCount, workloadMs, crashes, partitions, operations: history.size(),
     acknowledged: [...workload.plainWrites.values()].filter((w) => w.outcome === 'acknowledged').length,
     unknown: [...workload.plainWrites.values()].filter((w) => w.outcome === 'unknown').length,
     keysDivergedBeforeRepair: diverged, knownIssueShadowRound: knownIssue,
