@@ -6,6 +6,8 @@ import { freePort, startCassiaProcess } from '../../support/cassia-process.ts';
 import type { CassiaProcess } from '../../support/cassia-process.ts';
 
 export const POLL_MS = 100;
+/** Starting a cluster on a loaded machine takes a while: the setup hooks' bound. */
+export const CLUSTER_SETUP_TIMEOUT_MS = 300_000;
 
 export function report(test: string, fields: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ test, ...fields })}\n`);
@@ -58,9 +60,11 @@ export interface RunningCluster {
 export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
   const cqlPort = await portFreeOn(spec.addresses);
   const storagePort = await portFreeOn(spec.addresses);
+  // A new cluster holds no data yet: nodes join without bootstrap streaming (and its RING_DELAY wait).
+  const extraConfig = { auto_bootstrap: false, ...spec.extraConfig };
   const nodes = await Promise.all(spec.addresses.map((address, i) => startCassiaProcess({
     address, port: cqlPort, storagePort, seeds: spec.seeds, rack: `rack${(i % 3) + 1}`, dc: spec.dcOf?.(i) ?? 'dc1',
-    clusterName: spec.clusterName, ...(spec.extraConfig === undefined ? {} : { extraConfig: spec.extraConfig }),
+    clusterName: spec.clusterName, extraConfig,
   })));
   return {
     nodes, cqlPort, storagePort,
@@ -82,7 +86,7 @@ export function client(contactPoint: string, port: number, localDataCenter = 'dc
 }
 
 /** Waits until `address` lists `peers` peers in system.peers (gossip has settled for it). */
-export async function waitForPeers(address: string, port: number, peers: number, timeoutMs = 60_000): Promise<number> {
+export async function waitForPeers(address: string, port: number, peers: number, timeoutMs = 120_000): Promise<number> {
   return until(`${address} to list ${peers} peers`, async () => {
     const c = client(address, port);
     try {

@@ -4,7 +4,7 @@
 // while hints wait for it; they are replayed when it restarts. Timings are printed as JSON lines.
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CL, client, onHost, report, startCluster, until, waitForPeers } from './cluster-support.ts';
+import { CL, CLUSTER_SETUP_TIMEOUT_MS, client, onHost, report, startCluster, until, waitForPeers } from './cluster-support.ts';
 import type { RunningCluster } from './cluster-support.ts';
 
 const TEST = 'coordinator-three-nodes';
@@ -52,7 +52,7 @@ describe('three nodes through the Node.js driver', () => {
     await c.execute('CREATE TABLE three.rows (k int, c int, v text, PRIMARY KEY (k, c))');
     await c.execute('CREATE TABLE three.counts (k int PRIMARY KEY, n counter)');
     report(TEST, { phase: 'ready', afterMs: Date.now() - started, hosts: c.hosts.length });
-  });
+  }, CLUSTER_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await c?.shutdown();
