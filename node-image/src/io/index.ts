@@ -4,7 +4,10 @@ export { MicrosTimestampSource } from './clock.ts';
 export type { Random } from './random.ts';
 export { randomInt } from './random.ts';
 export type { Disk, DiskSpace, FileStat, ReadableFile, WritableFile } from './disk.ts';
-export type { HttpHandler, HttpRequest, HttpResponse, Listener, ListenOptions, Network, Socket } from './network.ts';
+export type {
+  ClientTlsOptions, ConnectOptions, HttpHandler, HttpRequest, HttpResponse, Listener, ListenOptions, Network, ServerTlsOptions, Socket, TlsCredentials,
+  TlsCredentialSource,
+} from './network.ts';
 export type { Logger } from './logger.ts';
 export { silentLogger } from './logger.ts';
 
