@@ -3,7 +3,7 @@
 // TOPOLOGY_CHANGE / STATUS_CHANGE via broadcastEvent, SCHEMA_CHANGE from the CqlService.
 // Invariant: at most `connectionsMax` open connections; close() leaves no socket or timer behind.
 import type { CqlService, SchemaChangeEvent } from '../cql/index.ts';
-import type { Clock, Listener, Logger, Network, Socket, Timers } from '../io/index.ts';
+import type { Clock, Listener, Logger, Network, ServerTlsOptions, Socket, Timers } from '../io/index.ts';
 import { assert } from '../lib/index.ts';
 import { Connection } from './connection.ts';
 import type { ConnectionContext } from './connection.ts';
@@ -26,6 +26,8 @@ export interface ProtocolServerOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly reusePort?: boolean;
+  /** client_encryption_options: TLS on the native port (io.Network does the handshake). */
+  readonly tls?: ServerTlsOptions;
 }
 
 export class ProtocolServer {
@@ -69,7 +71,7 @@ export class ProtocolServer {
     this.unsubscribeSchema = this.options.cql.onSchemaChange((event) => this.onSchemaChange(event));
     try {
       this.listener = await this.options.network.listen(
-        { host: this.options.host, port: this.options.port, reusePort: this.options.reusePort ?? false },
+        { host: this.options.host, port: this.options.port, reusePort: this.options.reusePort ?? false, ...(this.options.tls === undefined ? {} : { tls: this.options.tls }) },
         (socket) => this.accept(socket),
       );
     } catch (error) {
