@@ -5,6 +5,7 @@
 // and status events to drivers; otherwise it runs alone as before.
 import { endpointAddress, hostId as toHostId } from './cluster/index.ts';
 import type { Token } from './cluster/index.ts';
+import { openNodeTls } from './config/index.ts';
 import type { NodeConfig } from './config/index.ts';
 import {
   ClusterCoordinator, LocalCoordinator, MembershipService, gossipEnabled, isIpSeed, openLocalNodeState, parseSeedList, SchemaStore,
@@ -57,6 +58,12 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   const startedMonotonicMs = io.clock.monotonicMs();
   // A missing or malformed token file is a configuration error: fail before opening anything.
   const managementToken = config.management_token_file === undefined ? null : loadManagementToken(io.disk, config.management_token_file);
+  // TLS certificates too (ConfigError naming the file). Internode dc/rack encryption asks gossip,
+  // at each connect, where a peer is; `membership` is assigned below, before any connection.
+  const tls = openNodeTls({
+    config, disk: io.disk, timers: io.timers, clock: io.clock, logger: io.logger,
+    locate: (peer) => membership?.member(endpointAddress(peer)) ?? null,
+  });
   const dataDirectory = config.data_file_directories[0]!;
   const systemDirectory = `${dataDirectory}/system`;
   io.disk.mkdirp(dataDirectory);
@@ -130,6 +137,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     messaging = new TcpMessagingService({
       self, listenHost: config.listen_address, listenPort: config.storage_port, clusterName: config.cluster_name,
       network: io.network, timers: io.timers, clock: io.clock, random: io.random, logger: io.logger,
+      ...(tls.internode === null ? {} : { tls: tls.internode }),
     });
     try {
       await messaging.start();
@@ -228,6 +236,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     cql: metrics.instrumentCql(cql),
     host: config.rpc_address,
     port: config.native_transport_port,
+    ...(tls.client === null ? {} : { tls: tls.client }),
     limits: {
       frameBodyBytesMax: config.native_transport_max_frame_size,
       inFlightRequestsPerConnectionMax: config.native_transport_max_requests_per_connection,
@@ -333,6 +342,8 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     throw error;
   }
 
+  // Rotated certificate files take effect for new handshakes from now on.
+  tls.start();
   let stopping: Promise<void> | null = null;
   const running: RunningNode = {
     hostId: local.hostId,
@@ -348,6 +359,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     stop(): Promise<void> {
       stopping ??= (async () => {
         authSetup.stop();
+        tls.close();
         topology?.close();
         streams?.close();
         await management.close();

@@ -4,6 +4,8 @@
 // number of milliseconds; sizes accept "32MiB", "16KiB" or a number of bytes.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ConfigError } from './config-error.ts';
+import { clientTlsPlan, internodeTlsPlan } from './encryption-plan.ts';
 
 const DURATION_RE = /^(\d+)\s*(ms|s|m|h|d)?$/i;
 const SIZE_RE = /^(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?$/i;
@@ -112,9 +114,9 @@ export const nodeConfigSchema = z.object({
   /** A superuser role the node ensures at start (login + superuser + this password); from CASSIA_SUPERUSER_*. */
   superuser_username: z.string().min(1).optional(),
   superuser_password: z.string().optional(),
-  /** TLS for CQL clients; not implemented yet: enabling it is refused at start rather than ignored. */
+  /** TLS for CQL clients on the native port (config/encryption-plan.ts, docs/design/tls.md). */
   client_encryption_options: encryptionOptions.optional(),
-  /** TLS between nodes; not implemented yet: enabling it is refused at start rather than ignored. */
+  /** TLS between nodes: internode_encryption all, dc or rack (config/encryption-plan.ts). */
   server_encryption_options: encryptionOptions.optional(),
   /** Bounds match the protocol layer's (resolveProtocolLimits): 1 KiB..256 MiB. */
   native_transport_max_frame_size: size.pipe(z.number().min(1024).max(256 * 1024 * 1024)).default(16 * 1024 * 1024),
@@ -127,9 +129,7 @@ export const nodeConfigSchema = z.object({
 export type NodeConfig = z.output<typeof nodeConfigSchema>;
 export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 /** Applies pod-style environment overrides on top of a raw config object. */
 export function applyEnvironment(raw: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
@@ -172,13 +172,9 @@ export function parseNodeConfig(raw: unknown): NodeConfig {
     throw new ConfigError(`invalid cassia.yaml: ${issues}`);
   }
   const config = result.data;
-  if (config.client_encryption_options?.enabled === true) {
-    throw new ConfigError('client_encryption_options.enabled: TLS for CQL clients is not implemented yet in Cassia');
-  }
-  const internode = config.server_encryption_options?.internode_encryption;
-  if (internode !== undefined && internode !== 'none') {
-    throw new ConfigError(`server_encryption_options.internode_encryption: ${internode}: internode TLS is not implemented yet in Cassia`);
-  }
+  // Unsupported or incomplete TLS settings fail here, before any file is read (docs/design/tls.md).
+  clientTlsPlan(config.client_encryption_options);
+  internodeTlsPlan(config.server_encryption_options);
   if ((config.superuser_username === undefined) !== (config.superuser_password === undefined)) {
     throw new ConfigError('superuser_username and superuser_password (CASSIA_SUPERUSER_USERNAME, CASSIA_SUPERUSER_PASSWORD) go together');
   }

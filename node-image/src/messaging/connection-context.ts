@@ -1,7 +1,7 @@
 // What inbound and outbound connections need from the messaging service that owns them: injected
 // io, limits, counters, and the callbacks through which frames and request outcomes flow back.
 // Connections hold no request state beyond the ids in flight on their own socket.
-import type { Clock, Logger, Network, Random, Timers } from '../io/index.ts';
+import type { ClientTlsOptions, Clock, Logger, Network, Random, Timers } from '../io/index.ts';
 import type { MessagingLimits } from './messaging-limits.ts';
 import type { MessagingError, PeerAddress } from './messaging-service.ts';
 import type { VerbValue } from './verbs.ts';
@@ -56,4 +56,6 @@ export interface ConnectionContext {
   isPending(requestId: number): boolean;
   /** A queued or in-flight request will get no response. */
   failRequest(requestId: number, error: MessagingError): void;
+  /** TLS for the next connection to `peer`, or undefined for plaintext (decided per connect attempt). */
+  tlsFor(peer: PeerAddress): ClientTlsOptions | undefined;
 }

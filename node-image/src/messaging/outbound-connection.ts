@@ -43,6 +43,8 @@ export class OutboundConnection implements FrameSink, ResponseChannel {
   /** Requests written on the current socket and not yet answered. */
   private readonly inFlight = new Set<number>();
   private failuresLogged = 0;
+  /** Whether the current (or last) connect attempt uses TLS. */
+  private encrypted = false;
 
   constructor(options: { peer: PeerAddress; ctx: ConnectionContext }) {
     this.peer = options.peer;
@@ -88,7 +90,11 @@ export class OutboundConnection implements FrameSink, ResponseChannel {
     this.state = 'connecting';
     const epoch = ++this.epoch;
     this.timer = this.ctx.timers.setTimeout(() => this.connectFailed(epoch, 'connect and handshake timed out'), this.ctx.limits.connectTimeoutMs);
-    this.ctx.network.connect({ host: this.host, port: this.port, localAddress: this.localHost, timeoutMs: this.ctx.limits.connectTimeoutMs }).then(
+    const tls = this.ctx.tlsFor(this.peer);
+    this.encrypted = tls !== undefined;
+    this.ctx.network.connect({
+      host: this.host, port: this.port, localAddress: this.localHost, timeoutMs: this.ctx.limits.connectTimeoutMs, ...(tls === undefined ? {} : { tls }),
+    }).then(
       (socket) => this.connected(epoch, socket),
       (error: unknown) => this.connectFailed(epoch, error instanceof Error ? error.message : String(error)),
     );
@@ -156,7 +162,7 @@ export class OutboundConnection implements FrameSink, ResponseChannel {
     this.decoder = new FrameDecoder({ sink: this, payloadBytesMax: this.ctx.limits.payloadBytesMax });
     this.backoffMs = 0;
     this.ctx.stats.outboundConnections++;
-    this.ctx.logger.info({ peer: this.peer, afterFailures: this.failuresLogged }, 'internode connection established');
+    this.ctx.logger.info({ peer: this.peer, afterFailures: this.failuresLogged, tls: this.encrypted }, 'internode connection established');
     this.failuresLogged = 0;
     this.scheduleFlush();
   }

@@ -6,7 +6,7 @@
 // Invariants: every pending request ends exactly once (response, Failure, timeout, overload,
 // unreachable peer, lost connection or close); pending <= pendingRequestsMax; no timer or socket
 // outlives close().
-import type { Clock, Listener, Logger, Network, Random, Socket, TimerHandle, Timers } from '../io/index.ts';
+import type { ClientTlsOptions, Clock, Listener, Logger, Network, Random, ServerTlsOptions, Socket, TimerHandle, Timers } from '../io/index.ts';
 import { AssertionError, assert } from '../lib/index.ts';
 import { emptyStats } from './connection-context.ts';
 import type { ConnectionContext, MessagingStats, ResponseChannel } from './connection-context.ts';
@@ -39,6 +39,18 @@ export interface TcpMessagingServiceOptions {
   readonly random: Random;
   readonly logger: Logger;
   readonly limits?: Partial<MessagingLimits>;
+  /** TLS (server_encryption_options); absent: plaintext both ways. */
+  readonly tls?: MessagingTlsOptions;
+}
+
+/** Internode TLS: how the storage port serves, and which outgoing connections encrypt. */
+export interface MessagingTlsOptions {
+  /** The listener: TLS, mutual authentication, and whether plaintext peers are still accepted. */
+  readonly server: ServerTlsOptions;
+  /** Outgoing TLS: the peer's certificate is verified against the CA; ours is presented. */
+  readonly client: ClientTlsOptions;
+  /** Whether a new connection to `peer` encrypts (internode_encryption dc/rack decide by location). */
+  readonly encryptTo: (peer: PeerAddress) => boolean;
 }
 
 interface PendingRequest {
@@ -93,6 +105,10 @@ export class TcpMessagingService implements MessagingService, ExpirySink {
       onFrame: (peer, id, verb, flags, payload, channel) => this.onFrame(peer, id, verb, flags, payload, channel),
       isPending: (id) => this.pending.has(id),
       failRequest: (id, error) => this.finish(id, null, error),
+      tlsFor: (peer) => {
+        const tls = options.tls;
+        return tls !== undefined && tls.encryptTo(peer) ? tls.client : undefined;
+      },
     };
     this.localChannel = {
       respond: (id, verb, payload) => this.onResponse(this.self, id, verb, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)),
@@ -105,8 +121,12 @@ export class TcpMessagingService implements MessagingService, ExpirySink {
     const self = parsePeerAddress(this.self);
     const host = this.options.listenHost ?? self.host;
     const port = this.options.listenPort ?? self.port;
-    this.listener = await this.options.network.listen({ host, port }, (socket) => this.accept(socket));
-    this.logger.info({ address: `${this.listener.host}:${this.listener.port}`, self: this.self }, 'Starting Messaging Service');
+    const tls = this.options.tls?.server;
+    this.listener = await this.options.network.listen({ host, port, ...(tls === undefined ? {} : { tls }) }, (socket) => this.accept(socket));
+    this.logger.info({
+      address: `${this.listener.host}:${this.listener.port}`, self: this.self,
+      tls: tls === undefined ? 'none' : tls.allowPlaintext ? 'optional' : 'required',
+    }, 'Starting Messaging Service');
     return { host: this.listener.host, port: this.listener.port };
   }
 
