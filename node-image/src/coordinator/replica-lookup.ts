@@ -22,13 +22,17 @@ export class ReplicaLookup {
   private readonly strategies = new Map<string, ReplicationStrategy>();
   private pendingRing: TokenMetadata | null = null;
   private readonly pending = new Map<string, PendingRanges>();
+  /** Cache keys of replication options (keyspace metadata objects live as long as their schema). */
+  private readonly replicationKeys = new WeakMap<ReplicationOptions, string>();
+  private factorsRing: TokenMetadata | null = null;
+  private readonly factorsCache = new Map<string, ReplicationFactors>();
 
   constructor(localAddress: EndpointAddress) {
     this.localAddress = localAddress;
   }
 
   strategyOf(replication: ReplicationOptions): ReplicationStrategy {
-    const key = `${replication.class}|${JSON.stringify(Object.entries(replication.options).sort())}`;
+    const key = this.replicationKey(replication);
     let strategy = this.strategies.get(key);
     if (strategy === undefined) {
       if (this.strategies.size >= STRATEGY_CACHE_ENTRIES_MAX) this.strategies.clear();
@@ -36,6 +40,15 @@ export class ReplicaLookup {
       this.strategies.set(key, strategy);
     }
     return strategy;
+  }
+
+  private replicationKey(replication: ReplicationOptions): string {
+    let key = this.replicationKeys.get(replication);
+    if (key === undefined) {
+      key = `${replication.class}|${JSON.stringify(Object.entries(replication.options).sort())}`;
+      this.replicationKeys.set(replication, key);
+    }
+    return key;
   }
 
   /** Natural replicas (primary first; shared frozen array) and pending replicas of `token`. */
@@ -49,8 +62,20 @@ export class ReplicaLookup {
     return this.maps.get(this.strategyOf(keyspace.replication), ring).replicasFor(token as Token);
   }
 
+  /** Replication factors of a keyspace (cached per replication options and ring snapshot). */
   factors(keyspace: KeyspaceMetadata, ring: TokenMetadata): ReplicationFactors {
-    return replicationFactorsOf(keyspace.replication, ring.members().length);
+    if (ring !== this.factorsRing) {
+      this.factorsCache.clear();
+      this.factorsRing = ring;
+    }
+    const key = this.replicationKey(keyspace.replication);
+    let factors = this.factorsCache.get(key);
+    if (factors === undefined) {
+      if (this.factorsCache.size >= STRATEGY_CACHE_ENTRIES_MAX) this.factorsCache.clear();
+      factors = replicationFactorsOf(keyspace.replication, ring.members().length);
+      this.factorsCache.set(key, factors);
+    }
+    return factors;
   }
 
   private pendingRanges(strategy: ReplicationStrategy, ring: TokenMetadata): PendingRanges | { pendingFor(t: Token): readonly EndpointAddress[] } {

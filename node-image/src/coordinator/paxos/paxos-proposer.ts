@@ -74,7 +74,8 @@ export class PaxosProposer {
   async cas<R>(round: CasRound<R>): Promise<R> {
     validateSerial(round.serialConsistency);
     if (isSerial(round.commitConsistency)) {
-      throw invalidRequest(`Invalid consistency level ${consistencyName(round.commitConsistency)} for the commit of a conditional update`);
+      // ConsistencyLevel.validateForCasCommit's message.
+      throw invalidRequest(`${consistencyName(round.commitConsistency)} is not supported as conditional update commit consistency. Use ANY if you mean "make sure it is accepted but I don't care how many replicas commit it for non-SERIAL reads"`);
     }
     const startMs = this.host.clock.monotonicMs();
     let contentions = 0;
