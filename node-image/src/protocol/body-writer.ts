@@ -1,8 +1,18 @@
 // Append-only writer for the native-protocol notation types. It owns one Buffer that starts with
 // room for the frame header, so a response is built as a whole frame in one allocation when the
-// caller's size hint is right (it grows by doubling otherwise). Invariant: [string] fits 65535
+// caller's size hint is right (it grows by doubling otherwise). A connection also uses one as its
+// output buffer: replies are appended back to back (skip the header, write the body, patch the
+// header) and the buffer is reused after each socket write. Invariant: [string] fits 65535
 // bytes and [short] counts fit 16 bits; violating that is a programmer error (assert).
 import { assert } from '../lib/index.ts';
+import { FRAME_HEADER_BYTES, HEADER_FLAGS_OFFSET, HEADER_LENGTH_OFFSET, HEADER_OPCODE_OFFSET, HEADER_STREAM_OFFSET, HEADER_VERSION_OFFSET, RESPONSE_VERSION_V4 } from './frame-header.ts';
+
+/** The header fields of a response frame (its length is what follows the header). */
+export interface ResponseHeaderFields {
+  flags: number;
+  stream: number;
+  opcode: number;
+}
 
 export const SHORT_MAX = 0xffff;
 /** Below this many bytes a JS byte loop copies faster than TypedArray.set (measured: ~2x on 1-64 B). */
@@ -23,6 +33,45 @@ export class BodyWriter {
   /** Bytes written after the reserved front. */
   get bodyLength(): number {
     return this.position - this.start;
+  }
+
+  /** Bytes written, reserved front included (the offset of the next byte). */
+  get length(): number {
+    return this.position;
+  }
+
+  get capacityBytes(): number {
+    return this.buffer.length;
+  }
+
+  /** Starts over after the reserved front, keeping the buffer (its bytes were handed off). */
+  reset(): void {
+    this.position = this.start;
+  }
+
+  /** Drops what was written after `position` (a reply that failed half-way). */
+  truncate(position: number): void {
+    assert(position >= this.start && position <= this.position, `truncate to ${position} outside [${this.start}, ${this.position}]`);
+    this.position = position;
+  }
+
+  /** Reserves `byteCount` bytes to fill later (a frame header); returns their offset. */
+  skip(byteCount: number): number {
+    return this.ensure(byteCount);
+  }
+
+  /**
+   * Writes a v4 response header at `at`, reserved there with skip(FRAME_HEADER_BYTES), for the
+   * body written since: everything up to the current end.
+   */
+  patchResponseHeader(at: number, header: ResponseHeaderFields): void {
+    assert(at >= 0 && at + FRAME_HEADER_BYTES <= this.position, `no header room at ${at}`);
+    const buffer = this.buffer;
+    buffer[at + HEADER_VERSION_OFFSET] = RESPONSE_VERSION_V4;
+    buffer[at + HEADER_FLAGS_OFFSET] = header.flags;
+    buffer.writeInt16BE(header.stream, at + HEADER_STREAM_OFFSET);
+    buffer[at + HEADER_OPCODE_OFFSET] = header.opcode;
+    buffer.writeInt32BE(this.position - at - FRAME_HEADER_BYTES, at + HEADER_LENGTH_OFFSET);
   }
 
   /** Reserves `byteCount` bytes and returns their offset. It may replace `this.buffer`, so take the

@@ -1,6 +1,8 @@
 // One client connection: decodes frames, runs the handshake (OPTIONS, STARTUP, SASL PLAIN), hands
 // requests to the CqlService with many streams in flight, and writes replies as they complete
-// (any order), joining those produced in the same tick into one socket write. Invariants: at most
+// (any order). Replies are encoded straight into one output buffer and everything produced in a
+// tick goes out in one socket write; the buffer is reused when the write completed synchronously
+// (the common case), so a reply costs no allocation of its own. Invariants: at most
 // `inFlightRequestsPerConnectionMax` service calls pending; reading pauses while unsent output is
 // above `writeHighWaterBytes`; a malformed frame gets a Protocol error and closes only this
 // connection; nothing a client sends can throw out of the socket callbacks.
@@ -9,6 +11,7 @@ import type { Clock, Logger, Socket, TimerHandle, Timers } from '../io/index.ts'
 import { CqlError, ErrorCode } from '../lib/index.ts';
 import { BodyReader, MalformedBodyError } from './body-reader.ts';
 import { BodyWriter } from './body-writer.ts';
+import type { ResponseHeaderFields } from './body-writer.ts';
 import type { BodyCompressor } from './compression.ts';
 import { encodeErrorFrame } from './error-encoder.ts';
 import { FrameDecoder } from './frame-decoder.ts';
@@ -20,13 +23,13 @@ import {
   SUPPORTED_OPTIONS_BODY, checkStartupOptions, isSupportedVersion, parsePlainSaslToken, unsupportedVersionFrame,
 } from './handshake.ts';
 import type { ProtocolLimits } from './limits.ts';
-import { COALESCE_WRITE_BYTES_MAX } from './limits.ts';
+import { OUTPUT_BUFFER_BYTES_INITIAL, OUTPUT_BUFFER_RETAINED_BYTES_MAX } from './limits.ts';
 import { EventType, Opcode } from './message-codes.ts';
 import type { EventTypeName } from './message-codes.ts';
 import {
   protocolError, readAuthResponse, readBatch, readExecute, readPrepare, readQuery, readRegister, readStartup,
 } from './request-decoders.ts';
-import { encodeResultFrame } from './result-encoder.ts';
+import { encodeResultFrame, writeResultMessage } from './result-encoder.ts';
 
 /** What a connection needs from its server. */
 export interface ConnectionContext {
@@ -50,6 +53,22 @@ const EVENT_BIT: Readonly<Record<EventTypeName, number>> = {
 
 const SMALL_FRAME_BYTES = 64;
 
+/**
+ * The continuation of one request in flight: its stream and the two callbacks its promise settles
+ * into, created once and reused (a free list per connection), so a request allocates no closures.
+ */
+class PendingReply {
+  stream = 0;
+  skipMetadata = false;
+  readonly onResponse: (response: QueryResponse) => void;
+  readonly onFailure: (error: unknown) => void;
+
+  constructor(connection: Connection) {
+    this.onResponse = (response) => connection.replied(this, response);
+    this.onFailure = (error) => connection.failed(this, error);
+  }
+}
+
 export class Connection implements FrameSink {
   readonly session: ClientSession;
   private readonly socket: Socket;
@@ -67,7 +86,12 @@ export class Connection implements FrameSink {
   private registeredEvents = 0;
   private inFlight = 0;
 
-  private readonly outQueue: Buffer[] = [];
+  /** Replies not written yet, whole frames back to back. */
+  private out = new BodyWriter(OUTPUT_BUFFER_BYTES_INITIAL);
+  /** Header fields of the reply being encoded (one object, reused). */
+  private readonly header: ResponseHeaderFields = { flags: 0, stream: 0, opcode: 0 };
+  /** Reusable continuations; at most inFlightRequestsPerConnectionMax exist. */
+  private readonly freeReplies: PendingReply[] = [];
   private flushHandle: TimerHandle | null = null;
   private readPaused = false;
   /** What the last socket.write returned (false: 'drain' will be emitted). */
@@ -314,7 +338,10 @@ export class Connection implements FrameSink {
         writer.writeBytes(null);
         this.send(writer.finish(), { stream, opcode: Opcode.AuthSuccess, flags: 0 });
       },
-      (error: unknown) => this.onServiceFailure(stream, error),
+      (error: unknown) => {
+        this.inFlight--;
+        if (!this.closed) this.replyError(stream, error);
+      },
     );
   }
 
@@ -328,25 +355,51 @@ export class Connection implements FrameSink {
 
   private track(stream: number, promise: Promise<QueryResponse>, skipMetadata: boolean): void {
     this.inFlight++;
-    promise.then(
-      (response) => this.onServiceResponse(stream, response, skipMetadata),
-      (error: unknown) => this.onServiceFailure(stream, error),
-    );
+    const pending = this.freeReplies.pop() ?? new PendingReply(this);
+    pending.stream = stream;
+    pending.skipMetadata = skipMetadata;
+    promise.then(pending.onResponse, pending.onFailure);
   }
 
-  private onServiceResponse(stream: number, response: QueryResponse, skipMetadata: boolean): void {
+  /** The service answered `pending`'s request (called by PendingReply). */
+  replied(pending: PendingReply, response: QueryResponse): void {
+    const stream = pending.stream;
+    const skipMetadata = pending.skipMetadata;
+    this.freeReplies.push(pending);
     this.inFlight--;
     if (this.closed) return;
     try {
       if (response.result.kind === 'setKeyspace') this.session.keyspace = response.result.keyspace;
       const flags = response.warnings.length > 0 ? FrameFlag.Warning : 0;
-      this.send(encodeResultFrame(response, skipMetadata), { stream, opcode: Opcode.Result, flags });
+      if (this.compressor !== null) {
+        this.send(encodeResultFrame(response, skipMetadata), { stream, opcode: Opcode.Result, flags });
+        return;
+      }
+      if (this.ended) return;
+      const out = this.out;
+      const start = out.length;
+      out.skip(FRAME_HEADER_BYTES);
+      try {
+        writeResultMessage(out, response, skipMetadata);
+      } catch (error) {
+        out.truncate(start);
+        throw error;
+      }
+      const header = this.header;
+      header.flags = flags;
+      header.stream = stream;
+      header.opcode = Opcode.Result;
+      out.patchResponseHeader(start, header);
+      this.scheduleFlush();
     } catch (error) {
       this.replyError(stream, error);
     }
   }
 
-  private onServiceFailure(stream: number, error: unknown): void {
+  /** The service failed `pending`'s request (called by PendingReply). */
+  failed(pending: PendingReply, error: unknown): void {
+    const stream = pending.stream;
+    this.freeReplies.push(pending);
     this.inFlight--;
     if (this.closed) return;
     this.replyError(stream, error);
@@ -384,30 +437,31 @@ export class Connection implements FrameSink {
     this.enqueue(out);
   }
 
+  /** Appends a whole frame built elsewhere (errors, handshake replies, events). */
   private enqueue(frame: Buffer): void {
     if (this.ended) return;
-    this.outQueue.push(frame);
+    this.out.writeRaw(frame);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (this.flushHandle === null) this.flushHandle = this.context.timers.setImmediate(this.flushNow);
   }
 
-  /** Writes everything queued this tick, joining small frames into writes of up to COALESCE_WRITE_BYTES_MAX. */
+  /**
+   * Writes everything produced this tick in one socket write. The buffer is reused only when the
+   * socket took all of it synchronously (writableLength 0: nothing keeps a reference); otherwise,
+   * or when a large reply grew it, the next replies go to a fresh one.
+   */
   private flush(): void {
     this.flushHandle = null;
     if (this.closed) return;
-    const queue = this.outQueue;
-    let groupStart = 0;
-    let groupBytes = 0;
-    for (let i = 0; i < queue.length; i++) {
-      const length = queue[i]!.length;
-      if (groupBytes > 0 && groupBytes + length > COALESCE_WRITE_BYTES_MAX) {
-        this.writeGroup(groupStart, i, groupBytes);
-        groupStart = i;
-        groupBytes = 0;
-      }
-      groupBytes += length;
+    const out = this.out;
+    if (out.length > 0) {
+      this.lastWriteAccepted = this.socket.write(out.finish());
+      if (this.socket.writableLength === 0 && out.capacityBytes <= OUTPUT_BUFFER_RETAINED_BYTES_MAX) out.reset();
+      else this.out = new BodyWriter(OUTPUT_BUFFER_BYTES_INITIAL);
     }
-    if (groupBytes > 0 || groupStart < queue.length) this.writeGroup(groupStart, queue.length, groupBytes);
-    queue.length = 0;
     this.lastActivityMs = this.context.clock.monotonicMs();
     if (this.closing) {
       this.endSocket();
@@ -419,12 +473,6 @@ export class Connection implements FrameSink {
       this.readPaused = true;
       this.socket.pause();
     }
-  }
-
-  private writeGroup(start: number, end: number, totalBytes: number): void {
-    if (start >= end) return;
-    const queue = this.outQueue;
-    this.lastWriteAccepted = this.socket.write(end - start === 1 ? queue[start]! : Buffer.concat(queue.slice(start, end), totalBytes));
   }
 
   private onDrain(): void {
@@ -446,7 +494,7 @@ export class Connection implements FrameSink {
   private startClosing(): void {
     this.closing = true;
     this.decoder.stop();
-    if (this.flushHandle === null) this.flushHandle = this.context.timers.setImmediate(this.flushNow);
+    this.scheduleFlush();
   }
 
   private endSocket(): void {
@@ -481,7 +529,8 @@ export class Connection implements FrameSink {
     this.closeGraceHandle = null;
     this.idleHandle?.cancel();
     this.idleHandle = null;
-    this.outQueue.length = 0;
+    this.out.reset();
+    this.freeReplies.length = 0;
     this.context.onClosed(this);
   }
 

@@ -15,8 +15,10 @@ export const WRITE_HIGH_WATER_BYTES_DEFAULT = 1024 * 1024;
 /** After a fatal error we end the socket; destroy it if the client has not closed within this. */
 export const CLOSE_GRACE_MS_DEFAULT = 2000;
 
-/** Replies queued in one tick are joined into socket writes of up to this size. */
-export const COALESCE_WRITE_BYTES_MAX = 64 * 1024;
+/** A connection's output buffer starts this big (replies of one tick are written back to back in it). */
+export const OUTPUT_BUFFER_BYTES_INITIAL = 16 * 1024;
+/** An output buffer that grew beyond this (a large page) is dropped after its write, not kept. */
+export const OUTPUT_BUFFER_RETAINED_BYTES_MAX = 256 * 1024;
 /** Hard ceiling for the frame limit (the v4 length field's documented 256 MB). */
 export const FRAME_BODY_BYTES_CEILING = 256 * 1024 * 1024;
 

@@ -61,20 +61,16 @@ function warningsBytes(warnings: readonly string[]): number {
 }
 
 /** Rows metadata (also Prepared's result metadata): flags, count, paging state, specs. */
-function writeRowsMetadata(
-  writer: BodyWriter,
-  metadata: ResultMetadata,
-  options: { pagingState: Buffer | null; skipMetadata: boolean },
-): void {
+function writeRowsMetadata(writer: BodyWriter, metadata: ResultMetadata, pagingState: Buffer | null, skipMetadata: boolean): void {
   const columns = metadata.columns;
   let flags = 0;
-  if (options.pagingState !== null) flags |= RowsFlag.HasMorePages;
-  if (options.skipMetadata || columns.length === 0) flags |= RowsFlag.NoMetadata;
+  if (pagingState !== null) flags |= RowsFlag.HasMorePages;
+  if (skipMetadata || columns.length === 0) flags |= RowsFlag.NoMetadata;
   const specs = (flags & RowsFlag.NoMetadata) === 0 ? encodedColumnSpecs(metadata) : null;
   if (specs?.global === true) flags |= RowsFlag.GlobalTablesSpec;
   writer.writeInt(flags);
   writer.writeInt(columns.length);
-  if (options.pagingState !== null) writer.writeBytes(options.pagingState);
+  if (pagingState !== null) writer.writeBytes(pagingState);
   if (specs !== null) writer.writeRaw(specs.bytes);
 }
 
@@ -116,7 +112,7 @@ function writeResultBody(writer: BodyWriter, result: ResultMessage, skipMetadata
       return;
     case 'rows': {
       writer.writeInt(ResultKind.Rows);
-      writeRowsMetadata(writer, result.metadata, { pagingState: result.pagingState, skipMetadata });
+      writeRowsMetadata(writer, result.metadata, result.pagingState, skipMetadata);
       writer.writeInt(result.rows.length);
       writer.writeCells(result.rows, rowCellsBytes);
       return;
@@ -135,7 +131,7 @@ function writeResultBody(writer: BodyWriter, result: ResultMessage, skipMetadata
       writer.writeInt(bind.partitionKeyIndexes.length);
       for (const index of bind.partitionKeyIndexes) writer.writeShort(index);
       if (specs !== null) writer.writeRaw(specs.bytes);
-      writeRowsMetadata(writer, result.resultMetadata, { pagingState: null, skipMetadata: false });
+      writeRowsMetadata(writer, result.resultMetadata, null, false);
       return;
     }
     case 'schemaChange':
@@ -155,19 +151,28 @@ function writeResultBody(writer: BodyWriter, result: ResultMessage, skipMetadata
 export function encodeResultFrame(response: QueryResponse, skipMetadata: boolean): Buffer {
   const result = response.result;
   let hintBytes = FRAME_HEADER_BYTES + SMALL_RESULT_BYTES;
-  let rowCellsBytes = 0;
   if (response.warnings.length > 0) hintBytes += warningsBytes(response.warnings);
   if (result.kind === 'rows') {
-    rowCellsBytes = cellsBytes(result.rows, result.metadata.columns.length);
-    hintBytes += 4 + rowCellsBytes;
+    hintBytes += 4 + cellsBytes(result.rows, result.metadata.columns.length);
     if (result.pagingState !== null) hintBytes += 4 + result.pagingState.length;
     if (!skipMetadata && result.metadata.columns.length > 0) hintBytes += encodedColumnSpecs(result.metadata).bytes.length;
   }
   const writer = new BodyWriter(hintBytes, FRAME_HEADER_BYTES);
-  if (response.warnings.length > 0) {
-    writer.writeShort(response.warnings.length);
-    for (const warning of response.warnings) writer.writeStringTruncated(warning);
-  }
-  writeResultBody(writer, result, skipMetadata, rowCellsBytes);
+  writeResultMessage(writer, response, skipMetadata);
   return writer.finish();
+}
+
+/**
+ * The body of a RESULT frame for `response` (warnings first when present), appended to `writer`
+ * where it stands: a connection encodes straight into its output buffer this way.
+ */
+export function writeResultMessage(writer: BodyWriter, response: QueryResponse, skipMetadata: boolean): void {
+  const result = response.result;
+  const warnings = response.warnings;
+  if (warnings.length > 0) {
+    writer.writeShort(warnings.length);
+    for (const warning of warnings) writer.writeStringTruncated(warning);
+  }
+  const rowCellsBytes = result.kind === 'rows' ? cellsBytes(result.rows, result.metadata.columns.length) : 0;
+  writeResultBody(writer, result, skipMetadata, rowCellsBytes);
 }

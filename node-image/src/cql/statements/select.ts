@@ -51,6 +51,12 @@ class PreparedSelect implements PreparedStatement {
   private readonly source: TableDataSource;
   /** Whether static-only partitions yield a row (no clustering restriction, not DISTINCT). */
   private readonly staticOnlyRows: boolean;
+  /**
+   * At most one row, named by equality on the whole primary key (no IN, slice, filter, token,
+   * DISTINCT, JSON, ORDER BY, GROUP BY, aggregate or PER PARTITION LIMIT): the read of a fresh
+   * page (no paging state) can never leave more pages, so it skips the paging machinery.
+   */
+  private readonly singleRow: boolean;
 
   constructor(init: {
     table: TableMetadata; where: WhereAnalysis; selection: Selection; limit: CompiledTerm | null; perPartitionLimit: CompiledTerm | null;
@@ -82,6 +88,11 @@ class PreparedSelect implements PreparedStatement {
       ? { columns: [{ keyspace: init.table.keyspace, table: init.table.name, name: '[json]', type: { kind: 'native', name: 'text' } }] }
       : { columns: init.selection.columns };
     this.staticOnlyRows = init.where.clusteringPrefixLength === 0 && init.where.clusteringSlice === null && !init.distinct;
+    const w = init.where;
+    this.singleRow = !init.distinct && !init.json && !init.orderBy && init.groupByDepth === 0 && !init.selection.isAggregate &&
+      init.perPartitionLimit === null && init.table.partitionKey.length > 0 && w.partitionKey.every((p) => p !== null) &&
+      !w.partitionKeyIsIn && w.tokenStart === null && w.tokenEnd === null && w.filters.length === 0 && !w.clusteringIsIn &&
+      w.clusteringSlice === null && w.clusteringPrefixLength === init.table.clustering.length;
   }
 
   private evalLimit(term: CompiledTerm | null, env: EvalEnv, what: string): number {
@@ -103,7 +114,44 @@ class PreparedSelect implements PreparedStatement {
     return { kind: 'slices', slices, reversed: this.reversed };
   }
 
-  async execute(execution: Execution): Promise<QueryResponse> {
+  execute(execution: Execution): Promise<QueryResponse> {
+    return this.singleRow && execution.options.pagingState === null ? this.executeSingleRow(execution) : this.executeGeneral(execution);
+  }
+
+  /**
+   * The one-row read: the same limits, target, command and projection as executeGeneral (which
+   * would return the same rows and no paging state), without its paging bookkeeping.
+   */
+  private async executeSingleRow(execution: Execution): Promise<QueryResponse> {
+    const env = execution.env;
+    const table = this.tableMetadata;
+    const limit = this.evalLimit(this.limit, env, 'limit');
+    const requested = execution.options.pageSize;
+    const pageSize = requested !== null && requested > 0 ? requested : Number.POSITIVE_INFINITY;
+    const targets = partitionTargets(table, this.where, env, execution.services.limits.inValuesProductMax);
+    if (targets.length !== 1) return this.executeGeneral(execution);
+    const target = targets[0]!;
+    const sink = { contexts: [] as RowContext[], max: Math.min(pageSize, limit), perPartitionLimit: Number.POSITIVE_INFINITY };
+    const command = this.baseCommand(env, execution, { kind: 'single', key: target.key, token: target.token }, this.chunkRows(sink, execution), null);
+    const result = await this.source.read(command, execution.options.consistency, execution);
+    const partition = result.partitions[0];
+    let rows: Array<Array<Buffer | null>> = [];
+    if (partition !== undefined) {
+      const live = toLivePartition(partition, command.nowSeconds);
+      // Equality on the whole key reads at most one row; anything else takes the general path.
+      if (live.rows.length > 1) return this.executeGeneral(execution);
+      const components = table.partitionKey.length === 1 ? [live.key] : splitPartitionKey(live.key, table.partitionKey.length);
+      const row = live.rows[0];
+      if (row !== undefined) {
+        rows = [this.project({ partitionKey: components, partitionKeyBytes: live.key, clustering: row.clustering, row, staticRow: live.staticRow, nowSeconds: command.nowSeconds }, env)];
+      } else if (live.staticRow !== null && this.staticOnlyRows) {
+        rows = [this.project({ partitionKey: components, partitionKeyBytes: live.key, clustering: null, row: null, staticRow: live.staticRow, nowSeconds: command.nowSeconds }, env)];
+      }
+    }
+    return { result: { kind: 'rows', metadata: this.resultMetadata, rows, pagingState: null }, warnings: execution.warnings };
+  }
+
+  private async executeGeneral(execution: Execution): Promise<QueryResponse> {
     const env = execution.env;
     const table = this.tableMetadata;
     const limit = this.evalLimit(this.limit, env, 'limit');
