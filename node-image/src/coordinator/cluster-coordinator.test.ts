@@ -167,6 +167,30 @@ describe('write timeouts and hints', () => {
     expect(c.coordinator(0).hints.store.hostsWithHints()).toEqual([]);
   });
 
+  it('throttles replay to hinted_handoff_throttle / (nodes - 1) and drops hints past gc_grace', async () => {
+    const { c, time, kv } = await threeNodes({ hints: { replayIntervalMs: 1000, throttleBytesPerSecond: 20_000 } });
+    const now = nowSeconds(time);
+    const shortGrace = await c.createTable({ ...kvTable('ks', 'short_grace'), options: { gcGraceSeconds: 5 } });
+    await c.run(c.node(2).stop());
+    const big = 'x'.repeat(1000);
+    for (let k = 0; k < 40; k++) await c.run(c.coordinator(0).write([putKv(kv, k, big, 1000 + k)], w(ConsistencyLevel.ONE)));
+    await c.run(c.coordinator(0).write([putKv(shortGrace, 1, 'gone', 1000)], w(ConsistencyLevel.ONE)));
+    const hintBytes = c.coordinator(0).hints.store.bytesFor(c.node(2).hostId);
+    expect(hintBytes).toBeGreaterThan(40_000);
+    await c.idle(6000);
+    await c.run(c.node(2).restart());
+    const started = time.monotonicMs();
+    await c.run((async () => {
+      while (c.coordinator(0).hints.store.hostsWithHints().length > 0) await c.idle(100);
+    })(), 60_000);
+    const tookMs = time.monotonicMs() - started;
+    // 20 000 B/s shared by two peers: 10 000 B/s for this delivery.
+    expect(tookMs).toBeGreaterThanOrEqual((hintBytes / 10_000) * 1000 * 0.8);
+    expect(localValue(c, 2, kv, 39, now)).toBe(big);
+    expect(c.coordinator(0).hints.stats.expired).toBe(1);
+    expect(kvValue(c.node(2).storage.read(readPartition(shortGrace, 1, now)), now)).toBeNull();
+  });
+
   it('does not hint beyond max_hint_window or for expired entries', async () => {
     const { c, kv } = await threeNodes({ hints: { maxHintWindowMs: 5000 } });
     await c.run(c.node(2).stop());

@@ -51,7 +51,7 @@ export const HINTS_CONFIG_DEFAULTS: HintsConfig = {
 
 /** Hints sent before waiting for their acknowledgements. */
 export const HINT_PAGE_ENTRIES_MAX = 64;
-/** Longest single throttle pause. */
+/** Longest single throttle pause (the wait is made of such pauses). */
 const THROTTLE_PAUSE_MS_MAX = 1000;
 
 export interface HintsStats {
@@ -229,19 +229,16 @@ export class HintsService {
   private async deliverHost(hostId: string, address: EndpointAddress): Promise<void> {
     const files = this.store.filesToReplay(hostId);
     const rate = this.rateBytesPerSecond();
-    let startedMs = this.clock.monotonicMs();
+    const startedMs = this.clock.monotonicMs();
     let sentBytes = 0;
     for (const file of files) {
       const ok = await this.deliverFile(file, address, async (bytes) => {
+        // Pays for what was just sent: wait until the rate allows it (in short pauses, so stop() is prompt).
         if (rate <= 0) return;
         sentBytes += bytes;
         const dueMs = startedMs + (sentBytes / rate) * 1000;
-        const waitMs = dueMs - this.clock.monotonicMs();
-        if (waitMs > 0) await this.sleep(Math.min(waitMs, THROTTLE_PAUSE_MS_MAX));
-        if (waitMs > THROTTLE_PAUSE_MS_MAX) {
-          // Long pauses restart the budget so a burst after a pause stays within the rate.
-          startedMs = this.clock.monotonicMs();
-          sentBytes = 0;
+        for (let waitMs = dueMs - this.clock.monotonicMs(); waitMs > 0 && !this.closed; waitMs = dueMs - this.clock.monotonicMs()) {
+          await this.sleep(Math.min(waitMs, THROTTLE_PAUSE_MS_MAX));
         }
       });
       if (!ok) return;
@@ -280,7 +277,6 @@ export class HintsService {
         if (page.length > 0) {
           let bytes = 0;
           for (const h of page) bytes += h.bytes.length;
-          await throttle(bytes);
           const results = await Promise.allSettled(page.map((h) => this.messaging.request(address, Verb.Hint, h.bytes, this.config.requestTimeoutMs)));
           const failed = results.findIndex((r) => r.status === 'rejected');
           if (failed >= 0) {
@@ -292,6 +288,7 @@ export class HintsService {
             return false;
           }
           this.stats.delivered += page.length;
+          await throttle(bytes);
         }
         offset = pageEnd;
         this.resumeOffsets.set(file.path, offset);
