@@ -256,6 +256,38 @@ func checkTokenAwareRouting(e *env) error {
 			}
 		}
 	}
+	// TokenAwareHostPolicy over DCAwareRoundRobinPolicy (the usual production setting) routes alike.
+	c, _ := e.newCluster()
+	dcPolicy := newPinningPolicy(gocql.TokenAwareHostPolicy(gocql.DCAwareRoundRobinPolicy(e.dc)))
+	c.PoolConfig.HostSelectionPolicy = dcPolicy
+	rec := &queryRecorder{}
+	c.QueryObserver = rec
+	dcAware, err := c.CreateSession()
+	if err != nil {
+		return err
+	}
+	defer dcAware.Close()
+	if err := until("the DC-aware session to know every host", hostsReadyTimeout, func() (bool, error) {
+		return len(dcPolicy.Known()) == len(e.hosts), nil
+	}); err != nil {
+		return err
+	}
+	for k := 0; k < routingKeys; k += 3 {
+		seen, err := rec.capture(func() error {
+			var v string
+			return dcAware.Query(fmt.Sprintf("SELECT v FROM %s.kv WHERE k = ?", clusterRF1), k).Consistency(gocql.LocalOne).Scan(&v)
+		})
+		if err != nil {
+			return fmt.Errorf("DC-aware read k=%d: %w", k, err)
+		}
+		var token int64
+		if err := e.session.Query(fmt.Sprintf("SELECT token(k) FROM %s.kv WHERE k = ?", clusterRF1), k).Consistency(gocql.One).Scan(&token); err != nil {
+			return err
+		}
+		if got, want := seen[len(seen)-1].Host.ConnectAddress().String(), r.primary(token); got != want {
+			return fmt.Errorf("DC-aware k=%d: sent to %s, replica %s", k, got, want)
+		}
+	}
 	// Composite partition keys route the same way.
 	for b := 0; b < 30; b++ {
 		seen, err := e.observer.capture(func() error {

@@ -159,6 +159,26 @@ describe.skipIf(binary === null)('gocql against one Cassia node', () => {
   declareChecks('single', () => run?.results, () => `${run?.stderr.slice(-3000) ?? ''}\n--- node log tail ---\n${node?.logTail(3000) ?? ''}`);
 });
 
+describe.skipIf(binary === null)('gocql against a Cassia node with PasswordAuthenticator', () => {
+  let node: CassiaProcess | undefined;
+  let run: Awaited<ReturnType<typeof runScenario>> | undefined;
+
+  beforeAll(async () => {
+    node = await startCassiaProcess({
+      clusterName: 'cassia-test',
+      extraConfig: { authenticator: 'PasswordAuthenticator', superuser_username: 'gocql_admin', superuser_password: 'gocql-admin-pw' },
+    });
+    run = await runScenario(binary!, ['-scenario', 'auth', '-hosts', node.address, '-port', String(node.port), '-username', 'gocql_admin', '-password', 'gocql-admin-pw']);
+    report({ scenario: 'auth', wallMs: run.ms, checks: [...run.results.values()].map((r) => [r.check, r.ok, r.ms]) });
+  }, RUN_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await node?.destroy();
+  });
+
+  declareChecks('auth', () => run?.results, () => `${run?.stderr.slice(-3000) ?? ''}\n--- node log tail ---\n${node?.logTail(3000) ?? ''}`);
+});
+
 /** A port free on every loopback address of the cluster. */
 async function portFreeOnAll(addresses: readonly string[]): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {

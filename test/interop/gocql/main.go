@@ -33,6 +33,8 @@ type env struct {
 	dc          string
 	clusterName string
 	keyspace    string
+	username    string // PasswordAuthenticator credentials of every session ("" = none)
+	password    string
 	session     *gocql.Session
 	observer    *queryRecorder
 	policy      *pinningPolicy
@@ -59,7 +61,9 @@ func main() {
 	port := flag.Int("port", 9042, "CQL port (the same on every host)")
 	dc := flag.String("dc", "dc1", "data center the nodes report")
 	clusterName := flag.String("cluster-name", "cassia-test", "cluster_name the nodes report")
-	scenario := flag.String("scenario", "single", "single | cluster | timeouts")
+	scenario := flag.String("scenario", "single", "single | cluster | timeouts | auth")
+	username := flag.String("username", "", "PasswordAuthenticator user of every session")
+	password := flag.String("password", "", "PasswordAuthenticator password")
 	only := flag.String("only", "", "run only the checks whose name contains this")
 	list := flag.Bool("list", false, "print the check names of the scenario and exit")
 	flag.Parse()
@@ -75,7 +79,8 @@ func main() {
 		}
 		return
 	}
-	e := &env{hosts: strings.Split(*hosts, ","), port: *port, dc: *dc, clusterName: *clusterName, keyspace: "gocql_" + *scenario}
+	e := &env{hosts: strings.Split(*hosts, ","), port: *port, dc: *dc, clusterName: *clusterName, keyspace: "gocql_" + *scenario,
+		username: *username, password: *password}
 	started := time.Now()
 	out := json.NewEncoder(os.Stdout)
 	passed, failed := 0, 0
@@ -150,6 +155,9 @@ func (e *env) newCluster() (*gocql.ClusterConfig, *pinningPolicy) {
 	c.MaxWaitSchemaAgreement = 30 * time.Second
 	p := newPinningPolicy(gocql.TokenAwareHostPolicy(gocql.RoundRobinHostPolicy()))
 	c.PoolConfig.HostSelectionPolicy = p
+	if e.username != "" {
+		c.Authenticator = gocql.PasswordAuthenticator{Username: e.username, Password: e.password}
+	}
 	return c, p
 }
 
@@ -339,6 +347,7 @@ var scenarios = map[string][]check{
 	"single":   singleChecks,
 	"cluster":  clusterChecks,
 	"timeouts": timeoutChecks,
+	"auth":     authChecks,
 }
 
 // serialRead is SERIAL as a read consistency (gocql types it as a SerialConsistency only).

@@ -28,6 +28,7 @@ var singleChecks = []check{
 	{"query/simple", checkSimpleQueries},
 	{"query/prepared", checkPreparedQueries},
 	{"query/routing-key", checkRoutingKey},
+	{"query/reprepare-after-recreate", checkReprepare},
 	{"types/native-roundtrip", checkNativeRoundTrip},
 	{"types/native-mapscan", checkNativeMapScan},
 	{"types/nulls-unset-empty", checkNullsUnsetEmpty},
@@ -449,6 +450,36 @@ func checkRoutingKey(e *env) error {
 		return err
 	}
 	return expectEqual("single routing key", rk, []byte{0, 0, 0, 5})
+}
+
+// checkReprepare drops and recreates a table under a statement the session has prepared: the
+// next execution must work (Cassia re-prepares, or answers Unprepared and gocql re-prepares).
+func checkReprepare(e *env) error {
+	tbl := e.ks("recreated")
+	ins := fmt.Sprintf("INSERT INTO %s (k, v) VALUES (?, ?)", tbl)
+	sel := fmt.Sprintf("SELECT v FROM %s WHERE k = ?", tbl)
+	for round := 0; round < 3; round++ {
+		if err := e.exec(fmt.Sprintf("DROP TABLE IF EXISTS %s", tbl), fmt.Sprintf("CREATE TABLE %s (k int PRIMARY KEY, v text)", tbl)); err != nil {
+			return err
+		}
+		if err := e.session.Query(ins, round, fmt.Sprint(round)).Exec(); err != nil {
+			return fmt.Errorf("round %d insert: %w", round, err)
+		}
+		var v string
+		if err := e.session.Query(sel, round).Scan(&v); err != nil {
+			return fmt.Errorf("round %d select: %w", round, err)
+		}
+		if v != fmt.Sprint(round) {
+			return fmt.Errorf("round %d: %q", round, v)
+		}
+		// The previous round's row went with the dropped table.
+		if round > 0 {
+			if err := e.session.Query(sel, round-1).Scan(&v); !errors.Is(err, gocql.ErrNotFound) {
+				return fmt.Errorf("round %d: the dropped table's row: %v", round, err)
+			}
+		}
+	}
+	return nil
 }
 
 func checkLoggedBatch(e *env) error {
