@@ -297,6 +297,7 @@ export const OperationSchema = z.object({
   jobId: z.string().max(128).optional().meta({ description: 'Management API job of the current step.' }),
   reason: z.string().max(MESSAGE_CHARS_MAX).optional().meta({ description: 'Why the operation runs (e.g. the fields whose change requires a restart).' }),
   pods: z.array(z.string().max(63)).max(NODES_PER_DATACENTER_MAX).optional().meta({ description: 'Pods still to process (rolling restart, cleanup, rebuild).' }),
+  skippedKeyspaces: z.array(z.string().max(48)).max(8).optional().meta({ description: 'Best-effort system keyspaces (system_distributed, system_traces) whose replication the node refused to change (MGMT_ERR_REFUSED); the operation went on without them.' }),
   startedAt: time('When the operation started.'),
   lastProgressAt: time('When the operation last advanced.'),
   progress: z.string().max(MESSAGE_CHARS_MAX).optional().meta({ description: 'Progress of the current step, e.g. "2/5 pods".' }),

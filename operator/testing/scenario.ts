@@ -5,7 +5,7 @@
 import type { EndpointView, Job, KeyspaceInfo, NodeInfo } from '../../node-image/src/management/contract/index.ts';
 import { sampleNodeInfo } from '../../node-image/src/management/contract/samples.ts';
 import type { CassandraClusterSpecInput, CassandraClusterStatus, NodeStatus } from '../api/index.ts';
-import type { K8sNodeView, NodeInfoView, Observed, PodView, PvcView, StsView } from '../controllers/cassandracluster/observe.ts';
+import type { K8sNodeView, NodeCallFailure, NodeInfoView, Observed, PodView, PvcView, StsView } from '../controllers/cassandracluster/observe.ts';
 import { buildCassiaConfig, podName, pvcName, renderCassiaYaml, restartInputs, stsName } from '../specs/index.ts';
 import { makeCluster } from './fixtures.ts';
 
@@ -36,6 +36,8 @@ export interface Scenario {
   /** StatefulSet template inputs (defaults to the desired ones). */
   stsInputs?: Record<string, string>;
   pvcs?: Record<string, Partial<PvcView> | 'missing'>;
+  /** Management API calls of the previous pass that failed. */
+  callFailures?: NodeCallFailure[];
 }
 
 export const NOW_MS = Date.UTC(2026, 2, 1, 12, 0, 0);
@@ -170,6 +172,7 @@ export function scenario(s: Scenario): Observed {
     ringFrom,
     keyspaces: ringFrom === undefined ? undefined : (s.keyspaces ?? defaultKeyspaces()),
     jobs,
+    callFailures: s.callFailures ?? [],
   };
 }
 

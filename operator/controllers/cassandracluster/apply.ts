@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { KubeApiError, Resources, type EventSink, type KubeApi, type KubeObject, type Logger, type ResourceRef } from '../../runtime/index.ts';
 import { FIELD_MANAGER, Labels, PASSWORD_BYTES, TOKEN_BYTES, buildManagementTokenSecret, buildSuperuserSecret, deepEqual } from '../../specs/index.ts';
-import type { ClusterCache, NodeApiFactory, Observed } from './observe.ts';
+import { CALL_FAILURES_MAX, type ClusterCache, type NodeApiFactory, type NodeCallFailure, type Observed } from './observe.ts';
 import type { Plan } from './plan.ts';
 
 const REFS_BY_KIND: Readonly<Record<string, ResourceRef>> = Object.fromEntries(Object.values(Resources).map((r) => [r.kind, r]));
@@ -42,6 +42,8 @@ export interface ApplyReport {
   deleted: number;
   nodeCalls: number;
   errors: string[];
+  /** Management API calls that failed (fed to the next pass's plan). */
+  callFailures: NodeCallFailure[];
 }
 
 /** True when every field of `want` is present with the same value in `have` (server defaults ignored). */
@@ -66,7 +68,7 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
 export async function applyPlan(raw: KubeObject, plan: Plan, observed: Observed, deps: ApplyDependencies): Promise<ApplyReport> {
   const { api, cache, log } = deps;
   const ns = raw.metadata.namespace!;
-  const report: ApplyReport = { statusWritten: false, applied: 0, skipped: 0, deleted: 0, nodeCalls: 0, errors: [] };
+  const report: ApplyReport = { statusWritten: false, applied: 0, skipped: 0, deleted: 0, nodeCalls: 0, errors: [], callFailures: [] };
   const randomHex = deps.randomHex ?? ((n: number) => randomBytes(n).toString('hex'));
 
   if (!deepEqual(plan.status, raw.status ?? {})) {
@@ -147,8 +149,13 @@ export async function applyPlan(raw: KubeObject, plan: Plan, observed: Observed,
   for (const call of plan.nodeCalls) {
     const address = observed.pods.get(call.pod)?.podIP;
     const node = address === undefined ? undefined : deps.nodeApi({ namespace: ns, cluster: raw.metadata.name, pod: call.pod, address });
+    const target = call.kind === 'submit' ? String(call.request.requestId ?? call.operation) : call.keyspace;
+    const fail = (code: string, message: string): void => {
+      if (report.callFailures.length < CALL_FAILURES_MAX) report.callFailures.push({ pod: call.pod, call: call.kind, target, code, message: message.slice(0, 500) });
+    };
     if (node === undefined) {
       log.warn({ pod: call.pod, call: call.kind }, 'node not reachable for a planned call; the next pass retries');
+      fail('UNREACHABLE', `${call.pod} has no address or management token yet`);
       continue;
     }
     try {
@@ -158,6 +165,8 @@ export async function applyPlan(raw: KubeObject, plan: Plan, observed: Observed,
     } catch (error) {
       // Refusals and in-progress answers are expected; the next pass reads the outcome.
       log.warn({ pod: call.pod, call: call.kind, err: errorText(error) }, 'management API call failed');
+      const code = (error as { code?: unknown }).code;
+      fail(typeof code === 'string' ? code : 'UNKNOWN', errorText(error));
     }
   }
 

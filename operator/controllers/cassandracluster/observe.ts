@@ -90,6 +90,23 @@ export interface K8sNodeView {
 
 export type NodeInfoView = { readonly ok: true; readonly info: NodeInfo } | { readonly ok: false; readonly error: string };
 
+/**
+ * A management API call of the previous pass that failed (apply logs it; plan records it in the
+ * journal and skips what the node says it can never do).
+ */
+export interface NodeCallFailure {
+  readonly pod: string;
+  readonly call: 'submit' | 'setReplication';
+  /** The job's requestId (submit) or the keyspace (setReplication). */
+  readonly target: string;
+  /** A MANAGEMENT_ERROR_CODES code or a client code (MGMT_ERR_CONNECTION, ...); UNREACHABLE when the pod had no address. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Failures remembered from one pass to the next, per cluster. */
+export const CALL_FAILURES_MAX = 64;
+
 export interface Observed {
   readonly nowMs: number;
   readonly cc: CassandraCluster;
@@ -107,6 +124,8 @@ export interface Observed {
   readonly keyspaces: readonly KeyspaceInfo[] | undefined;
   /** Job lists of the pods an operation waits on; undefined entry when the call failed. */
   readonly jobs: ReadonlyMap<string, readonly Job[] | undefined>;
+  /** Management API calls of the previous pass that failed. */
+  readonly callFailures: readonly NodeCallFailure[];
 }
 
 /** Calls to node management APIs run at most this many at a time per reconcile. */
@@ -206,8 +225,9 @@ async function boundedAll<T>(tasks: ReadonlyArray<() => Promise<T>>, concurrency
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Reads everything plan() needs. `raw` is the CassandraCluster as stored (spec parsed here). */
-export async function observe(input: { raw: KubeObject; cache: ClusterCache; nodeApi: NodeApiFactory; nowMs: number }): Promise<Observed> {
+export async function observe(input: { raw: KubeObject; cache: ClusterCache; nodeApi: NodeApiFactory; nowMs: number; callFailures?: readonly NodeCallFailure[] }): Promise<Observed> {
   const { raw, cache, nodeApi, nowMs } = input;
+  const callFailures = input.callFailures ?? [];
   const namespace = raw.metadata.namespace ?? 'default';
   const name = raw.metadata.name;
   const cc: CassandraCluster = {
@@ -304,5 +324,5 @@ export async function observe(input: { raw: KubeObject; cache: ClusterCache; nod
     }
   }), NODE_CALLS_CONCURRENCY_MAX);
 
-  return { nowMs, cc, statefulSets, pods, pvcs, k8sNodes, replaceMap, secrets, nodeInfo, ring, ringFrom, keyspaces, jobs };
+  return { nowMs, cc, statefulSets, pods, pvcs, k8sNodes, replaceMap, secrets, nodeInfo, ring, ringFrom, keyspaces, jobs, callFailures };
 }

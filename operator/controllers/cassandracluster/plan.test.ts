@@ -355,6 +355,40 @@ describe('plan: datacenters', () => {
   const dc1 = { 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'N' };
   const ready1: CassandraClusterStatus = { datacenters: [{ name: 'dc1', desiredNodes: 3, readyNodes: 3, phase: 'Ready', racks: [] }] };
 
+  it('goes on without a best-effort system keyspace the node refuses to alter; records other refusals as lastError', () => {
+    const status = { ...ready1, ...withOp(op({ type: 'AddDatacenter', phase: 'UpdatingReplication', datacenter: 'dc2' })) };
+    status.datacenters = [...ready1.datacenters!, { name: 'dc2', desiredNodes: 2, readyNodes: 2, phase: 'Joining', racks: [] }];
+    const racks = threeRacks({ ...dc1, 'dc2/a': 'N', 'dc2/b': 'N' });
+    const refused = (keyspace: string) => ({ pod: 'prod-dc1-r1-0', call: 'setReplication' as const, target: keyspace, code: 'MGMT_ERR_REFUSED', message: `${keyspace} is not stored as a schema keyspace on this node yet: its replication cannot change` });
+    const authDone = defaultKeyspaces({ dc1: 3 }).map((k) => (k.name === 'system_auth' ? { ...k, replication: { ...k.replication, datacenters: { dc1: 3, dc2: 2 } } } : k));
+    const p = run({ spec: twoDcs, racks, status, keyspaces: authDone, callFailures: [refused('system_distributed'), refused('system_traces')] });
+    expect(p.status.operation).toMatchObject({ phase: 'Rebuilding', skippedKeyspaces: ['system_distributed', 'system_traces'] });
+    expect(p.status.operation!.lastError).toBe(undefined);
+    expect(p.nodeCalls.filter((c) => c.kind === 'setReplication')).toEqual([]);
+    expect(p.events.filter((e) => e.reason === 'ReplicationUnchangeable').map((e) => e.type)).toEqual(['Warning', 'Warning']);
+    // system_auth is never skipped: the refusal stays visible in the journal and Progressing, and the call is retried.
+    const stuck = run({ spec: twoDcs, racks, status, callFailures: [refused('system_auth')] });
+    expect(stuck.status.operation).toMatchObject({ phase: 'UpdatingReplication', lastError: 'replication of system_auth via prod-dc1-r1-0: MGMT_ERR_REFUSED: system_auth is not stored as a schema keyspace on this node yet: its replication cannot change' });
+    expect(stuck.status.operation!.skippedKeyspaces).toBe(undefined);
+    expect(stuck.nodeCalls.map((c) => (c.kind === 'setReplication' ? c.keyspace : c.kind))).toEqual(['system_auth', 'system_distributed', 'system_traces']);
+    expect(cond(stuck, 'Progressing')!.message).toMatch(/last error: replication of system_auth/);
+    // Once skipped, a keyspace stays skipped without new failures.
+    const again = run({ spec: twoDcs, racks, status: { ...status, operation: { ...status.operation!, skippedKeyspaces: ['system_traces'] } } });
+    expect(again.nodeCalls.map((c) => (c.kind === 'setReplication' ? c.keyspace : c.kind))).toEqual(['system_auth', 'system_distributed']);
+    expect(again.events.filter((e) => e.reason === 'ReplicationUnchangeable')).toEqual([]);
+  });
+
+  it('records a failed job submission of the operation as lastError until the step changes', () => {
+    const status = withOp(op({ type: 'ScaleDown', phase: 'Decommissioning', datacenter: 'dc1', rack: 'r3', pod: 'prod-dc1-r3-1' }));
+    const spec = { datacenters: [{ name: 'dc1', size: 3, racks: [{ name: 'r1' }, { name: 'r2' }, { name: 'r3' }] }] };
+    const racks = threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'NN' });
+    const failure = { pod: 'prod-dc1-r3-1', call: 'submit' as const, target: RID('op-7', 'prod-dc1-r3-1', 'decommission'), code: 'MGMT_ERR_CONNECTION', message: 'connect ECONNREFUSED' };
+    const p = run({ spec, racks, status, callFailures: [failure, { ...failure, target: 'seeds/1/x' }] });
+    expect(p.status.operation!.lastError).toBe('decommission.0 on prod-dc1-r3-1: MGMT_ERR_CONNECTION: connect ECONNREFUSED');
+    const other = run({ spec, racks, status, callFailures: [{ ...failure, target: RID('op-3', 'prod-dc1-r3-1', 'decommission') }] });
+    expect(other.status.operation!.lastError).toBe(undefined);
+  });
+
   it('adds a DC: nodes join without bootstrap, one at a time', () => {
     const p = run({ spec: twoDcs, racks: threeRacks(dc1), status: ready1 });
     expect(p.status.operation).toMatchObject({ type: 'AddDatacenter', phase: 'CreatingNodes', datacenter: 'dc2', pod: 'prod-dc2-a-0' });

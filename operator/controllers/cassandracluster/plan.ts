@@ -135,6 +135,12 @@ export const CRASH_RESTARTS_DEGRADED = 3;
 export const NODE_EXIT_CONFIG_REFUSED = 2;
 /** Characters of the node's own explanation kept in the Valid condition. */
 const NODE_REFUSAL_CHARS_MAX = 400;
+/**
+ * Managed system keyspaces a DC change may go on without when the node refuses to change their
+ * replication (e.g. a node version that presents them without storing them): tracing and
+ * repair history. system_auth is never skipped (logins in the new DC depend on it).
+ */
+export const BEST_EFFORT_SYSTEM_KEYSPACES: readonly string[] = ['system_distributed', 'system_traces'];
 /** Replication factor the operator gives system keyspaces in a new DC (capped by its size). */
 export const SYSTEM_KEYSPACE_RF_MAX = 3;
 const LOAD_ROUNDING_BYTES = 2 ** 20;
@@ -361,6 +367,8 @@ class Planner {
     const before = stableStringify({ phase: op.phase, pod: op.pod, progress: op.progress, pods: op.pods, lastError: op.lastError, attempts: op.attempts });
     // A pod the journal takes up in this pass has no job of this operation yet.
     if (fields.pod !== undefined && fields.pod !== op.pod) this.freshIds.add(`${op.id}/${fields.pod}`);
+    // A new step starts without the previous step's error.
+    if (!('lastError' in fields) && ((fields.phase !== undefined && fields.phase !== op.phase) || ('pod' in fields && fields.pod !== op.pod))) delete op.lastError;
     Object.assign(op, fields);
     const after = stableStringify({ phase: op.phase, pod: op.pod, progress: op.progress, pods: op.pods, lastError: op.lastError, attempts: op.attempts });
     if (before !== after) op.lastProgressAt = this.now;
@@ -673,7 +681,35 @@ class Planner {
   // ---------------------------------------------------------------------------------------------
   // Continuing operations
 
+  /**
+   * Failed management API calls of the previous pass that belong to the journal's operation: the
+   * last one becomes lastError (cleared when the step changes), so status says why it is stuck.
+   */
+  private noteCallFailures(): void {
+    const op = this.op!;
+    const replicationOp = op.type === 'AddDatacenter' || op.type === 'RemoveDatacenter';
+    const mine = this.o.callFailures.filter((f) => (f.call === 'submit' ? f.target.includes(`/${op.id}/`) : replicationOp));
+    const last = mine.at(-1);
+    if (last === undefined) return;
+    const what = last.call === 'submit' ? `${last.target.split('/').at(-1) ?? 'job'} on ${last.pod}` : `replication of ${last.target} via ${last.pod}`;
+    this.progress({ lastError: `${what}: ${last.code}: ${last.message}`.slice(0, 1024) });
+  }
+
+  /** Keyspaces of this DC change the node refused to alter and that may be skipped (recorded in the journal). */
+  private skipRefusedKeyspaces(): ReadonlySet<string> {
+    const op = this.op!;
+    const skipped = new Set(op.skippedKeyspaces ?? []);
+    for (const f of this.o.callFailures) {
+      if (f.call !== 'setReplication' || f.code !== 'MGMT_ERR_REFUSED' || !BEST_EFFORT_SYSTEM_KEYSPACES.includes(f.target) || skipped.has(f.target)) continue;
+      skipped.add(f.target);
+      this.event('Warning', Reason.ReplicationUnchangeable, `${op.type} ${op.datacenter ?? ''}: going on without ${f.target}, whose replication the node refuses to change: ${f.message}`.slice(0, 1024));
+    }
+    if (skipped.size > (op.skippedKeyspaces?.length ?? 0)) op.skippedKeyspaces = [...skipped].sort();
+    return skipped;
+  }
+
   private stepOperation(): void {
+    this.noteCallFailures();
     const type = this.op!.type;
     if (this.o.cc.spec.stopped && (type === 'RollingRestart' || type === 'Cleanup')) {
       return this.finish('Abandoned', `${type} abandoned: the cluster is being stopped`);
@@ -911,9 +947,10 @@ class Planner {
         ...(dc.join?.keyspaces ?? []).map((k) => ({ name: k.name, rf: k.replicationFactor })),
       ];
       let pending = 0;
+      const skipped = this.skipRefusedKeyspaces();
       for (const t of targets) {
         const ks = this.o.keyspaces.find((k) => k.name === t.name);
-        if (ks === undefined) continue;
+        if (ks === undefined || skipped.has(t.name)) continue;
         if (ks.replication.class === 'NetworkTopologyStrategy' && ks.replication.datacenters[dc.name] === t.rf) continue;
         const datacenters: Record<string, number> = {};
         if (ks.replication.class === 'NetworkTopologyStrategy') Object.assign(datacenters, ks.replication.datacenters);
@@ -970,8 +1007,9 @@ class Planner {
     if (op.phase === 'UpdatingReplication') {
       if (this.o.keyspaces === undefined || this.o.ringFrom === undefined) return this.progress({ progress: 'waiting for keyspaces' });
       let pending = 0;
+      const skipped = this.skipRefusedKeyspaces();
       for (const ks of this.o.keyspaces) {
-        if (!(MANAGED_SYSTEM_KEYSPACES as readonly string[]).includes(ks.name) || ks.replication.class !== 'NetworkTopologyStrategy') continue;
+        if (!(MANAGED_SYSTEM_KEYSPACES as readonly string[]).includes(ks.name) || ks.replication.class !== 'NetworkTopologyStrategy' || skipped.has(ks.name)) continue;
         if ((ks.replication.datacenters[dc] ?? 0) === 0) continue;
         const datacenters = Object.fromEntries(Object.entries(ks.replication.datacenters).filter(([d]) => d !== dc));
         this.out.nodeCalls.push({ kind: 'setReplication', pod: this.o.ringFrom, keyspace: ks.name, datacenters });
@@ -1286,7 +1324,8 @@ class Planner {
       stopped ? 'cluster is stopped' : `${readyCount}/${desiredTotal} nodes ready`);
     const op = this.op;
     const progressing = op !== undefined || this.waiting !== undefined;
-    set(ConditionType.Progressing, progressing, op?.type ?? this.waiting?.reason ?? Reason.Idle, op?.summary ?? this.waiting?.message ?? 'nothing to do');
+    set(ConditionType.Progressing, progressing, op?.type ?? this.waiting?.reason ?? Reason.Idle,
+      op !== undefined ? `${op.summary}${op.lastError !== undefined ? `; last error: ${op.lastError}` : ''}` : (this.waiting?.message ?? 'nothing to do'));
     const notReady = nodes.filter((n) => !n.ready && n.pod !== op?.pod && !stopped && n.state !== 'Stopped').map((n) => `${n.pod} (${n.state})`);
     const degradedItems = [...new Set([...this.degraded, ...notReady])];
     const lostAny = nodes.some((n) => n.lostSince !== undefined);

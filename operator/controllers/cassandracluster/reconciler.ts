@@ -3,7 +3,7 @@
 import { ZodError } from 'zod';
 import { Resources, type Clock, type EventSink, type KubeApi, type KubeObject, type OperatorMetrics, type ReconcileContext, type ReconcileResult } from '../../runtime/index.ts';
 import { applyPlan, StaleStatusError, type ApplyReport } from './apply.ts';
-import { observe, type ClusterCache, type NodeApiFactory, type Observed } from './observe.ts';
+import { observe, type ClusterCache, type NodeApiFactory, type NodeCallFailure, type Observed } from './observe.ts';
 import { PlanMemo, plan, type Plan } from './plan.ts';
 
 export interface ReconcilerOptions {
@@ -33,6 +33,8 @@ export class CassandraClusterReconciler {
   last: PassRecord | undefined;
   private readonly lastApplied = new Map<string, KubeObject>();
   private readonly memo = new PlanMemo();
+  /** Failed management API calls of each cluster's last pass (one entry per cluster with failures). */
+  private readonly callFailures = new Map<string, readonly NodeCallFailure[]>();
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -47,11 +49,12 @@ export class CassandraClusterReconciler {
       // Deleted: owner references let the garbage collector remove what we created.
       this.options.metrics?.clusterNodes.remove({ namespace, cluster: name, kind: 'ready' });
       this.options.metrics?.clusterNodes.remove({ namespace, cluster: name, kind: 'desired' });
+      this.callFailures.delete(key);
       return {};
     }
     let observed: Observed;
     try {
-      observed = await observe({ raw, cache, nodeApi: this.options.nodeApi, nowMs: clock.nowMs() });
+      observed = await observe({ raw, cache, nodeApi: this.options.nodeApi, nowMs: clock.nowMs(), callFailures: this.callFailures.get(key) ?? [] });
     } catch (error) {
       if (error instanceof ZodError) {
         context.log.error({ err: error.message }, 'stored spec does not parse; waiting for a fix');
@@ -71,6 +74,8 @@ export class CassandraClusterReconciler {
       throw error;
     }
     this.last = { observed, plan: p, report };
+    if (report.callFailures.length > 0) this.callFailures.set(key, report.callFailures);
+    else this.callFailures.delete(key);
     const m = this.options.metrics;
     if (report.errors.length > 0) m?.reconcileErrors.inc({ controller: 'cassandracluster' });
     if (m !== undefined) {

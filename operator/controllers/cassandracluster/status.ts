@@ -68,6 +68,8 @@ export const Reason = {
   InvalidRepairSchedule: 'InvalidRepairSchedule',
   /** A node exited refusing the configuration rendered from the spec (a feature its version lacks). */
   NodeRefusedConfiguration: 'NodeRefusedConfiguration',
+  /** A best-effort system keyspace's replication cannot be changed by the node; the DC change goes on without it. */
+  ReplicationUnchangeable: 'ReplicationUnchangeable',
   SpecValid: 'SpecValid',
   NotBlocked: 'NotBlocked',
   Paused: 'Paused',
