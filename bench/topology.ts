@@ -5,6 +5,7 @@
 // Setup: node 1 alone, keyspace RF 1, BENCH_TOPOLOGY_MB loaded as 8 KiB values; node 2 bootstraps
 // (streams about half); then RF 2, a rebuild-free full repair makes both replicas equal; node 2 is
 // stopped, 1% of the rows are rewritten at ONE (hints off), node 2 restarts and `repair` is timed.
+import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import cassandra from 'cassandra-driver';
 import { TopologyCluster, until } from '../test/integration/topology/topology-cluster.ts';
@@ -26,10 +27,16 @@ emitJsonLine({
 async function load(client: cassandra.Client, keys: Iterable<number>, cl: number, version: number): Promise<number> {
   const it = keys[Symbol.iterator]();
   let written = 0;
-  const value = Buffer.alloc(VALUE_BYTES, version);
+  // Random values (a pool, so the client does not generate 1 GB): SSTable compression must not shrink them.
+  const pool = Array.from({ length: 256 }, (_, i) => {
+    const b = randomBytes(VALUE_BYTES);
+    b[0] = version;
+    b[1] = i;
+    return b;
+  });
   const worker = async (): Promise<void> => {
     for (let next = it.next(); !next.done; next = it.next()) {
-      await client.execute('INSERT INTO bench.t (k, v) VALUES (?, ?)', [next.value, value], { prepare: true, consistency: cl });
+      await client.execute('INSERT INTO bench.t (k, v) VALUES (?, ?)', [next.value, pool[next.value % pool.length]!], { prepare: true, consistency: cl });
       written++;
       if (written % 20_000 === 0) progress(`[bench:topology] ${written} rows written`);
     }

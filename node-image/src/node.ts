@@ -247,28 +247,8 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     // The cluster coordinator gossips its schema version itself.
     members.subscribeClientEvents((event) => protocol.broadcastEvent(event));
   }
-  let address: { host: string; port: number };
-  try {
-    // Join the ring (shadow round with the seeds, then NORMAL) before serving clients.
-    await members?.start();
-    // Bootstrap, replace, or NORMAL at once (topology): what the node gains is streamed before it serves.
-    await topology?.join();
-    await authSetup.start();
-    address = await protocol.start();
-  } catch (error) {
-    authSetup.stop();
-    topology?.close();
-    streams?.close();
-    await members?.stop();
-    await clusterCoordinator?.stop();
-    await messaging?.close();
-    await storage.close();
-    throw error;
-  }
-  members?.setRpcReady(true);
-  logger.info({ hostId: local.hostId, cql: `${address.host}:${address.port}`, dc: config.dc, rack: config.rack }, 'Starting listening for CQL clients');
-
-  let nativeTransportRunning = true;
+  // The management API answers (liveness, node info, streams) while the node joins; CQL comes after.
+  let nativeTransportRunning = false;
   const stopNativeTransport = async (): Promise<void> => {
     nativeTransportRunning = false;
     await protocol.close();
@@ -332,7 +312,25 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   try {
     managementAddress = await management.start();
   } catch (error) {
+    await management.close();
+    await clusterCoordinator?.stop();
+    await messaging?.close();
+    await storage.close();
+    throw error;
+  }
+
+  let address: { host: string; port: number };
+  try {
+    // Join the ring (shadow round with the seeds, then NORMAL) before serving clients.
+    await members?.start();
+    // Bootstrap, replace, or NORMAL at once (topology): what the node gains is streamed before it serves.
+    await topology?.join();
+    await authSetup.start();
+    address = await protocol.start();
+  } catch (error) {
     authSetup.stop();
+    topology?.close();
+    streams?.close();
     await management.close();
     await members?.stop();
     await protocol.close();
@@ -341,6 +339,9 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     await storage.close();
     throw error;
   }
+  nativeTransportRunning = true;
+  members?.setRpcReady(true);
+  logger.info({ hostId: local.hostId, cql: `${address.host}:${address.port}`, dc: config.dc, rack: config.rack }, 'Starting listening for CQL clients');
 
   // Rotated certificate files take effect for new handshakes from now on.
   tls.start();
