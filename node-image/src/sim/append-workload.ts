@@ -64,13 +64,16 @@ export class AppendWorkload {
     }
   }
 
-  /** Reads every row through `node` and returns what is wrong (empty when all is well). */
-  async verify(client: SimClient, node: number): Promise<string[]> {
+  /**
+   * Reads every row through `node` (a range scan at `consistency`, which must overlap the
+   * appenders' level into a quorum) and returns what is wrong (empty when all is well).
+   */
+  async verify(client: SimClient, node: number, consistency: ConsistencyLevel = CL.ONE): Promise<string[]> {
     // Only rows acknowledged before the read starts must be in it.
     const acknowledgedBefore: number[] = [];
     for (const [seq, state] of this.outcomes) if (state === 'acknowledged') acknowledgedBefore.push(seq);
     const outcome = await client.execute({
-      node, consistency: CL.ONE, text: `SELECT k, seq, payload FROM ${this.keyspace}.${APPEND_TABLE}`, values: [],
+      node, consistency, text: `SELECT k, seq, payload FROM ${this.keyspace}.${APPEND_TABLE}`, values: [],
     });
     if (outcome.kind !== 'ok') return [`reading ${APPEND_TABLE} failed: ${outcome.reason}`];
     const failures: string[] = [];

@@ -9,8 +9,9 @@ import { ConsistencyLevel as CL } from '../../lib/index.ts';
 import type { ConsistencyLevel } from '../../lib/index.ts';
 import { checkAcknowledgedWritesVisible, checkRegisterLinearizable, checkReplicasConverged } from '../checkers.ts';
 import type { ReplicaCell } from '../checkers.ts';
+import { APPEND_TABLE, AppendWorkload } from '../append-workload.ts';
 import { History } from '../history.ts';
-import { REGISTER_KEYSPACE, RegisterWorkload, createRegisterSchema } from '../register-workload.ts';
+import { REGISTER_KEYSPACE, REGISTER_TABLE, RegisterWorkload, createRegisterSchema } from '../register-workload.ts';
 import type { Scenario, ScenarioContext } from '../scenario.ts';
 import { SIM_EPOCH_MS } from '../scheduler.ts';
 import { SimClient } from '../sim-client.ts';
@@ -67,7 +68,8 @@ async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promis
   const gossipProblem = (): string | null => membershipProblem(cluster, (i) => tokens.get(i));
   const schemaProblem = (): string | null => {
     for (const node of cluster.runningNodes()) {
-      if (node.running!.coordinator.schema().keyspaces.get(REGISTER_KEYSPACE)?.tables.get('reg') === undefined) return `n${node.index} lacks the table`;
+      const tables = node.running!.coordinator.schema().keyspaces.get(REGISTER_KEYSPACE)?.tables;
+      for (const table of [REGISTER_TABLE, APPEND_TABLE]) if (tables?.get(table) === undefined) return `n${node.index} lacks ${table}`;
     }
     return null;
   };
@@ -87,6 +89,8 @@ async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promis
   }
   const admin = new SimClient({ name: 'admin', cluster, random: random.fork(), keyspace: null });
   await createRegisterSchema({ client: admin, node: 1, replicationFactor: REPLICATION_FACTOR });
+  const appends = new AppendWorkload({ keyspace: REGISTER_KEYSPACE, scheduler: ctx.scheduler });
+  await appends.createSchema(admin, 1);
   const agreed = await waitFor(ctx, schemaProblem, { maxMs: CONVERGENCE_MS_MAX, stepMs: 250 });
   if (agreed !== null) {
     ctx.fail(`no schema agreement: ${agreed}`);
@@ -110,6 +114,15 @@ async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promis
   const clientCount = 2 + random.int(3);
   const clients = Array.from({ length: clientCount }, (_, i) =>
     workload.runClient(new SimClient({ name: `c${i + 1}`, cluster, random: random.fork(), keyspace: REGISTER_KEYSPACE }), random.fork(), untilMs));
+  const appenderRandom = random.fork();
+  const appender = appends.runAppender({
+    client: new SimClient({ name: 'a1', cluster, random: random.fork(), keyspace: REGISTER_KEYSPACE }),
+    random: random.fork(), untilMs, consistency: CL.QUORUM, thinkMaxMs: 30,
+    node: () => {
+      const up = cluster.runningNodes();
+      return up.length === 0 ? 1 : appenderRandom.pick(up).index;
+    },
+  });
   const nemesisRandom = random.fork();
   let crashes = 0;
   let partitions = 0;
@@ -149,7 +162,7 @@ async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promis
       }
     }
   })();
-  await Promise.all([nemesis, ...clients]);
+  await Promise.all([nemesis, appender, ...clients]);
   cluster.network.heal();
   ctx.log.note('final heal');
   await Promise.all(restarts);
@@ -192,6 +205,14 @@ async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promis
       ctx.fail(`via n${node.index}: ${failure}`);
     }
   }
+  // Every row appended at QUORUM is in a QUORUM range scan (the scan is retried like the reads).
+  let appendFailures: string[] = [];
+  for (let attempt = 1; attempt <= FINAL_READ_ATTEMPTS_MAX; attempt++) {
+    appendFailures = await appends.verify(admin, cluster.runningNodes()[0]!.index, CL.QUORUM);
+    if (!(appendFailures.length === 1 && appendFailures[0]!.startsWith('reading '))) break;
+    await ctx.scheduler.sleep(1_000);
+  }
+  for (const failure of appendFailures) ctx.fail(`QUORUM scan of ${APPEND_TABLE}: ${failure}`);
   // A read at ALL repairs every replica (blocking read repair); then all copies agree.
   const allUp = cluster.runningNodes().length === size;
   for (const key of PLAIN_KEYS) {
@@ -220,7 +241,7 @@ async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promis
     return checkReplicasConverged(onReplicas, [key]).length > 0;
   }).length;
   Object.assign(ctx.summary, {
-    nodes: size, clients: clientCount, workloadMs, crashes, partitions, operations: history.size(),
+    nodes: size, clients: clientCount, workloadMs, appended: appends.acknowledged, crashes, partitions, operations: history.size(),
     acknowledged: [...workload.plainWrites.values()].filter((w) => w.outcome === 'acknowledged').length,
     unknown: [...workload.plainWrites.values()].filter((w) => w.outcome === 'unknown').length,
     keysDivergedBeforeRepair: diverged, knownIssueShadowRound: knownIssue,
