@@ -156,10 +156,6 @@ func checkClusterPeers(e *env) error {
 			iter := e.session.Query("SELECT * FROM " + table).WithContext(pinTo(addr)).Iter()
 			rows, err := iter.SliceMap()
 			if err != nil {
-				var re gocql.RequestError
-				if table == "system.peers_v2" && errors.As(err, &re) && re.Code() == gocql.ErrCodeInvalid {
-					continue
-				}
 				return fmt.Errorf("%s via %s: %w", table, addr, err)
 			}
 			if len(rows) != len(e.hosts)-1 {
@@ -174,6 +170,9 @@ func checkClusterPeers(e *env) error {
 				}
 				if toks, _ := row["tokens"].([]string); len(toks) == 0 {
 					return fmt.Errorf("%s via %s: peer %v has no tokens (gocql ignores it)", table, addr, row["peer"])
+				}
+				if port, ok := row["native_port"]; ok && port != e.port {
+					return fmt.Errorf("%s via %s: peer %v native_port %v, want %d", table, addr, row["peer"], port, e.port)
 				}
 			}
 		}
