@@ -28,7 +28,18 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     throw error;
   }
   const io = createRealIo({ logLevel: config.log_level, name: 'cassia' });
-  const node = await startNode(config, io);
+  let node;
+  try {
+    node = await startNode(config, io);
+  } catch (error) {
+    // Configuration found unusable at start (certificate or token files): exit 2, as for a bad
+    // cassia.yaml, so supervisors (the operator) can tell it from a crash.
+    if (error instanceof ConfigError || (error instanceof Error && error.name === 'ManagementTokenError')) {
+      process.stderr.write(`cassia: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGTERM', stop);
