@@ -1,8 +1,9 @@
 // One client connection: decodes frames, runs the handshake (OPTIONS, STARTUP, SASL PLAIN), hands
 // requests to the CqlService with many streams in flight, and writes replies as they complete
-// (any order). Replies are encoded straight into one output buffer and everything produced in a
-// tick goes out in one socket write; the buffer is reused when the write completed synchronously
-// (the common case), so a reply costs no allocation of its own. Invariants: at most
+// (any order). Replies are encoded straight into one output buffer and everything produced by one
+// macrotask (a socket read, a commit-log sync) goes out in one socket write, at the end of that
+// macrotask; the buffer is reused when the write completed synchronously (the common case), so a
+// reply costs no allocation of its own. Invariants: at most
 // `inFlightRequestsPerConnectionMax` service calls pending; reading pauses while unsent output is
 // above `writeHighWaterBytes`; a malformed frame gets a Protocol error and closes only this
 // connection; nothing a client sends can throw out of the socket callbacks.
@@ -92,7 +93,8 @@ export class Connection implements FrameSink {
   private readonly header: ResponseHeaderFields = { flags: 0, stream: 0, opcode: 0 };
   /** Reusable continuations; at most inFlightRequestsPerConnectionMax exist. */
   private readonly freeReplies: PendingReply[] = [];
-  private flushHandle: TimerHandle | null = null;
+  /** A flush is queued (a microtask at the end of the current macrotask). */
+  private flushQueued = false;
   private readPaused = false;
   /** What the last socket.write returned (false: 'drain' will be emitted). */
   private lastWriteAccepted = true;
@@ -444,8 +446,15 @@ export class Connection implements FrameSink {
     this.scheduleFlush();
   }
 
+  /**
+   * Flushes once the current macrotask's work is done (a microtask queued behind the replies that
+   * are completing now), rather than a loop turn later: replies produced by one socket read, or by
+   * one commit-log sync, still leave in one write, without waiting for the next poll phase.
+   */
   private scheduleFlush(): void {
-    if (this.flushHandle === null) this.flushHandle = this.context.timers.setImmediate(this.flushNow);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flushNow);
   }
 
   /**
@@ -454,7 +463,7 @@ export class Connection implements FrameSink {
    * or when a large reply grew it, the next replies go to a fresh one.
    */
   private flush(): void {
-    this.flushHandle = null;
+    this.flushQueued = false;
     if (this.closed) return;
     const out = this.out;
     if (out.length > 0) {
@@ -523,8 +532,6 @@ export class Connection implements FrameSink {
     if (this.closed) return;
     this.closed = true;
     this.decoder.stop();
-    this.flushHandle?.cancel();
-    this.flushHandle = null;
     this.closeGraceHandle?.cancel();
     this.closeGraceHandle = null;
     this.idleHandle?.cancel();
