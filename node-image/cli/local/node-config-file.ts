@@ -25,6 +25,8 @@ export function renderNodeConfig(input: NodeConfigInput): string {
   const config = {
     cluster_name: input.clusterName,
     seeds: input.seeds.join(','),
+    // Gossip even when the node is its own only seed, so `cassia local add` can join it later.
+    start_gossip: true,
     listen_address: input.node.address,
     rpc_address: input.node.address,
     native_transport_port: input.cqlPort,

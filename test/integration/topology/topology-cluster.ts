@@ -7,8 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagementClient } from '../../../node-image/src/management/client/index.ts';
 import type { Job, Operation, OperationRequest } from '../../../node-image/src/management/contract/index.ts';
-import { freePort, startCassiaProcess } from '../../support/cassia-process.ts';
-import type { CassiaProcess } from '../../support/cassia-process.ts';
+import { freePort } from '../../support/cassia-process.ts';
+import { startTopologyProcess } from './topology-process.ts';
+import type { TopologyProcess } from './topology-process.ts';
+
+/** A join may stream a lot before the node serves CQL. */
+export const NODE_START_TIMEOUT_MS = 1_800_000;
 
 export const POLL_MS = 200;
 
@@ -44,7 +48,7 @@ export async function portFreeOnAll(addresses: readonly string[]): Promise<numbe
 }
 
 export interface TopologyNode {
-  readonly process: CassiaProcess;
+  readonly process: TopologyProcess;
   readonly address: string;
   readonly client: ManagementClient;
 }
@@ -81,9 +85,9 @@ export class TopologyCluster {
   }
 
   async start(address: string, options: { seeds: string; dc?: string; rack?: string; extra?: Record<string, string | number | boolean>; dataDir?: string }): Promise<TopologyNode> {
-    const process = await startCassiaProcess({
+    const process = await startTopologyProcess({
       address, port: this.cqlPort, storagePort: this.storagePort, managementPort: this.managementPort, seeds: options.seeds,
-      managementTokenFile: this.tokenFile,
+      managementTokenFile: this.tokenFile, startTimeoutMs: NODE_START_TIMEOUT_MS,
       clusterName: this.name, dc: options.dc ?? 'dc1', rack: options.rack ?? 'rack1', extraConfig: { ...this.extra, ...options.extra },
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     });

@@ -101,7 +101,7 @@ describe('topology operations on real processes', () => {
   let acked: number[] = [];
 
   beforeAll(async () => {
-    cluster = await TopologyCluster.create('topology-test', [1, 2, 3, 4, 5, 6, 7, 8].map(A), {
+    cluster = await TopologyCluster.create('topology-test', [1, 2, 3, 4, 5, 6, 7, 8, 9].map(A), {
       ring_delay: RING_DELAY_MS, stream_throughput_outbound: 0, hinted_handoff_enabled: false, num_tokens: 16, start_gossip: true,
     });
   });
@@ -152,6 +152,8 @@ describe('topology operations on real processes', () => {
       report(TEST, { phase: 'decommission', node: A(i), ms: Date.now() - started, result: job.result, acked: writer.ackedCount });
       await until(`${A(i)} to exit`, () => cluster.nodes.get(A(i))!.process.pid === undefined || !isAlive(cluster.nodes.get(A(i))!.process.pid!), 60_000);
     }
+    // A decommissioned node refuses to rejoin.
+    await expect(cluster.nodes.get(A(2))!.process.restart()).rejects.toThrow(/decommissioned and will not rejoin/);
     await until(`${ROWS_TARGET} acknowledged rows`, () => writer.ackedCount >= ROWS_TARGET, 1_800_000);
     await writer.stop();
     const writeMs = Date.now() - opsStarted;
@@ -223,9 +225,24 @@ describe('topology operations on real processes', () => {
     expect(after).toEqual([]);
   }, 1_800_000);
 
+  it('a joined node restarted on a new address keeps its host id and tokens', async () => {
+    const moved = cluster.nodes.get(A(6))!;
+    const hostId = (await moved.client.nodeInfo()).hostId;
+    await moved.process.stop();
+    const started = Date.now();
+    await cluster.start(A(9), { seeds: A(1), dataDir: moved.process.dataDir });
+    await until('the ring to show the new address under the same host id', async () => {
+      const r = await cluster.clientFor(A(1)).ring('ks');
+      return r.endpoints.some((e) => e.address === A(9) && e.hostId === hostId) && !r.endpoints.some((e) => e.address === A(6));
+    }, 120_000);
+    report(TEST, { phase: 'new-address', from: A(6), to: A(9), ms: Date.now() - started });
+    const missing = await readAll(writerClient, acked.slice(0, 20_000), consistency.quorum);
+    expect(missing).toEqual([]);
+  }, 600_000);
+
   it('a second datacenter joins without streaming, then rebuild from dc1 serves LOCAL_QUORUM reads', async () => {
     for (const i of [7, 8]) await cluster.start(A(i), { seeds: A(1), dc: 'dc2', extra: { auto_bootstrap: false } });
-    for (const i of [1, 3, 6]) {
+    for (const i of [1, 3, 9]) {
       await until(`${A(i)} to see dc2`, async () => (await cluster.clientFor(A(i)).ring()).endpoints.filter((e) => e.datacenter === 'dc2').length === 2, 60_000);
     }
     await writerClient.execute("ALTER KEYSPACE ks WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc2': 2}");
