@@ -149,6 +149,11 @@ export class KubeApiError extends Error {
   static isGone(e: unknown): boolean {
     return e instanceof KubeApiError && e.status === 410;
   }
+
+  /** 403 "unable to create new content in namespace ... because it is being terminated". */
+  static isNamespaceTerminating(e: unknown): boolean {
+    return e instanceof KubeApiError && e.status === 403 && e.message.includes('because it is being terminated');
+  }
 }
 
 export const objectKey = (namespace: string | undefined, name: string): string => (namespace ? `${namespace}/${name}` : name);

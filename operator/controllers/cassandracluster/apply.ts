@@ -65,6 +65,16 @@ export function isSubset(want: unknown, have: unknown): boolean {
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/**
+ * The namespace is being deleted (the garbage collector and the namespace controller remove what
+ * we made): nothing can be created there any more, so the pass ends quietly instead of re-creating
+ * Secrets and recording ApplyFailed events until the CassandraCluster itself is gone.
+ */
+function namespaceTerminating(report: ApplyReport, log: Logger): ApplyReport {
+  log.info({}, 'namespace is being terminated; nothing more to apply');
+  return report;
+}
+
 export async function applyPlan(raw: KubeObject, plan: Plan, observed: Observed, deps: ApplyDependencies): Promise<ApplyReport> {
   const { api, cache, log } = deps;
   const ns = raw.metadata.namespace!;
@@ -88,6 +98,7 @@ export async function applyPlan(raw: KubeObject, plan: Plan, observed: Observed,
       await api.create(Resources.secret, object);
       report.applied++;
     } catch (error) {
+      if (KubeApiError.isNamespaceTerminating(error)) return namespaceTerminating(report, log);
       if (!(error instanceof KubeApiError && error.status === 409)) report.errors.push(`create secret ${object.metadata.name}: ${errorText(error)}`);
     }
   }
@@ -114,6 +125,7 @@ export async function applyPlan(raw: KubeObject, plan: Plan, observed: Observed,
         if (deps.lastApplied.size > LAST_APPLIED_ENTRIES_MAX) deps.lastApplied.delete(deps.lastApplied.keys().next().value!);
       }
     } catch (error) {
+      if (KubeApiError.isNamespaceTerminating(error)) return namespaceTerminating(report, log);
       report.errors.push(`apply ${object.kind} ${object.metadata.name}: ${errorText(error)}`);
     }
   }
