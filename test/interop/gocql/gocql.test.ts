@@ -28,11 +28,7 @@ const RING_DELAY_MS = 5000;
  * Checks that fail because of a known Cassia bug (reported, outside this folder). They run as
  * `it.fails`: when the bug is fixed the test turns red, and the entry must be removed.
  */
-const KNOWN_CASSIA_BUGS: Readonly<Record<string, string>> = {
-  'lwt/batch-cas-desc-clustering':
-    'cql/statements/batch.ts executeConditionalBatch reads the conditioned rows with a names filter in statement order, '
-    + 'not sorted in clustering order as storage requires: on a DESC table the batch misses an existing row and applies',
-};
+const KNOWN_CASSIA_BUGS: Readonly<Record<string, string>> = {};
 
 interface CheckResult {
   readonly scenario: string;

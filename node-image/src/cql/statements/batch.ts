@@ -2,6 +2,7 @@
 // their own bound values. Non-conditional batches merge their mutations per partition key and
 // write them together; conditional batches must stay in one partition and run as one CAS.
 import { ConsistencyLevel, invalidRequest } from '../../lib/index.ts';
+import { clusteringComparator } from '../../schema/index.ts';
 import type { Mutation } from '../../storage/index.ts';
 import type { QueryResponse } from '../service.ts';
 import type { CasOutcome, ConditionalPlan } from './modification.ts';
@@ -112,8 +113,11 @@ async function executeConditionalBatch(children: readonly BatchChildExecution[],
   const conditioned = plans.filter((p) => p.plan !== null).map((p) => p.plan!);
   const anchor = conditioned[0]!;
   // One read covering every conditioned row of the partition.
-  const clusterings = conditioned.map((p) => p.clustering).filter((c) => c.length === table.clustering.length && c.length > 0);
-  const read = clusterings.length === conditioned.length && clusterings.length > 0
+  // A names filter must list clusterings sorted in clustering order, without duplicates.
+  const compare = clusteringComparator(table);
+  const fullRows = conditioned.map((p) => p.clustering).filter((c) => c.length === table.clustering.length && c.length > 0);
+  const clusterings = [...fullRows].sort(compare).filter((c, i, all) => i === 0 || compare(all[i - 1]!, c) !== 0);
+  const read = fullRows.length === conditioned.length && clusterings.length > 0
     ? { ...anchor.read, clustering: { kind: 'names' as const, clusterings, reversed: false }, limits: { rows: clusterings.length, perPartitionRows: clusterings.length, partitions: 1 } }
     : { ...anchor.read, clustering: { kind: 'slices' as const, slices: [{ start: { values: [], inclusive: true }, end: { values: [], inclusive: true } }], reversed: false }, limits: { rows: Number.POSITIVE_INFINITY, perPartitionRows: Number.POSITIVE_INFINITY, partitions: 1 } };
   const result = await execution.services.coordinator.cas({
