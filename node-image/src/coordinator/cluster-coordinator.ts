@@ -32,7 +32,7 @@ import { PaxosStateStore } from './paxos/paxos-state-store.ts';
 import type { PaxosProposal } from './paxos/paxos-state-store.ts';
 import { ReadExecutor } from './read-executor.ts';
 import { ReplicaLookup } from './replica-lookup.ts';
-import { planPaxos, planWrite } from './replica-plan.ts';
+import { ackCounts, planPaxos, planWrite } from './replica-plan.ts';
 import type { PaxosPlan, ReplicaTopology, WritePlan } from './replica-plan.ts';
 import { SchemaSync } from './schema-sync.ts';
 import type { SchemaStore } from './schema-store.ts';
@@ -306,7 +306,8 @@ export class ClusterCoordinator implements Coordinator {
     const isAny = plan.consistency === ConsistencyLevel.ANY;
     const handler = new WriteResponseHandler({
       plan, topology: ctx.topology, writeType: how.writeType, deadlines: this.deadlines, timeoutMs: how.timeoutMs,
-      expected: plan.live.length + (isAny ? plan.dead.length : 0),
+      expected: (plan.countedDatacenter === null ? plan.live.length : plan.live.filter((a) => ackCounts(plan, ctx.topology, a)).length)
+        + (isAny ? plan.dead.length : 0),
     });
     let payload: Buffer | null = null;
     let gcGrace = -1;
