@@ -58,14 +58,23 @@ levels = [
 ]
 insert = session.prepare("INSERT INTO pythree.kv (k, v) VALUES (?, ?)")
 select = session.prepare("SELECT v FROM pythree.kv WHERE k = ?")
+insert_all = session.prepare("INSERT INTO pythree.kv (k, v) VALUES (?, ?)")
+insert_all.consistency_level = ConsistencyLevel.ALL
+select_all = session.prepare("SELECT v FROM pythree.kv WHERE k = ?")
+select_all.consistency_level = ConsistencyLevel.ALL
+# Writes at each level are read back at ALL; reads at each level follow writes at ALL (W + R <= RF
+# gives no read-your-write guarantee, in Cassandra as here).
 for level in levels:
+    name = ConsistencyLevel.value_to_name[level]
     insert.consistency_level = level
     select.consistency_level = level
     for k in range(10):
-        value = "%s-%d" % (ConsistencyLevel.value_to_name[level], k)
-        session.execute(insert, (k, value))
+        session.execute(insert, (k, "w-%s-%d" % (name, k)))
+        got = session.execute(select_all, (k,)).one()
+        check(got is not None and got.v == "w-%s-%d" % (name, k), "write at %s read back %r" % (name, got))
+        session.execute(insert_all, (k, "r-%s-%d" % (name, k)))
         got = session.execute(select, (k,)).one()
-        check(got is not None and got.v == value, "%s read back %r" % (ConsistencyLevel.value_to_name[level], got))
+        check(got is not None and got.v == "r-%s-%d" % (name, k), "read at %s got %r" % (name, got))
 insert.consistency_level = ConsistencyLevel.ANY
 session.execute(insert, (500, "any"))
 check(session.execute(SimpleStatement("SELECT v FROM pythree.kv WHERE k = 500", consistency_level=ConsistencyLevel.ALL)).one().v == "any", "ANY write")
