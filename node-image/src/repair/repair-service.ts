@@ -159,14 +159,18 @@ export class RepairService {
     const m = this.o.membership;
     const table = this.o.schema().keyspaces.get(keyspace)?.tables.get(tableName);
     if (table === undefined) throw new RepairError(`unknown table ${keyspace}.${tableName}`);
-    const localFull = await validate({ storage: this.o.storage, timers: this.o.timers, tableId: table.id, range, depth: MERKLE_DEPTH_MAX, nowSeconds });
-    const depth = depthFor(localFull.partitions * 2);
-    const trees = new Map<EndpointAddress, MerkleTree>();
-    trees.set(m.self, localFull.fold(depth));
-    const payload = encodeValidationRequest({ keyspace, table: tableName, range, depth, nowSeconds });
-    await Promise.all(replicas.filter((e) => e !== m.self).map(async (e) => {
-      trees.set(e, decodeTree(await this.o.messaging.request(e, Verb.ValidationRequest, payload, VALIDATION_TIMEOUT_MS), range));
+    // Every participant validates at once, at the largest depth; the trees are then folded to about
+    // one partition per leaf of the fullest replica, so sparse ranges compare cheaply.
+    const full = new Map<EndpointAddress, MerkleTree>();
+    const payload = encodeValidationRequest({ keyspace, table: tableName, range, depth: MERKLE_DEPTH_MAX, nowSeconds });
+    await Promise.all(replicas.map(async (e) => {
+      const tree = e === m.self
+        ? await validate({ storage: this.o.storage, timers: this.o.timers, tableId: table.id, range, depth: MERKLE_DEPTH_MAX, nowSeconds })
+        : decodeTree(await this.o.messaging.request(e, Verb.ValidationRequest, payload, VALIDATION_TIMEOUT_MS), range);
+      full.set(e, tree);
     }));
+    const depth = depthFor(Math.max(...[...full.values()].map((t) => t.partitions)) * 2);
+    const trees = new Map<EndpointAddress, MerkleTree>([...full].map(([e, t]) => [e, t.fold(depth)]));
     let mismatched = 0;
     let bytes = 0;
     const list = [...trees.keys()];
