@@ -148,8 +148,8 @@ export class BTreeMap<K, V> {
         node.values[i] = this.merge === null ? value : this.merge(existing, value);
         return null;
       }
-      node.keys.splice(i, 0, key);
-      node.values.splice(i, 0, value);
+      insertAt(node.keys, i, key);
+      insertAt(node.values, i, value);
       this.count++;
       if (node.keys.length <= BTREE_NODE_CAPACITY) return null;
       const half = node.keys.length >>> 1;
@@ -161,8 +161,8 @@ export class BTreeMap<K, V> {
     const c = upperBound(node.keys, key, this.compare);
     const split = this.insert(node.children[c]!, key, value);
     if (split === null) return null;
-    node.keys.splice(c, 0, split.separator);
-    node.children.splice(c + 1, 0, split.right);
+    insertAt(node.keys, c, split.separator);
+    insertAt(node.children, c + 1, split.right);
     if (node.children.length <= BTREE_NODE_CAPACITY) return null;
     const half = node.keys.length >>> 1;
     const separator = node.keys[half]!;
@@ -225,6 +225,14 @@ export class BTreeCursor<K, V> {
     this.leaf = leaf;
     this.index = leaf === null ? -1 : leaf.keys.length - 1;
   }
+}
+
+/** array.splice(i, 0, item) without the allocation of splice's result (hot in memtable inserts). */
+function insertAt<T>(array: T[], i: number, item: T): void {
+  let j = array.length;
+  array.push(item);
+  for (; j > i; j--) array[j] = array[j - 1]!;
+  array[i] = item;
 }
 
 function newLeaf<K, V>(): Leaf<K, V> {

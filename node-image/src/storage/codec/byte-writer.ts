@@ -73,6 +73,14 @@ export class ByteWriter {
     this.length += 8;
   }
 
+  /** A signed 64-bit integer given as its signed high and unsigned low 32 bits (no BigInt). */
+  i64Halves(high: number, low: number): void {
+    this.ensure(8);
+    this.buffer.writeInt32BE(high, this.length);
+    this.buffer.writeUInt32BE(low, this.length + 4);
+    this.length += 8;
+  }
+
   varint(value: number): void {
     assert(Number.isInteger(value) && value >= 0 && value <= VARINT_MAX, 'varint out of range');
     this.ensure(8);

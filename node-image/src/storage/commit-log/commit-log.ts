@@ -5,10 +5,10 @@
 // flight so concurrent writes share it (group commit); group additionally starts at most one
 // fsync per window. Segments record which tables they hold data for and are deleted once every
 // such table has flushed past them. Any I/O failure stops the log (commit failure policy "stop").
-import { crc32 } from 'node:zlib';
 import { assert, invalidRequest } from '../../lib/index.ts';
 import type { Clock, Disk, Logger, TimerHandle, Timers, WritableFile } from '../../io/index.ts';
 import { ByteWriter } from '../codec/byte-writer.ts';
+import { crc32Of } from '../codec/small-crc32.ts';
 import { MUTATION_FORMAT_VERSION, MutationEncoder } from '../codec/mutation-codec.ts';
 import type { CommitLogSyncMode } from '../engine.ts';
 import { StorageErrorCode, StorageUnavailableError } from '../errors.ts';
@@ -89,6 +89,8 @@ export class CommitLog {
   private active: Segment | null = null;
   /** Offset in the active segment of the next entry (appended plus pending bytes). */
   private activeOffset = 0;
+  /** Offset of the last entry appended to the active segment. */
+  private lastEntryOffset = 0;
   private nextSegmentId = 1;
   private batch: Batch | null = null;
   private readonly awaitingSync: Batch[] = [];
@@ -160,6 +162,18 @@ export class CommitLog {
    * StorageUnavailableError when the log is closed or failed; nothing is queued then.
    */
   append(mutation: Mutation): AppendResult {
+    const durable = this.appendDurable(mutation);
+    return { position: this.lastAppendedPosition(), durable };
+  }
+
+  /** Where the last appended entry starts. */
+  lastAppendedPosition(): CommitLogPosition {
+    assert(this.active !== null, 'commit log not started');
+    return { segmentId: this.active.id, offsetBytes: this.lastEntryOffset };
+  }
+
+  /** append() without the position: no allocation per entry (the engine's write path). */
+  appendDurable(mutation: Mutation): Promise<void> {
     if (this.failure !== null) throw new StorageUnavailableError(StorageErrorCode.Failed, `commit log failed: ${this.failure.message}`);
     if (this.closed) throw new StorageUnavailableError(StorageErrorCode.Closed, 'commit log closed');
     assert(this.active !== null, 'commit log not started');
@@ -180,8 +194,8 @@ export class CommitLog {
       throw invalidRequest(`Mutation of ${payloadLength} bytes is too large for the maximum size of ${this.options.mutationSizeMaxBytes}`);
     }
     pending.u32At(entryStart, payloadLength);
-    pending.u32At(entryStart + 4, crc32(pending.view(entryStart, entryStart + 4)));
-    pending.u32(crc32(pending.view(payloadStart, payloadStart + payloadLength)));
+    pending.u32At(entryStart + 4, crc32Of(pending.buffer, entryStart, entryStart + 4));
+    pending.u32(crc32Of(pending.buffer, payloadStart, payloadStart + payloadLength));
     const entryLength = pending.length - entryStart;
 
     if (this.activeOffset + entryLength > this.options.segmentSizeBytes && this.activeOffset > SEGMENT_HEADER_BYTES) {
@@ -193,13 +207,15 @@ export class CommitLog {
       pending.bytes(entry);
     }
     const active = this.active;
-    const position: CommitLogPosition = { segmentId: active.id, offsetBytes: this.activeOffset };
+    const offset = this.activeOffset;
+    this.lastEntryOffset = offset;
     this.activeOffset += entryLength;
-    for (const update of mutation.updates) active.dirty.set(update.tableId, position.offsetBytes);
+    const updates = mutation.updates;
+    for (let i = 0; i < updates.length; i++) active.dirty.set(updates[i]!.tableId, offset);
     this.appendCount++;
     if (this.batch === null) this.batch = newBatch();
     if (this.writeScheduled === null) this.writeScheduled = this.options.timers.setImmediate(this.writePendingCallback);
-    return { position, durable: this.batch.promise };
+    return this.batch.promise;
   }
 
   /**

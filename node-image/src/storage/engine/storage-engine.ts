@@ -9,7 +9,6 @@ import { assert, invalidRequest, overloaded } from '../../lib/index.ts';
 import type { Clock, Disk, Logger, TimerHandle, Timers } from '../../io/index.ts';
 import type { SchemaSnapshot, TableMetadata } from '../../schema/index.ts';
 import { RowCache } from '../cache/row-cache.ts';
-import { Histogram } from '../cache/latency-histogram.ts';
 import { CommitLog } from '../commit-log/commit-log.ts';
 import type { CommitLogStats } from '../commit-log/commit-log.ts';
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
@@ -133,14 +132,6 @@ interface WriteWaiter {
   timer: TimerHandle | null;
 }
 
-interface TableMetrics {
-  readonly readLatency: Histogram;
-  readonly writeLatency: Histogram;
-  readonly tombstonesPerRead: Histogram;
-  readonly sstablesPerRead: Histogram;
-  filterPositivesRetired: number;
-  filterFalsePositivesRetired: number;
-}
 
 class LsmStorageEngine implements StorageEngineWithStats {
   private readonly disk: Disk;
@@ -150,7 +141,6 @@ class LsmStorageEngine implements StorageEngineWithStats {
   private readonly config: StorageConfig;
   private schema: SchemaSnapshot;
   private readonly tables = new Map<string, TableStore>();
-  private readonly metrics = new Map<string, TableMetrics>();
   private readonly droppedTableIds = new Set<string>();
   private readonly commitLog: CommitLog;
   private readonly chunkCache: ChunkCache;
@@ -168,6 +158,8 @@ class LsmStorageEngine implements StorageEngineWithStats {
   /** Bytes of memtables being flushed (part of totalMemtableBytes). */
   private flushingMemtableBytes = 0;
   private readonly waiters: WriteWaiter[] = [];
+  /** Scratch list of the one table a single-update mutation writes (applyNow never keeps it). */
+  private readonly singleStore: TableStore[] = [];
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
   private flushPeriodTimer: TimerHandle | null = null;
@@ -286,7 +278,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     if (this.closing !== null) throw new StorageUnavailableError(StorageErrorCode.Closed, 'storage engine closed');
     const store = this.tables.get(command.tableId);
     if (store === undefined) throw invalidRequest(`unknown table ${command.tableId}`);
-    const metrics = this.metricsOf(store.tableId);
+    const metrics = store.metrics;
     const start = this.clock.monotonicMs();
     for (let attempt = 0; ; attempt++) {
       let outcome: ReadOutcome;
@@ -328,7 +320,6 @@ class LsmStorageEngine implements StorageEngineWithStats {
     return this.compactions.holding(store, true, () => this.enqueue(store, () => {
       this.discardTableData(store);
       this.tables.delete(tableId);
-      this.metrics.delete(tableId);
       this.disk.removeTree(store.directory);
     }));
   }
@@ -336,7 +327,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
   tableStats(tableId: string): TableStats | null {
     const store = this.tables.get(tableId);
     if (store === undefined) return null;
-    const m = this.metricsOf(tableId);
+    const m = store.metrics;
     const perLevel: number[] = [0];
     const sizes = new Array<number>(PARTITION_SIZE_BUCKETS).fill(0);
     let partitions = store.memtable.partitionCount;
@@ -475,15 +466,6 @@ class LsmStorageEngine implements StorageEngineWithStats {
     return tableIds === undefined ? [...this.tables.values()] : tableIds.map((id) => this.tables.get(id)).filter((s) => s !== undefined);
   }
 
-  private metricsOf(tableId: string): TableMetrics {
-    let m = this.metrics.get(tableId);
-    if (m === undefined) {
-      m = { readLatency: new Histogram(), writeLatency: new Histogram(), tombstonesPerRead: new Histogram(), sstablesPerRead: new Histogram(), filterPositivesRetired: 0, filterFalsePositivesRetired: 0 };
-      this.metrics.set(tableId, m);
-    }
-    return m;
-  }
-
   // -------------------------------------------------------------------------------------------
   // Read path
 
@@ -543,12 +525,13 @@ class LsmStorageEngine implements StorageEngineWithStats {
       throw invalidRequest(`Key length of ${mutation.key.length} is longer than maximum of ${PARTITION_KEY_LENGTH_MAX}`);
     }
     if (mutation.updates.length === 0) return Promise.resolve();
-    const stores: TableStore[] = [];
+    const stores: TableStore[] = mutation.updates.length === 1 ? this.singleStore : [];
+    stores.length = 0;
     for (const update of mutation.updates) {
       const store = this.tables.get(update.tableId);
       if (store === undefined) throw invalidRequest(`unknown table ${update.tableId}`);
       if (store.layout.metadata.keyspace !== mutation.keyspace) throw invalidRequest(`table ${update.tableId} is not in keyspace ${mutation.keyspace}`);
-      assert(update.token === mutation.token && update.key.equals(mutation.key), 'updates of a mutation share its partition key');
+      assert(update.token === mutation.token && (update.key === mutation.key || update.key.equals(mutation.key)), 'updates of a mutation share its partition key');
       assertWellFormedUpdate(store.layout, update);
       stores.push(store);
     }
@@ -556,7 +539,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     if (this.totalMemtableBytes >= max) {
       throw overloaded(`memtable space exhausted (${this.totalMemtableBytes} of ${max} bytes); flushes are behind`);
     }
-    if (this.waiters.length > 0 || this.totalMemtableBytes >= max * WRITE_SLOWDOWN_FRACTION) return this.waitForSpace(mutation, stores);
+    if (this.waiters.length > 0 || this.totalMemtableBytes >= max * WRITE_SLOWDOWN_FRACTION) return this.waitForSpace(mutation, [...stores]);
     return this.applyNow(mutation, stores);
   }
 
@@ -565,7 +548,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     let hasCounters = false;
     for (const store of stores) if (store.layout.isCounterTable) hasCounters = true;
     const resolved = hasCounters ? this.resolveCounters(mutation, stores) : mutation;
-    const { durable } = this.commitLog.append(resolved);
+    const durable = this.commitLog.appendDurable(resolved);
     const rowCache = this.rowCache;
     for (let i = 0; i < resolved.updates.length; i++) {
       const store = stores[i]!;
@@ -576,7 +559,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     }
     this.maybeCleanupMemtables();
     const micros = Math.max(1, (this.clock.monotonicMs() - start) * 1000);
-    for (const store of stores) this.metricsOf(store.tableId).writeLatency.record(micros);
+    for (let i = 0; i < stores.length; i++) stores[i]!.metrics.writeLatency.record(micros);
     return durable;
   }
 
@@ -818,7 +801,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
   // Compaction host
 
   private retireCounters(store: TableStore, readers: readonly SSTableReader[]): void {
-    const m = this.metricsOf(store.tableId);
+    const m = store.metrics;
     for (const r of readers) {
       m.filterPositivesRetired += r.counters.filterPositives;
       m.filterFalsePositivesRetired += r.counters.filterFalsePositives;

@@ -4,6 +4,7 @@
 // commit-log position order. Loading finishes or rolls back interrupted compactions, removes what a
 // crash left mid-flush (temp files, generations without a TOC) and quarantines corrupt SSTables.
 import type { Disk, Logger } from '../../io/index.ts';
+import { Histogram } from '../cache/latency-histogram.ts';
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import { COMMIT_LOG_POSITION_NONE, comparePositions, maxPosition } from '../commit-log/commit-log-position.ts';
 import { parseCompactionOptions } from '../compaction/compaction-options.ts';
@@ -20,9 +21,21 @@ import { compressionParamsOf } from '../sstable/compression.ts';
 import type { CompressionParams } from '../sstable/compression.ts';
 import { quarantineSSTable, quarantinedGenerations } from '../sstable/quarantine.ts';
 import { SSTableReader } from '../sstable/sstable-reader.ts';
+import { deserializeStatistics } from '../sstable/sstable-statistics.ts';
 import type { SSTableKeyCache } from '../sstable/sstable-reader.ts';
 import { Component, SSTABLE_VERSION, SSTABLE_VERSIONS_RETIRED, parseSSTableFileName } from '../sstable/sstable-format.ts';
 import type { TableLayout } from '../table-layout.ts';
+
+/** Local read/write latencies (microseconds), tombstones and SSTables per read, retired filter counters. */
+export class TableMetrics {
+  readonly readLatency = new Histogram();
+  readonly writeLatency = new Histogram();
+  readonly tombstonesPerRead = new Histogram();
+  readonly sstablesPerRead = new Histogram();
+  /** Bloom filter counters of SSTables no longer live (compacted, quarantined, truncated). */
+  filterPositivesRetired = 0;
+  filterFalsePositivesRetired = 0;
+}
 
 export class TableStore {
   layout: TableLayout;
@@ -51,8 +64,9 @@ export class TableStore {
   /** Raw option maps the parsed values came from (re-parsed only when they change). */
   private compactionSource: Readonly<Record<string, string>>;
   private compressionSource: Readonly<Record<string, string>>;
-  /** Counters for tablestats. */
-  readonly counters = { reads: 0, writes: 0, readMicros: 0, writeMicros: 0 };
+  /** Counters and histograms for tablestats. */
+  readonly counters = { reads: 0, writes: 0 };
+  readonly metrics: TableMetrics = new TableMetrics();
   private view: TableReadView | null = null;
 
   constructor(layout: TableLayout, directory: string, logger: Logger) {
@@ -121,6 +135,8 @@ export class TableStore {
         outcome.completed ? 'finished a compaction interrupted after its outputs were visible' : 'rolled back a compaction interrupted before its outputs were visible');
     }
     const generations = new Map<number, string[]>();
+    /** Generations with temp files: a flush or compaction output interrupted before its TOC. */
+    const interrupted = new Set<number>();
     for (const name of disk.list(this.directory)) {
       const parsed = parseSSTableFileName(name);
       if (parsed === null) continue;
@@ -135,6 +151,7 @@ export class TableStore {
       }
       if (parsed.temp) {
         disk.remove(`${this.directory}/${name}`);
+        interrupted.add(parsed.generation);
         continue;
       }
       const list = generations.get(parsed.generation) ?? [];
@@ -148,9 +165,17 @@ export class TableStore {
     for (const [generation, components] of [...generations].sort((a, b) => a[0] - b[0])) {
       maxGeneration = Math.max(maxGeneration, generation);
       if (!components.includes(Component.TOC)) {
-        logger.warn({ directory: this.directory, generation }, 'removing an SSTable without a TOC (interrupted flush or compaction)');
-        for (const c of components) disk.remove(`${this.directory}/${SSTABLE_VERSION}-${generation}-${c}`);
-        changed = true;
+        // Written but not published (its temp TOC was there), or being deleted by a truncation
+        // (TOC removed first): remove it. Otherwise the TOC was lost: damage, quarantine.
+        if (interrupted.has(generation) || this.coveredByTruncation(disk, generation, truncatedAt)) {
+          logger.warn({ directory: this.directory, generation }, 'removing an SSTable without a TOC (interrupted flush, compaction or truncation)');
+          for (const c of components) disk.remove(`${this.directory}/${SSTABLE_VERSION}-${generation}-${c}`);
+          changed = true;
+        } else {
+          const moved = quarantineSSTable(disk, this.directory, generation);
+          logger.error({ table: this.tableId, generation, file: `${this.directory}/${SSTABLE_VERSION}-${generation}-${Component.TOC}`, offsetBytes: 0, reason: 'TOC.txt missing', quarantined: moved },
+            'SSTable without its TOC quarantined at open; its data is served by other SSTables and replicas');
+        }
         continue;
       }
       let reader: SSTableReader;
@@ -178,6 +203,17 @@ export class TableStore {
     for (const r of readers) this.replayFrom = maxPosition(this.replayFrom, r.statistics.commitLogPosition);
     if (truncatedAt !== null) this.replayFrom = maxPosition(this.replayFrom, truncatedAt);
     if (options.replayFloor !== null) this.replayFrom = maxPosition(this.replayFrom, options.replayFloor);
+  }
+
+  /** Does a truncation cover the generation (its statistics record an earlier position)? */
+  private coveredByTruncation(disk: Disk, generation: number, truncatedAt: CommitLogPosition | null): boolean {
+    if (truncatedAt === null) return false;
+    const path = `${this.directory}/${SSTABLE_VERSION}-${generation}-${Component.Statistics}`;
+    try {
+      return comparePositions(deserializeStatistics(disk.readFile(path), path).commitLogPosition, truncatedAt) <= 0;
+    } catch {
+      return false;
+    }
   }
 
   readView(): TableReadView {

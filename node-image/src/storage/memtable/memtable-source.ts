@@ -1,8 +1,9 @@
-// A memtable partition as a read-merge source: rows come straight from its B+ tree, positioned
-// with a seek on the clustering position and walked in either direction.
+// A memtable partition as a read-merge source: rows come straight from its B+ tree (or its one
+// row), positioned with a seek on the clustering position and walked in either direction.
 import type { BTreeCursor } from '../btree-map.ts';
 import { comparePositions } from '../clustering-position.ts';
 import type { Clustering, DeletionTime, RangeTombstone, Row } from '../model.ts';
+import { EMPTY_CURSOR, arrayRows } from '../read/partition-source.ts';
 import type { ClusteringPosition, PartitionSource, RowCursor } from '../read/partition-source.ts';
 import type { TableLayout } from '../table-layout.ts';
 import type { MemtablePartition } from './memtable.ts';
@@ -24,7 +25,11 @@ export class MemtablePartitionSource implements PartitionSource {
   }
 
   rows(reversed: boolean, from: ClusteringPosition | null): RowCursor {
-    const tree = this.partition.rows;
+    const tree = this.partition.tree;
+    if (tree === null) {
+      const only = this.partition.onlyRow;
+      return only === null ? EMPTY_CURSOR : arrayRows(this.layout, [only], reversed, from);
+    }
     let cursor: BTreeCursor<Clustering, Row>;
     if (from === null) cursor = reversed ? tree.last() : tree.first();
     else {

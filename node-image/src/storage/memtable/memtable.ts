@@ -5,6 +5,8 @@
 // is counted out when the memtable is discarded.
 import { assert } from '../../lib/index.ts';
 import { BTreeMap } from '../btree-map.ts';
+import { PartitionTree } from './partition-tree.ts';
+import type { TreeKey } from './partition-tree.ts';
 import { boundsEqual } from '../clustering-position.ts';
 import { maxDeletion, supersedes } from '../deletion-time.ts';
 import type { Cell, Clustering, DeletionTime, PartitionUpdate, RangeTombstone, Row } from '../model.ts';
@@ -38,20 +40,55 @@ export function comparePartitionKeys(a: PartitionKey, b: PartitionKey): number {
   return Buffer.compare(a.key, b.key);
 }
 
-export class MemtablePartition implements PartitionKey {
+/** Signed high and unsigned low 32 bits of a token, compared as numbers (no BigInt on hot paths). */
+export function tokenHigh(token: bigint): number {
+  return Number(BigInt.asIntN(32, token >> 32n));
+}
+
+export function tokenLow(token: bigint): number {
+  return Number(BigInt.asUintN(32, token));
+}
+
+export class MemtablePartition implements PartitionKey, TreeKey {
   readonly token: bigint;
   readonly key: Buffer;
+  readonly tokenApprox: number;
+  readonly tokenHigh: number;
+  readonly tokenLow: number;
   partitionDeletion: DeletionTime | null = null;
   staticRow: Row | null = null;
-  readonly rows: BTreeMap<Clustering, Row>;
+  /**
+   * The rows: while the partition has at most one, it is `onlyRow` and `tree` is null (most
+   * partitions of key-value tables never need a tree); the tree takes over at the second row.
+   */
+  onlyRow: Row | null = null;
+  tree: BTreeMap<Clustering, Row> | null = null;
   rangeTombstones: RangeTombstone[] = [];
+  /** Another partition whose key has the same token (a hash collision): the lookup chain. */
+  sameToken: MemtablePartition | null = null;
 
-  constructor(token: bigint, key: Buffer, compareClusterings: (a: Clustering, b: Clustering) => number) {
+  constructor(token: bigint, key: Buffer) {
     this.token = token;
     this.key = key;
-    this.rows = new BTreeMap(compareClusterings);
+    this.tokenApprox = Number(token);
+    this.tokenHigh = tokenHigh(token);
+    this.tokenLow = tokenLow(token);
+  }
+
+  get rowCount(): number {
+    return this.tree !== null ? this.tree.size : this.onlyRow === null ? 0 : 1;
+  }
+
+  /** Rows in clustering order (a copy for a tree; flush and tests). */
+  rowsInOrder(): readonly Row[] {
+    if (this.tree === null) return this.onlyRow === null ? NO_ROWS : [this.onlyRow];
+    const rows: Row[] = [];
+    for (const r = this.tree.first(); r.valid; r.next()) rows.push(r.value);
+    return rows;
   }
 }
+
+const NO_ROWS: readonly Row[] = Object.freeze([]);
 
 /** Where a memtable reads its table's current layout (ALTER TABLE may add columns). */
 export interface LayoutSource {
@@ -59,7 +96,11 @@ export interface LayoutSource {
 }
 
 export class Memtable {
-  readonly partitions = new BTreeMap<PartitionKey, MemtablePartition>(comparePartitionKeys);
+  /** Ordered by (token, key): flushes and range reads. */
+  readonly partitions = new PartitionTree<MemtablePartition>();
+  /** The same partitions by token (colliding keys chained): point lookups without tree descents. */
+  private readonly byToken = new Map<bigint, MemtablePartition>();
+  private partitionTotal = 0;
   private readonly layoutSource: LayoutSource;
   private bytes = 0;
   private rowCount = 0;
@@ -87,7 +128,7 @@ export class Memtable {
   }
 
   get partitionCount(): number {
-    return this.partitions.size;
+    return this.partitionTotal;
   }
 
   get rowsApproximate(): number {
@@ -95,20 +136,23 @@ export class Memtable {
   }
 
   get isEmpty(): boolean {
-    return this.partitions.size === 0;
+    return this.partitionTotal === 0;
   }
 
   get(key: PartitionKey): MemtablePartition | undefined {
-    return this.partitions.get(key);
+    let p: MemtablePartition | null = this.byToken.get(key.token) ?? null;
+    while (p !== null && !sameKey(p.key, key.key)) p = p.sameToken;
+    return p ?? undefined;
   }
 
   /** Partitions in (token, key) order with their rows in clustering order, for a flush. */
   *contents(): Generator<SSTablePartitionInput> {
     for (const c = this.partitions.first(); c.valid; c.next()) {
       const p = c.value;
-      const rows: Row[] = [];
-      for (const r = p.rows.first(); r.valid; r.next()) rows.push(r.value);
-      yield { key: p.key, token: p.token, partitionDeletion: p.partitionDeletion, staticRow: p.staticRow, rows, rangeTombstones: p.rangeTombstones };
+      yield {
+        key: p.key, token: p.token, tokenHigh: p.tokenHigh, tokenLow: p.tokenLow, partitionDeletion: p.partitionDeletion, staticRow: p.staticRow,
+        rows: p.rowsInOrder(), rangeTombstones: p.rangeTombstones,
+      };
     }
   }
 
@@ -121,10 +165,14 @@ export class Memtable {
     const layout = this.layout;
     const before = this.bytes;
     this.trackTimestamps(update);
-    let partition = this.partitions.get(update);
+    let partition = this.get(update);
     if (partition === undefined) {
-      partition = new MemtablePartition(update.token, detach(update.key), layout.compareClusterings);
-      this.partitions.set(partition, partition);
+      partition = new MemtablePartition(update.token, detach(update.key));
+      const head = this.byToken.get(update.token);
+      if (head !== undefined) partition.sameToken = head;
+      this.byToken.set(update.token, partition);
+      this.partitions.insert(partition);
+      this.partitionTotal++;
       this.bytes += PARTITION_OVERHEAD_BYTES + partition.key.length;
     }
     if (update.partitionDeletion !== null) partition.partitionDeletion = maxDeletion(partition.partitionDeletion, update.partitionDeletion);
@@ -143,7 +191,26 @@ export class Memtable {
     const rows = update.rows;
     for (let i = 0; i < rows.length; i++) {
       const incoming = detachRow(rows[i]!);
-      const existing = partition.rows.upsert(incoming.clustering, incoming, this.mergeRow);
+      let existing: Row | undefined;
+      const only = partition.onlyRow;
+      if (partition.tree === null && (only === null || layout.compareClusterings(only.clustering, incoming.clustering) === 0)) {
+        // The single-row form: no tree until a second clustering arrives.
+        if (only === null) {
+          partition.onlyRow = incoming;
+          existing = undefined;
+        } else {
+          existing = only;
+          this.lastMerged = mergeRows(layout, only, incoming);
+          partition.onlyRow = this.lastMerged;
+        }
+      } else {
+        if (partition.tree === null) {
+          partition.tree = new BTreeMap(layout.compareClusterings);
+          partition.tree.set(only!.clustering, only!);
+          partition.onlyRow = null;
+        }
+        existing = partition.tree.upsert(incoming.clustering, incoming, this.mergeRow);
+      }
       if (existing === undefined) {
         this.bytes += rowSizeBytes(incoming);
         this.rowCount++;
@@ -218,6 +285,10 @@ export class Memtable {
     list.push(copy);
     this.bytes += RANGE_TOMBSTONE_OVERHEAD_BYTES + boundBytes(copy.start.values) + boundBytes(copy.end.values);
   }
+}
+
+function sameKey(a: Buffer, b: Buffer): boolean {
+  return a === b || (a.length === b.length && a.equals(b));
 }
 
 export function rowSizeBytes(row: Row): number {

@@ -5,7 +5,7 @@
 import type { Memtable, MemtablePartition, PartitionKey } from '../memtable/memtable.ts';
 import { comparePartitionKeys } from '../memtable/memtable.ts';
 import { MemtablePartitionSource } from '../memtable/memtable-source.ts';
-import type { BTreeCursor } from '../btree-map.ts';
+import type { PartitionCursor } from '../memtable/partition-tree.ts';
 import { sliceOfClustering } from '../clustering-position.ts';
 import type { PartitionPosition, ReadCommand, ReadPartition, ReadResult, Slice } from '../model.ts';
 import type { IndexEntry, IndexScanner, PartitionProbe, SSTableReader } from '../sstable/sstable-reader.ts';
@@ -170,9 +170,9 @@ function rangeStreams(view: TableReadView, start: PartitionPosition, startInclus
 
 class MemtableStream implements PartitionStream {
   private readonly layout: TableLayout;
-  private readonly cursor: BTreeCursor<PartitionKey, MemtablePartition>;
+  private readonly cursor: PartitionCursor<MemtablePartition>;
 
-  constructor(layout: TableLayout, cursor: BTreeCursor<PartitionKey, MemtablePartition>) {
+  constructor(layout: TableLayout, cursor: PartitionCursor<MemtablePartition>) {
     this.layout = layout;
     this.cursor = cursor;
   }

@@ -35,21 +35,28 @@ export class BloomFilter {
   }
 
   add(token: bigint): void {
+    this.addHalves(Number(BigInt.asIntN(32, token >> 32n)), Number(BigInt.asUintN(32, token)));
+  }
+
+  /** add() with the token as its signed high and unsigned low 32 bits (no BigInt on hot paths). */
+  addHalves(high: number, low: number): void {
     if (this.hashCount === 0) return;
-    const h1 = Number(BigInt.asUintN(32, token));
-    const h2 = (Number(BigInt.asUintN(32, token >> 32n)) | 1) >>> 0;
+    const h2 = (high | 1) >>> 0;
     for (let i = 0; i < this.hashCount; i++) {
-      const bit = (h1 + i * h2) % this.bitCount;
+      const bit = (low + i * h2) % this.bitCount;
       this.bits[bit >>> 3]! |= 1 << (bit & 7);
     }
   }
 
   mightContain(token: bigint): boolean {
+    return this.mightContainHalves(Number(BigInt.asIntN(32, token >> 32n)), Number(BigInt.asUintN(32, token)));
+  }
+
+  mightContainHalves(high: number, low: number): boolean {
     if (this.hashCount === 0) return true;
-    const h1 = Number(BigInt.asUintN(32, token));
-    const h2 = (Number(BigInt.asUintN(32, token >> 32n)) | 1) >>> 0;
+    const h2 = (high | 1) >>> 0;
     for (let i = 0; i < this.hashCount; i++) {
-      const bit = (h1 + i * h2) % this.bitCount;
+      const bit = (low + i * h2) % this.bitCount;
       if ((this.bits[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
     }
     return true;

@@ -8,7 +8,7 @@ import { assert } from '../../lib/index.ts';
 import type { Disk, WritableFile } from '../../io/index.ts';
 import { ByteWriter } from '../codec/byte-writer.ts';
 import type { ColumnNameWriter, PartitionContents } from '../codec/partition-codec.ts';
-import { PartitionEncoder, TIMESTAMP_DELTA_MAX, firstTimestamp } from '../codec/partition-codec.ts';
+import { PartitionEncoder, TIMESTAMP_DELTA_MAX, rowTimestamp } from '../codec/partition-codec.ts';
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import { NO_DELETION_TIME } from '../model.ts';
 import type { Clustering, DeletionTime, RangeTombstone, Row } from '../model.ts';
@@ -38,6 +38,9 @@ export const FLUSH_YIELD_EVERY_BYTES = 256 * 1024;
 export interface SSTablePartitionInput extends PartitionContents {
   readonly key: Buffer;
   readonly token: bigint;
+  /** The token's signed high and unsigned low 32 bits, when known (memtables keep them). */
+  readonly tokenHigh?: number;
+  readonly tokenLow?: number;
 }
 
 export interface PartitionHeader {
@@ -174,10 +177,11 @@ export class SSTableWriter {
   private minToken = 0n;
   private maxToken = 0n;
   private previousKey: Buffer | null = null;
-  private previousToken = 0n;
   // The partition being written.
   private partitionKey: Buffer | null = null;
   private partitionToken = 0n;
+  private partitionTokenHigh = 0;
+  private partitionTokenLow = 0;
   private partitionStart = 0;
   private pendingHeader: PartitionHeader | null = null;
   private rowsStart = 0;
@@ -227,17 +231,24 @@ export class SSTableWriter {
     return this.partitionKey !== null;
   }
 
-  beginPartition(key: Buffer, token: bigint, header: PartitionHeader): void {
+  /** `high`/`low`: the token's 32-bit halves when the caller has them (spares BigInt work). */
+  beginPartition(key: Buffer, token: bigint, header: PartitionHeader, high?: number, low?: number): void {
     assert(this.state === 'open' && this.partitionKey === null, 'beginPartition after endPartition');
     assert(key.length > 0 && key.length <= PARTITION_KEY_LENGTH_MAX, 'partition key length');
+    const h = high ?? Number(BigInt.asIntN(32, token >> 32n));
+    const l = low ?? Number(BigInt.asUintN(32, token));
     if (this.previousKey !== null) {
-      const order = token === this.previousToken ? Buffer.compare(key, this.previousKey) : token > this.previousToken ? 1 : -1;
+      const ph = this.partitionTokenHigh;
+      const pl = this.partitionTokenLow;
+      const order = h !== ph ? (h > ph ? 1 : -1) : l !== pl ? (l > pl ? 1 : -1) : Buffer.compare(key, this.previousKey);
       assert(order > 0, 'SSTable partitions must be written in strictly increasing (token, key) order');
     } else {
       this.minToken = token;
     }
     this.partitionKey = key;
     this.partitionToken = token;
+    this.partitionTokenHigh = h;
+    this.partitionTokenLow = l;
     this.partitionStart = this.data.logicalLengthBytes;
     this.pendingHeader = header;
     this.lastClustering = null;
@@ -285,7 +296,7 @@ export class SSTableWriter {
     const w = this.indexScratch;
     w.reset();
     w.varBytes(key);
-    w.i64(this.partitionToken);
+    w.i64Halves(this.partitionTokenHigh, this.partitionTokenLow);
     w.varint(this.partitionStart);
     w.varint(dataLength);
     w.varint(rowIndexRelative);
@@ -300,17 +311,16 @@ export class SSTableWriter {
     if (this.entries % this.interval === 0) this.summary.push({ token: this.partitionToken, key: Buffer.from(key), indexOffsetBytes: indexOffset });
     this.index.write(w.view());
     this.entries++;
-    this.filter.add(this.partitionToken);
+    this.filter.addHalves(this.partitionTokenHigh, this.partitionTokenLow);
     this.stats.partitionSize(dataLength);
     this.maxToken = this.partitionToken;
     this.previousKey = key;
-    this.previousToken = this.partitionToken;
     this.partitionKey = null;
   }
 
   /** Writes a whole partition (flush). */
   writePartition(partition: SSTablePartitionInput): void {
-    this.beginPartition(partition.key, partition.token, partition);
+    this.beginPartition(partition.key, partition.token, partition, partition.tokenHigh, partition.tokenLow);
     for (const row of partition.rows) this.addRow(row);
     this.endPartition();
   }
@@ -397,9 +407,16 @@ export class SSTableWriter {
     const scratch = this.scratch;
     scratch.reset();
     scratch.varBytes(this.partitionKey!);
-    scratch.i64(this.partitionToken);
-    // The partition's first timestamp: deltas from it are small (one byte for a single write).
-    const base = firstTimestamp({ partitionDeletion: header.partitionDeletion, staticRow: header.staticRow, rows: firstRow === null ? [] : [firstRow], rangeTombstones: header.rangeTombstones });
+    scratch.i64Halves(this.partitionTokenHigh, this.partitionTokenLow);
+    // The partition's first timestamp, as firstTimestamp() picks it: deltas from it are small
+    // (one byte for a single write). Inlined: this runs once per partition written.
+    let base = 0;
+    const staticTimestamp = header.staticRow === null ? null : rowTimestamp(header.staticRow);
+    const rowTime = firstRow === null ? null : rowTimestamp(firstRow);
+    if (header.partitionDeletion !== null) base = header.partitionDeletion.markedForDeleteAtMicros;
+    else if (staticTimestamp !== null) base = staticTimestamp;
+    else if (rowTime !== null) base = rowTime;
+    else if (header.rangeTombstones.length > 0) base = header.rangeTombstones[0]!.deletion.markedForDeleteAtMicros;
     this.encoder.beginStreamedPartition(scratch, header, { baseTimestampMicros: base, absolute: this.absoluteTimestamps });
     this.data.write(scratch.view());
     this.rowsStart = this.data.logicalLengthBytes;
