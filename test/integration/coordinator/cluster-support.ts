@@ -62,10 +62,17 @@ export async function startCluster(spec: ClusterSpec): Promise<RunningCluster> {
   const storagePort = await portFreeOn(spec.addresses);
   // A new cluster holds no data yet: nodes join without bootstrap streaming (and its RING_DELAY wait).
   const extraConfig = { auto_bootstrap: false, ...spec.extraConfig };
-  const nodes = await Promise.all(spec.addresses.map((address, i) => startCassiaProcess({
+  const started = await Promise.allSettled(spec.addresses.map((address, i) => startCassiaProcess({
     address, port: cqlPort, storagePort, seeds: spec.seeds, rack: `rack${(i % 3) + 1}`, dc: spec.dcOf?.(i) ?? 'dc1',
     clusterName: spec.clusterName, extraConfig,
   })));
+  const nodes = started.filter((s): s is PromiseFulfilledResult<CassiaProcess> => s.status === 'fulfilled').map((s) => s.value);
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed !== undefined) {
+    // Nothing may outlive a failed start: stop the nodes that did start.
+    await Promise.all(nodes.map((n) => n.destroy()));
+    throw failed.reason;
+  }
   return {
     nodes, cqlPort, storagePort,
     async destroy() {
