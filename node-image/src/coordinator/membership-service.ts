@@ -40,6 +40,8 @@ export const LOAD_BROADCAST_INTERVAL_MS = 60_000;
 const QUEUED_INPUTS_MAX = 100_000;
 /** Shadow rounds tried before a node that never joined gives up (about 2 x RING_DELAY each: effectively never). */
 export const SHADOW_ROUND_ATTEMPTS_MAX = 100_000;
+/** While no peer is alive, seed names are re-resolved this often (the seed pods may have new addresses). */
+export const SEED_RELOAD_WHILE_ALONE_MS = 10_000;
 /** Pause between failed shadow rounds while waiting for a seed. */
 export const SHADOW_ROUND_RETRY_MS_DEFAULT = 2000;
 
@@ -135,6 +137,7 @@ export class MembershipService implements Membership {
   private localTokens: readonly Token[];
   private shadowStates: readonly EndpointStateEntry[] = [];
   private retryHandle: { cancel(): void; resolve(): void } | null = null;
+  private seedReloadHandle: TimerHandle | null = null;
 
   constructor(options: MembershipServiceOptions) {
     assert(options.tokens.length > 0 || options.joinMode === 'deferred', 'a member needs tokens');
@@ -216,6 +219,11 @@ export class MembershipService implements Membership {
     this.phase = 'running';
     this.run({ kind: 'tick' });
     this.loadHandle = o.timers.setInterval(() => this.broadcastLoad(), LOAD_BROADCAST_INTERVAL_MS);
+    if (o.resolveSeeds !== undefined) {
+      this.seedReloadHandle = o.timers.setInterval(() => {
+        if (this.phase === 'running' && this.alive().size === 0) void this.reloadSeeds();
+      }, SEED_RELOAD_WHILE_ALONE_MS);
+    }
     if (o.joinMode === 'deferred') this.logger.info({ self: this.self, generation: o.generation, seeds: this.seedList() }, 'gossip started; joining the ring');
     else this.logger.info({ self: this.self, generation: o.generation, seeds: this.seedList(), tokens: o.tokens.length }, 'Node is now part of the cluster (NORMAL)');
   }
@@ -390,6 +398,8 @@ export class MembershipService implements Membership {
     this.tickHandle = null;
     this.loadHandle?.cancel();
     this.loadHandle = null;
+    this.seedReloadHandle?.cancel();
+    this.seedReloadHandle = null;
   }
 
   // ---- Membership -----------------------------------------------------------------------------------
