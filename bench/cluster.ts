@@ -47,10 +47,13 @@ const nodes: CassiaProcess[] = [];
 const summary: Record<string, unknown> = { type: 'summary', bench: 'cluster', nodes: ADDRESSES.length, replication_factor: 3 };
 try {
   const started = Date.now();
-  nodes.push(...await Promise.all(ADDRESSES.map((address, i) => startCassiaProcess({
+  const starts = await Promise.allSettled(ADDRESSES.map((address, i) => startCassiaProcess({
     address, port: CQL_PORT, storagePort: STORAGE_PORT, seeds: ADDRESSES.slice(0, 2).join(','), rack: `rack${i + 1}`,
     clusterName: 'bench-cluster', extraConfig: { auto_bootstrap: false },
-  }))));
+  })));
+  for (const s of starts) if (s.status === 'fulfilled') nodes.push(s.value);
+  const failed = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
   for (const a of ADDRESSES) await waitForPeers(a);
   emitJsonLine({ type: 'startup', nodes: ADDRESSES.length, all_joined_ms: Date.now() - started });
   const client = await connectBenchClient({ contactPoint: ADDRESSES[0]!, localDataCenter: 'dc1', connections: env.connections });
