@@ -112,3 +112,5 @@ try {
   await cluster.stopAll();
 }
 emitJsonLine(summary);
+// Driver sockets of a failed run may still be open: end the process explicitly.
+process.exit(summary['error'] === undefined ? 0 : 1);
