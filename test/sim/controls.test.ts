@@ -37,16 +37,4 @@ describe('controls', () => {
     expect(result.ok).toBe(false);
     expect(result.failures.join('\n')).toMatch(/write\(\d+\) = \? /);
   });
-
-  // Known issue (docs/design/simulator.md): a restarted seed answers a non-seed's shadow round with
-  // the placeholder state of its saved-peers file (generation 0, no HOST_ID); the non-seed waits
-  // for its HOST_ID, and gives up ("Unable to gossip with any peers") or waits for seeds forever
-  // ("no seed answered; waiting for seeds") although every seed is up.
-  // When this test fails, the issue is fixed: drop the tolerance in membership-faults and this test.
-  it('known issue: a non-seed cannot rejoin after the seeds restarted (strict checker, seed 7)', async () => {
-    const { result } = await runSeed('membership-faults-strict', 7);
-    expect(result.ok).toBe(false);
-    expect(result.failures.join('\n')).toMatch(/did not restart after the faults healed/);
-    expect(result.log()).toMatch(/Unable to gossip with any peers|no seed answered/);
-  });
 });

@@ -19,8 +19,13 @@ import type { SimRandom } from './sim-random.ts';
 
 /** Bound on nodes in one simulation. */
 export const SIM_NODES_MAX = 16;
+/**
+ * RING_DELAY of simulated nodes: a third of Cassandra's 30 s. It is also the fat-client timeout, so
+ * much shorter values make gossip drop a bootstrapping node that is merely slow to be heard from.
+ */
+export const RING_DELAY_MS_DEFAULT = 10_000;
 /** A start (shadow round, join, replay) taking longer than this in virtual time is killed. */
-export const NODE_START_TIMEOUT_MS_DEFAULT = 60_000;
+export const NODE_START_TIMEOUT_MS_DEFAULT = 120_000;
 
 export interface DiskProfile {
   /** fsync completes after a uniform delay in [min, max]. */
@@ -111,7 +116,7 @@ export class SimCluster {
         cluster_name: 'sim',
         seeds,
         num_tokens: 4,
-        ring_delay: 1000,
+        ring_delay: RING_DELAY_MS_DEFAULT,
         commitlog_sync: 'batch',
         ...(options.config?.(i) ?? {}),
         listen_address: host,

@@ -9,23 +9,13 @@ import type { ReplicaCell } from '../checkers.ts';
 import { REGISTER_KEYSPACE, REGISTER_TABLE } from '../register-workload.ts';
 import type { ScenarioContext } from '../scenario.ts';
 import type { SimCluster } from '../sim-cluster.ts';
-import { NodeStartTimeoutError } from '../sim-cluster.ts';
 
 /** Attempts per start before a scenario gives up on a node. */
 export const START_ATTEMPTS_MAX = 5;
 const START_RETRY_DELAY_MS = 2_000;
-const SHADOW_ROUND_FAILURE = 'Unable to gossip with any peers';
 
-/**
- * Starts nodes with retries and tells which failures match a known issue: a restarted seed answers
- * a non-seed's shadow round with the placeholder state of its saved-peers file (generation 0, no
- * HOST_ID); the non-seed waits for its HOST_ID forever (or fails with "Unable to gossip with any
- * peers") although every seed is up. Matched: a non-seed's start fails or times out while every
- * seed ran from the beginning to the end of the attempt.
- */
+/** Starts nodes with retries (a failed or timed-out start is logged and tried again). */
 export class NodeStarter {
-  /** Nodes whose last start failure matched the known issue. */
-  readonly knownIssueNodes = new Set<number>();
   private readonly ctx: ScenarioContext;
   private readonly cluster: SimCluster;
   private readonly onStarted: (index: number, running: RunningNode) => void;
@@ -38,27 +28,16 @@ export class NodeStarter {
 
   async start(index: number): Promise<boolean> {
     for (let attempt = 1; attempt <= START_ATTEMPTS_MAX; attempt++) {
-      const seedsUpBefore = this.seedsUp();
       try {
         const running = await this.cluster.start(index);
-        this.knownIssueNodes.delete(index);
         this.onStarted(index, running);
         return true;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.ctx.log.note(`n${index} did not start (attempt ${attempt}): ${message}`);
-        const shadowRound = message.includes(SHADOW_ROUND_FAILURE) || error instanceof NodeStartTimeoutError;
-        const matches = shadowRound && seedsUpBefore && this.seedsUp() && !this.cluster.seedIndexes.includes(index);
-        if (matches) this.knownIssueNodes.add(index);
-        else this.knownIssueNodes.delete(index);
+        this.ctx.log.note(`n${index} did not start (attempt ${attempt}): ${error instanceof Error ? error.message : String(error)}`);
         await this.ctx.scheduler.sleep(START_RETRY_DELAY_MS);
       }
     }
     return false;
-  }
-
-  private seedsUp(): boolean {
-    return this.cluster.seedIndexes.every((s) => this.cluster.node(s).running !== null);
   }
 }
 

@@ -166,16 +166,8 @@ async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promis
   cluster.network.heal();
   ctx.log.note('final heal');
   await Promise.all(restarts);
-  let knownIssue = 0;
   for (const node of cluster.nodes) {
-    if (node.running !== null || (await start(node.index))) continue;
-    if (starter.knownIssueNodes.has(node.index)) {
-      // Known issue (docs/design/simulator.md): the node stays down; the checks below cover the others.
-      knownIssue++;
-      ctx.log.note(`n${node.index} stays down: known issue (shadow round answered with a saved-peer placeholder)`);
-    } else {
-      ctx.fail(`n${node.index} did not restart after the faults healed`);
-    }
+    if (node.running === null && !(await start(node.index))) ctx.fail(`n${node.index} did not restart after the faults healed`);
   }
   const converged = await waitFor(ctx, gossipProblem, { maxMs: CONVERGENCE_MS_MAX, stepMs: 500 });
   if (converged !== null) ctx.fail(`gossip did not converge after healing: ${converged}`);
@@ -244,7 +236,7 @@ async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promis
     nodes: size, clients: clientCount, workloadMs, appended: appends.acknowledged, crashes, partitions, operations: history.size(),
     acknowledged: [...workload.plainWrites.values()].filter((w) => w.outcome === 'acknowledged').length,
     unknown: [...workload.plainWrites.values()].filter((w) => w.outcome === 'unknown').length,
-    keysDivergedBeforeRepair: diverged, knownIssueShadowRound: knownIssue,
+    keysDivergedBeforeRepair: diverged,
   });
   cluster.shutdown();
 }

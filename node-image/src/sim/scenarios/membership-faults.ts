@@ -23,17 +23,10 @@ interface Identity {
 export const membershipFaults: Scenario = {
   name: 'membership-faults',
   description: '3-5 gossiping nodes under partitions, resets, kills and power loss; views stay sane and converge after heal',
-  run: (ctx) => run(ctx, { strict: false }),
+  run,
 };
 
-/** As membership-faults, without tolerating the known shadow-round issue (docs/design/simulator.md). */
-export const membershipFaultsStrict: Scenario = {
-  name: 'membership-faults-strict',
-  description: 'as membership-faults, also failing when a restarted non-seed cannot finish its shadow round',
-  run: (ctx) => run(ctx, { strict: true }),
-};
-
-async function run(ctx: ScenarioContext, options: { strict: boolean }): Promise<void> {
+async function run(ctx: ScenarioContext): Promise<void> {
   const random = ctx.random;
   const size = 3 + random.int(3);
   const cluster = new SimCluster({ scheduler: ctx.scheduler, random: random.fork(), nodes: size, network: FAULTY_NETWORK, log: ctx.log });
@@ -132,15 +125,8 @@ async function run(ctx: ScenarioContext, options: { strict: boolean }): Promise<
   cluster.network.heal();
   ctx.log.note('final heal');
   await Promise.all(restarts);
-  let knownIssue = 0;
   for (const node of cluster.nodes) {
-    if (node.running !== null || (await startNode(node.index))) continue;
-    if (!options.strict && starter.knownIssueNodes.has(node.index)) {
-      knownIssue++;
-      ctx.log.note(`n${node.index} stays down: known issue (shadow round answered with a saved-peer placeholder)`);
-    } else {
-      failure(`n${node.index} did not restart after the faults healed`);
-    }
+    if (node.running === null && !(await startNode(node.index))) failure(`n${node.index} did not restart after the faults healed`);
   }
   const healedAtMs = ctx.scheduler.nowMs;
   const reason = await waitFor(ctx, converged, { maxMs: CONVERGENCE_MS_MAX, stepMs: 500 });
@@ -149,7 +135,7 @@ async function run(ctx: ScenarioContext, options: { strict: boolean }): Promise<
   await invariants;
   Object.assign(ctx.summary, {
     nodes: size, faultMs, crashes, partitions, convergenceMs: Math.round(ctx.scheduler.nowMs - healedAtMs),
-    resets: cluster.network.stats().resets, ...(options.strict ? {} : { knownIssueShadowRound: knownIssue }),
+    resets: cluster.network.stats().resets,
   });
   cluster.shutdown();
 }
