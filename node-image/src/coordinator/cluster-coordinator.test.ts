@@ -280,6 +280,23 @@ describe('read repair and digests', () => {
       expect(time.monotonicMs() - started).toBeLessThan(20);
     }
     expect(c.coordinator(0).stats.speculativeRetries).toBe(speculated);
+
+  it('speculative retry: the default 99p speculates after read_request_timeout / 2 before latencies are known', async () => {
+    const { c, time, kv } = await threeNodes();
+    const now = nowSeconds(time);
+    await c.run(c.coordinator(0).write([putKv(kv, 1, 'x', 1000)], w(ConsistencyLevel.ALL)));
+    // Peers drop reads until this coordinator speculates: without a default threshold a fresh
+    // table never speculates and the QUORUM read times out at 5 s.
+    c.hub.addRule((m) => (m.to !== c.node(0).address && (m.verb === Verb.Read || m.verb === Verb.ReadDigest) && c.coordinator(0).stats.speculativeRetries === 0
+      ? 'drop' : 'deliver'));
+    const started = time.monotonicMs();
+    const got = await c.run(c.coordinator(0).read(readPartition(kv, 1, now), r(ConsistencyLevel.QUORUM)));
+    expect(kvValue(got, now)).toBe('x');
+    expect(c.coordinator(0).stats.speculativeRetries).toBe(1);
+    const elapsed = time.monotonicMs() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(2500);
+    expect(elapsed).toBeLessThan(2600);
+  });
   });
 });
 

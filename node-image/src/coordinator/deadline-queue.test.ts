@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualTime } from '../messaging/testing/virtual-time.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
-import { LatencyTracker, parseSpeculativeRetry, speculationDelayMs } from './speculative-retry.ts';
+import { LATENCY_SAMPLES_MIN, LatencyTracker, defaultSpeculationThresholdMs, parseSpeculativeRetry, speculationDelayMs } from './speculative-retry.ts';
 import { isNewerEpoch } from './schema-sync.ts';
 
 describe('deadline queue', () => {
@@ -33,15 +33,24 @@ describe('speculative_retry', () => {
     expect(parseSpeculativeRetry('garbage')).toEqual({ kind: 'percentile', percentile: 99 });
   });
 
-  it('uses recent latencies once there are enough', () => {
+  it('uses recent latencies once there are enough, the default threshold before', () => {
     const clock = { nowMs: () => 0, monotonicMs: () => 0 };
     const t = new LatencyTracker();
     const p99 = parseSpeculativeRetry('99p');
-    expect(speculationDelayMs(p99, t, clock)).toBeNull();
-    for (let i = 1; i <= 100; i++) t.record(i);
-    expect(speculationDelayMs(p99, t, clock)).toBe(99);
-    expect(speculationDelayMs(parseSpeculativeRetry('MAX(50p, 10ms)'), t, clock)).toBe(50);
-    expect(speculationDelayMs(parseSpeculativeRetry('MIN(50p, 10ms)'), t, clock)).toBe(10);
+    const defaultMs = defaultSpeculationThresholdMs(5000);
+    expect(defaultMs).toBe(2500);
+    expect(speculationDelayMs(p99, t, clock, defaultMs)).toBe(2500);
+    // A hybrid policy keeps the default while its percentile has no samples (Cassandra's HYBRID kind).
+    expect(speculationDelayMs(parseSpeculativeRetry('MIN(99p, 20ms)'), t, clock, defaultMs)).toBe(2500);
+    expect(speculationDelayMs(parseSpeculativeRetry('20ms'), t, clock, defaultMs)).toBe(20);
+    expect(speculationDelayMs(parseSpeculativeRetry('NONE'), t, clock, defaultMs)).toBeNull();
+    expect(speculationDelayMs(parseSpeculativeRetry('ALWAYS'), t, clock, defaultMs)).toBe(0);
+    for (let i = 1; i < LATENCY_SAMPLES_MIN; i++) t.record(i);
+    expect(speculationDelayMs(p99, t, clock, defaultMs)).toBe(2500);
+    for (let i = LATENCY_SAMPLES_MIN; i <= 100; i++) t.record(i);
+    expect(speculationDelayMs(p99, t, clock, defaultMs)).toBe(99);
+    expect(speculationDelayMs(parseSpeculativeRetry('MAX(50p, 10ms)'), t, clock, defaultMs)).toBe(50);
+    expect(speculationDelayMs(parseSpeculativeRetry('MIN(50p, 10ms)'), t, clock, defaultMs)).toBe(10);
   });
 });
 

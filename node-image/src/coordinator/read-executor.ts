@@ -23,7 +23,7 @@ import {
 import type { MergedPartition, ReadCut } from './read-resolution.ts';
 import { planRead } from './replica-plan.ts';
 import type { ReadPlan } from './replica-plan.ts';
-import { parseSpeculativeRetry, speculationDelayMs } from './speculative-retry.ts';
+import { defaultSpeculationThresholdMs, parseSpeculativeRetry, speculationDelayMs } from './speculative-retry.ts';
 
 /** Continuations after short reads, per read (a bound on the loop; each one makes progress). */
 export const SHORT_READ_ROUNDS_MAX = 1000;
@@ -139,7 +139,8 @@ export class ReadExecutor {
     }
     const tracker = ctx.latencies.of(entry.table.id);
     const startedMs = ctx.clock.monotonicMs();
-    const speculateAfterMs = policy.kind === 'always' ? null : speculationDelayMs(policy, tracker, ctx.clock);
+    const speculateAfterMs = policy.kind === 'always' ? null
+      : speculationDelayMs(policy, tracker, ctx.clock, defaultSpeculationThresholdMs(ctx.timeouts.readRequestTimeoutMs));
     const round = await this.digestRound(command, plan, speculateAfterMs);
     tracker.record(ctx.clock.monotonicMs() - startedMs);
     const data = round.answers.find((a) => a.result !== null)!;

@@ -3,7 +3,9 @@
 // ('50ms'), or MIN/MAX of two such thresholds. A read still missing answers when the threshold
 // elapses sends one extra request to the next candidate. Latencies are kept per table in a ring of
 // the last LATENCY_SAMPLES_MAX reads; percentiles are recomputed at most once per
-// PERCENTILE_REFRESH_MS and need LATENCY_SAMPLES_MIN samples before they speculate.
+// PERCENTILE_REFRESH_MS. Before a table has LATENCY_SAMPLES_MIN samples a percentile policy (and a
+// MIN/MAX holding one) uses the caller's default threshold, as Cassandra 4 does: its threshold
+// starts at read_request_timeout / 2 and is only replaced once the latency histogram has samples.
 import type { Clock } from '../io/index.ts';
 
 export const LATENCY_SAMPLES_MAX = 256;
@@ -76,26 +78,38 @@ export class LatencyTracker {
   }
 }
 
+/** Cassandra's starting threshold (ColumnFamilyStore.sampleReadLatencyNanos): half the read timeout. */
+export function defaultSpeculationThresholdMs(readRequestTimeoutMs: number): number {
+  return readRequestTimeoutMs / 2;
+}
+
 /**
  * How long to wait before speculating: 0 for ALWAYS (the extra request goes out at once), null
- * for never (NONE, or a percentile without enough samples).
+ * for never (NONE). A policy that needs a percentile the tracker cannot give yet (fewer than
+ * LATENCY_SAMPLES_MIN samples) waits `defaultMs`: for MIN/MAX the whole policy does, since
+ * Cassandra's hybrid policy keeps its previous threshold while the snapshot is empty.
  */
-export function speculationDelayMs(policy: SpeculativeRetryPolicy, tracker: LatencyTracker, clock: Clock): number | null {
+export function speculationDelayMs(policy: SpeculativeRetryPolicy, tracker: LatencyTracker, clock: Clock, defaultMs: number): number | null {
+  if (policy.kind === 'none') return null;
+  if (policy.kind === 'always') return 0;
+  return thresholdMs(policy, tracker, clock.monotonicMs()) ?? defaultMs;
+}
+
+/** The threshold, or null when a percentile it needs has too few samples. */
+function thresholdMs(policy: SpeculativeRetryPolicy, tracker: LatencyTracker, nowMs: number): number | null {
   switch (policy.kind) {
     case 'none':
-      return null;
     case 'always':
-      return 0;
+      return null;
     case 'fixed':
       return policy.delayMs;
     case 'percentile':
-      return tracker.percentile(policy.percentile, clock.monotonicMs());
+      return tracker.percentile(policy.percentile, nowMs);
     case 'min':
     case 'max': {
-      const a = speculationDelayMs(policy.a, tracker, clock);
-      const b = speculationDelayMs(policy.b, tracker, clock);
-      if (a === null) return b;
-      if (b === null) return a;
+      const a = thresholdMs(policy.a, tracker, nowMs);
+      const b = thresholdMs(policy.b, tracker, nowMs);
+      if (a === null || b === null) return null;
       return policy.kind === 'min' ? Math.min(a, b) : Math.max(a, b);
     }
   }
