@@ -246,6 +246,8 @@ export class StreamService {
           throw new StreamError(`stream from ${source} failed after ${attempt} attempt(s): ${(error as Error).message}`);
         }
         this.logger.warn({ source, planId: request.planId, attempt, error: (error as Error).message }, 'stream page failed; resuming from the last partition');
+        // A timed-out connection may be one the source already dropped: retry on a fresh one.
+        if (error instanceof MessagingError && error.code === 'MSG_ERR_TIMEOUT') this.options.messaging.disconnect(source);
         await this.sleep(delayMs);
         delayMs = Math.min(this.limits.retryDelayMaxMs, delayMs * 2);
       }

@@ -17,7 +17,7 @@ const JOB_TIMEOUT_MS = 600_000;
  * Above the gossip propagation time on purpose: a joining (BOOT) node counts as a fat client for
  * the gossiper, which evicts one silent for QUARANTINE_DELAY/2 = ring delay.
  */
-const RING_DELAY_MS = 8000;
+const RING_DELAY_MS = 12_000;
 const A = (i: number): string => `127.0.0.${i}`;
 const consistency = cassandra.types.consistencies;
 
