@@ -60,7 +60,8 @@ export type {
 } from './gossip/gossiper.ts';
 export { GossipSimulation, SIMULATION_EVENTS_PER_RUN_MAX, SIMULATION_NODES_MAX } from './gossip/gossip-simulation.ts';
 export type { SimulationOptions } from './gossip/gossip-simulation.ts';
-export { SeededRandom } from './gossip/seeded-random.ts';
+/** @deprecated lib's PRNG, re-exported until sim/ and the coordinator tests import it from lib/index.ts. */
+export { SeededRandom } from '../lib/index.ts';
 export { ALLOCATION_DC_TOKENS_MAX, ALLOCATION_REFINE_PASSES_MAX, allocateTokens } from './tokens/replication-aware-allocator.ts';
 export type { AllocationRequest } from './tokens/replication-aware-allocator.ts';
 export {

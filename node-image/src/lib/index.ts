@@ -1,5 +1,6 @@
 // Pure helpers with no I/O.
 export { AssertionError, assert, assertNever, unreachable } from './assert.ts';
+export { SeededRandom } from './prng.ts';
 export { murmur3Hash128, murmur3Token, TOKEN_MAX, TOKEN_MIN } from './murmur3.ts';
 export { ConsistencyLevel, consistencyName, isConsistencyLevel, isSerial } from './consistency.ts';
 export {

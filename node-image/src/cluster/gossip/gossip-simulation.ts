@@ -2,7 +2,7 @@
 // and a lossy network that delays (and so reorders) messages. It plays the part the real driver
 // (messaging + timers) will play: ticks every interval, delivers sends, records events as a trace.
 // Everything derives from one seed, so a run replays exactly. Test and benchmark use only.
-import { assert, assertNever } from '../../lib/index.ts';
+import { SeededRandom, assert, assertNever } from '../../lib/index.ts';
 import { type EndpointAddress, type HostId, endpointAddress, hostId } from '../endpoint.ts';
 import { type Token, normalizeRandomToken } from '../token-range.ts';
 import { AppState, type ApplicationState } from './application-state.ts';
@@ -13,7 +13,6 @@ import {
   nextGeneration,
 } from './gossiper.ts';
 import { meanIntervalMs } from '../failure-detector/phi-accrual-detector.ts';
-import { SeededRandom } from './seeded-random.ts';
 import { encodeTokens, statusNormal } from './versioned-value.ts';
 
 export interface SimulationOptions {

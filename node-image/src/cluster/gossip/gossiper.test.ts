@@ -7,7 +7,7 @@ import {
   type GossipInput, type GossipOutput, type GossiperState, VERY_LONG_TIME_MS, createGossiper, gossipStep, gossiperConfig,
   isEndpointAlive, nextGeneration,
 } from './gossiper.ts';
-import { SeededRandom } from './seeded-random.ts';
+import { SeededRandom } from '../../lib/index.ts';
 
 const A = endpointAddress('10.0.0.1:7000');
 const B = endpointAddress('10.0.0.2:7000');

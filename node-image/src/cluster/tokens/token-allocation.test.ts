@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CqlError, ErrorCode } from '../../lib/index.ts';
+import { CqlError, ErrorCode, SeededRandom } from '../../lib/index.ts';
 import { type EndpointAddress, endpointAddress, hostId } from '../endpoint.ts';
-import { SeededRandom } from '../gossip/seeded-random.ts';
 import { networkTopologyStrategy } from '../replication/network-topology-strategy.ts';
 import { TokenMetadata } from '../token-metadata.ts';
 import { token } from '../token-range.ts';

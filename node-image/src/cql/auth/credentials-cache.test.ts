@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CredentialsCache } from './credentials-cache.ts';
-import { ManualClock, TestRandom } from './testing/auth-harness.ts';
+import { SeededRandom } from '../../lib/index.ts';
+import { ManualClock } from './testing/auth-harness.ts';
 
 describe('CredentialsCache', () => {
   const make = (entriesMax = 4, ttlMs = 1000): { cache: CredentialsCache; clock: ManualClock } => {
     const clock = new ManualClock();
-    return { cache: new CredentialsCache({ clock, random: new TestRandom(1), entriesMax, ttlMs }), clock };
+    return { cache: new CredentialsCache({ clock, random: new SeededRandom(1), entriesMax, ttlMs }), clock };
   };
 
   it('answers only for the same password and stored hash', () => {

@@ -1,11 +1,11 @@
 // Test-only: one node's auth stack in memory — a storage engine on a MemoryDisk, the local
 // coordinator, AuthService, AuthSetup and a CQL service — with a settable clock and a seeded
 // random source. Timers come from the test (the real ones are fine there).
-import { endpointAddress, SeededRandom } from '../../../cluster/index.ts';
+import { endpointAddress } from '../../../cluster/index.ts';
 import { LocalCoordinator, SchemaStore } from '../../../coordinator/index.ts';
-import type { Clock, Logger, Random, Timers } from '../../../io/index.ts';
+import type { Clock, Logger, Timers } from '../../../io/index.ts';
 import { MemoryDisk, silentLogger } from '../../../io/index.ts';
-import { ConsistencyLevel } from '../../../lib/index.ts';
+import { ConsistencyLevel, SeededRandom } from '../../../lib/index.ts';
 import type { StorageEngineWithStats } from '../../../storage/index.ts';
 import { openStorageEngine } from '../../../storage/index.ts';
 import { CqlServiceImpl } from '../../cql-service.ts';
@@ -30,26 +30,6 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     this.wallMs += ms;
     this.monoMs += ms;
-  }
-}
-
-export class TestRandom implements Random {
-  private readonly source: SeededRandom;
-
-  constructor(seed: number) {
-    this.source = new SeededRandom(seed);
-  }
-
-  nextUint32(): number {
-    return this.source.nextUint32();
-  }
-
-  nextFloat(): number {
-    return this.source.nextFloat();
-  }
-
-  fillBytes(bytes: Uint8Array): void {
-    this.source.fillBytes(bytes);
   }
 }
 
@@ -90,7 +70,7 @@ export interface AuthHarness {
 export async function openAuthHarness(options: AuthHarnessOptions): Promise<AuthHarness> {
   const disk = options.disk ?? new MemoryDisk();
   const clock = options.clock ?? new ManualClock();
-  const random = new TestRandom(options.seed ?? 1);
+  const random = new SeededRandom(options.seed ?? 1);
   const logger = options.logger ?? silentLogger;
   const view = disk.processView();
   const schemaStore = SchemaStore.open({ disk: view, directory: '/data/system', initial: () => ({ version: '00000000-0000-4000-8000-000000000000', keyspaces: new Map() }) });
