@@ -290,6 +290,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     tables: () => storedTables(coordinator.schema()),
     cqlConnections: () => protocol.connectionCount,
     operationMode: () => managementBackend.operationMode(),
+    coordinator: clusterCoordinator,
   });
   const managementHost = config.management_address ?? config.listen_address;
   const management = new ManagementServer({

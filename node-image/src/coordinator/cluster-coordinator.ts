@@ -20,7 +20,7 @@ import { checkReadConsistency, checkWriteConsistency, unavailable } from './cons
 import { DeadlineQueue } from './deadline-queue.ts';
 import { digestOf } from './digest.ts';
 import { HINTS_CONFIG_DEFAULTS, HintsService } from './hints/hints-service.ts';
-import type { HintsConfig } from './hints/hints-service.ts';
+import type { HintsConfig, HintsStats } from './hints/hints-service.ts';
 import type { Membership } from './membership.ts';
 import { MessageReader, MessageWriter } from './messages/coordinator-messages.ts';
 import { BallotGenerator } from './paxos/ballot.ts';
@@ -32,6 +32,8 @@ import { PaxosStateStore } from './paxos/paxos-state-store.ts';
 import type { PaxosProposal } from './paxos/paxos-state-store.ts';
 import { ReadExecutor } from './read-executor.ts';
 import { ReplicaLookup } from './replica-lookup.ts';
+import { CoordinatorRequestMetrics, RequestOperationIndex } from './request-metrics.ts';
+import type { CoordinatorMetricsSource } from './request-metrics.ts';
 import { ackCounts, planPaxos, planWrite } from './replica-plan.ts';
 import type { PaxosPlan, ReplicaTopology, WritePlan } from './replica-plan.ts';
 import { SchemaSync } from './schema-sync.ts';
@@ -64,8 +66,10 @@ export interface ClusterCoordinatorOptions {
   readonly schemaPushWaitMs?: number;
 }
 
-export class ClusterCoordinator implements Coordinator {
+export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource {
   readonly stats: CoordinatorStats = emptyStats();
+  /** Latency by operation and consistency level, errors by kind (exported by the node's metrics). */
+  readonly requestMetrics = new CoordinatorRequestMetrics();
   readonly hints: HintsService;
   private readonly options: ClusterCoordinatorOptions;
   private readonly ctx: CoordinatorContext;
@@ -126,7 +130,7 @@ export class ClusterCoordinator implements Coordinator {
       encodeMutation: (m) => this.writer.mutation(m),
       decodeMutation: (b) => this.reader.mutation(b),
       paxosPlan: (ks, token, serial) => this.paxosPlan(ks, token, serial),
-      read: (command, consistency) => this.read(command, { consistency }),
+      read: (command, consistency) => this.readUnmetered(command, consistency),
       commit: (ks, mutation, proposal, partition, consistency) => this.commitPaxos(ks, mutation, proposal, partition, consistency),
     });
     this.schemaSync = new SchemaSync({
@@ -164,13 +168,39 @@ export class ClusterCoordinator implements Coordinator {
   }
 
   async write(mutations: readonly Mutation[], options: WriteOptions): Promise<void> {
-    checkWriteConsistency(options.consistency);
-    if (mutations.length === 1) return this.writeMutation(mutations[0]!, options);
-    await Promise.all(mutations.map((m) => this.writeMutation(m, options)));
+    const op = options.writeType === 'COUNTER' ? RequestOperationIndex.counter_write : RequestOperationIndex.write;
+    const startMs = this.ctx.clock.monotonicMs();
+    try {
+      checkWriteConsistency(options.consistency);
+      if (mutations.length === 1) {
+        await this.writeMutation(mutations[0]!, options);
+        return;
+      }
+      await Promise.all(mutations.map((m) => this.writeMutation(m, options)));
+    } catch (error) {
+      this.requestMetrics.failed(op, error);
+      throw error;
+    } finally {
+      this.requestMetrics.record(op, options.consistency, (this.ctx.clock.monotonicMs() - startMs) / 1000);
+    }
   }
 
   async read(command: ReadCommand, options: ReadOptions): Promise<ReadResult> {
     const level = options.consistency;
+    const selector = command.partitions;
+    const op = isSerial(level) ? RequestOperationIndex.cas_read : selector.kind === 'single' ? RequestOperationIndex.read : RequestOperationIndex.range_read;
+    const startMs = this.ctx.clock.monotonicMs();
+    try {
+      return await this.readUnmetered(command, level);
+    } catch (error) {
+      this.requestMetrics.failed(op, error);
+      throw error;
+    } finally {
+      this.requestMetrics.record(op, level, (this.ctx.clock.monotonicMs() - startMs) / 1000);
+    }
+  }
+
+  private readUnmetered(command: ReadCommand, level: ConsistencyLevel): Promise<ReadResult> {
     checkReadConsistency(level);
     const entry = this.tableById(command.tableId);
     if (entry === null) throw invalidRequest(`unknown table ${command.tableId}`);
@@ -187,15 +217,24 @@ export class ClusterCoordinator implements Coordinator {
   }
 
   async cas<R>(request: CasRequest<R>): Promise<R> {
-    if (!isSerial(request.serialConsistency)) {
-      throw invalidRequest(`Invalid consistency level for serial: ${consistencyName(request.serialConsistency)}`);
+    const op = RequestOperationIndex.cas_write;
+    const startMs = this.ctx.clock.monotonicMs();
+    try {
+      if (!isSerial(request.serialConsistency)) {
+        throw invalidRequest(`Invalid consistency level for serial: ${consistencyName(request.serialConsistency)}`);
+      }
+      this.keyspace(request.keyspace);
+      this.stats.casOperations++;
+      return await this.proposer.cas({
+        keyspace: request.keyspace, token: request.token, partition: { tableId: request.read.tableId, key: request.key }, read: request.read,
+        decide: request.decide, serialConsistency: request.serialConsistency, commitConsistency: request.commitConsistency,
+      });
+    } catch (error) {
+      this.requestMetrics.failed(op, error);
+      throw error;
+    } finally {
+      this.requestMetrics.record(op, request.serialConsistency, (this.ctx.clock.monotonicMs() - startMs) / 1000);
     }
-    this.keyspace(request.keyspace);
-    this.stats.casOperations++;
-    return this.proposer.cas({
-      keyspace: request.keyspace, token: request.token, partition: { tableId: request.read.tableId, key: request.key }, read: request.read,
-      decide: request.decide, serialConsistency: request.serialConsistency, commitConsistency: request.commitConsistency,
-    });
   }
 
   /** Truncates on every ring member; all of them must be up (Cassandra: Unavailable at ALL otherwise). */
@@ -243,6 +282,13 @@ export class ClusterCoordinator implements Coordinator {
 
   partitionerName(): string {
     return 'org.apache.cassandra.dht.Murmur3Partitioner';
+  }
+
+  hintsSummary(): { stats: Readonly<HintsStats>; pendingBytes: number; hosts: number } {
+    const hosts = this.hints.store.hostsWithHints();
+    let pendingBytes = 0;
+    for (const id of hosts) pendingBytes += this.hints.store.bytesFor(id);
+    return { stats: this.hints.stats, pendingBytes, hosts: hosts.length };
   }
 
   /** The membership this coordinator routes with. */

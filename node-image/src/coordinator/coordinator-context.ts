@@ -55,6 +55,26 @@ export interface CoordinatorStats {
   replicaHints: number;
 }
 
+/** What each counter counts (the help text of its exported metric, cassia_coordinator_<name>_total). */
+export const COORDINATOR_STATS_HELP: { readonly [K in keyof CoordinatorStats]: string } = {
+  writes: 'Writes coordinated (one per mutation)',
+  reads: 'Single-partition read rounds coordinated',
+  rangeReads: 'Range reads coordinated',
+  localFastReads: 'Reads answered from local storage alone',
+  digestMismatches: 'Reads whose replicas disagreed (digest mismatch)',
+  readRepairMutations: 'Read repair mutations sent to replicas',
+  shortReadRetries: 'Reads continued after a replica hit a limit (short-read protection)',
+  speculativeRetries: 'Extra read requests sent by speculative retry',
+  hintsWritten: 'Hints written by the write path for replicas that were down or did not answer',
+  counterForwards: 'Counter writes forwarded to a leader replica',
+  casOperations: 'Compare-and-set operations coordinated',
+  replicaWrites: 'MUTATION requests applied as a replica',
+  replicaReads: 'READ requests served as a replica',
+  replicaDigestReads: 'READ_DIGEST requests served as a replica',
+  replicaRangeReads: 'RANGE_READ requests served as a replica',
+  replicaHints: 'HINT requests applied as a replica',
+};
+
 export function emptyStats(): CoordinatorStats {
   return {
     writes: 0, reads: 0, rangeReads: 0, localFastReads: 0, digestMismatches: 0, readRepairMutations: 0, shortReadRetries: 0,

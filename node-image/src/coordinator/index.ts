@@ -23,11 +23,15 @@ export {
 export type { Progress as TopologyProgress, TopologyMode, TopologyServiceOptions, Transfer } from './topology/index.ts';
 export { ClusterCoordinator, PAXOS_DIRECTORY_NAME } from './cluster-coordinator.ts';
 export type { ClusterCoordinatorOptions } from './cluster-coordinator.ts';
-export { COORDINATOR_TIMEOUTS_DEFAULTS } from './coordinator-context.ts';
+export { COORDINATOR_STATS_HELP, COORDINATOR_TIMEOUTS_DEFAULTS } from './coordinator-context.ts';
 export type { CoordinatorStats, CoordinatorTimeouts } from './coordinator-context.ts';
 export { HINTS_CONFIG_DEFAULTS } from './hints/hints-service.ts';
 export type { HintsConfig, HintsStats } from './hints/hints-service.ts';
 export { planPaxos, planRead, planWrite } from './replica-plan.ts';
+export {
+  CoordinatorRequestMetrics, REQUEST_CONSISTENCY_NAMES, REQUEST_LATENCY_BUCKETS_SECONDS, REQUEST_OPERATIONS, REQUEST_OUTCOMES, RequestOperationIndex,
+} from './request-metrics.ts';
+export type { CoordinatorMetricsSource, RequestOperation, RequestOutcome } from './request-metrics.ts';
 export type { PaxosPlan, ReadPlan, ReplicaSet, ReplicaTopology, WritePlan } from './replica-plan.ts';
 // Test and simulator support (pure, deterministic): in-memory messaging with faults, static
 // membership, an N-node in-process cluster, storage-level fixtures, a CAS register checker.

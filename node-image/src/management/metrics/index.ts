@@ -6,3 +6,4 @@ export { CONSISTENCY_NAMES, CQL_LATENCY_BUCKETS_SECONDS, CqlRequestStats, OPCODE
 export { InstrumentedCqlService, PREPARED_KINDS_MAX } from './instrumented-cql-service.ts';
 export { STATEMENT_KINDS, statementKindIndex } from './statement-kind.ts';
 export type { StatementKind } from './statement-kind.ts';
+export { registerCoordinatorMetrics } from './coordinator-metrics.ts';

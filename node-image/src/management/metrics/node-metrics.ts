@@ -8,6 +8,8 @@ import type { CqlService } from '../../cql/index.ts';
 import type { StorageEngineWithStats } from '../../storage/index.ts';
 import type { Job, OperationMode } from '../contract/index.ts';
 import { OperationModeSchema } from '../contract/index.ts';
+import type { CoordinatorMetricsSource } from '../../coordinator/index.ts';
+import { registerCoordinatorMetrics } from './coordinator-metrics.ts';
 import { CqlRequestStats } from './cql-request-stats.ts';
 import { InstrumentedCqlService } from './instrumented-cql-service.ts';
 
@@ -18,6 +20,8 @@ export interface NodeMetricsSources {
   tables(): Iterable<{ readonly keyspace: string; readonly name: string; readonly id: string }>;
   cqlConnections(): number;
   operationMode(): OperationMode;
+  /** The cluster coordinator (absent on a node without peers). */
+  readonly coordinator?: CoordinatorMetricsSource | null;
 }
 
 export interface NodeMetricsOptions {
@@ -45,6 +49,7 @@ export class NodeMetrics {
       name: 'cassia_management_jobs_total', help: 'Management operations finished, by operation and final state', labelNames: ['operation', 'state'], registers,
     });
     this.defineScrapeTimeMetrics();
+    registerCoordinatorMetrics(this.registry, () => this.sources?.coordinator ?? null);
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
