@@ -3,7 +3,7 @@
 // instead of a timer of its own. Cancelled entries are dropped lazily. Deadlines fire at most
 // `tickMs` late, never early. Bounded by DEADLINES_MAX pending entries.
 import type { Clock, TimerHandle, Timers } from '../io/index.ts';
-import { assert } from '../lib/index.ts';
+import { MinHeap, assert, timeThenSeq } from '../lib/index.ts';
 
 /** Pending deadlines at most (in-flight requests are bounded well below this by the protocol layer). */
 export const DEADLINES_MAX = 1_000_000;
@@ -24,7 +24,7 @@ export class DeadlineQueue {
   private readonly clock: Clock;
   private readonly timers: Timers;
   private readonly tickMs: number;
-  private readonly heap: Entry[] = [];
+  private readonly heap = new MinHeap<Entry>(timeThenSeq);
   private seq = 0;
   private live = 0;
   private ticker: TimerHandle | null = null;
@@ -41,9 +41,9 @@ export class DeadlineQueue {
 
   /** Runs `fn` once `delayMs` have passed (monotonic clock), unless cancelled first. */
   schedule(delayMs: number, fn: () => void): Deadline {
-    assert(this.heap.length < DEADLINES_MAX, 'too many pending deadlines');
+    assert(this.heap.size < DEADLINES_MAX, 'too many pending deadlines');
     const entry: Entry = { atMs: this.clock.monotonicMs() + Math.max(0, delayMs), seq: this.seq++, fn };
-    this.push(entry);
+    this.heap.push(entry);
     this.live++;
     if (this.ticker === null) this.ticker = this.timers.setInterval(() => this.sweep(), this.tickMs);
     return {
@@ -59,10 +59,9 @@ export class DeadlineQueue {
   /** Fires every due deadline; stops the ticker when nothing waits. */
   sweep(): void {
     const now = this.clock.monotonicMs();
-    while (this.heap.length > 0) {
-      const top = this.heap[0]!;
+    for (let top = this.heap.peek(); top !== undefined; top = this.heap.peek()) {
       if (top.fn !== null && top.atMs > now) break;
-      this.pop();
+      this.heap.pop();
       const fn = top.fn;
       if (fn === null) continue;
       top.fn = null;
@@ -75,47 +74,13 @@ export class DeadlineQueue {
   close(): void {
     this.stopTicker();
     for (const e of this.heap) e.fn = null;
-    this.heap.length = 0;
+    this.heap.clear();
     this.live = 0;
   }
 
   private stopTicker(): void {
     this.ticker?.cancel();
     this.ticker = null;
-    this.heap.length = 0;
+    this.heap.clear();
   }
-
-  private push(e: Entry): void {
-    const a = this.heap;
-    a.push(e);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-
-  private pop(): void {
-    const a = this.heap;
-    const last = a.pop()!;
-    if (a.length === 0) return;
-    a[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < a.length && before(a[l]!, a[m]!)) m = l;
-      if (r < a.length && before(a[r]!, a[m]!)) m = r;
-      if (m === i) break;
-      [a[i], a[m]] = [a[m]!, a[i]!];
-      i = m;
-    }
-  }
-}
-
-function before(x: Entry, y: Entry): boolean {
-  return x.atMs < y.atMs || (x.atMs === y.atMs && x.seq < y.seq);
 }

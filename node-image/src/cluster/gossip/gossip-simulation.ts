@@ -2,7 +2,7 @@
 // and a lossy network that delays (and so reorders) messages. It plays the part the real driver
 // (messaging + timers) will play: ticks every interval, delivers sends, records events as a trace.
 // Everything derives from one seed, so a run replays exactly. Test and benchmark use only.
-import { SeededRandom, assert, assertNever } from '../../lib/index.ts';
+import { MinHeap, SeededRandom, assert, assertNever, timeThenSeq } from '../../lib/index.ts';
 import { type EndpointAddress, type HostId, endpointAddress, hostId } from '../endpoint.ts';
 import { type Token, normalizeRandomToken } from '../token-range.ts';
 import { AppState, type ApplicationState } from './application-state.ts';
@@ -53,56 +53,6 @@ type QueueItem =
   | { readonly atMs: number; readonly seq: number; readonly kind: 'tick'; readonly node: string; readonly incarnation: number }
   | { readonly atMs: number; readonly seq: number; readonly kind: 'deliver'; readonly from: EndpointAddress; readonly to: EndpointAddress; readonly message: GossipMessage };
 
-/** Min-heap on (atMs, seq): deterministic order for simultaneous events. */
-class EventQueue {
-  private readonly items: QueueItem[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  push(item: QueueItem): void {
-    const a = this.items;
-    a.push(item);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-
-  peek(): QueueItem | undefined {
-    return this.items[0];
-  }
-
-  pop(): QueueItem {
-    const a = this.items;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && before(a[l]!, a[m]!)) m = l;
-        if (r < a.length && before(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
-function before(x: QueueItem, y: QueueItem): boolean {
-  return x.atMs < y.atMs || (x.atMs === y.atMs && x.seq < y.seq);
-}
-
 export class GossipSimulation {
   readonly startEpochMs: number;
   nowMs: number;
@@ -112,7 +62,8 @@ export class GossipSimulation {
   private readonly nodes = new Map<string, SimNode>();
   private readonly byAddress = new Map<EndpointAddress, SimNode>();
   private readonly network: SeededRandom;
-  private readonly queue = new EventQueue();
+  /** Min-heap on (atMs, seq): deterministic order for simultaneous events. */
+  private readonly queue = new MinHeap<QueueItem>(timeThenSeq);
   private readonly blocked = new Set<string>();
   private seq = 0;
 

@@ -3,7 +3,7 @@
 // (`settle`), so async code over injected timers behaves as it would on a real event loop, only
 // deterministically and instantly. Bounded: one advance runs at most EVENTS_PER_ADVANCE_MAX timers.
 import type { Clock, TimerHandle, Timers } from '../../io/index.ts';
-import { assert } from '../../lib/index.ts';
+import { MinHeap, assert, timeThenSeq } from '../../lib/index.ts';
 
 export const EVENTS_PER_ADVANCE_MAX = 10_000_000;
 
@@ -27,7 +27,7 @@ async function settleMicrotasks(): Promise<void> {
 export class VirtualTime implements Clock, Timers {
   private monotonic = 0;
   private readonly epochMs: number;
-  private readonly heap: Timer[] = [];
+  private readonly heap = new MinHeap<Timer>(timeThenSeq);
   private seq = 0;
   private readonly settle: Settle;
   /** Timer callbacks run so far. */
@@ -58,12 +58,14 @@ export class VirtualTime implements Clock, Timers {
 
   /** Timers not yet fired or cancelled. */
   get pendingTimers(): number {
-    return this.heap.filter((t) => !t.cancelled).length;
+    let count = 0;
+    for (const t of this.heap) if (!t.cancelled) count++;
+    return count;
   }
 
   private add(fn: () => void, delayMs: number, intervalMs: number | null): TimerHandle {
     const timer: Timer = { atMs: this.monotonic + delayMs, seq: this.seq++, fn, intervalMs, cancelled: false };
-    this.push(timer);
+    this.heap.push(timer);
     return { cancel: () => { timer.cancelled = true; } };
   }
 
@@ -91,11 +93,11 @@ export class VirtualTime implements Clock, Timers {
       assert(events < EVENTS_PER_ADVANCE_MAX, 'virtual time: too many timer events in one advance (runaway loop?)');
       const next = this.peekLive();
       if (next === undefined || next.atMs > targetMs) break;
-      this.pop();
+      this.heap.pop();
       this.monotonic = Math.max(this.monotonic, next.atMs);
       if (next.intervalMs !== null) {
         next.atMs += next.intervalMs;
-        this.push(next);
+        this.heap.push(next);
       }
       this.eventsRun++;
       next.fn();
@@ -105,44 +107,7 @@ export class VirtualTime implements Clock, Timers {
   }
 
   private peekLive(): Timer | undefined {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
-    return this.heap[0];
+    while (this.heap.peek()?.cancelled === true) this.heap.pop();
+    return this.heap.peek();
   }
-
-  private push(t: Timer): void {
-    const a = this.heap;
-    a.push(t);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-
-  private pop(): Timer {
-    const a = this.heap;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && before(a[l]!, a[m]!)) m = l;
-        if (r < a.length && before(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
-function before(x: Timer, y: Timer): boolean {
-  return x.atMs < y.atMs || (x.atMs === y.atMs && x.seq < y.seq);
 }
