@@ -323,6 +323,7 @@ export const NodeStatusSchema = z.object({
   rack: z.string().max(RACK_NAME_CHARS_MAX).meta({ description: 'Rack.' }),
   hostId: z.string().max(64).optional().meta({ description: 'Host id once the node has joined; kept while the pod is gone so a replacement knows what it replaces.' }),
   address: z.string().max(64).optional().meta({ description: 'Last known pod IP (listen address).' }),
+  lastNormalAddress: z.string().max(64).optional().meta({ description: 'Address at which this host id was last seen NORMAL: a pod that comes back without its volume replaces the node at this address (published in <name>-replace).' }),
   state: z.string().max(32).meta({ description: 'Ring state (JOINING, NORMAL, LEAVING, LEFT, ...) or pod state (Pending, Starting, Down, Stopped) when the node cannot answer.' }),
   ready: z.boolean().meta({ description: 'The pod is Ready (NORMAL and serving CQL).' }),
   seed: z.boolean().meta({ description: 'The node is a seed.' }),

@@ -133,7 +133,7 @@ export function scenario(s: Scenario): Observed {
           },
         });
       }
-      if (bootstrapped) statusNodes.push({ pod: name, datacenter: dcName, rack: rackName, hostId: hostIdFor(name), address: ipFor(name), state: mode ?? 'NORMAL', ready: code === 'N', seed: false });
+      if (bootstrapped) statusNodes.push({ pod: name, datacenter: dcName, rack: rackName, hostId: hostIdFor(name), address: ipFor(name), lastNormalAddress: ipFor(name), state: mode ?? 'NORMAL', ready: code === 'N', seed: false });
       const ringState = s.ring?.[name] ?? (code === 'N' || code === 'D' ? 'NORMAL' : code === 'J' ? 'JOINING' : code === 'L' ? 'LEAVING' : code === 'X' ? 'LEFT' : undefined);
       if (ringState !== undefined && ringState !== 'ABSENT') {
         ring.set(ipFor(name), {

@@ -121,13 +121,36 @@ describe('lifecycle against a simulated cluster', () => {
     await world.api.mergePatch(Resources.pod, 'db', 'prod-dc1-r2-0', { metadata: { annotations: { 'cassia.dev/replace': 'true' } } });
     await world.step();
     expect(world.status().operation).toMatchObject({ type: 'ReplaceNode', pod: 'prod-dc1-r2-0', address: old.address });
-    expect(world.api.peek(Resources.configMap, 'db', 'prod-replace')!.data).toEqual({ 'prod-dc1-r2-0': old.address });
+    // Standing entries: every NORMAL node's last address; the node being replaced points at its old one.
+    const standing = (): Record<string, string> => Object.fromEntries(world.status().nodes!.map((n) => [n.pod, n.lastNormalAddress!]));
+    expect(world.api.peek(Resources.configMap, 'db', 'prod-replace')!.data).toEqual({ ...standing(), 'prod-dc1-r2-0': old.address });
     world.nodes.broken.delete('prod-dc1-r2-0');
     await world.runUntil(settled(3));
     const now = world.status().nodes!.find((n) => n.pod === 'prod-dc1-r2-0')!;
     expect(now.hostId).not.toBe(old.hostId);
     expect(now.address).not.toBe(old.address);
-    expect(world.api.peek(Resources.configMap, 'db', 'prod-replace')!.data ?? {}).toEqual({});
+    expect(now.lastNormalAddress).toBe(now.address);
+    await world.step();
+    expect(world.api.peek(Resources.configMap, 'db', 'prod-replace')!.data).toEqual(standing());
+    await world.stop();
+  });
+
+  it('a pod that comes back without its volume replaces its former self, recorded as a ReplaceNode', async () => {
+    const world = await created(3);
+    await world.step();
+    const old = world.status().nodes!.find((n) => n.pod === 'prod-dc1-r3-0')!;
+    expect((world.api.peek(Resources.configMap, 'db', 'prod-replace')!.data as Record<string, string>)['prod-dc1-r3-0']).toBe(old.lastNormalAddress);
+    // The claim and the pod are deleted from outside (a lost disk, kubectl delete pvc+pod).
+    await world.api.delete(Resources.pvc, 'db', 'data-prod-dc1-r3-0');
+    await world.api.delete(Resources.pod, 'db', 'prod-dc1-r3-0');
+    await world.runUntil((s) => s.operation?.type === 'ReplaceNode');
+    expect(world.status().operation).toMatchObject({ phase: 'Replacing', pod: 'prod-dc1-r3-0', hostId: old.hostId, address: old.lastNormalAddress });
+    await world.runUntil(settled(3));
+    const history = world.status().history!.find((h) => h.type === 'ReplaceNode')!;
+    expect(history).toMatchObject({ result: 'Succeeded' });
+    const now = world.status().nodes!.find((n) => n.pod === 'prod-dc1-r3-0')!;
+    expect(now.hostId).not.toBe(old.hostId);
+    expect(world.status().history!.filter((h) => h.type === 'ReplaceNode')).toHaveLength(1);
     await world.stop();
   });
 

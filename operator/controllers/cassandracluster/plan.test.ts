@@ -161,6 +161,15 @@ describe('plan: scale down', () => {
   const decommissioning = withOp(op({ type: 'ScaleDown', phase: 'Decommissioning', datacenter: 'dc1', rack: 'r3', pod: 'prod-dc1-r3-0', hostId: hostIdFor('prod-dc1-r3-0'), address: ipFor('prod-dc1-r3-0') }));
   const rid = RID('op-7', 'prod-dc1-r3-0', 'decommission');
 
+  it('keeps standing replacement entries for NORMAL nodes, never for the node being decommissioned', () => {
+    const p = run({ spec: spec2, racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'L' }), status: decommissioning, keyspaces: rf2 });
+    const map = p.objects.find((o) => o.metadata.name === 'prod-replace')!.data;
+    expect(map).toEqual({ 'prod-dc1-r1-0': ipFor('prod-dc1-r1-0'), 'prod-dc1-r2-0': ipFor('prod-dc1-r2-0') });
+    const idle = run({ racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'N' }) });
+    expect(Object.keys(idle.objects.find((o) => o.metadata.name === 'prod-replace')!.data as object)).toEqual(['prod-dc1-r1-0', 'prod-dc1-r2-0', 'prod-dc1-r3-0']);
+    expect(idle.status.nodes!.map((n) => n.lastNormalAddress)).toEqual(['prod-dc1-r1-0', 'prod-dc1-r2-0', 'prod-dc1-r3-0'].map(ipFor));
+  });
+
   it('after an operator restart: a running job is followed, not resubmitted', () => {
     const p = run({ spec: spec2, racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'L' }), status: decommissioning, keyspaces: rf2,
       jobs: { 'prod-dc1-r3-0': [job({ operation: 'decommission', requestId: rid, state: 'RUNNING', progress: { unit: 'bytes', done: 10, total: 40, message: 'streaming' } })] } });
@@ -307,7 +316,9 @@ describe('plan: node replacement', () => {
   it('manual: annotation starts a replacement that publishes the old address first', () => {
     const p = run({ racks, pods: { [dead]: { replaceRequested: true } } });
     expect(p.status.operation).toMatchObject({ type: 'ReplaceNode', phase: 'Preparing', pod: dead, hostId: hostIdFor(dead), address: ipFor(dead), podUid: `uid-${dead}` });
-    expect(p.objects.find((o) => o.metadata.name === 'prod-replace')!.data).toEqual({ [dead]: ipFor(dead) });
+    // Standing entries of the other nodes, and the dead node's old address.
+    const replaceData = p.objects.find((o) => o.metadata.name === 'prod-replace')!.data as Record<string, string>;
+    expect(replaceData).toEqual({ 'prod-dc1-r1-0': ipFor('prod-dc1-r1-0'), [dead]: ipFor(dead), 'prod-dc1-r3-0': ipFor('prod-dc1-r3-0') });
     expect(p.deletes).toEqual([]);
     expect(cond(p, 'ReplacingNode')).toMatchObject({ status: 'True' });
     expect(p.status.seeds).not.toContain(dead);
@@ -323,11 +334,12 @@ describe('plan: node replacement', () => {
     expect(raced.deletes.map((d) => `${d.ref.kind}/${d.name}`)).toEqual([`PersistentVolumeClaim/data-${dead}`, `Pod/${dead}`]);
     const joining = run({ racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'J', 'dc1/r3': 'N' }), status: recreating, pods: { [dead]: { uid: 'new' } }, replaceMap: { [dead]: ipFor(dead) } });
     expect(joining.status.operation).toMatchObject({ phase: 'Replacing' });
-    expect(joining.objects.find((o) => o.metadata.name === 'prod-replace')!.data).toEqual({ [dead]: ipFor(dead) });
+    expect((joining.objects.find((o) => o.metadata.name === 'prod-replace')!.data as Record<string, string>)[dead]).toBe(ipFor(dead));
     const done = run({ racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'N' }), status: withOp(joining.status.operation), pods: { [dead]: { uid: 'new' } } });
     expect(done.status.operation).toBe(undefined);
-    expect(done.objects.find((o) => o.metadata.name === 'prod-replace')!.data).toEqual({});
     expect(done.events.map((e) => e.reason)).toContain('NodeReplaced');
+    // Once NORMAL, the new node's own address is its standing entry.
+    expect(done.status.nodes!.find((n) => n.pod === dead)!.lastNormalAddress).toBe(ipFor(dead));
   });
 
   it('automatic: a node lost longer than the delay is replaced, force-deleting a pod on a dead Kubernetes node', () => {
@@ -484,6 +496,36 @@ describe('plan: repair', () => {
     const status = withOp(op({ type: 'ScaleUp', phase: 'Bootstrapping', datacenter: 'dc1', rack: 'r1', pod: 'prod-dc1-r1-1' }), { repair: { nextRunAt: '2026-03-01T03:00:00Z' } });
     const p = run({ spec: { repair: { enabled: true }, datacenters: [{ name: 'dc1', size: 4, racks: [{ name: 'r1' }, { name: 'r2' }, { name: 'r3' }] }] }, racks: threeRacks({ 'dc1/r1': 'NJ', 'dc1/r2': 'N', 'dc1/r3': 'N' }), status });
     expect(p.status.repair!.current).toBe(undefined);
+  });
+});
+
+describe('plan: lost volumes and ghosts', () => {
+  it('journals a pod whose node came back without its volume as a replacement of its former self', () => {
+    const racks = threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'J' });
+    const first = run({ racks });
+    const status = { ...first.status, nodes: first.status.nodes!.map((n) => (n.pod === 'prod-dc1-r3-0' ? { ...n, hostId: 'old-host', lastNormalAddress: '10.9.9.9' } : n)) };
+    const p = run({ racks, status, nodeInfo: { 'prod-dc1-r3-0': { bootstrapped: false, hostId: null, operationMode: 'JOINING' } } });
+    expect(p.status.operation).toMatchObject({ type: 'ReplaceNode', phase: 'Replacing', pod: 'prod-dc1-r3-0', hostId: 'old-host', address: '10.9.9.9' });
+    expect(p.events[0]).toMatchObject({ type: 'Warning', reason: 'Replacing' });
+    expect(p.objects.find((o) => o.metadata.name === 'prod-replace')!.data).toMatchObject({ 'prod-dc1-r3-0': '10.9.9.9' });
+    // The fresh node keeps its predecessor's address until it is NORMAL itself.
+    expect(p.status.nodes!.find((n) => n.pod === 'prod-dc1-r3-0')!.lastNormalAddress).toBe('10.9.9.9');
+    // Still STARTING (it may be a restart reading its saved state): no verdict yet.
+    const starting = run({ racks, status, nodeInfo: { 'prod-dc1-r3-0': { bootstrapped: false, hostId: null, operationMode: 'STARTING' } } });
+    expect(starting.status.operation).toBe(undefined);
+    // Finished unseen (NORMAL with a new host id): recorded in history at once.
+    const done = run({ racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'N' }), status });
+    expect(done.status.operation).toBe(undefined);
+    expect(done.status.history?.[0]).toMatchObject({ type: 'ReplaceNode', result: 'Succeeded' });
+  });
+
+  it('reports a DOWN host that no pod accounts for as Degraded', () => {
+    const racks = threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'N' });
+    const o = scenario({ racks });
+    (o.ring as unknown as Map<string, Any>).set('10.7.7.7', { ...o.ring!.values().next().value!, address: '10.7.7.7', hostId: 'ghost-host', status: 'DOWN', state: 'NORMAL', tokenCount: 8 });
+    const p = plan(o, { clusterDomain: 'cluster.local' });
+    expect(cond(p, 'Degraded')).toMatchObject({ status: 'True' });
+    expect(cond(p, 'Degraded')!.message).toContain('unknown host ghost-host at 10.7.7.7 is DOWN and still owns 8 token(s)');
   });
 });
 

@@ -432,6 +432,7 @@ class Planner {
       () => this.startStop(),
       () => (this.o.cc.spec.stopped ? 'waiting' : 'none'),
       () => this.startResume(),
+      () => this.startVolumeLossReplacement(),
       () => this.startReplace(),
       () => this.startRemoveDatacenter(),
       () => this.startAddDatacenter(),
@@ -494,6 +495,30 @@ class Planner {
     return prev !== undefined ? Math.min(since, Date.parse(prev)) : since;
   }
 
+  /**
+   * A pod whose node was NORMAL before (host id and address known) came back without its data
+   * volume (the claim was deleted or lost): the new node finds its former address in the standing
+   * `<cc>-replace` entry and replaces it (same tokens, streamed from the replicas). Nothing to do
+   * but record it in the journal and wait for NORMAL; when it already finished unseen, only the
+   * history records it.
+   */
+  private startVolumeLossReplacement(): Outcome {
+    for (const p of [...this.o.pods.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      const prev = this.prevNodes.get(p.name);
+      const info = this.o.nodeInfo.get(p.name);
+      if (p.deleting || prev?.hostId === undefined || prev.lastNormalAddress === undefined || info?.ok !== true) continue;
+      // A restarting node may say STARTING before it has read its saved state: not yet a verdict.
+      const fresh = (info.info.hostId !== null && info.info.hostId !== prev.hostId) || (!info.info.bootstrapped && info.info.operationMode !== 'STARTING');
+      if (!fresh) continue;
+      const why = `${p.name} came back without its data volume: the new node replaces its former self (host ${prev.hostId}, ${prev.lastNormalAddress})`;
+      this.newOp('ReplaceNode', { phase: 'Replacing', datacenter: p.dc, rack: p.rack, pod: p.name, hostId: prev.hostId, address: prev.lastNormalAddress, podUid: p.uid, reason: why });
+      this.event('Warning', Reason.Replacing, why);
+      this.stepReplace();
+      return 'started';
+    }
+    return 'none';
+  }
+
   private startReplace(): Outcome {
     const spec = this.o.cc.spec;
     const candidates: Array<{ pod: string; why: string }> = [];
@@ -512,7 +537,7 @@ class Planner {
     if (target === undefined) return 'none';
     const { pod, why } = target;
     const hostId = hostIdOf(this.o, pod);
-    const address = this.prevNodes.get(pod)?.address ?? addressOf(this.o, pod);
+    const address = this.prevNodes.get(pod)?.lastNormalAddress ?? this.prevNodes.get(pod)?.address ?? addressOf(this.o, pod);
     if (hostId === undefined || address === undefined) {
       return this.block(Reason.ReplacementImpossible, `${pod} cannot be replaced: it never joined the ring (no host id/address known); delete the pod to restart it instead`);
     }
@@ -1192,13 +1217,32 @@ class Planner {
     return current;
   }
 
+  /**
+   * The `<cc>-replace` map (pod -> address its node replaces on a first boot). Standing entries:
+   * every node that was NORMAL keeps its last NORMAL address there, so a pod that comes back
+   * without its volume replaces its former self instead of joining as a new node (which would
+   * leave the old host DOWN in the ring, owning its tokens). A node that restarts with its volume
+   * ignores the entry (it has joined before). Left out: a node being decommissioned or removed,
+   * and nodes forgotten after they left (a later pod of the same name is a new node).
+   */
+  private replacements(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const op = this.op;
+    const leaving = op !== undefined && (op.type === 'ScaleDown' || op.type === 'RemoveDatacenter') ? op.pod : undefined;
+    for (const n of [...this.prevNodes.values()].sort((a, b) => a.pod.localeCompare(b.pod))) {
+      if (n.lastNormalAddress === undefined || n.hostId === undefined || n.pod === leaving) continue;
+      if (n.state === 'LEAVING' || n.state === 'LEFT' || n.state === 'DECOMMISSIONED' || this.dcPhase.get(n.datacenter) === 'Removing') continue;
+      out[n.pod] = n.lastNormalAddress;
+    }
+    if (op?.type === 'ReplaceNode' && op.pod !== undefined && op.address !== undefined) out[op.pod] = op.address;
+    return out;
+  }
+
   private buildObjects(): void {
     const cc = this.o.cc;
     const objects = this.out.objects;
     objects.push(buildServiceAccount(cc), buildRole(cc), buildRoleBinding(cc), buildNodesService(cc), buildSeedService(cc), buildClientService(cc));
-    const replacements: Record<string, string> = {};
-    if (this.op?.type === 'ReplaceNode' && this.op.pod !== undefined && this.op.address !== undefined) replacements[this.op.pod] = this.op.address;
-    objects.push(buildReplaceConfigMap(cc, replacements));
+    objects.push(buildReplaceConfigMap(cc, this.replacements()));
     for (const dc of cc.spec.datacenters) {
       objects.push(buildConfigMap(cc, dc.name, this.configYaml.get(dc.name)!), buildPodDisruptionBudget(cc, dc.name));
       for (const rack of dc.racks) {
@@ -1268,6 +1312,10 @@ class Planner {
       if (hostId !== undefined) node.hostId = hostId;
       const address = p?.podIP ?? prev?.address;
       if (address !== undefined) node.address = address;
+      // Only a NORMAL node with a host id moves lastNormalAddress; a fresh node (lost volume)
+      // keeps its predecessor's until it is NORMAL itself.
+      if (info?.ok === true && info.info.operationMode === 'NORMAL' && info.info.hostId !== null) node.lastNormalAddress = info.info.listenAddress;
+      else if (prev?.lastNormalAddress !== undefined) node.lastNormalAddress = prev.lastNormalAddress;
       if (info?.ok === true) {
         node.tokenCount = info.info.tokens.length;
         node.loadBytes = Math.round(info.info.loadBytes / LOAD_ROUNDING_BYTES) * LOAD_ROUNDING_BYTES;
@@ -1327,7 +1375,13 @@ class Planner {
     set(ConditionType.Progressing, progressing, op?.type ?? this.waiting?.reason ?? Reason.Idle,
       op !== undefined ? `${op.summary}${op.lastError !== undefined ? `; last error: ${op.lastError}` : ''}` : (this.waiting?.message ?? 'nothing to do'));
     const notReady = nodes.filter((n) => !n.ready && n.pod !== op?.pod && !stopped && n.state !== 'Stopped').map((n) => `${n.pod} (${n.state})`);
-    const degradedItems = [...new Set([...this.degraded, ...notReady])];
+    // A host in the ring that no pod accounts for and that is down (e.g. a pod that lost its
+    // volume and joined as a new node): it still owns tokens and counts against consistency.
+    const known = new Set([...nodes, ...prevNodes.values()].map((n) => n.hostId).filter((h) => h !== undefined));
+    const ghosts = [...(o.ring?.values() ?? [])]
+      .filter((e) => e.status === 'DOWN' && e.hostId !== null && !known.has(e.hostId) && e.state === 'NORMAL')
+      .map((e) => `unknown host ${e.hostId} at ${e.address} is DOWN and still owns ${e.tokenCount} token(s) (removenode it if it is gone)`);
+    const degradedItems = [...new Set([...this.degraded, ...notReady, ...ghosts])];
     const lostAny = nodes.some((n) => n.lostSince !== undefined);
     set(ConditionType.Degraded, degradedItems.length > 0, lostAny ? Reason.NodeLost : degradedItems.length > 0 ? Reason.NodesNotReady : Reason.AllNodesReady,
       degradedItems.length > 0 ? degradedItems.slice(0, 10).join('; ') : 'no problem found');
