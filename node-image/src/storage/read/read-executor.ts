@@ -121,8 +121,11 @@ export function singlePartitionSources(view: TableReadView, key: PartitionKey, s
   }
   const candidates: SSTableReader[] = [];
   view.sstables.forToken(key.token, candidates);
+  if (candidates.length === 0) return 0;
+  const high = Number(BigInt.asIntN(32, key.token >> 32n));
+  const low = Number(BigInt.asUintN(32, key.token));
   for (const sstable of candidates) {
-    const entry = sstable.find(key.token, key.key);
+    const entry = sstable.find(key.token, key.key, high, low);
     if (entry !== null) sources.push(sstable.readPartition(view.layout, entry));
   }
   return candidates.length;

@@ -9,6 +9,7 @@ import { assert } from '../../lib/index.ts';
 import type { ReadableFile, WritableFile } from '../../io/index.ts';
 import { StorageCorruptionError } from '../errors.ts';
 import { ChunkCache } from './chunk-cache.ts';
+import type { ChunkCacheFile } from './chunk-cache.ts';
 import type { Compressor } from './compression.ts';
 
 export const CHUNK_CRC_BYTES = 4;
@@ -115,7 +116,7 @@ export class ChunkedFileReader {
   readonly chunkLengthBytes: number;
   private readonly compressor: Compressor;
   private readonly cache: ChunkCache;
-  private readonly cacheFileId: number;
+  private readonly cacheFile: ChunkCacheFile;
   /** The last chunk handed out: sequential reads (index scans) stay on it without a cache lookup. */
   private lastIndex = -1;
   private lastChunk: Buffer | null = null;
@@ -127,7 +128,7 @@ export class ChunkedFileReader {
     this.chunkLengthBytes = options.table.chunkLengthBytes;
     this.compressor = options.compressor;
     this.cache = options.cache ?? new ChunkCache(PRIVATE_CHUNK_CACHE_ENTRIES * options.table.chunkLengthBytes);
-    this.cacheFileId = this.cache.registerFile();
+    this.cacheFile = this.cache.registerFile();
     const offsets = options.table.offsets;
     const expected = offsets[offsets.length - 1]!;
     if (file.sizeBytes !== expected) {
@@ -180,7 +181,7 @@ export class ChunkedFileReader {
 
   private chunk(index: number): Buffer {
     if (index === this.lastIndex) return this.lastChunk!;
-    const cached = this.cache.get(this.cacheFileId, index) ?? this.load(index, true);
+    const cached = this.cache.get(this.cacheFile, index) ?? this.load(index, true);
     this.lastIndex = index;
     this.lastChunk = cached;
     return cached;
@@ -220,13 +221,13 @@ export class ChunkedFileReader {
         throw new StorageCorruptionError({ path, offsetBytes: physical, reason: `chunk ${index} decompressed to ${data.length} bytes, expected ${length}` });
       }
     }
-    if (cache) this.cache.put(this.cacheFileId, index, data);
+    if (cache) this.cache.put(this.cacheFile, index, data);
     return data;
   }
 
   close(): void {
     this.lastChunk = null;
-    this.cache.evictFile(this.cacheFileId);
+    this.cache.evictFile(this.cacheFile);
     this.file.close();
   }
 }

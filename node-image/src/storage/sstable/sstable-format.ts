@@ -17,8 +17,12 @@ export const INDEX_ENTRY_BYTES_MAX = PARTITION_KEY_LENGTH_MAX + 3 + 8 + 4 * 8;
 export const BLOOM_HASH_COUNT_MAX = 16;
 /** Bound on a bloom filter's bits (2^32 - 1 keeps offsets in a u32). */
 export const BLOOM_BITS_MAX = 0xffffffff;
-/** Default sampling of the partition index into the in-memory summary. */
+/** Sampling of the partition index into the in-memory summary when nothing else decides. */
 export const SUMMARY_INTERVAL_DEFAULT = 128;
+/** Densest summary sampling (a lookup scans at most this many index entries). */
+export const SUMMARY_INTERVAL_MIN = 16;
+/** The summary of an SSTable aims at about this many entries (sparser sampling beyond). */
+export const SUMMARY_ENTRIES_TARGET = 65536;
 /**
  * Rows of a partition are grouped into blocks of about this many bytes; a partition with more
  * than one block gets a row index (first/last clustering and offset per block), so a slice of a

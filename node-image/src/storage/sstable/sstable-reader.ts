@@ -20,7 +20,7 @@ import type { ChunkTable } from './chunked-file.ts';
 import { deserializeCompressionInfo } from './compression-info.ts';
 import type { Compressor } from './compression.ts';
 import type { CompressionInfo } from './compression-info.ts';
-import type { KeyCache, KeyCacheOwner } from './key-cache.ts';
+import type { KeyCache, KeyCacheSpace } from './key-cache.ts';
 import { RowIndexReader } from './row-index.ts';
 import {
   ALL_COMPONENTS, Component, DATA_COMPONENTS, INDEX_ENTRY_BYTES_MAX, INDEX_ENTRY_WINDOW_BYTES, SSTABLE_FORMAT_VERSION, componentFileName,
@@ -28,6 +28,9 @@ import {
 import type { ComponentName } from './sstable-format.ts';
 import { deserializeStatistics } from './sstable-statistics.ts';
 import type { SSTableStatistics } from './sstable-statistics.ts';
+
+/** The TOC of this format, byte for byte (the writer writes exactly this). */
+export const TOC_CONTENTS = Buffer.from(`${ALL_COMPONENTS.join('\n')}\n`, 'utf8');
 
 export interface SummaryEntry {
   readonly token: bigint;
@@ -75,14 +78,13 @@ interface ReaderParts {
   keyCache: SSTableKeyCache | null;
 }
 
-export class SSTableReader implements KeyCacheOwner {
+export class SSTableReader {
   readonly directory: string;
   readonly generation: number;
   readonly statistics: SSTableStatistics;
   readonly filter: BloomFilter;
   readonly summary: readonly SummaryEntry[];
   readonly sizeBytes: number;
-  readonly cacheId: number;
   readonly counters: SSTableReadCounters = { reads: 0, filterPositives: 0, filterFalsePositives: 0 };
   private readonly disk: Disk;
   private readonly parts: ReaderParts;
@@ -90,6 +92,7 @@ export class SSTableReader implements KeyCacheOwner {
   private readonly index: ChunkedFileReader;
   private readonly names: ColumnNameReader;
   private readonly keyCache: SSTableKeyCache | null;
+  private readonly keySpace: KeyCacheSpace<IndexEntry> | null;
   private closed = false;
 
   private constructor(parts: ReaderParts) {
@@ -100,7 +103,7 @@ export class SSTableReader implements KeyCacheOwner {
     this.statistics = parts.statistics;
     this.filter = parts.filter;
     this.keyCache = parts.keyCache;
-    this.cacheId = parts.keyCache?.newOwnerId() ?? 0;
+    this.keySpace = parts.keyCache?.register() ?? null;
     const files = openDataAndIndex(parts, parts.chunkCache);
     this.data = files.data;
     this.index = files.index;
@@ -164,14 +167,18 @@ export class SSTableReader implements KeyCacheOwner {
     return this.mayContainToken(token) && this.filter.mightContain(token);
   }
 
-  /** The index entry of the partition, or null (filter, token bounds and index say no). */
-  find(token: bigint, key: Buffer): IndexEntry | null {
-    if (!this.mayContainToken(token) || !this.filter.mightContain(token)) return null;
+  /**
+   * The index entry of the partition, or null (filter, token bounds and index say no). `high` and
+   * `low` are the token's 32-bit halves when the caller has them (one conversion per read).
+   */
+  find(token: bigint, key: Buffer, high = Number(BigInt.asIntN(32, token >> 32n)), low = Number(BigInt.asUintN(32, token))): IndexEntry | null {
+    if (!this.mayContainToken(token) || !this.filter.mightContainHalves(high, low)) return null;
     const counters = this.counters;
     counters.filterPositives++;
     const keyCache = this.keyCache;
-    if (keyCache !== null) {
-      const cached = keyCache.get(this, token, key);
+    const space = this.keySpace;
+    if (keyCache !== null && space !== null) {
+      const cached = keyCache.get(space, token, low, key);
       if (cached !== undefined) {
         counters.reads++;
         return cached;
@@ -187,16 +194,16 @@ export class SSTableReader implements KeyCacheOwner {
       if (c <= 0) lo = mid + 1;
       else hi = mid;
     }
-    const entry = lo === 0 ? null : new IndexScanner(this.index, this.summary[lo - 1]!.indexOffsetBytes).findExact(token, key, this.statistics.indexInterval);
+    const entry = lo === 0 ? null : new IndexScanner(this.index, this.summary[lo - 1]!.indexOffsetBytes).findExact(key, high, low, this.statistics.indexInterval);
     if (entry === null) {
       counters.filterFalsePositives++;
       return null;
     }
     counters.reads++;
-    if (keyCache !== null) {
+    if (keyCache !== null && space !== null) {
       // The entry's key is a view of an index chunk: cache a copy so the chunk is not pinned.
-      const key = Buffer.from(entry.key);
-      keyCache.put(this, token, key, { ...entry, key });
+      const copy = Buffer.from(entry.key);
+      keyCache.put(space, token, low, copy, { ...entry, key: copy });
     }
     return entry;
   }
@@ -247,6 +254,7 @@ export class SSTableReader implements KeyCacheOwner {
     this.closed = true;
     this.data.close();
     this.index.close();
+    if (this.keySpace !== null) this.keyCache?.drop(this.keySpace);
   }
 
   /** Closes the files and removes the SSTable, TOC first so a crash midway leaves no half table visible. */
@@ -288,14 +296,14 @@ export class SSTableReader implements KeyCacheOwner {
 export function readSSTableMetadata(disk: Disk, directory: string, generation: number): { statistics: SSTableStatistics; filter: BloomFilter; info: CompressionInfo } {
   const path = (c: ComponentName): string => `${directory}/${componentFileName(generation, c)}`;
   if (disk.stat(path(Component.TOC)) === null) throw new StorageCorruptionError({ path: path(Component.TOC), offsetBytes: 0, reason: 'component TOC.txt missing' });
-  // The TOC has no checksum: it must list exactly the components of this format.
-  const toc = disk.readFile(path(Component.TOC)).toString('utf8').split('\n').filter((l) => l.length > 0);
-  const unknown = toc.find((c) => !(ALL_COMPONENTS as readonly string[]).includes(c));
-  if (unknown !== undefined || toc.length !== ALL_COMPONENTS.length) {
-    throw new StorageCorruptionError({ path: path(Component.TOC), offsetBytes: 0, reason: `TOC lists ${JSON.stringify(toc).slice(0, 200)}` });
+  // The TOC has no checksum: it must be exactly what the writer writes for this format.
+  const toc = disk.readFile(path(Component.TOC));
+  if (!toc.equals(TOC_CONTENTS)) {
+    let at = 0;
+    while (at < toc.length && at < TOC_CONTENTS.length && toc[at] === TOC_CONTENTS[at]) at++;
+    throw new StorageCorruptionError({ path: path(Component.TOC), offsetBytes: at, reason: `TOC differs from the component list: ${JSON.stringify(toc.toString('latin1').slice(0, 200))}` });
   }
   for (const c of DATA_COMPONENTS) {
-    if (!toc.includes(c)) throw new StorageCorruptionError({ path: path(Component.TOC), offsetBytes: 0, reason: `TOC does not list ${c}` });
     if (disk.stat(path(c)) === null) throw new StorageCorruptionError({ path: path(c), offsetBytes: 0, reason: `component ${c} missing` });
   }
   const statistics = deserializeStatistics(disk.readFile(path(Component.Statistics)), path(Component.Statistics));
@@ -385,9 +393,7 @@ export class IndexScanner {
    * The entry for (token, key) among the next `entriesMax` entries, parsing in place inside
    * chunks (no allocation per skipped entry); null once past it.
    */
-  findExact(token: bigint, key: Buffer, entriesMax: number): IndexEntry | null {
-    const tokenHigh = Number(BigInt.asIntN(32, token >> 32n));
-    const tokenLow = Number(BigInt.asUintN(32, token));
+  findExact(key: Buffer, tokenHigh: number, tokenLow: number, entriesMax: number): IndexEntry | null {
     const chunkLength = this.index.chunkLengthBytes;
     const end = this.index.logicalLengthBytes;
     for (let n = 0; n < entriesMax && this.offsetBytes < end; n++) {
@@ -419,7 +425,9 @@ export class IndexScanner {
         // Straddles a chunk boundary (or is malformed): take the general path for this entry.
         const entry = this.next();
         if (entry === null) return null;
-        const c = entry.token !== token ? (entry.token < token ? -1 : 1) : Buffer.compare(entry.key, key);
+        const eh = Number(BigInt.asIntN(32, entry.token >> 32n));
+        const el = Number(BigInt.asUintN(32, entry.token));
+        const c = eh !== tokenHigh ? (eh < tokenHigh ? -1 : 1) : el !== tokenLow ? (el < tokenLow ? -1 : 1) : Buffer.compare(entry.key, key);
         if (c === 0) return entry;
         if (c > 0) return null;
         continue;

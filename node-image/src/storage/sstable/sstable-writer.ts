@@ -22,14 +22,15 @@ import type { CompressionParams } from './compression.ts';
 import { writeRowIndex } from './row-index.ts';
 import type { RowIndexBlock } from './row-index.ts';
 import {
-  ALL_COMPONENTS, Component, DATA_COMPONENTS, PARTITION_KEY_LENGTH_MAX, ROW_INDEX_BLOCK_BYTES, SSTABLE_FORMAT_VERSION, SUMMARY_INTERVAL_DEFAULT,
+  ALL_COMPONENTS, Component, DATA_COMPONENTS, PARTITION_KEY_LENGTH_MAX, ROW_INDEX_BLOCK_BYTES, SSTABLE_FORMAT_VERSION, SUMMARY_ENTRIES_TARGET,
+  SUMMARY_INTERVAL_DEFAULT, SUMMARY_INTERVAL_MIN,
   componentFileName, tempFileName,
 } from './sstable-format.ts';
 import type { ComponentName } from './sstable-format.ts';
 import { DropTimeHistogramBuilder, PARTITION_SIZE_BUCKETS, partitionSizeBucket } from './sstable-histograms.ts';
 import { serializeStatistics } from './sstable-statistics.ts';
 import type { SSTableStatistics } from './sstable-statistics.ts';
-import { SSTableReader } from './sstable-reader.ts';
+import { SSTableReader, TOC_CONTENTS } from './sstable-reader.ts';
 import type { SSTableKeyCache, SummaryEntry } from './sstable-reader.ts';
 
 /** Bytes of Data written between two yields to the event loop during a flush. */
@@ -208,7 +209,7 @@ export class SSTableWriter {
     this.index = new ChunkedFileWriter(this.indexFile, chunking);
     this.encoder = new PartitionEncoder(this.names);
     this.filter = BloomFilter.create(options.partitionCountEstimate, options.layout.metadata.options.bloomFilterFpChance);
-    this.interval = Math.max(1, options.layout.metadata.options.minIndexInterval || SUMMARY_INTERVAL_DEFAULT);
+    this.interval = summaryInterval(options.partitionCountEstimate, options.layout.metadata.options.maxIndexInterval);
     const range = options.timestampRange;
     this.absoluteTimestamps = !(range.maxMicros - range.minMicros < TIMESTAMP_DELTA_MAX);
   }
@@ -370,7 +371,7 @@ export class SSTableWriter {
       const compressionInfo = serializeCompressionInfo({ compressor: this.options.compression.compressor, data: dataTable, index: indexTable });
       const filterBytes = this.filter.serialize();
       const statisticsBytes = serializeStatistics(statistics);
-      const toc = Buffer.from(`${ALL_COMPONENTS.join('\n')}\n`, 'utf8');
+      const toc = TOC_CONTENTS;
       await writeSmallFile(disk, tempPath(Component.Filter), filterBytes);
       await writeSmallFile(disk, tempPath(Component.Statistics), statisticsBytes);
       await writeSmallFile(disk, tempPath(Component.CompressionInfo), compressionInfo);
@@ -484,6 +485,19 @@ export async function writeSSTable(options: FlushWriteOptions): Promise<SSTableR
   const prepared = await writer.finish();
   if (prepared === null) return null;
   return publishSSTables({ disk: options.disk, prepared: [prepared], chunkCache: options.chunkCache ?? null, keyCache: options.keyCache ?? null })[0]!;
+}
+
+/**
+ * Every how many index entries one is sampled into the in-memory summary: dense enough that a
+ * lookup scans few entries (SUMMARY_INTERVAL_MIN) while the summary stays near
+ * SUMMARY_ENTRIES_TARGET entries, never sparser than max_index_interval. (Cassandra samples at
+ * min_index_interval, 128, and downsamples; our index scan is linear, so small SSTables sample
+ * more densely.)
+ */
+export function summaryInterval(partitionCountEstimate: number, maxIndexInterval: number): number {
+  let interval = SUMMARY_INTERVAL_MIN;
+  while (interval < maxIndexInterval && partitionCountEstimate / interval > SUMMARY_ENTRIES_TARGET) interval *= 2;
+  return Math.max(1, Math.min(interval, maxIndexInterval || SUMMARY_INTERVAL_DEFAULT));
 }
 
 let zeroBytes = Buffer.alloc(1024);

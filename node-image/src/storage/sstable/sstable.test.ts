@@ -80,7 +80,7 @@ describe('SSTable write and read', () => {
     const input = partitions(3000, (pk) => 1 + (pk % 3));
     const written = await write(disk, input);
     const reopened = SSTableReader.open(disk, DIR, 1);
-    expect(reopened.summary.length).toBe(Math.ceil(3000 / 128));
+    expect(reopened.summary.length).toBe(Math.ceil(3000 / 16));
     expect(reopened.statistics.partitionCount).toBe(3000);
     expect(reopened.statistics.commitLogPosition).toEqual({ segmentId: 3, offsetBytes: 77 });
     for (const reader of [written, reopened]) {
