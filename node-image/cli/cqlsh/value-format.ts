@@ -3,6 +3,7 @@
 // characters escaped, timestamps in UTC with microseconds, blobs as 0x.., booleans True/False,
 // floats with 5 significant digits after cqlsh's precision rule, decimals as Python prints them.
 import cassandra from 'cassandra-driver';
+import { formatInet } from '../../src/schema/index.ts';
 import { displayWidth } from './display-width.ts';
 
 /** A column or element type as the driver describes it (result metadata and schema metadata). */
@@ -88,7 +89,7 @@ export function formatValue(value: unknown, type: CqlColumnType | undefined, opt
     case TYPE_CODE.timeuuid:
       return String(value);
     case TYPE_CODE.inet:
-      return maybeQuote(formatInet(value), quote);
+      return maybeQuote(formatInetValue(value), quote);
     case TYPE_CODE.timestamp:
       return maybeQuote(formatTimestamp(value), quote);
     case TYPE_CODE.date:
@@ -330,34 +331,10 @@ function formatDurationValue(value: unknown): string {
 
 /** IPv4 dotted; IPv6 as inet_ntop prints it (RFC 5952: lowercase, longest zero run compressed). */
 export function formatInetBytes(bytes: Buffer): string {
-  if (bytes.length === 4) return [...bytes].join('.');
-  if (bytes.length !== 16) return bytes.toString('hex');
-  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
-    return `::ffff:${[...bytes.subarray(12)].join('.')}`;
-  }
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i));
-  let bestStart = -1;
-  let bestLength = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestLength < 2) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  return bytes.length === 4 || bytes.length === 16 ? formatInet(bytes) : bytes.toString('hex');
 }
 
-function formatInet(value: unknown): string {
+function formatInetValue(value: unknown): string {
   if (value instanceof cassandra.types.InetAddress) return formatInetBytes((value as unknown as { buffer: Buffer }).buffer);
   return String(value);
 }

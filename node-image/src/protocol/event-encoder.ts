@@ -3,9 +3,9 @@
 // result layout. A body is encoded once per event and framed per connection.
 import type { SchemaChangeEvent } from '../cql/index.ts';
 import { assertNever } from '../lib/index.ts';
+import { parseIpAddress } from '../schema/index.ts';
 import { BodyWriter } from './body-writer.ts';
 import { FRAME_HEADER_BYTES } from './frame-header.ts';
-import { parseIpAddress } from './inet-address.ts';
 import { writeSchemaChange } from './result-encoder.ts';
 
 export type ProtocolEvent =
@@ -24,7 +24,7 @@ export function encodeEventFrame(event: ProtocolEvent): Buffer {
     case 'TOPOLOGY_CHANGE':
     case 'STATUS_CHANGE': {
       const address = parseIpAddress(event.address);
-      if (address === null) throw new TypeError(`Event address '${event.address}' is not an IP address`);
+      if (address === undefined) throw new TypeError(`Event address '${event.address}' is not an IP address`);
       if (!Number.isInteger(event.port) || event.port < 0 || event.port > PORT_MAX) throw new TypeError(`Event port ${event.port} is out of range`);
       writer.writeString(event.change);
       writer.writeInet(address, event.port);

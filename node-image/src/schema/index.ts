@@ -12,6 +12,7 @@ export type { DecimalValue, DurationValue, JsValue } from './codecs/js-value.ts'
 export type { FromStringOptions, TypeCodec } from './codecs/type-codec.ts';
 export { codecFor, EMPTY_VALUE, hasUnorderedParts } from './codecs/type-codec.ts';
 export { JsonNumber, parseJsonExact, quoteJson } from './codecs/json-text.ts';
+export { formatInet, parseInet, parseIpAddress } from './codecs/inet.ts';
 export { formatCqlIdentifier, formatType, nativeTypeByName, RESERVED_KEYWORDS } from './type-format.ts';
 export {
   maxTimeuuid, minTimeuuid, parseUuid, randomUuid, TimeuuidGenerator, timeuuidTicks, timeuuidToUnixMs, UUID_BYTES, uuidToBytes,

@@ -1,6 +1,8 @@
 // inet values: 4-byte IPv4 or 16-byte IPv6 addresses. Parsing accepts numeric literals only (no
-// name resolution); an IPv4-mapped IPv6 literal becomes 4 bytes, as java.net.InetAddress does.
-// Printing: RFC 5952 for values and display, Java's getHostAddress form for JSON.
+// name resolution). `parseInet` (CQL values) maps an IPv4-mapped IPv6 literal to 4 bytes, as
+// java.net.InetAddress does; `parseIpAddress` (protocol EVENT addresses) keeps the bytes as
+// written and ignores an IPv6 `%zone`. Printing: RFC 5952 for values and display, Java's
+// getHostAddress form for JSON.
 
 export const IPV4_BYTES = 4;
 export const IPV6_BYTES = 16;
@@ -67,6 +69,19 @@ export function parseInet(text: string): Buffer | undefined {
   const v6 = parseIpv6(unbracketed);
   if (v6 === undefined) return undefined;
   return isIpv4Mapped(v6) ? Buffer.from(v6.subarray(12)) : v6;
+}
+
+/**
+ * 4 bytes for an IPv4 literal, 16 for an IPv6 one exactly as written (a mapped address stays 16
+ * bytes; a `%zone` suffix is ignored); undefined when `text` is neither. No brackets.
+ */
+export function parseIpAddress(text: string): Buffer | undefined {
+  if (!text.includes(':')) {
+    const v4 = parseIpv4(text);
+    return v4 === undefined ? undefined : Buffer.from(v4);
+  }
+  const zone = text.indexOf('%');
+  return parseIpv6(zone >= 0 ? text.slice(0, zone) : text);
 }
 
 /** RFC 5952 text: lowercase, longest zero run (>= 2 groups, leftmost) as `::`, mapped IPv4 dotted. */
