@@ -25,7 +25,7 @@ import type { StreamSessionView } from './stream-sessions.ts';
 import { StreamThrottle } from './stream-throttle.ts';
 
 export interface StreamLimits {
-  /** A page stops growing past this many encoded bytes (one page is applied while the next is fetched). */
+  /** A page stops growing past this many encoded bytes. */
   readonly pageBytesMax: number;
   /** Partitions read from storage per step while filling a page. */
   readonly readPartitionsMax: number;
@@ -45,7 +45,7 @@ export interface StreamLimits {
 }
 
 export const DEFAULT_STREAM_LIMITS: StreamLimits = {
-  pageBytesMax: 4 * 1024 * 1024,
+  pageBytesMax: 1024 * 1024,
   readPartitionsMax: 256,
   pageTimeoutMs: 60_000,
   pageAttemptsMax: 10,
@@ -207,30 +207,24 @@ export class StreamService {
   }
 
   private async pullTable(plan: PullPlan, table: TableMetadata, ranges: readonly TokenRange[], signal: AbortSignal | undefined): Promise<StreamResult> {
+    let cursor: StreamCursor | null = { rangeIndex: 0, token: null, key: null };
     const total = { bytes: 0, partitions: 0 };
-    const request = (cursor: StreamCursor): Promise<Buffer> => this.requestPage(plan.source, {
-      planId: plan.planId, operation: plan.operation, keyspace: table.keyspace, table: table.name, ranges, cursor,
-      pageBytesMax: this.limits.pageBytesMax,
-    });
-    // One page ahead: the next page is read and sent by the source while this one is applied.
-    let inFlight: Promise<Buffer> | null = request({ rangeIndex: 0, token: null, key: null });
-    try {
-      while (inFlight !== null) {
-        if (signal?.aborted === true) throw new StreamError('stream cancelled');
-        if (this.closed) throw new StreamError('streaming stopped: the node is shutting down');
-        const page = decodePageResponse(await inFlight);
-        inFlight = page.next === null ? null : request(page.next);
-        await this.applyAll(page.mutations, table.id);
-        total.bytes += page.bytes;
-        total.partitions += page.mutations.length;
-        this.sessions.page({
-          planId: plan.planId, operation: plan.operation, peer: plan.source, direction: 'RECEIVING', tableId: table.id, bytes: page.bytes,
-          partitions: page.mutations.length, tableDone: page.next === null, estimatedTableBytes: page.estimatedTotalBytes,
-        });
-      }
-    } finally {
-      // A page fetched ahead of a failure is dropped; its rejection must not go unhandled.
-      inFlight?.catch(() => undefined);
+    while (cursor !== null) {
+      if (signal?.aborted === true) throw new StreamError('stream cancelled');
+      if (this.closed) throw new StreamError('streaming stopped: the node is shutting down');
+      const request: PageRequest = {
+        planId: plan.planId, operation: plan.operation, keyspace: table.keyspace, table: table.name, ranges, cursor,
+        pageBytesMax: this.limits.pageBytesMax,
+      };
+      const page = decodePageResponse(await this.requestPage(plan.source, request));
+      await this.applyAll(page.mutations, table.id);
+      total.bytes += page.bytes;
+      total.partitions += page.mutations.length;
+      this.sessions.page({
+        planId: plan.planId, operation: plan.operation, peer: plan.source, direction: 'RECEIVING', tableId: table.id, bytes: page.bytes,
+        partitions: page.mutations.length, tableDone: page.next === null, estimatedTableBytes: page.estimatedTotalBytes,
+      });
+      cursor = page.next;
     }
     return total;
   }
