@@ -7,7 +7,7 @@
 // verb it sends. Everything nondeterministic comes from the injected clock, timers and random.
 import type { EndpointAddress } from '../cluster/index.ts';
 import type { Clock, Disk, Logger, Random, Timers } from '../io/index.ts';
-import { ConsistencyLevel, CqlError, ErrorCode, consistencyName, invalidRequest, isSerial } from '../lib/index.ts';
+import { ConsistencyLevel, CqlError, ErrorCode, consistencyName, invalidRequest, isSerial, overloaded } from '../lib/index.ts';
 import type { WriteType } from '../lib/index.ts';
 import { MessagingError, Verb } from '../messaging/index.ts';
 import type { MessagingService } from '../messaging/index.ts';
@@ -19,8 +19,9 @@ import type { CoordinatorContext, CoordinatorStats, CoordinatorTimeouts, TableEn
 import { checkReadConsistency, checkWriteConsistency, unavailable } from './consistency.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
 import { digestOf } from './digest.ts';
-import { HINTS_CONFIG_DEFAULTS, HintsService } from './hints/hints-service.ts';
-import type { HintsConfig, HintsStats } from './hints/hints-service.ts';
+import { decodeHintMessage } from './hints/hint-message.ts';
+import { HINTS_CONFIG_DEFAULTS, HintTransferError, HintsService } from './hints/hints-service.ts';
+import type { HintToSend, HintsConfig, HintsStats } from './hints/hints-service.ts';
 import type { Membership } from './membership.ts';
 import { MessageReader, MessageWriter } from './messages/coordinator-messages.ts';
 import { BallotGenerator } from './paxos/ballot.ts';
@@ -39,6 +40,7 @@ import type { PaxosPlan, ReplicaTopology, WritePlan } from './replica-plan.ts';
 import { SchemaSync } from './schema-sync.ts';
 import type { SchemaStore } from './schema-store.ts';
 import { LatencyTrackers } from './speculative-retry.ts';
+import { TruncationRecords } from './truncation-records.ts';
 import { WriteResponseHandler, writeTimeout } from './write-response-handler.ts';
 
 /** Paxos state older than this is dropped (Cassandra TTLs system.paxos rows with gc_grace_seconds). */
@@ -83,6 +85,7 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
   private readonly writer = new MessageWriter();
   private readonly reader = new MessageReader();
   private readonly schemaListeners = new Set<(schema: SchemaSnapshot) => void>();
+  private readonly truncations: TruncationRecords;
   private tableIndex: { schema: SchemaSnapshot; byId: Map<string, TableEntry> } | null = null;
   private started = false;
   private stopped = false;
@@ -93,10 +96,12 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     const self = membership.self;
     const timeouts = { ...COORDINATOR_TIMEOUTS_DEFAULTS, ...options.timeouts };
     this.deadlines = new DeadlineQueue({ clock: options.clock, timers: options.timers });
+    this.truncations = new TruncationRecords({ disk: options.disk, systemDirectory: options.systemDirectory, logger: options.logger });
     this.hints = new HintsService({
       disk: options.disk, directory: options.hintsDirectory, logger: options.logger, clock: options.clock, timers: options.timers,
       membership, messaging: options.messaging,
       config: { ...HINTS_CONFIG_DEFAULTS, requestTimeoutMs: timeouts.writeRequestTimeoutMs, ...options.hints },
+      prepare: (hint) => this.prepareHint(hint),
     });
     const topology: ReplicaTopology = {
       self: { address: self, dc: membership.localDatacenter, rack: membership.localRack },
@@ -249,7 +254,7 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     const timeoutMs = this.ctx.timeouts.truncateRequestTimeoutMs;
     const payload = this.writer.string(tableId);
     const results = await Promise.allSettled(members.map((m) => (m === this.ctx.self
-      ? this.ctx.storage.truncate(tableId)
+      ? this.truncateLocally(tableId)
       : this.ctx.messaging.request(m, Verb.Truncate, payload, timeoutMs))));
     const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
     if (failed.length > 0) {
@@ -257,6 +262,36 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
       if (reason instanceof CqlError) throw reason;
       throw new CqlError(ErrorCode.TruncateError, `Truncate failed on ${failed.length} of ${members.length} nodes: ${reason.message}`);
     }
+  }
+
+  /** Records the truncation (hints written before it lose the table's updates), then truncates storage. */
+  private truncateLocally(tableId: string): Promise<void> {
+    const live = new Set<string>();
+    for (const ks of this.schema().keyspaces.values()) for (const t of ks.tables.values()) live.add(t.id);
+    this.truncations.record(tableId, this.ctx.clock.nowMs(), live);
+    return this.ctx.storage.truncate(tableId);
+  }
+
+  /**
+   * Decommission support (called by the topology service once its ranges are streamed): hands
+   * every hint this node holds to the closest live NORMAL peer (same rack, then same datacenter,
+   * then any), which keeps them for their targets. Resolves with the peer (null when there were
+   * no hints) and the counts; rejects with HintTransferError when no peer is alive or some hints
+   * could not be delivered.
+   */
+  async transferHints(): Promise<{ target: EndpointAddress | null; hosts: number; hints: number }> {
+    if (this.hints.store.hostsWithHints().length === 0) return { target: null, hosts: 0, hints: 0 };
+    const self = this.ctx.topology.self;
+    let best: { address: EndpointAddress; rank: number } | null = null;
+    for (const m of this.ctx.membership.members()) {
+      if (m.isSelf || !m.alive || m.status !== 'NORMAL') continue;
+      const rank = m.datacenter === self.dc ? (m.rack === self.rack ? 0 : 1) : 2;
+      if (best === null || rank < best.rank || (rank === best.rank && m.address < best.address)) best = { address: m.address, rank };
+    }
+    if (best === null) throw new HintTransferError('no live NORMAL peer to transfer hints to');
+    const { hosts, hints } = await this.hints.transferTo(best.address);
+    this.ctx.logger.info({ target: best.address, hosts, hints }, 'transferred hints');
+    return { target: best.address, hosts, hints };
   }
 
   changeSchema(request: SchemaChangeRequest): Promise<SchemaSnapshot> {
@@ -501,6 +536,70 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     await done;
   }
 
+  // ---- hints --------------------------------------------------------------------------------------
+
+  /** `m` without the updates of tables unknown here or truncated at or after `createdAtMs`; null when none remain. */
+  private withoutStaleUpdates(m: Mutation, createdAtMs: number): Mutation | null {
+    let kept: PartitionUpdate[] | null = null;
+    for (let i = 0; i < m.updates.length; i++) {
+      const u = m.updates[i]!;
+      const truncatedAt = this.truncations.truncatedAtMs(u.tableId);
+      const stale = this.tableById(u.tableId) === null || (truncatedAt !== null && truncatedAt >= createdAtMs);
+      if (stale && kept === null) kept = m.updates.slice(0, i);
+      else if (!stale && kept !== null) kept.push(u);
+    }
+    if (kept === null) return m;
+    return kept.length === 0 ? null : { keyspace: m.keyspace, key: m.key, token: m.token, updates: kept };
+  }
+
+  /**
+   * The sending side: drops updates of tables dropped, or truncated since the hint was written
+   * (a receiver would refuse a dropped table's update, and delivery would never finish).
+   */
+  private prepareHint(hint: HintToSend): Buffer | null {
+    let m: Mutation;
+    try {
+      m = this.reader.mutation(hint.mutationBytes);
+    } catch (error) {
+      this.ctx.logger.warn({ err: error, target: hint.targetHostId }, 'dropping a hint whose mutation does not decode');
+      return null;
+    }
+    const kept = this.withoutStaleUpdates(m, hint.createdAtMs);
+    if (kept === null) return null;
+    return kept === m ? hint.mutationBytes : this.writer.mutation(kept);
+  }
+
+  /**
+   * The receiving side of HINT (Cassandra's HintVerbHandler): updates of tables dropped or
+   * truncated since the hint was written are dropped; a hint for another host (transferred by a
+   * decommissioning node) is stored for it; a hint whose data this node no longer owns is
+   * re-routed as hints to the current replicas; otherwise it is applied.
+   */
+  private async receiveHint(payload: Buffer): Promise<void> {
+    const hint = decodeHintMessage(payload);
+    const m = this.withoutStaleUpdates(this.reader.mutation(hint.mutationBytes), hint.createdAtMs);
+    if (m === null) {
+      this.hints.stats.dropped++;
+      return;
+    }
+    const ctx = this.ctx;
+    if (hint.targetHostId !== ctx.membership.hostIdOf(ctx.self)) {
+      if (!this.hints.storeFor(hint.targetHostId, hint.createdAtMs, hint.gcGraceSeconds, m)) throw overloaded(`cannot keep more hints for ${hint.targetHostId}`);
+      return;
+    }
+    const ks = this.keyspace(m.keyspace);
+    const replicas = ctx.lookup.replicas(ks, ctx.membership.ring(), m.token);
+    if (replicas.natural.includes(ctx.self) || replicas.pending.includes(ctx.self)) {
+      await ctx.storage.apply(m);
+      return;
+    }
+    this.stats.hintsRerouted++;
+    for (const target of [...replicas.natural, ...replicas.pending]) {
+      const id = ctx.membership.hostIdOf(target);
+      if (id !== null && !this.hints.storeFor(id, hint.createdAtMs, hint.gcGraceSeconds, m)) throw overloaded(`cannot keep more hints for ${id}`);
+    }
+  }
+
   // ---- replica side -------------------------------------------------------------------------------
 
   private registerHandlers(): void {
@@ -525,11 +624,11 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     });
     messaging.handle(Verb.Hint, async (_from, payload) => {
       stats.replicaHints++;
-      await storage.apply(this.reader.mutation(payload));
+      await this.receiveHint(payload);
       return null;
     });
     messaging.handle(Verb.Truncate, async (_from, payload) => {
-      await storage.truncate(this.reader.string(payload));
+      await this.truncateLocally(this.reader.string(payload));
       return null;
     });
     messaging.handle(Verb.Counter, async (_from, payload) => {

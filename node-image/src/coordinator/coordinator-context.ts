@@ -53,6 +53,8 @@ export interface CoordinatorStats {
   replicaDigestReads: number;
   replicaRangeReads: number;
   replicaHints: number;
+  /** Hints received for this node whose data it no longer owns, stored again for the current replicas. */
+  hintsRerouted: number;
 }
 
 /** What each counter counts (the help text of its exported metric, cassia_coordinator_<name>_total). */
@@ -72,14 +74,15 @@ export const COORDINATOR_STATS_HELP: { readonly [K in keyof CoordinatorStats]: s
   replicaReads: 'READ requests served as a replica',
   replicaDigestReads: 'READ_DIGEST requests served as a replica',
   replicaRangeReads: 'RANGE_READ requests served as a replica',
-  replicaHints: 'HINT requests applied as a replica',
+  replicaHints: 'HINT requests received (applied, kept for another host, or re-routed)',
+  hintsRerouted: 'Hints received for data this node no longer owns, re-routed to the current replicas',
 };
 
 export function emptyStats(): CoordinatorStats {
   return {
     writes: 0, reads: 0, rangeReads: 0, localFastReads: 0, digestMismatches: 0, readRepairMutations: 0, shortReadRetries: 0,
     speculativeRetries: 0, hintsWritten: 0, counterForwards: 0, casOperations: 0,
-    replicaWrites: 0, replicaReads: 0, replicaDigestReads: 0, replicaRangeReads: 0, replicaHints: 0,
+    replicaWrites: 0, replicaReads: 0, replicaDigestReads: 0, replicaRangeReads: 0, replicaHints: 0, hintsRerouted: 0,
   };
 }
 

@@ -25,7 +25,7 @@ export { ClusterCoordinator, PAXOS_DIRECTORY_NAME } from './cluster-coordinator.
 export type { ClusterCoordinatorOptions } from './cluster-coordinator.ts';
 export { COORDINATOR_STATS_HELP, COORDINATOR_TIMEOUTS_DEFAULTS } from './coordinator-context.ts';
 export type { CoordinatorStats, CoordinatorTimeouts } from './coordinator-context.ts';
-export { HINTS_CONFIG_DEFAULTS } from './hints/hints-service.ts';
+export { HINTS_CONFIG_DEFAULTS, HintTransferError } from './hints/hints-service.ts';
 export type { HintsConfig, HintsStats } from './hints/hints-service.ts';
 export { planPaxos, planRead, planWrite } from './replica-plan.ts';
 export {

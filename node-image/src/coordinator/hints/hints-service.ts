@@ -4,7 +4,10 @@
 // that are alive and NORMAL: pages of entries sent as HINT requests, throttled to
 // throttleBytesPerSecond / (nodes - 1), a file deleted once fully delivered, a partial delivery
 // resumed from its offset, expired entries (creation + gc_grace passed) skipped. At most
-// `deliveryConcurrency` hosts are replayed at once; one replay round runs at a time.
+// `deliveryConcurrency` hosts are replayed at once; one replay round runs at a time. A HINT names
+// its target host, so hints can also be handed to another node (`transferTo`, on decommission)
+// and received for other hosts (`storeFor`). Hints of hosts that left the ring are dropped; the
+// owner's `prepare` hook may rewrite or drop an entry before it is sent (truncated tables).
 import type { EndpointAddress, HostId } from '../../cluster/index.ts';
 import { hostId as toHostId } from '../../cluster/index.ts';
 import type { Clock, Disk, Logger, TimerHandle, Timers } from '../../io/index.ts';
@@ -14,6 +17,7 @@ import type { Mutation } from '../../storage/index.ts';
 import type { Membership, MembershipEvent } from '../membership.ts';
 import { decideHint } from './hint-policy.ts';
 import type { HintDecision } from './hint-policy.ts';
+import { encodeHintMessage } from './hint-message.ts';
 import { HintStore } from './hint-store.ts';
 import type { HintFileInfo } from './hint-store.ts';
 
@@ -60,11 +64,32 @@ export interface HintsStats {
   delivered: number;
   expired: number;
   failedDeliveries: number;
+  /** Hints dropped: of hosts that left the ring, or whose updates all went (tables truncated or dropped). */
+  dropped: number;
+  /** Hints handed to another node (decommission). */
+  transferred: number;
+  /** Hints stored here for another host: received from a decommissioning node, or re-routed. */
+  storedForOthers: number;
 }
+
+/** A hint's entry as the `prepare` hook sees it. */
+export interface HintToSend {
+  readonly targetHostId: string;
+  readonly createdAtMs: number;
+  readonly mutationBytes: Buffer;
+}
+
+/** A transfer could not hand every hint over (some remain here). */
+export class HintTransferError extends Error {
+  override readonly name = 'HintTransferError';
+}
+
+/** Waits for a running round at most this many times before a transfer (each wait ends a round). */
+const TRANSFER_ROUND_WAITS_MAX = 1000;
 
 export class HintsService {
   readonly store: HintStore;
-  readonly stats: HintsStats = { stored: 0, refused: 0, delivered: 0, expired: 0, failedDeliveries: 0 };
+  readonly stats: HintsStats = { stored: 0, refused: 0, delivered: 0, expired: 0, failedDeliveries: 0, dropped: 0, transferred: 0, storedForOthers: 0 };
   private readonly config: HintsConfig;
   private readonly clock: Clock;
   private readonly timers: Timers;
@@ -75,6 +100,9 @@ export class HintsService {
   /** Monotonic millis at which this node first saw each peer down. */
   private readonly downSince = new Map<EndpointAddress, number>();
   private readonly resumeOffsets = new Map<string, number>();
+  /** Hosts that left the ring: their hints are deleted at the start of the next round. */
+  private readonly hostsToDrop = new Set<string>();
+  private readonly prepare: (hint: HintToSend) => Buffer | null;
   private unsubscribe: (() => void) | null = null;
   private flushTimer: TimerHandle | null = null;
   private replayTimer: TimerHandle | null = null;
@@ -90,7 +118,10 @@ export class HintsService {
     readonly membership: Membership;
     readonly messaging: MessagingService;
     readonly config: HintsConfig;
+    /** The mutation bytes to send for an entry (the entry's own by default), or null to drop it. */
+    readonly prepare?: (hint: HintToSend) => Buffer | null;
   }) {
+    this.prepare = options.prepare ?? ((hint) => hint.mutationBytes);
     this.config = options.config;
     this.clock = options.clock;
     this.timers = options.timers;
@@ -119,6 +150,13 @@ export class HintsService {
       this.downSince.delete(event.address);
       // Cassandra schedules delivery when a node comes back; do not wait for the next round.
       if (this.store.hostsWithHints().length > 0) void this.replay();
+    } else if (event.kind === 'left') {
+      // Cassandra excises the hints of a host that left (decommissioned or removed).
+      const id = this.membership.member(event.address)?.hostId ?? this.membership.hostIdOf(event.address);
+      if (id !== null && this.store.bytesFor(id) > 0) {
+        this.hostsToDrop.add(id);
+        void this.replay();
+      }
     }
   }
 
@@ -174,6 +212,48 @@ export class HintsService {
     });
   }
 
+  /**
+   * Stores a hint for another host as it was received (a transfer from a decommissioning node, or
+   * re-routed because this node no longer owns the data), keeping its creation time. The policy's
+   * window and datacenter rules were the sender's to apply; the per-host byte bound still holds.
+   */
+  storeFor(targetHostId: string, createdAtMs: number, gcGraceSeconds: number, mutation: Mutation): boolean {
+    if (this.closed) return false;
+    if (!this.store.write(targetHostId, createdAtMs, gcGraceSeconds, mutation)) {
+      this.stats.refused++;
+      return false;
+    }
+    this.stats.storedForOthers++;
+    return true;
+  }
+
+  /**
+   * Hands every hint held here to `target` (Cassandra's transferHints on decommission): the
+   * target stores them for their hosts (or applies those meant for itself). Runs as a replay round
+   * (alone); files are deleted as they are delivered. Rejects with HintTransferError when some
+   * file could not be delivered (its hints stay here).
+   */
+  async transferTo(target: EndpointAddress): Promise<{ hosts: number; hints: number }> {
+    for (let i = 0; this.round !== null && i < TRANSFER_ROUND_WAITS_MAX; i++) await this.round;
+    if (this.round !== null || this.closed) throw new HintTransferError('hint service busy or closed');
+    const before = this.stats.transferred;
+    let hosts = 0;
+    let failed = 0;
+    const run = async (): Promise<void> => {
+      for (const id of this.store.hostsWithHints()) {
+        hosts++;
+        if (!(await this.deliverHost(id, target, true))) failed++;
+      }
+    };
+    const round = run().finally(() => {
+      this.round = null;
+    });
+    this.round = round;
+    await round;
+    if (failed > 0) throw new HintTransferError(`hints of ${failed} of ${hosts} hosts could not be transferred to ${target}`);
+    return { hosts, hints: this.stats.transferred - before };
+  }
+
   private flush(): void {
     this.store.sync().catch((error: unknown) => this.logger.error({ err: error }, 'cannot sync hint files'));
   }
@@ -197,10 +277,16 @@ export class HintsService {
         continue;
       }
       const address = this.membership.addressOf(hostId);
+      const status = address === null ? null : this.membership.member(address)?.status;
+      if (this.hostsToDrop.has(id) || status === 'LEFT' || status === 'REMOVED') {
+        this.dropHost(id);
+        continue;
+      }
       if (address === null || address === this.membership.self) continue;
-      if (!this.membership.isAlive(address) || this.membership.member(address)?.status !== 'NORMAL') continue;
+      if (!this.membership.isAlive(address) || status !== 'NORMAL') continue;
       ready.push({ id, address });
     }
+    this.hostsToDrop.clear();
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < ready.length && !this.closed) {
@@ -226,13 +312,32 @@ export class HintsService {
   }
 
   /** Replays every file of one host; stops (keeping its offset) at the first failed page. */
-  private async deliverHost(hostId: string, address: EndpointAddress): Promise<void> {
+  private dropHost(hostId: string): void {
+    const files = this.store.filesToReplay(hostId);
+    if (files.length === 0) return;
+    let hints = 0;
+    for (const file of files) {
+      const reader = this.store.openReader(file, this.resumeOffsets.get(file.path) ?? 0);
+      try {
+        for (let outcome = reader.next(); outcome.kind === 'entry'; outcome = reader.next()) hints++;
+      } finally {
+        reader.close();
+      }
+      this.resumeOffsets.delete(file.path);
+    }
+    this.store.deleteAll(hostId);
+    this.stats.dropped += hints;
+    this.logger.info({ hostId, files: files.length, hints }, 'dropped the hints of a host that left the ring');
+  }
+
+  /** Replays (or, with `transfer`, hands over) every file of one host; stops at the first failed page. */
+  private async deliverHost(hostId: string, address: EndpointAddress, transfer = false): Promise<boolean> {
     const files = this.store.filesToReplay(hostId);
     const rate = this.rateBytesPerSecond();
     const startedMs = this.clock.monotonicMs();
     let sentBytes = 0;
     for (const file of files) {
-      const ok = await this.deliverFile(file, address, async (bytes) => {
+      const ok = await this.deliverFile(file, address, transfer, async (bytes) => {
         // Pays for what was just sent: wait until the rate allows it (in short pauses, so stop() is prompt).
         if (rate <= 0) return;
         sentBytes += bytes;
@@ -241,12 +346,13 @@ export class HintsService {
           await this.sleep(Math.min(waitMs, THROTTLE_PAUSE_MS_MAX));
         }
       });
-      if (!ok) return;
+      if (!ok) return false;
     }
-    if (files.length > 0) this.logger.info({ hostId, address, files: files.length }, 'finished hint delivery');
+    if (files.length > 0) this.logger.info({ hostId, address, files: files.length, transfer }, 'finished hint delivery');
+    return true;
   }
 
-  private async deliverFile(file: HintFileInfo, address: EndpointAddress, throttle: (bytes: number) => Promise<void>): Promise<boolean> {
+  private async deliverFile(file: HintFileInfo, address: EndpointAddress, transfer: boolean, throttle: (bytes: number) => Promise<void>): Promise<boolean> {
     let offset = this.resumeOffsets.get(file.path) ?? 0;
     const reader = this.store.openReader(file, offset);
     try {
@@ -272,7 +378,15 @@ export class HintsService {
             this.stats.expired++;
             continue;
           }
-          page.push({ bytes: e.mutationBytes, next: e.nextOffsetBytes });
+          const mutationBytes = this.prepare({ targetHostId: file.hostId, createdAtMs: e.createdAtMs, mutationBytes: e.mutationBytes });
+          if (mutationBytes === null) {
+            this.stats.dropped++;
+            continue;
+          }
+          page.push({
+            bytes: encodeHintMessage({ targetHostId: file.hostId, createdAtMs: e.createdAtMs, gcGraceSeconds: e.gcGraceSeconds, mutationBytes }),
+            next: e.nextOffsetBytes,
+          });
         }
         if (page.length > 0) {
           let bytes = 0;
@@ -280,14 +394,16 @@ export class HintsService {
           const results = await Promise.allSettled(page.map((h) => this.messaging.request(address, Verb.Hint, h.bytes, this.config.requestTimeoutMs)));
           const failed = results.findIndex((r) => r.status === 'rejected');
           if (failed >= 0) {
-            this.stats.delivered += failed;
+            if (transfer) this.stats.transferred += failed;
+            else this.stats.delivered += failed;
             this.stats.failedDeliveries++;
             this.resumeOffsets.set(file.path, offset);
             const reason = (results[failed] as PromiseRejectedResult).reason as Error;
             this.logger.info({ address, file: file.path, reason: reason.message }, 'hint delivery interrupted; will resume');
             return false;
           }
-          this.stats.delivered += page.length;
+          if (transfer) this.stats.transferred += page.length;
+          else this.stats.delivered += page.length;
           await throttle(bytes);
         }
         offset = pageEnd;

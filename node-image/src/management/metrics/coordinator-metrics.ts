@@ -54,6 +54,10 @@ export function registerCoordinatorMetrics(registry: Registry, source: () => Coo
   metric('cassia_hints_refused_total', 'Hints not stored (window passed or host hint bytes at the bound)', 'counter', (s) => [{ value: s.hintsSummary().stats.refused, labels: {} }]);
   metric('cassia_hints_expired_total', 'Hints dropped at replay because gc_grace_seconds passed', 'counter', (s) => [{ value: s.hintsSummary().stats.expired, labels: {} }]);
   metric('cassia_hints_failed_deliveries_total', 'Hint pages that failed to deliver (resumed later)', 'counter', (s) => [{ value: s.hintsSummary().stats.failedDeliveries, labels: {} }]);
+  metric('cassia_hints_dropped_total', 'Hints dropped: of hosts that left the ring, or of tables truncated or dropped since', 'counter', (s) => [{ value: s.hintsSummary().stats.dropped, labels: {} }]);
+  metric('cassia_hints_transferred_total', 'Hints handed to another node on decommission', 'counter', (s) => [{ value: s.hintsSummary().stats.transferred, labels: {} }]);
+  metric('cassia_hints_stored_for_others_total', 'Hints stored here for another host (received on its decommission, or re-routed)', 'counter',
+    (s) => [{ value: s.hintsSummary().stats.storedForOthers, labels: {} }]);
   metric('cassia_hints_pending_bytes', 'Bytes of hints held on disk for other hosts', 'gauge', (s) => [{ value: s.hintsSummary().pendingBytes, labels: {} }]);
   metric('cassia_hints_pending_hosts', 'Hosts this node holds hints for', 'gauge', (s) => [{ value: s.hintsSummary().hosts, labels: {} }]);
 }
