@@ -24,7 +24,7 @@ import {
   type BenchEnv,
   type LoadResult,
 } from './lib/index.ts';
-import { probeServerCpu } from './lib/server-cpu.ts';
+import { busiestThread, probeServerCpu } from './lib/server-cpu.ts';
 import { CASSANDRA_VERSION, defaultHeapMb, missingPeerTools, startCassandraPeer } from '../test/peer/cassandra/index.ts';
 import { skipBanner, startCassiaTarget } from '../test/peer/cassia-target.ts';
 
@@ -169,12 +169,18 @@ async function benchTarget(
       }
       progress(`[bench:peer] ${target} ${name}: ${e.durationMs} ms, ${e.concurrency} in flight`);
       const cpuBeforeMs = cpu?.cpuMs() ?? 0;
+      const scheduleBefore = cpu?.threadSchedule() ?? null;
       const result = await run(e.durationMs, index);
       const serverCpuMs = cpu === null ? null : cpu.cpuMs() - cpuBeforeMs;
+      // The server's busiest thread: time on a CPU and time runnable but waiting for one (starved).
+      const busiest = cpu === null || scheduleBefore === null ? null : busiestThread(scheduleBefore, cpu.threadSchedule());
       const usPerOp = serverCpuMs === null || result.ops === 0 ? null : Math.round((serverCpuMs * 1000) / result.ops);
       serverCpuUsPerOp[target][name] = usPerOp;
       // Server CPU per request: robust where throughput is not (a loaded, shared machine).
-      emitJsonLine({ type: 'result', target, workload: name, ...loadResultFields(result), server_cpu_ms: serverCpuMs, server_cpu_us_per_op: usPerOp });
+      emitJsonLine({
+        type: 'result', target, workload: name, ...loadResultFields(result), server_cpu_ms: serverCpuMs, server_cpu_us_per_op: usPerOp,
+        server_busiest_thread_run_ms: busiest?.runMs ?? null, server_busiest_thread_runqueue_wait_ms: busiest?.waitMs ?? null,
+      });
       return result;
     };
 

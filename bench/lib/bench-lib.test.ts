@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { bucketIndex, bucketUpperMicros } from './latency-histogram.ts';
 import { LatencyHistogram, runLoad, stressKey, stressWorkload, uniformInts } from './index.ts';
 import { readBenchEnv } from './bench-env.ts';
+import { listeningInode, procTcpAddress, statCpuTicks } from './server-cpu.ts';
 
 describe('LatencyHistogram', () => {
   test('buckets are monotone and contain their values', () => {
@@ -185,5 +186,28 @@ describe('bench env', () => {
     expect(env).toMatchObject({ durationMs: 5000, commitLogSync: 'batch', concurrency: 64 });
     expect(() => readBenchEnv({}, { BENCH_COMMITLOG_SYNC: 'never' })).toThrow();
     expect(() => readBenchEnv({}, { BENCH_DURATION_MS: '-1' })).toThrow();
+  });
+});
+
+describe('server CPU probe parsing', () => {
+  test('IPv4 address and port as /proc/net/tcp prints them', () => {
+    expect(procTcpAddress('127.0.0.1', 9042)).toBe('0100007F:2352');
+    expect(procTcpAddress('127.0.1.2', 80)).toBe('0201007F:0050');
+    expect(() => procTcpAddress('::1', 9042)).toThrow();
+  });
+
+  test('finds the inode of the listening socket only', () => {
+    const table = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 0100007F:2352 0100007F:D431 01 00000000:00000000 00:00000000 00000000     0        0 111 1 0 20 4 30 10 -1',
+      '   1: 0100007F:2352 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 222 1 0 100 0 0 10 0',
+    ].join('\n');
+    expect(listeningInode(table, '0100007F:2352')).toBe('222');
+    expect(listeningInode(table, '0100007F:0050')).toBeNull();
+  });
+
+  test('utime + stime from a stat line whose command holds spaces and parentheses', () => {
+    const stat = '4064 (node (main) x) S 4063 4063 1 0 -1 4194304 100 0 0 0 150 25 0 0 20 0 11 0 99 0 0';
+    expect(statCpuTicks(stat)).toBe(175);
   });
 });

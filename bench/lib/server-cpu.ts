@@ -1,8 +1,10 @@
 // CPU time of the server process behind a listening TCP address, read from Linux /proc: the
 // listening socket's inode (/proc/net/tcp), the process holding it (/proc/<pid>/fd), and that
 // process's user+system time (/proc/<pid>/stat). On a shared, loaded machine throughput is noisy;
-// server CPU per request is not, so benchmarks report both. Returns null off Linux or when the
-// listener cannot be found (a probe, never a failure).
+// server CPU per request is not, so benchmarks report both. Per-thread scheduler statistics
+// (/proc/<pid>/task/<tid>/schedstat) tell a starved thread (runnable, waiting in the run queue)
+// from an idle one. Returns null off Linux or when the listener cannot be found (a probe, never
+// a failure).
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** /proc/<pid>/stat times are in clock ticks; USER_HZ is 100 on every Linux we run on. */
@@ -15,6 +17,43 @@ export interface ServerCpuProbe {
   readonly pid: number;
   /** User + system CPU time of the process so far, ms (10 ms resolution). */
   cpuMs(): number;
+  /** Per-thread time on a CPU and time runnable in a run queue so far (ns), by thread id. */
+  threadSchedule(): Map<number, ThreadSchedule>;
+}
+
+export interface ThreadSchedule {
+  readonly runNs: number;
+  readonly waitNs: number;
+}
+
+/** The thread that ran most between two snapshots: its run and run-queue wait time, ms. */
+export function busiestThread(before: Map<number, ThreadSchedule>, after: Map<number, ThreadSchedule>): { runMs: number; waitMs: number } | null {
+  let best: { runMs: number; waitMs: number } | null = null;
+  for (const [tid, end] of after) {
+    const start = before.get(tid) ?? { runNs: 0, waitNs: 0 };
+    const runMs = Math.round((end.runNs - start.runNs) / 1e6);
+    if (best === null || runMs > best.runMs) best = { runMs, waitMs: Math.round((end.waitNs - start.waitNs) / 1e6) };
+  }
+  return best;
+}
+
+function readThreadSchedule(pid: number): Map<number, ThreadSchedule> {
+  const out = new Map<number, ThreadSchedule>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ');
+      out.set(Number(tid), { runNs: Number(run), waitNs: Number(wait) });
+    } catch {
+      // The thread exited between the listing and the read.
+    }
+  }
+  return out;
 }
 
 /** "127.0.0.1", 9042 -> "0100007F:2352" as /proc/net/tcp prints a local address. */
@@ -74,6 +113,7 @@ export function probeServerCpu(contactPoint: string): ServerCpuProbe | null {
           return {
             pid: Number(pid),
             cpuMs: () => (statCpuTicks(readFileSync(statPath, 'utf8')) * 1000) / CLOCK_TICKS_PER_SECOND,
+            threadSchedule: () => readThreadSchedule(Number(pid)),
           };
         }
       }
