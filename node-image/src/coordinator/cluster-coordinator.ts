@@ -16,6 +16,11 @@ import type { Cell, Mutation, PartitionUpdate, ReadCommand, ReadResult, Row, Sto
 import type { CasRequest, Coordinator, NodeInfo, ReadOptions, SchemaChangeRequest, WriteOptions } from './coordinator.ts';
 import { COORDINATOR_TIMEOUTS_DEFAULTS, emptyStats } from './coordinator-context.ts';
 import type { CoordinatorContext, CoordinatorStats, CoordinatorTimeouts, TableEntry } from './coordinator-context.ts';
+import { batchRemoveMutation, batchStoreMutation, batchlogOperation, encodeBatch, BATCHLOG_TABLE_ID } from './batchlog/batchlog-messages.ts';
+import { chooseBatchlogEndpoints } from './batchlog/batchlog-endpoints.ts';
+import { BATCHLOG_DIRECTORY_NAME, BatchlogService } from './batchlog/batchlog-service.ts';
+import type { BatchlogConfig, BatchlogStats } from './batchlog/batchlog-service.ts';
+import { BATCH_ID_BYTES } from './batchlog/batchlog-store.ts';
 import { checkReadConsistency, checkWriteConsistency, unavailable } from './consistency.ts';
 import { DeadlineQueue } from './deadline-queue.ts';
 import { digestOf } from './digest.ts';
@@ -66,13 +71,18 @@ export interface ClusterCoordinatorOptions {
   readonly hints?: Partial<HintsConfig>;
   readonly paxosStateTtlMs?: number;
   readonly schemaPushWaitMs?: number;
+  readonly batchlog?: Partial<BatchlogConfig>;
 }
+
+/** How often batchlog replicas look for batches to replay (Cassandra: 10 s). */
+export const BATCHLOG_REPLAY_INTERVAL_MS_DEFAULT = 10_000;
 
 export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource {
   readonly stats: CoordinatorStats = emptyStats();
   /** Latency by operation and consistency level, errors by kind (exported by the node's metrics). */
   readonly requestMetrics = new CoordinatorRequestMetrics();
   readonly hints: HintsService;
+  readonly batchlog: BatchlogService;
   private readonly options: ClusterCoordinatorOptions;
   private readonly ctx: CoordinatorContext;
   private readonly reads: ReadExecutor;
@@ -121,6 +131,12 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
       gcGraceOf: (ks, ids) => this.gcGraceOf(ks, ids),
     };
     this.reads = new ReadExecutor(this.ctx);
+    this.batchlog = new BatchlogService({
+      disk: options.disk, directory: `${options.systemDirectory}/${BATCHLOG_DIRECTORY_NAME}`, clock: options.clock, timers: options.timers,
+      logger: options.logger,
+      config: { replayIntervalMs: BATCHLOG_REPLAY_INTERVAL_MS_DEFAULT, replayTimeoutMs: 2 * timeouts.writeRequestTimeoutMs, ...options.batchlog },
+      replay: (mutations, storedAtMs) => this.replayBatch(mutations, storedAtMs),
+    });
     this.paxosStore = PaxosStateStore.open({
       disk: options.disk, directory: `${options.systemDirectory}/${PAXOS_DIRECTORY_NAME}`, clock: options.clock, logger: options.logger,
       ttlMs: options.paxosStateTtlMs ?? PAXOS_STATE_TTL_MS_DEFAULT,
@@ -154,6 +170,7 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     this.started = true;
     this.registerHandlers();
     this.hints.start();
+    this.batchlog.start();
     this.schemaSync.start();
   }
 
@@ -161,6 +178,7 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     if (this.stopped) return;
     this.stopped = true;
     this.schemaSync.stop();
+    await this.batchlog.stop();
     await this.hints.stop();
     this.deadlines.close();
     await this.paxosStore.close();
@@ -179,6 +197,10 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
       checkWriteConsistency(options.consistency);
       if (mutations.length === 1) {
         await this.writeMutation(mutations[0]!, options);
+        return;
+      }
+      if (options.writeType === 'BATCH') {
+        await this.writeLogged(mutations, options.consistency);
         return;
       }
       await Promise.all(mutations.map((m) => this.writeMutation(m, options)));
@@ -326,6 +348,10 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     return { stats: this.hints.stats, pendingBytes, hosts: hosts.length };
   }
 
+  batchlogSummary(): { stats: Readonly<BatchlogStats>; pendingBatches: number } {
+    return { stats: this.batchlog.stats, pendingBatches: this.batchlog.store.size };
+  }
+
   /** The membership this coordinator routes with. */
   get membership(): Membership {
     return this.ctx.membership;
@@ -366,6 +392,117 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     const plan = this.writePlan(ks, m.token, options.consistency);
     this.stats.writes++;
     await this.dispatchWrite(m, plan, { writeType: options.writeType, timeoutMs: this.ctx.timeouts.writeRequestTimeoutMs, preAcked: null, paxos: null });
+  }
+
+  // ---- logged batches ------------------------------------------------------------------------------
+
+  /**
+   * A logged batch over several partitions (Cassandra's mutateAtomically): every mutation's
+   * availability is checked, the batch is stored on its batchlog replicas (durably, all of them,
+   * else WriteTimeout(BATCH_LOG)), the mutations are written at the consistency level, and the
+   * batchlog entry is removed once they all succeeded. A batch whose writes fail (or whose
+   * coordinator dies) stays in the batchlog and is replayed by its batchlog replicas.
+   */
+  private async writeLogged(mutations: readonly Mutation[], consistency: ConsistencyLevel): Promise<void> {
+    const plans = mutations.map((m) => this.writePlan(this.keyspace(m.keyspace), m.token, consistency));
+    const endpoints = this.batchlogEndpoints(consistency === ConsistencyLevel.ANY);
+    const id = Buffer.allocUnsafe(BATCH_ID_BYTES);
+    this.ctx.random.fillBytes(id);
+    const batch = encodeBatch(mutations.map((m) => this.writer.mutation(m)));
+    await this.storeBatch(endpoints, id, batch);
+    this.stats.writes += mutations.length;
+    const timeoutMs = this.ctx.timeouts.writeRequestTimeoutMs;
+    await Promise.all(mutations.map((m, i) => this.dispatchWrite(m, plans[i]!, { writeType: 'BATCH', timeoutMs, preAcked: null, paxos: null })));
+    this.removeBatch(endpoints, id);
+  }
+
+  private batchlogEndpoints(isAny: boolean): EndpointAddress[] {
+    const ring = this.ctx.membership.ring();
+    const self = this.ctx.topology.self;
+    const members = [];
+    for (const address of ring.members()) {
+      const e = address === this.ctx.self ? { dc: self.dc, rack: self.rack } : ring.endpoint(address);
+      if (e === undefined || e.dc !== self.dc) continue;
+      members.push({ address, rack: e.rack, alive: this.ctx.membership.isAlive(address) });
+    }
+    if (!members.some((m) => m.address === this.ctx.self)) members.push({ address: this.ctx.self, rack: self.rack, alive: true });
+    return chooseBatchlogEndpoints({ self: this.ctx.self, localRack: self.rack, datacenterMembers: members, isAny, random: this.ctx.random });
+  }
+
+  /** Stores the batch on every endpoint; WriteTimeout/WriteFailure(BATCH_LOG) at ONE or TWO otherwise. */
+  private async storeBatch(endpoints: readonly EndpointAddress[], id: Buffer, batch: Buffer): Promise<void> {
+    const micros = Math.floor(this.ctx.clock.nowMs() * 1000);
+    let payload: Buffer | null = null;
+    const results = await Promise.allSettled(endpoints.map((target) => {
+      if (target === this.ctx.self) return this.batchlog.apply({ kind: 'store', id, batch });
+      payload ??= this.writer.mutation(batchStoreMutation(id, batch, micros));
+      return this.ctx.messaging.request(target, Verb.Mutation, payload, this.ctx.timeouts.writeRequestTimeoutMs);
+    }));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length === 0) return;
+    const blockFor = endpoints.length;
+    const consistency = blockFor === 1 ? ConsistencyLevel.ONE : ConsistencyLevel.TWO;
+    const received = blockFor - failed.length;
+    const remoteErrors = failed.filter((f) => !(f.reason instanceof MessagingError)).length;
+    if (remoteErrors > 0) {
+      throw new CqlError(ErrorCode.WriteFailure, `Batchlog write failed on ${remoteErrors} of ${blockFor} replicas: ${(failed[0]!.reason as Error).message}`, {
+        kind: 'write_failure', consistency, received, blockFor, failures: remoteErrors, writeType: 'BATCH_LOG',
+      });
+    }
+    throw new CqlError(ErrorCode.WriteTimeout, `Operation timed out - received only ${received} responses.`, {
+      kind: 'write_timeout', consistency, received, blockFor, writeType: 'BATCH_LOG',
+    });
+  }
+
+  /** Tells the batchlog replicas the batch was applied (best effort: a lost removal means a replay). */
+  private removeBatch(endpoints: readonly EndpointAddress[], id: Buffer): void {
+    const nowMs = this.ctx.clock.nowMs();
+    let payload: Buffer | null = null;
+    for (const target of endpoints) {
+      if (target === this.ctx.self) {
+        void this.batchlog.apply({ kind: 'remove', id });
+        continue;
+      }
+      payload ??= this.writer.mutation(batchRemoveMutation(id, Math.floor(nowMs * 1000), Math.floor(nowMs / 1000)));
+      this.ctx.messaging.request(target, Verb.Mutation, payload, this.ctx.timeouts.writeRequestTimeoutMs).catch((error: unknown) => {
+        this.ctx.logger.debug({ err: error, target }, 'batchlog removal not acknowledged; the batch will be replayed');
+      });
+    }
+  }
+
+  /**
+   * As a batchlog replica, replays a batch its coordinator did not remove: every mutation goes to
+   * every natural and pending replica of its partition (this node applies in-process); replicas
+   * that are down or do not answer are hinted. Updates of tables dropped, or truncated since the
+   * batch was stored, are left out (as Cassandra's replay does).
+   */
+  private async replayBatch(mutations: readonly Buffer[], storedAtMs: number): Promise<void> {
+    const ctx = this.ctx;
+    const tasks: Array<Promise<void>> = [];
+    for (const bytes of mutations) {
+      const m = this.withoutStaleUpdates(this.reader.mutation(bytes), storedAtMs);
+      if (m === null) continue;
+      const ks = this.schema().keyspaces.get(m.keyspace);
+      if (ks === undefined) continue;
+      const { natural, pending } = ctx.lookup.replicas(ks, ctx.membership.ring(), m.token);
+      const gcGrace = this.gcGraceOf(m.keyspace, m.updates.map((u) => u.tableId));
+      let payload: Buffer | null = null;
+      for (const target of [...natural, ...pending]) {
+        if (target === ctx.self) {
+          tasks.push(ctx.storage.apply(m));
+          continue;
+        }
+        if (!ctx.membership.isAlive(target)) {
+          if (ctx.hints.maybeHint(target, m, gcGrace)) this.stats.hintsWritten++;
+          continue;
+        }
+        payload ??= this.writer.mutation(m);
+        tasks.push(ctx.messaging.request(target, Verb.Mutation, payload, ctx.timeouts.writeRequestTimeoutMs).then(() => undefined, () => {
+          if (ctx.hints.maybeHint(target, m, gcGrace)) this.stats.hintsWritten++;
+        }));
+      }
+    }
+    await Promise.all(tasks);
   }
 
   private writePlan(ks: KeyspaceMetadata, token: bigint, consistency: ConsistencyLevel): WritePlan {
@@ -607,7 +744,9 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     const stats = this.stats;
     messaging.handle(Verb.Mutation, async (_from, payload) => {
       stats.replicaWrites++;
-      await storage.apply(this.reader.mutation(payload));
+      const m = this.reader.mutation(payload);
+      if (m.updates[0]!.tableId === BATCHLOG_TABLE_ID) await this.batchlog.apply(batchlogOperation(m)!);
+      else await storage.apply(m);
       return null;
     });
     messaging.handle(Verb.Read, (_from, payload) => {

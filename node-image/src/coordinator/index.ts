@@ -21,7 +21,8 @@ export {
   resolveSeeds, resolveSeedsForStart, ringSegments, transfers,
 } from './topology/index.ts';
 export type { Progress as TopologyProgress, TopologyMode, TopologyServiceOptions, Transfer } from './topology/index.ts';
-export { ClusterCoordinator, PAXOS_DIRECTORY_NAME } from './cluster-coordinator.ts';
+export { BATCHLOG_REPLAY_INTERVAL_MS_DEFAULT, ClusterCoordinator, PAXOS_DIRECTORY_NAME } from './cluster-coordinator.ts';
+export type { BatchlogConfig, BatchlogStats } from './batchlog/batchlog-service.ts';
 export type { ClusterCoordinatorOptions } from './cluster-coordinator.ts';
 export { COORDINATOR_STATS_HELP, COORDINATOR_TIMEOUTS_DEFAULTS } from './coordinator-context.ts';
 export type { CoordinatorStats, CoordinatorTimeouts } from './coordinator-context.ts';

@@ -4,6 +4,7 @@
 // turns the arrays into Prometheus series at scrape time. Counts only grow.
 import { CqlError, ErrorCode } from '../lib/index.ts';
 import type { CoordinatorStats } from './coordinator-context.ts';
+import type { BatchlogStats } from './batchlog/batchlog-service.ts';
 import type { HintsStats } from './hints/hints-service.ts';
 
 export const REQUEST_OPERATIONS = ['read', 'range_read', 'write', 'counter_write', 'cas_read', 'cas_write'] as const;
@@ -118,4 +119,6 @@ export interface CoordinatorMetricsSource {
   readonly requestMetrics: CoordinatorRequestMetrics;
   /** Hint counters and the hints held on disk for other hosts. */
   hintsSummary(): { readonly stats: Readonly<HintsStats>; readonly pendingBytes: number; readonly hosts: number };
+  /** Batchlog counters and the batches held here as a batchlog replica. */
+  batchlogSummary(): { readonly stats: Readonly<BatchlogStats>; readonly pendingBatches: number };
 }

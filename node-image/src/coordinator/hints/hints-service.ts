@@ -184,7 +184,15 @@ export class HintsService {
       return false;
     }
     const id = this.membership.hostIdOf(target)!;
-    if (!this.store.write(id, this.clock.nowMs(), gcGraceSeconds, mutation)) {
+    let written: boolean;
+    try {
+      written = this.store.write(id, this.clock.nowMs(), gcGraceSeconds, mutation);
+    } catch (error) {
+      // A disk error must not escape into the write path's callbacks: the hint is just not stored.
+      this.logger.error({ err: error, target }, 'cannot write a hint');
+      written = false;
+    }
+    if (!written) {
       this.stats.refused++;
       return false;
     }

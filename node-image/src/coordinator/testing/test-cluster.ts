@@ -15,6 +15,7 @@ import type { StorageConfig, StorageEngineWithStats } from '../../storage/index.
 import { ClusterCoordinator } from '../cluster-coordinator.ts';
 import type { CoordinatorTimeouts } from '../coordinator-context.ts';
 import type { NodeInfo } from '../coordinator.ts';
+import type { BatchlogConfig } from '../batchlog/batchlog-service.ts';
 import type { HintsConfig } from '../hints/hints-service.ts';
 import { SchemaStore } from '../schema-store.ts';
 import { MemoryMessagingHub } from './memory-messaging.ts';
@@ -42,6 +43,7 @@ export interface TestClusterOptions {
   readonly latencyMaxMs?: number;
   readonly timeouts?: Partial<CoordinatorTimeouts>;
   readonly hints?: Partial<HintsConfig>;
+  readonly batchlog?: Partial<BatchlogConfig>;
   /** Overrides of the storage configuration of every node. */
   readonly storage?: Partial<StorageConfig>;
 }
@@ -109,6 +111,7 @@ export class TestNode {
       clock: c.time, timers: c.time, random: c.random, logger: c.logger, disk, systemDirectory: SYSTEM, hintsDirectory: HINTS,
       localNode, clusterName: 'Test Cluster', ...(c.timeoutOverrides === undefined ? {} : { timeouts: c.timeoutOverrides }),
       ...(c.hintOverrides === undefined ? {} : { hints: c.hintOverrides }),
+      ...(c.batchlogOverrides === undefined ? {} : { batchlog: c.batchlogOverrides }),
     });
     this.coordinator.start();
     this.running = true;
@@ -155,6 +158,7 @@ export class TestCluster {
   readonly nodes: TestNode[] = [];
   readonly timeoutOverrides: Partial<CoordinatorTimeouts> | undefined;
   readonly hintOverrides: Partial<HintsConfig> | undefined;
+  readonly batchlogOverrides: Partial<BatchlogConfig> | undefined;
   readonly storageOverrides: Partial<StorageConfig>;
 
   private constructor(options: TestClusterOptions, ring: TokenMetadata) {
@@ -163,6 +167,7 @@ export class TestCluster {
     this.logger = options.logger ?? silentLogger;
     this.timeoutOverrides = options.timeouts;
     this.hintOverrides = options.hints;
+    this.batchlogOverrides = options.batchlog;
     this.storageOverrides = options.storage ?? {};
     this.hub = new MemoryMessagingHub({
       timers: options.time, random: options.random, latencyMinMs: options.latencyMinMs ?? 1, latencyMaxMs: options.latencyMaxMs ?? options.latencyMinMs ?? 1,

@@ -1,7 +1,8 @@
 // The cluster coordinator's metrics on the node's registry, read from the coordinator at scrape
 // time (nothing is recorded here): request latency by operation and consistency level, request
 // errors by kind (timeouts, unavailables, failures), the coordinator's counters (read repairs,
-// speculative retries, digest mismatches...) and hinted handoff (stored, replayed, pending bytes).
+// speculative retries, digest mismatches...), hinted handoff (stored, replayed, pending bytes) and
+// the batchlog (stored, removed, replayed).
 // A node without peers (LocalCoordinator) has no source: the series are simply absent.
 import type { MetricObjectWithValues, MetricValue, MetricValueWithName, Registry } from 'prom-client';
 import { COORDINATOR_STATS_HELP, REQUEST_LATENCY_BUCKETS_SECONDS } from '../../coordinator/index.ts';
@@ -59,5 +60,11 @@ export function registerCoordinatorMetrics(registry: Registry, source: () => Coo
   metric('cassia_hints_stored_for_others_total', 'Hints stored here for another host (received on its decommission, or re-routed)', 'counter',
     (s) => [{ value: s.hintsSummary().stats.storedForOthers, labels: {} }]);
   metric('cassia_hints_pending_bytes', 'Bytes of hints held on disk for other hosts', 'gauge', (s) => [{ value: s.hintsSummary().pendingBytes, labels: {} }]);
+  metric('cassia_batchlog_stored_total', 'Logged batches stored here as a batchlog replica', 'counter', (s) => [{ value: s.batchlogSummary().stats.stored, labels: {} }]);
+  metric('cassia_batchlog_removed_total', 'Logged batches removed after their coordinator applied them', 'counter', (s) => [{ value: s.batchlogSummary().stats.removed, labels: {} }]);
+  metric('cassia_batchlog_replayed_total', 'Logged batches replayed by this node (coordinator did not remove them in time)', 'counter',
+    (s) => [{ value: s.batchlogSummary().stats.replayed, labels: {} }]);
+  metric('cassia_batchlog_replay_failures_total', 'Batch replays that failed (retried next round)', 'counter', (s) => [{ value: s.batchlogSummary().stats.replayFailures, labels: {} }]);
+  metric('cassia_batchlog_pending_batches', 'Logged batches held here as a batchlog replica', 'gauge', (s) => [{ value: s.batchlogSummary().pendingBatches, labels: {} }]);
   metric('cassia_hints_pending_hosts', 'Hosts this node holds hints for', 'gauge', (s) => [{ value: s.hintsSummary().hosts, labels: {} }]);
 }
