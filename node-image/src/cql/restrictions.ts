@@ -580,6 +580,24 @@ export function partitionTargets(table: TableMetadata, where: WhereAnalysis, env
   });
 }
 
+/**
+ * The one partition named by EQ restrictions on every partition-key column (the caller checked
+ * that none is IN): partitionTargets without its cartesian product, same values and errors.
+ */
+export function singlePartitionTarget(table: TableMetadata, where: WhereAnalysis, env: EvalEnv): PartitionTarget {
+  const fns = where.partitionKey;
+  const components: Buffer[] = new Array<Buffer>(fns.length);
+  for (let i = 0; i < fns.length; i++) {
+    const fn = fns[i];
+    if (fn === null || fn === undefined) throw invalidRequest(`Some partition key parts are missing: ${table.partitionKey[i]!.name}`);
+    const values = fn(env);
+    if (values.length !== 1) throw invalidRequest(`Expected one value for partition key column ${table.partitionKey[i]!.name}, got ${values.length}`);
+    components[i] = values[0]!;
+  }
+  const key = serializePartitionKey(components);
+  return { key, token: murmur3Token(key), components };
+}
+
 /** Clustering prefixes named by EQ/IN restrictions (one empty prefix when there are none). */
 export function clusteringPrefixes(where: WhereAnalysis, env: EvalEnv, limit: number): Buffer[][] {
   let out: Buffer[][] = [[]];

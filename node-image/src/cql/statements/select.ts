@@ -10,7 +10,7 @@ import type { ClusteringFilter, ReadCommand, ReadPartition, ReadResult, Row } fr
 import { toLivePartition } from '../../storage/index.ts';
 import type { SelectStatement } from '../ast.ts';
 import type { PartitionTarget, WhereAnalysis } from '../restrictions.ts';
-import { analyzeWhere, clusteringSlices, FILTERING_MESSAGE, partitionTargets, tokenBounds } from '../restrictions.ts';
+import { analyzeWhere, clusteringSlices, FILTERING_MESSAGE, partitionTargets, singlePartitionTarget, tokenBounds } from '../restrictions.ts';
 import type { Accumulator, RowContext, Selection } from '../selection.ts';
 import { compileSelection, readColumn } from '../selection.ts';
 import type { ColumnSpec, QueryResponse, ResultMetadata } from '../service.ts';
@@ -29,6 +29,10 @@ export interface TableDataSource {
 }
 
 export type DataSourceResolver = (table: TableMetadata) => TableDataSource;
+
+const EMPTY_BOUND = Object.freeze({ values: Object.freeze([]) as readonly Buffer[], inclusive: true });
+/** The slice of a whole partition (an empty prefix as start and end: bottom to top). */
+const WHOLE_PARTITION_SLICE = Object.freeze({ start: EMPTY_BOUND, end: EMPTY_BOUND });
 
 class PreparedSelect implements PreparedStatement {
   readonly kind = 'select';
@@ -57,6 +61,10 @@ class PreparedSelect implements PreparedStatement {
    * page (no paging state) can never leave more pages, so it skips the paging machinery.
    */
   private readonly singleRow: boolean;
+  /** The columns a read fetches, built once ('all' or a list no reader mutates). */
+  private readonly fetchedColumns: ReadCommand['columns'];
+  /** The clustering filter when nothing restricts the clustering (the same every execution). */
+  private readonly wholePartitionFilter: ClusteringFilter | null;
 
   constructor(init: {
     table: TableMetadata; where: WhereAnalysis; selection: Selection; limit: CompiledTerm | null; perPartitionLimit: CompiledTerm | null;
@@ -93,6 +101,11 @@ class PreparedSelect implements PreparedStatement {
       init.perPartitionLimit === null && init.table.partitionKey.length > 0 && w.partitionKey.every((p) => p !== null) &&
       !w.partitionKeyIsIn && w.tokenStart === null && w.tokenEnd === null && w.filters.length === 0 && !w.clusteringIsIn &&
       w.clusteringSlice === null && w.clusteringPrefixLength === init.table.clustering.length;
+    this.fetchedColumns = init.selection.fetchedColumns === 'all' || w.filters.length > 0 ? 'all' : Object.freeze([...init.selection.fetchedColumns]);
+    // No clustering restriction: clusteringSlices() yields one slice from bottom to top.
+    this.wholePartitionFilter = !init.distinct && w.clusteringPrefix.length === 0 && w.clusteringSlice === null
+      ? Object.freeze({ kind: 'slices' as const, slices: Object.freeze([WHOLE_PARTITION_SLICE]), reversed: init.reversed })
+      : null;
   }
 
   private evalLimit(term: CompiledTerm | null, env: EvalEnv, what: string): number {
@@ -108,6 +121,7 @@ class PreparedSelect implements PreparedStatement {
   private clusteringFilter(env: EvalEnv, execution: Execution): ClusteringFilter {
     const table = this.tableMetadata;
     if (this.distinct) return { kind: 'slices', slices: [{ start: { values: [], inclusive: true }, end: { values: [], inclusive: true } }], reversed: false };
+    if (this.wholePartitionFilter !== null) return this.wholePartitionFilter;
     const slices = clusteringSlices(this.where, env, execution.services.limits.inValuesProductMax, clusteringComparator(table));
     const full = this.where.clusteringPrefixLength === table.clustering.length && table.clustering.length > 0 && this.where.clusteringSlice === null;
     if (full) return { kind: 'names', clusterings: slices.map((s) => s.start.values), reversed: this.reversed };
@@ -128,9 +142,7 @@ class PreparedSelect implements PreparedStatement {
     const limit = this.evalLimit(this.limit, env, 'limit');
     const requested = execution.options.pageSize;
     const pageSize = requested !== null && requested > 0 ? requested : Number.POSITIVE_INFINITY;
-    const targets = partitionTargets(table, this.where, env, execution.services.limits.inValuesProductMax);
-    if (targets.length !== 1) return this.executeGeneral(execution);
-    const target = targets[0]!;
+    const target = singlePartitionTarget(table, this.where, env);
     const sink = { contexts: [] as RowContext[], max: Math.min(pageSize, limit), perPartitionLimit: Number.POSITIVE_INFINITY };
     const command = this.baseCommand(env, execution, { kind: 'single', key: target.key, token: target.token }, this.chunkRows(sink, execution), null);
     const result = await this.source.read(command, execution.options.consistency, execution);
@@ -269,7 +281,7 @@ class PreparedSelect implements PreparedStatement {
       tableId: this.tableMetadata.id,
       partitions,
       clustering: this.clusteringFilter(env, execution),
-      columns: this.selection.fetchedColumns === 'all' || this.where.filters.length > 0 ? 'all' : [...this.selection.fetchedColumns],
+      columns: this.fetchedColumns,
       limits: {
         rows,
         perPartitionRows: this.distinct ? 1 : pushPerPartition ? Number.POSITIVE_INFINITY : Number.POSITIVE_INFINITY,
