@@ -135,13 +135,19 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('-u, --username <user>', 'user name (PasswordAuthenticator)')
     .option('-p, --password <password>', 'password (prompted when -u is given without it)')
     .option('--consistency <level>', 'initial consistency level (default ONE)')
+    .option('--ssl', 'connect with TLS (client_encryption_options); the CA comes from --ssl-ca or $SSL_CERTFILE')
+    .option('--ssl-ca <file>', 'PEM CA certificate(s) the node\'s certificate must chain to (implies --ssl)')
+    .option('--ssl-cert <file>', 'PEM client certificate for require_client_auth (with --ssl-key; implies --ssl)')
+    .option('--ssl-key <file>', 'PEM private key of --ssl-cert (implies --ssl)')
     .addOption(dirOption())
-    .action(async (host: string | undefined, portArg: string | undefined, flags: Record<string, string | undefined>) => {
+    .action(async (host: string | undefined, portArg: string | undefined, flags: Record<string, string | boolean | undefined>) => {
       const { runCqlsh, CqlshUsageError } = await import('./cqlsh/cqlsh-command.ts');
       try {
+        const text = (name: string): string | undefined => flags[name] as string | undefined;
         setExitCode(await runCqlsh([host, portArg].filter((a): a is string => a !== undefined), {
-          execute: flags['execute'], file: flags['file'], keyspace: flags['keyspace'], username: flags['username'],
-          password: flags['password'], consistency: flags['consistency'], dir: flags['dir'],
+          execute: text('execute'), file: text('file'), keyspace: text('keyspace'), username: text('username'),
+          password: text('password'), consistency: text('consistency'), dir: text('dir'),
+          ssl: flags['ssl'] === true, sslCa: text('sslCa'), sslCert: text('sslCert'), sslKey: text('sslKey'),
         }, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }));
       } catch (error) {
         if (!(error instanceof CqlshUsageError)) throw error;

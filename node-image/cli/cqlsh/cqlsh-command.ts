@@ -1,7 +1,7 @@
 // `cassia cqlsh [host[:port]] [port]`: connects one npm cassandra-driver Client pinned to that
 // host (as cqlsh pins its WhiteListRoundRobinPolicy) and runs the shell: -e statements, a -f file,
-// piped stdin, or an interactive terminal with history (node:readline). Exit code 2 when a
-// statement failed in a batch mode, 1 when the connection failed, as Apache cqlsh.
+// piped stdin, or an interactive terminal with history (node:readline). TLS with --ssl (tls-options.ts).
+// Exit code 2 when a statement failed in a batch mode, 1 when the connection failed, as Apache cqlsh.
 import { lookup } from 'node:dns/promises';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -16,6 +16,8 @@ import { DriverSchemaSource } from './driver-schema.ts';
 import { formatConnectionError } from './error-format.ts';
 import { CONSISTENCY_LEVELS } from './shell-commands.ts';
 import { StatementBuffer } from './script-statements.ts';
+import { CqlshTlsUsageError, driverSslOptions, resolveTlsSettings } from './tls-options.ts';
+import type { CqlshTlsFlags, CqlshTlsMaterial, CqlshTlsSettings } from './tls-options.ts';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 9042;
@@ -24,7 +26,7 @@ export const REQUEST_TIMEOUT_MS = 10_000;
 /** Entries kept in the history file. */
 export const HISTORY_LINES_MAX = 1000;
 
-export interface CqlshFlags {
+export interface CqlshFlags extends CqlshTlsFlags {
   readonly execute?: string;
   readonly file?: string;
   readonly keyspace?: string;
@@ -127,6 +129,26 @@ async function readPassword(io: CqlshProcessIo): Promise<string> {
   return password;
 }
 
+/** `~/` expanded as cqlsh does (os.path.expanduser) for paths that come from the environment. */
+function expandHome(path: string): string {
+  return path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
+}
+
+/** Reads the PEM files the settings name; a file that cannot be read is reported as cqlsh reports -f files. */
+function loadTlsMaterial(settings: CqlshTlsSettings, io: CqlshProcessIo): CqlshTlsMaterial | null {
+  const loaded: Array<string | null> = [];
+  for (const path of [settings.caFile, settings.certFile, settings.keyFile]) {
+    try {
+      loaded.push(path === null ? null : readFileSync(expandHome(path), 'utf8'));
+    } catch (error) {
+      io.stderr.write(`Can't open '${path}': ${(error as Error).message}\n`);
+      return null;
+    }
+  }
+  const [ca, cert, key] = loaded as [string | null, string | null, string | null];
+  return { ca, cert, key };
+}
+
 function localClusterNode(flags: CqlshFlags, cwd: string): { address: string; cqlPort: number } | null {
   try {
     return readManifest(clusterDir(flags.dir, cwd))?.nodes[0] ?? null;
@@ -140,6 +162,13 @@ export async function runCqlsh(args: readonly string[], flags: CqlshFlags, io: C
   const consistency = (flags.consistency ?? 'ONE').toUpperCase();
   if (!CONSISTENCY_LEVELS.includes(consistency)) throw new CqlshUsageError(`unknown consistency level '${flags.consistency ?? ''}'`);
   if (flags.execute !== undefined && flags.file !== undefined) throw new CqlshUsageError('use either -e or -f, not both');
+  let tls: CqlshTlsSettings | null;
+  try {
+    tls = resolveTlsSettings(flags, io.env);
+  } catch (error) {
+    if (error instanceof CqlshTlsUsageError) throw new CqlshUsageError(error.message);
+    throw error;
+  }
   const interactive = flags.execute === undefined && flags.file === undefined && io.stdin.isTTY === true;
 
   let scriptText: string | null = null;
@@ -151,6 +180,9 @@ export async function runCqlsh(args: readonly string[], flags: CqlshFlags, io: C
       return 1;
     }
   }
+
+  const tlsMaterial = tls === null ? null : loadTlsMaterial(tls, io);
+  if (tls !== null && tlsMaterial === null) return 1;
 
   let password = flags.password;
   if (flags.username !== undefined && password === undefined) password = await readPassword(io);
@@ -167,6 +199,7 @@ export async function runCqlsh(args: readonly string[], flags: CqlshFlags, io: C
     policies: { loadBalancing: new cassandra.policies.loadBalancing.AllowListPolicy(new cassandra.policies.loadBalancing.RoundRobinPolicy(), [`${address}:${port}`]) },
     authProvider: flags.username === undefined ? undefined : new cassandra.auth.PlainTextAuthProvider(flags.username, password ?? ''),
     encoding: { map: Map },
+    ...(tls === null || tlsMaterial === null ? {} : { sslOptions: driverSslOptions(tls, tlsMaterial) }),
     socketOptions: { connectTimeout: CONNECT_TIMEOUT_MS, readTimeout: REQUEST_TIMEOUT_MS },
     pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1, [cassandra.types.distance.remote]: 0 } },
     queryOptions: { prepare: false, consistency: cassandra.types.consistencies.one },
