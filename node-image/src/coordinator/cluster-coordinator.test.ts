@@ -280,6 +280,7 @@ describe('read repair and digests', () => {
       expect(time.monotonicMs() - started).toBeLessThan(20);
     }
     expect(c.coordinator(0).stats.speculativeRetries).toBe(speculated);
+  });
 
   it('speculative retry: the default 99p speculates after read_request_timeout / 2 before latencies are known', async () => {
     const { c, time, kv } = await threeNodes();
@@ -296,7 +297,6 @@ describe('read repair and digests', () => {
     const elapsed = time.monotonicMs() - started;
     expect(elapsed).toBeGreaterThanOrEqual(2500);
     expect(elapsed).toBeLessThan(2600);
-  });
   });
 });
 

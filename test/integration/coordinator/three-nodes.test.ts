@@ -51,7 +51,15 @@ describe('three nodes through the Node.js driver', () => {
     await c.execute('CREATE TABLE three.kv (k int PRIMARY KEY, v text)');
     await c.execute('CREATE TABLE three.rows (k int, c int, v text, PRIMARY KEY (k, c))');
     await c.execute('CREATE TABLE three.counts (k int PRIMARY KEY, n counter)');
-    report(TEST, { phase: 'ready', afterMs: Date.now() - started, hosts: c.hosts.length });
+    // Schema agreement is eventual (push, then gossip pull); drivers wait for it up to 10 s after
+    // DDL, and so does this setup before the tests assert on it.
+    const metadata = c.metadata as unknown as { checkSchemaAgreement(): Promise<boolean> };
+    let agreed = false;
+    await until('schema agreement on three nodes', async () => (agreed = await metadata.checkSchemaAgreement()), 10_000).catch(() => undefined);
+    // The driver's token map for keyspace `one` is rebuilt from its metadata refresh after the DDL.
+    await until('driver replica map for keyspace one', () => (c.getReplicas('one', intKey(0)) as cassandra.Host[] | null)?.length === 1, 10_000)
+      .catch(() => undefined);
+    report(TEST, { phase: 'ready', afterMs: Date.now() - started, hosts: c.hosts.length, schemaAgreed: agreed });
   }, CLUSTER_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
