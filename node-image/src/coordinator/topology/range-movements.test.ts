@@ -54,6 +54,15 @@ describe('range movements', () => {
     expect(loose.unsourced).toEqual([]);
   });
 
+  it('allSources streams a range from every usable candidate', () => {
+    const after = ring([[1, [100]], [2, [200]], [3, [300]], [4, [150]]]);
+    const list = transfers(rf2, before, after).filter((t) => t.receiver === e(4));
+    const one = planStreams(list, { usable: () => true, strict: false });
+    const all = planStreams(list, { usable: () => true, strict: false, allSources: true });
+    expect(all.streams.length).toBeGreaterThan(one.streams.length);
+    expect(new Set(all.streams.map((s) => s.source))).toEqual(new Set(list.flatMap((t) => t.sources)));
+  });
+
   it('replicated ranges list the other replicas', () => {
     const r = replicatedRanges(rf2, before, e(1));
     expect(r).toHaveLength(2);

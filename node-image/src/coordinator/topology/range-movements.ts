@@ -66,23 +66,27 @@ export function replicatedRanges(strategy: ReplicationStrategy, ring: TokenMetad
 export function planStreams(list: readonly Transfer[], options: {
   readonly usable: (source: EndpointAddress) => boolean;
   readonly strict: boolean;
+  /** Every usable candidate streams the range (the receiver gets the union of the replicas' data). */
+  readonly allSources?: boolean;
 }): { streams: Array<{ receiver: EndpointAddress; source: EndpointAddress; ranges: TokenRange[] }>; unsourced: Transfer[] } {
   const byKey = new Map<string, { receiver: EndpointAddress; source: EndpointAddress; ranges: TokenRange[] }>();
   const unsourced: Transfer[] = [];
   for (const t of list) {
     const candidates = options.strict ? t.sources.slice(0, 1) : t.sources;
-    const source = candidates.find((s) => options.usable(s));
-    if (source === undefined) {
+    const usable = candidates.filter((s) => options.usable(s));
+    if (usable.length === 0) {
       unsourced.push(t);
       continue;
     }
-    const key = `${t.receiver}|${source}`;
-    let entry = byKey.get(key);
-    if (entry === undefined) {
-      entry = { receiver: t.receiver, source, ranges: [] };
-      byKey.set(key, entry);
+    for (const source of options.allSources === true ? usable : usable.slice(0, 1)) {
+      const key = `${t.receiver}|${source}`;
+      let entry = byKey.get(key);
+      if (entry === undefined) {
+        entry = { receiver: t.receiver, source, ranges: [] };
+        byKey.set(key, entry);
+      }
+      entry.ranges.push(t.range);
     }
-    entry.ranges.push(t.range);
   }
   const streams = [...byKey.values()].map((s) => ({ ...s, ranges: normalizeRanges(s.ranges) }));
   return { streams, unsourced };

@@ -175,9 +175,11 @@ export class TopologyService {
     await this.sleep(this.o.ringDelayMs);
     const before = m.ring().onlyTokenMap();
     const after = before.withNormalTokens(m.self, tokens);
+    // From every live replica: a row a QUORUM write left on the dead node and only one survivor is
+    // then on the replacement too (one source could be the replica that missed it).
     await this.streamTransfers({
       planId: this.newPlanId('replace'), operation: 'REPLACE', before, after, strict: false, receiverIsSelf: true, progress,
-      excluded: new Set([target]),
+      excluded: new Set([target]), allSources: true,
     });
     m.announceNormal(tokens);
     m.replacedEndpoint(target);
@@ -417,7 +419,7 @@ export class TopologyService {
    */
   private async streamTransfers(options: {
     planId: string; operation: string; before: TokenMetadata; after: TokenMetadata; strict: boolean; receiverIsSelf: boolean;
-    progress: Progress; forcedSource?: EndpointAddress; excluded?: ReadonlySet<EndpointAddress>;
+    progress: Progress; forcedSource?: EndpointAddress; excluded?: ReadonlySet<EndpointAddress>; allSources?: boolean;
   }): Promise<{ streamedBytes: number; ranges: number }> {
     const m = this.o.membership;
     const keyspaces = this.replicatedKeyspaces();
@@ -434,7 +436,7 @@ export class TopologyService {
       }
       const excluded = options.excluded ?? new Set<EndpointAddress>();
       const usable = (s: EndpointAddress): boolean => !excluded.has(s) && m.isAlive(s);
-      let plan = planStreams(list, { usable, strict: options.strict });
+      let plan = planStreams(list, { usable, strict: options.strict, allSources: options.allSources === true });
       if (plan.unsourced.length > 0 && options.strict) {
         const down = [...new Set(plan.unsourced.map((t) => t.sources[0]))].join(', ');
         throw new TopologyError(`A node required to move the data consistently is down (${down}); ${plan.unsourced.length} range(s) of ${ks.name} have no source`, false);
