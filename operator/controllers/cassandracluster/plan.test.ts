@@ -242,6 +242,39 @@ describe('plan: rolling restart', () => {
     expect(p.deletes).toEqual([]);
   });
 
+  it('a restarted pod that cannot start is restarted again once the spec is fixed', () => {
+    const status = withOp(op({ type: 'RollingRestart', phase: 'WaitingForNode', pod: 'prod-dc1-r1-1', podUid: 'old-uid', pods: ['prod-dc1-r1-1', 'prod-dc1-r1-0'] }));
+    const refused = { restartCount: 4, lastTermination: { exitCode: 2, reason: 'Error', message: 'cassia: invalid cassia.yaml: (root): Unrecognized key: "concurrent_compactors"' } };
+    const allNew = { 'prod-dc1-r1-1': { ...refused }, 'prod-dc1-r1-0': {}, 'prod-dc1-r2-0': {}, 'prod-dc1-r3-0': {} };
+    // Still the template it was restarted with (the bad one): wait, and say why.
+    const bad = run({ spec, racks: threeRacks({ 'dc1/r1': 'ND', 'dc1/r2': 'N', 'dc1/r3': 'N' }), status, pods: allNew });
+    expect(bad.deletes).toEqual([]);
+    expect(cond(bad, 'Valid')).toMatchObject({ status: 'False', reason: 'NodeRefusedConfiguration' });
+    // The spec was fixed: the StatefulSet carries newer inputs than the crash-looping pod.
+    const fixed = run({ spec, racks: threeRacks({ 'dc1/r1': 'ND', 'dc1/r2': 'N', 'dc1/r3': 'N' }), status, pods: { 'prod-dc1-r1-1': { ...refused, inputs: { image: 'cassia:0.2.0', config: 'bad' } } } });
+    expect(fixed.deletes).toEqual([{ ref: expect.objectContaining({ kind: 'Pod' }), name: 'prod-dc1-r1-1', uid: 'uid-prod-dc1-r1-1' }]);
+    expect(fixed.status.operation).toMatchObject({ pod: 'prod-dc1-r1-1', podUid: 'uid-prod-dc1-r1-1', progress: 'restarting again with the current template' });
+    // Only once the StatefulSet has the new template, and never a pod whose node answers.
+    const notYet = run({ spec, racks: threeRacks({ 'dc1/r1': 'ND', 'dc1/r2': 'N', 'dc1/r3': 'N' }), status, stsInputs: { config: 'bad' }, pods: { 'prod-dc1-r1-1': { ...refused, inputs: { config: 'bad' } } } });
+    expect(notYet.deletes).toEqual([]);
+    const joining = run({ spec, racks: threeRacks({ 'dc1/r1': 'NJ', 'dc1/r2': 'N', 'dc1/r3': 'N' }), status, pods: { 'prod-dc1-r1-1': { ...refused, inputs: { config: 'bad' } } } });
+    expect(joining.deletes.filter((d) => d.name === 'prod-dc1-r1-1')).toEqual([]);
+  });
+
+  it('restarts a crash-looping or Pending pod outside any operation when its template is outdated', () => {
+    const crashing = run({ racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'D', 'dc1/r3': 'P' }), pods: {
+      'prod-dc1-r2-0': { restartCount: 7, inputs: { config: 'old' } },
+      'prod-dc1-r3-0': { inputs: { resources: 'too-big' } },
+    } });
+    expect(crashing.deletes.map((d) => d.name)).toEqual(['prod-dc1-r2-0', 'prod-dc1-r3-0']);
+    const messages = crashing.events.filter((e) => e.reason === 'PodRestarted').map((e) => e.message);
+    expect(messages[0]).toMatch(/^restarting prod-dc1-r2-0, which does not serve, with the current template: .*configuration changed/);
+    expect(messages[1]).toMatch(/^restarting prod-dc1-r3-0, which does not serve, with the current template: .*resources changed/);
+    // A crash-looping pod on the current template is left alone.
+    const current = run({ racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'D', 'dc1/r3': 'N' }), pods: { 'prod-dc1-r2-0': { restartCount: 7 } } });
+    expect(current.deletes).toEqual([]);
+  });
+
   it('waits for the restarted pod to be NORMAL before the next one', () => {
     const status = withOp(op({ type: 'RollingRestart', phase: 'WaitingForNode', pod: 'prod-dc1-r1-1', podUid: 'old-uid', pods: ['prod-dc1-r1-1', 'prod-dc1-r1-0'] }));
     const starting = run({ spec, racks: threeRacks({ 'dc1/r1': 'NS', 'dc1/r2': 'N', 'dc1/r3': 'N' }), status, staleInputs: { image: 'cassia:0.1.0' }, pods: { 'prod-dc1-r1-1': { inputs: undefined } } });

@@ -231,6 +231,7 @@ class Planner {
     if (!this.o.secrets.managementToken) this.out.ensureSecrets.push('managementToken');
     if (cc.spec.auth.enabled && cc.spec.auth.superuserSecretName === undefined && !this.o.secrets.superuser) this.out.ensureSecrets.push('superuser');
 
+    this.restartStuckPods();
     if (this.op !== undefined) this.stepOperation();
     if (this.op === undefined) this.startOperation();
     const repairStatus = this.stepRepair();
@@ -665,6 +666,36 @@ class Planner {
   }
 
   /** Pods whose running inputs differ from their rack's desired inputs, in restart order. */
+  /**
+   * A pod that does not serve (its node process does not answer: crash-looping, or Pending) and
+   * was created from an older template than its StatefulSet now carries: deleting it costs
+   * nothing and lets the StatefulSet recreate it from the current template. This is how fixing
+   * the spec unblocks a rollout stuck on a configuration the node refuses, or a pod that cannot
+   * be scheduled with its old resources (OnDelete updates would otherwise never reach it).
+   */
+  private stuckOnOldTemplate(pod: string): string | undefined {
+    const p = this.o.pods.get(pod);
+    if (p === undefined || p.deleting || p.ready || this.mode(pod) !== undefined) return undefined;
+    if (p.phase !== 'Pending' && p.restartCount === 0 && p.lastTermination === undefined) return undefined;
+    const desired = this.inputs.get(p.dc);
+    const sts = this.o.statefulSets.get(stsName(this.name, p.dc, p.rack));
+    if (desired === undefined || sts === undefined || !sts.caughtUp || !sameRecord(sts.templateInputs, desired)) return undefined;
+    return restartReason(p.inputs, desired);
+  }
+
+  private restartStuckPods(): void {
+    const op = this.op;
+    // Pods whose lifecycle the running operation manages itself are left to it.
+    const managed = op !== undefined && op.pod !== undefined && op.type !== 'Create' && op.type !== 'ScaleUp' && op.type !== 'AddDatacenter' ? op.pod : undefined;
+    for (const p of [...this.o.pods.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      if (p.name === managed || (op?.type === 'Stop')) continue;
+      const reason = this.stuckOnOldTemplate(p.name);
+      if (reason === undefined) continue;
+      this.out.deletes.push({ ref: Resources.pod, name: p.name, uid: p.uid });
+      this.event('Normal', Reason.PodRestarted, `restarting ${p.name}, which does not serve, with the current template: ${reason}`);
+    }
+  }
+
   private podsNeedingRestart(): Array<{ pod: string; reason: string }> {
     const out: Array<{ pod: string; reason: string }> = [];
     for (const dc of this.o.cc.spec.datacenters) {
@@ -849,6 +880,14 @@ class Planner {
     if (p !== undefined && p.uid === op.podUid) {
       this.out.deletes.push({ ref: Resources.pod, name: pod, uid: p.uid });
       return this.progress({ progress: 'terminating' });
+    }
+    const stale = p === undefined ? undefined : this.stuckOnOldTemplate(pod);
+    if (p !== undefined && stale !== undefined) {
+      // The spec changed again while the restarted pod could not start (e.g. a configuration the
+      // node refuses was fixed): restart it with the current template.
+      this.out.deletes.push({ ref: Resources.pod, name: pod, uid: p.uid });
+      this.event('Normal', Reason.PodRestarted, `restarting ${pod} again, which does not serve, with the current template: ${stale}`);
+      return this.progress({ podUid: p.uid, progress: 'restarting again with the current template' });
     }
     if (p === undefined || !isNormal(this.o, pod)) return this.progress({ progress: p === undefined ? 'pod not recreated yet' : this.describePod(pod) });
     const pending = this.podsNeedingRestart();
