@@ -195,6 +195,36 @@ export function createNodetoolCommand(io: NodetoolIo = processIo()): Command {
     .action(action(async (ctx, [keyspace, tables], command) =>
       operation(ctx, 'compact', { ...scope(keyspace, tables), splitOutput: command.opts<{ splitOutput?: boolean }>().splitOutput === true })));
 
+  tablesArguments(nodetool.command('garbagecollect').description('Remove data shadowed by deletions in other SSTables, one SSTable at a time'))
+    .option('-g, --granularity <granularity>', 'ROW (accepted for compatibility; rows and partitions are collected)')
+    .action(action(async (ctx, [keyspace, tables]) => operation(ctx, 'garbagecollect', scope(keyspace, tables))));
+
+  tablesArguments(nodetool.command('verify').description('Check every SSTable\'s checksums and structure; corrupt ones are quarantined'))
+    .option('-e, --extended-verify', 'decode every row (always done; accepted for compatibility)')
+    .action(action(async (ctx, [keyspace, tables]) => operation(ctx, 'verify', scope(keyspace, tables))));
+
+  tablesArguments(nodetool.command('scrub').description('Rewrite SSTables around corrupt blocks and salvage quarantined ones'))
+    .action(action(async (ctx, [keyspace, tables]) => operation(ctx, 'scrub', scope(keyspace, tables))));
+
+  nodetool.command('setcompactionthroughput')
+    .description('Set the compaction throughput cap in MiB/s (0 disables throttling)')
+    .argument('<value_in_mb>', 'MiB per second', (value) => {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('value_in_mb must be a number >= 0');
+      return n;
+    })
+    .action(action(async (ctx, [value]) => {
+      const answer = await ctx.client.setCompactionThroughput(value as number);
+      if (ctx.json) io.write(`${JSON.stringify(answer, null, 2)}\n`);
+    }));
+
+  nodetool.command('getcompactionthroughput')
+    .description('Print the compaction throughput cap in MiB/s')
+    .action(action(async (ctx) => {
+      const answer = await ctx.client.compactionThroughput();
+      print(ctx, answer, () => `Current compaction throughput: ${answer.mbPerSecond} MiB/s\n`);
+    }));
+
   tablesArguments(nodetool.command('cleanup').description('Drop data this node no longer owns'))
     .action(action(async (ctx, [keyspace, tables]) => operation(ctx, 'cleanup', scope(keyspace, tables))));
 

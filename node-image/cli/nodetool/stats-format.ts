@@ -31,6 +31,21 @@ export function formatTableStats(stats: TableStats): string {
         `\t\tLocal read latency: ${latency(t.readLatencyMsP50)}`,
         `\t\tLocal write count: ${t.writeCount}`,
         `\t\tLocal write latency: ${latency(t.writeLatencyMsP50)}`,
+        ...(t.sstablesPerLevel === undefined ? [] : [`\t\tSSTables in each level: [${t.sstablesPerLevel.join(', ')}]`]),
+        ...(t.compressionRatio === undefined ? [] : [`\t\tSSTable Compression Ratio: ${(1 / Math.max(t.compressionRatio, 1e-9)).toFixed(5)}`]),
+        ...(t.pendingCompactions === undefined ? [] : [`\t\tPending compactions: ${t.pendingCompactions}`]),
+        ...(t.bloomFilterFalsePositives === undefined ? [] : [`\t\tBloom filter false positives: ${t.bloomFilterFalsePositives}`]),
+        ...(t.bloomFilterFalseRatio === undefined ? [] : [`\t\tBloom filter false ratio: ${t.bloomFilterFalseRatio.toFixed(5)}`]),
+        ...(t.partitionSizeBytesP50 === undefined ? [] : [
+          `\t\tCompacted partition median bytes: ${t.partitionSizeBytesP50 ?? 0}`,
+          `\t\tCompacted partition 99th percentile bytes: ${t.partitionSizeBytesP99 ?? 0}`,
+          `\t\tCompacted partition maximum bytes: ${t.partitionSizeBytesMax ?? 0}`,
+        ]),
+        ...(t.tombstonesScannedP50 === undefined ? [] : [
+          `\t\tMedian tombstones per read: ${t.tombstonesScannedP50 ?? 'NaN'}`,
+          `\t\t99th percentile tombstones per read: ${t.tombstonesScannedP99 ?? 'NaN'}`,
+        ]),
+        ...(t.droppableTombstoneRatio === undefined ? [] : [`\t\tDroppable tombstone ratio: ${t.droppableTombstoneRatio.toFixed(5)}`]),
         '',
       );
     }
@@ -41,6 +56,9 @@ export function formatTableStats(stats: TableStats): string {
 
 export function formatCompactionStats(compactions: Compactions): string {
   const lines = [`pending tasks: ${compactions.pendingTasks}`];
+  if (compactions.throughputMbPerSecond !== undefined) {
+    lines.push(`compaction throughput: ${compactions.throughputMbPerSecond === 0 ? 'unthrottled' : `${compactions.throughputMbPerSecond} MiB/s`}`);
+  }
   if (compactions.active.length > 0) {
     const rows = [['id', 'compaction type', 'keyspace', 'table', 'completed', 'total', 'unit', 'progress']];
     for (const a of compactions.active) {

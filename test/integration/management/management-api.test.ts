@@ -177,13 +177,19 @@ describe('management API of a real node', () => {
     expect((await client.waitForJob((await client.submit('cleanup', {})).id, JOB_WAIT)).state).toBe('SUCCEEDED');
     expect((await client.waitForJob((await client.submit('rebuild', {})).id, JOB_WAIT)).state).toBe('SUCCEEDED');
     expect(await rejection(client.submit('rebuild', { sourceDatacenter: 'dc9' }))).toMatchObject({ code: 'MGMT_ERR_REFUSED', status: 409 });
-    expect(await rejection(client.submit('compact', {}))).toMatchObject({ code: 'MGMT_ERR_REFUSED' });
+    const compact = await client.waitForJob((await client.submit('compact', { keyspace: 'mgmt' })).id, JOB_WAIT);
+    expect(compact).toMatchObject({ state: 'SUCCEEDED', operation: 'compact', result: { tables: 1 } });
+    for (const op of ['garbagecollect', 'verify', 'scrub'] as const) {
+      expect((await client.waitForJob((await client.submit(op, { keyspace: 'mgmt' })).id, JOB_WAIT)).state).toBe('SUCCEEDED');
+    }
+    expect(await client.setCompactionThroughput(16)).toEqual({ mbPerSecond: 16 });
+    expect(await client.compactionThroughput()).toEqual({ mbPerSecond: 16 });
     const decommission = await rejection(client.submit('decommission', {}));
     expect(decommission).toMatchObject({ code: 'MGMT_ERR_REFUSED', status: 409 });
     expect(decommission.message).toContain('last node in the cluster');
     expect(await rejection(client.submit('removenode', { hostId: '6f1e28ba-2fa1-41d2-883f-0016d3cca499' }))).toMatchObject({ code: 'MGMT_ERR_NOT_FOUND' });
     expect(await rejection(client.submit('removenode', { hostId: (await client.nodeInfo()).hostId! }))).toMatchObject({ code: 'MGMT_ERR_REFUSED' });
-    expect(await client.compactions()).toEqual({ pendingTasks: 0, completedTasks: 0, active: [] });
+    expect(await client.compactions()).toMatchObject({ pendingTasks: 0, active: [], throughputMbPerSecond: 16 });
     expect(await client.streams()).toEqual({ sessions: [] });
     expect(await rejection(client.job('j-unknown'))).toMatchObject({ code: 'MGMT_ERR_NOT_FOUND' });
   });

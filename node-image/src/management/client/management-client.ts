@@ -11,6 +11,7 @@ import {
   operationBodySchema,
   routePath,
   type ClusterView,
+  type CompactionThroughput,
   type Compactions,
   type Job,
   type JobList,
@@ -140,6 +141,14 @@ export class ManagementClient {
 
   compactions(): Promise<Compactions> {
     return this.call('compactions', {});
+  }
+
+  compactionThroughput(): Promise<CompactionThroughput> {
+    return this.call('compactionThroughput', {});
+  }
+
+  setCompactionThroughput(mbPerSecond: number): Promise<CompactionThroughput> {
+    return this.call('setCompactionThroughput', { body: { mbPerSecond } });
   }
 
   streams(): Promise<Streams> {

@@ -15,6 +15,9 @@ export const OperationSchema = z.enum([
   'compact',
   'removenode',
   'seeds-reload',
+  'garbagecollect',
+  'verify',
+  'scrub',
 ]);
 export type Operation = z.infer<typeof OperationSchema>;
 export const OPERATIONS = OperationSchema.options;
@@ -80,6 +83,12 @@ export const RemoveNodeRequestSchema = z.object({
   force: z.boolean().default(false),
 });
 export const SeedsReloadRequestSchema = z.object({ requestId });
+/** Drop data shadowed by other SSTables' deletions, one SSTable at a time (nodetool garbagecollect). */
+export const GarbageCollectRequestSchema = z.object({ requestId, keyspace: CqlNameSchema.optional(), tables });
+/** Check every SSTable's checksums and structure; corrupt ones are quarantined (nodetool verify). */
+export const VerifyRequestSchema = z.object({ requestId, keyspace: CqlNameSchema.optional(), tables });
+/** Rewrite SSTables around corrupt blocks and salvage quarantined ones (nodetool scrub). */
+export const ScrubRequestSchema = z.object({ requestId, keyspace: CqlNameSchema.optional(), tables });
 
 /** Request body schema per operation. */
 export const OPERATION_REQUEST_SCHEMAS = {
@@ -92,6 +101,9 @@ export const OPERATION_REQUEST_SCHEMAS = {
   compact: CompactRequestSchema,
   removenode: RemoveNodeRequestSchema,
   'seeds-reload': SeedsReloadRequestSchema,
+  garbagecollect: GarbageCollectRequestSchema,
+  verify: VerifyRequestSchema,
+  scrub: ScrubRequestSchema,
 } as const satisfies Record<Operation, z.ZodType>;
 /** What a caller passes (defaults optional). */
 export type OperationRequest<O extends Operation> = z.input<(typeof OPERATION_REQUEST_SCHEMAS)[O]>;

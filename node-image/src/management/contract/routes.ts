@@ -8,7 +8,7 @@ import { NodeInfoSchema } from './node-info.ts';
 import { LivenessSchema, ReadinessSchema } from './probes.ts';
 import { RingSchema } from './ring.ts';
 import { KeyspacesSchema, SchemaVersionsSchema, SetReplicationRequestSchema, SetReplicationResponseSchema } from './schema-info.ts';
-import { CompactionsSchema, StreamsSchema, TableStatsSchema } from './stats.ts';
+import { CompactionThroughputSchema, CompactionsSchema, StreamsSchema, TableStatsSchema } from './stats.ts';
 import { BASE_PATH } from './version.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -43,6 +43,10 @@ export const ROUTES = {
   },
   tableStats: { method: 'GET', path: '/tables/stats', auth: true, query: tableQuery, response: TableStatsSchema, successStatus: 200 },
   compactions: { method: 'GET', path: '/compactions', auth: true, response: CompactionsSchema, successStatus: 200 },
+  compactionThroughput: { method: 'GET', path: '/compaction/throughput', auth: true, response: CompactionThroughputSchema, successStatus: 200 },
+  setCompactionThroughput: {
+    method: 'PUT', path: '/compaction/throughput', auth: true, body: CompactionThroughputSchema, response: CompactionThroughputSchema, successStatus: 200,
+  },
   streams: { method: 'GET', path: '/streams', auth: true, response: StreamsSchema, successStatus: 200 },
   /** POST /ops/{operation}: 202 with a new job, 200 with the existing job for a known requestId. */
   submitOperation: { method: 'POST', path: '/ops/{operation}', auth: true, response: JobSchema, successStatus: 202 },

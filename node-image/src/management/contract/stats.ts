@@ -21,6 +21,18 @@ export const TableStatsSchema = z.object({
     writeLatencyMsP50: z.number().nonnegative().nullable(),
     writeLatencyMsP99: z.number().nonnegative().nullable(),
     tombstonesScannedP99: z.number().nonnegative().nullable(),
+    // Added with compaction (optional: older nodes and fakes omit them).
+    tombstonesScannedP50: z.number().nonnegative().nullable().optional(),
+    sstablesPerLevel: z.array(z.number().int().nonnegative()).max(64).optional(),
+    sstablesPerReadP99: z.number().nonnegative().nullable().optional(),
+    bloomFilterFalsePositives: z.number().int().nonnegative().optional(),
+    bloomFilterFalseRatio: z.number().nonnegative().optional(),
+    partitionSizeBytesP50: z.number().nonnegative().nullable().optional(),
+    partitionSizeBytesP99: z.number().nonnegative().nullable().optional(),
+    partitionSizeBytesMax: z.number().nonnegative().nullable().optional(),
+    compressionRatio: z.number().nonnegative().optional(),
+    droppableTombstoneRatio: z.number().nonnegative().optional(),
+    pendingCompactions: z.number().int().nonnegative().optional(),
   })).max(LIST_ITEMS_MAX),
 });
 export type TableStats = z.infer<typeof TableStatsSchema>;
@@ -36,9 +48,21 @@ export const CompactionsSchema = z.object({
     kind: z.enum(['COMPACTION', 'CLEANUP', 'VALIDATION', 'ANTICOMPACTION', 'FLUSH', 'UPGRADE']),
     completedBytes: BytesSchema,
     totalBytes: BytesSchema,
+    /** Why it runs (e.g. "size-tiered bucket of 4", "L1 -> L2"); optional, added with compaction. */
+    reason: z.string().max(256).optional(),
   })).max(LIST_ITEMS_MAX),
+  /** compaction_throughput now, MiB/s (0: unthrottled); optional, added with compaction. */
+  throughputMbPerSecond: z.number().nonnegative().optional(),
+  concurrentCompactors: z.number().int().positive().optional(),
 });
 export type Compactions = z.infer<typeof CompactionsSchema>;
+
+/** GET and PUT /compaction/throughput (nodetool getcompactionthroughput / setcompactionthroughput). */
+export const CompactionThroughputSchema = z.object({
+  /** MiB per second; 0 means unthrottled. */
+  mbPerSecond: z.number().nonnegative().max(1024 * 1024),
+});
+export type CompactionThroughput = z.infer<typeof CompactionThroughputSchema>;
 
 /** GET /streams */
 export const StreamsSchema = z.object({

@@ -16,7 +16,7 @@ import type { RepairService } from '../../repair/index.ts';
 import type { SchemaSnapshot } from '../../schema/index.ts';
 import type { StreamService } from '../../streaming/index.ts';
 import type {
-  ClusterView, Compactions, EndpointView, Keyspaces, NodeInfo, Operation, OperationMode, Ring, SchemaVersions, SetReplicationRequest,
+  ClusterView, CompactionThroughput, Compactions, EndpointView, Keyspaces, NodeInfo, Operation, OperationMode, Ring, SchemaVersions, SetReplicationRequest,
   SetReplicationResponse, Streams, TableStats,
 } from '../contract/index.ts';
 import type { JobResult, ManagementBackend, OperationContext, OperationRunner, ParsedOperationRequest } from './management-backend.ts';
@@ -183,6 +183,14 @@ export class ClusterBackend implements ManagementBackend {
     return this.o.local.compactions();
   }
 
+  compactionThroughput(): CompactionThroughput {
+    return this.o.local.compactionThroughput();
+  }
+
+  setCompactionThroughput(request: CompactionThroughput): CompactionThroughput {
+    return this.o.local.setCompactionThroughput(request);
+  }
+
   streams(): Streams {
     return {
       sessions: this.o.streams.list().map((s) => ({
@@ -199,6 +207,9 @@ export class ClusterBackend implements ManagementBackend {
       case 'flush':
       case 'drain':
       case 'compact':
+      case 'garbagecollect':
+      case 'verify':
+      case 'scrub':
         return this.o.local.prepareOperation(operation, request);
       case 'seeds-reload':
         return {

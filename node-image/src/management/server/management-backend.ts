@@ -4,7 +4,7 @@
 // expected failures are ManagementError (NOT_FOUND, REFUSED, BAD_REQUEST, UNAVAILABLE).
 import type { z } from 'zod';
 import type {
-  ClusterView, Compactions, Job, JobProgress, Keyspaces, NodeInfo, Operation, OperationMode, OPERATION_REQUEST_SCHEMAS, Ring,
+  ClusterView, CompactionThroughput, Compactions, Job, JobProgress, Keyspaces, NodeInfo, Operation, OperationMode, OPERATION_REQUEST_SCHEMAS, Ring,
   SchemaVersions, SetReplicationRequest, SetReplicationResponse, Streams, TableStats,
 } from '../contract/index.ts';
 
@@ -48,6 +48,10 @@ export interface ManagementBackend {
   /** NOT_FOUND when a named keyspace or table does not exist. */
   tableStats(filter: { readonly keyspace: string | undefined; readonly table: string | undefined }): Awaitable<TableStats>;
   compactions(): Awaitable<Compactions>;
+  /** compaction_throughput now (nodetool getcompactionthroughput); absent where storage has none. */
+  compactionThroughput?(): Awaitable<CompactionThroughput>;
+  /** Sets compaction_throughput at once for running and later compactions (nodetool setcompactionthroughput). */
+  setCompactionThroughput?(request: CompactionThroughput): Awaitable<CompactionThroughput>;
   streams(): Awaitable<Streams>;
   /**
    * Decides whether `operation` may start now (throws ManagementError REFUSED with the reason when

@@ -197,6 +197,15 @@ export class ManagementServer {
       }
       case 'compactions':
         return this.answer(spec, 200, await backend.compactions());
+      case 'compactionThroughput': {
+        if (backend.compactionThroughput === undefined) throw new ManagementError('MGMT_ERR_UNAVAILABLE', 'this node does not report its compaction throughput');
+        return this.answer(spec, 200, await backend.compactionThroughput());
+      }
+      case 'setCompactionThroughput': {
+        if (backend.setCompactionThroughput === undefined) throw new ManagementError('MGMT_ERR_UNAVAILABLE', 'this node cannot change its compaction throughput');
+        const request = parseWith(ROUTES.setCompactionThroughput.body, jsonBody(body), 'body');
+        return this.answer(spec, 200, await backend.setCompactionThroughput(request));
+      }
       case 'streams':
         return this.answer(spec, 200, await backend.streams());
       case 'submitOperation': {

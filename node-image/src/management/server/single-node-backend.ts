@@ -1,8 +1,9 @@
 // The management backend of a node that is alone in its cluster (no gossip yet): every answer
 // comes from the node itself (coordinator, storage, CQL service). Cluster-wide views list only
 // this node, UP and NORMAL, owning the whole ring. Operations that need other nodes finish at once
-// with nothing to do (cleanup, repair, rebuild) or are refused (decommission, removenode, compact
-// until storage compacts); docs/design/management-server.md says which and why.
+// with nothing to do (cleanup, repair, rebuild) or are refused (decommission, removenode); storage
+// maintenance (compact, garbagecollect, verify, scrub) runs table by table; docs/design/management-server.md
+// says which and why.
 import type { Clock, DiskSpace, Logger } from '../../io/index.ts';
 import { ConsistencyLevel, CqlError, ErrorCode, assertNever } from '../../lib/index.ts';
 import type { Coordinator } from '../../coordinator/index.ts';
@@ -10,7 +11,7 @@ import type { ClientSession, CqlService, QueryOptions } from '../../cql/index.ts
 import type { KeyspaceMetadata, ReplicationOptions, SchemaSnapshot, TableMetadata } from '../../schema/index.ts';
 import type { StorageEngineWithStats } from '../../storage/index.ts';
 import {
-  MANAGEMENT_API_REVISION, MANAGEMENT_API_VERSION, ReplicationStrategyClassSchema, type ClusterView, type Compactions, type EndpointState,
+  MANAGEMENT_API_REVISION, MANAGEMENT_API_VERSION, ReplicationStrategyClassSchema, type ClusterView, type CompactionThroughput, type Compactions, type EndpointState,
   type EndpointView, type KeyspaceInfo, type Keyspaces, type NodeInfo, type Operation, type OperationMode, type Replication, type Ring,
   type SchemaVersions, type SetReplicationRequest, type SetReplicationResponse, type Streams, type TableStats,
 } from '../contract/index.ts';
@@ -176,6 +177,7 @@ export class SingleNodeBackend implements ManagementBackend {
       if (filter.table !== undefined && table.name !== filter.table) continue;
       const stats = this.options.storage.tableStats(table.id);
       if (stats === null) continue;
+      const ms = (micros: number | null | undefined): number | null => (micros === null || micros === undefined ? null : micros / 1000);
       tables.push({
         keyspace: table.keyspace,
         table: table.name,
@@ -183,25 +185,58 @@ export class SingleNodeBackend implements ManagementBackend {
         liveBytes: stats.sstableBytes,
         totalBytes: stats.sstableBytes,
         memtableBytes: stats.memtableBytes,
-        // The engine reports partitions, not cells, of its memtables; SSTable partition counts are not reported yet.
-        memtableCells: 0,
-        estimatedPartitions: stats.memtablePartitions,
-        readCount: 0,
-        writeCount: 0,
-        readLatencyMsP50: null,
-        readLatencyMsP99: null,
-        writeLatencyMsP50: null,
-        writeLatencyMsP99: null,
-        tombstonesScannedP99: null,
+        // The engine counts memtable rows, not cells: the closest figure it has.
+        memtableCells: stats.memtableRows ?? 0,
+        estimatedPartitions: stats.estimatedPartitions ?? stats.memtablePartitions,
+        readCount: stats.readCount ?? 0,
+        writeCount: stats.writeCount ?? 0,
+        readLatencyMsP50: ms(stats.readLatencyMicrosP50),
+        readLatencyMsP99: ms(stats.readLatencyMicrosP99),
+        writeLatencyMsP50: ms(stats.writeLatencyMicrosP50),
+        writeLatencyMsP99: ms(stats.writeLatencyMicrosP99),
+        tombstonesScannedP99: stats.tombstonesPerReadP99 ?? null,
+        tombstonesScannedP50: stats.tombstonesPerReadP50 ?? null,
+        ...(stats.sstablesPerLevel === undefined ? {} : { sstablesPerLevel: [...stats.sstablesPerLevel] }),
+        sstablesPerReadP99: stats.sstablesPerReadP99 ?? null,
+        bloomFilterFalsePositives: stats.bloomFilterFalsePositives ?? 0,
+        bloomFilterFalseRatio: stats.bloomFilterFalseRatio ?? 0,
+        partitionSizeBytesP50: stats.partitionSizeBytesP50 ?? null,
+        partitionSizeBytesP99: stats.partitionSizeBytesP99 ?? null,
+        partitionSizeBytesMax: stats.partitionSizeBytesMax ?? null,
+        compressionRatio: stats.compressionRatio ?? 1,
+        droppableTombstoneRatio: stats.droppableTombstoneRatio ?? 0,
+        pendingCompactions: stats.pendingCompactions ?? 0,
       });
     }
     if (filter.table !== undefined && tables.length === 0) throw notFound(`no table ${filter.keyspace ?? '*'}.${filter.table}`);
     return { tables };
   }
 
-  /** The storage engine does not compact yet. */
+  /** Compactions of the storage engine: running ones with their progress, pending estimate, totals. */
   compactions(): Compactions {
-    return { pendingTasks: 0, completedTasks: 0, active: [] };
+    const stats = this.options.storage.compactionStats();
+    const byId = new Map(storedTables(this.options.coordinator.schema()).map((t) => [t.id, t]));
+    return {
+      pendingTasks: stats.pendingTasks,
+      completedTasks: stats.completedTasks,
+      active: stats.active.flatMap((a) => {
+        const table = byId.get(a.tableId);
+        if (table === undefined) return [];
+        return [{ id: a.id, keyspace: table.keyspace, table: table.name, kind: a.kind, completedBytes: a.completedBytes, totalBytes: a.totalBytes, reason: a.reason.slice(0, 256) }];
+      }),
+      throughputMbPerSecond: stats.throughputBytesPerSecond / MIB,
+      concurrentCompactors: stats.concurrentCompactors,
+    };
+  }
+
+  compactionThroughput(): CompactionThroughput {
+    return { mbPerSecond: this.options.storage.compactionStats().throughputBytesPerSecond / MIB };
+  }
+
+  setCompactionThroughput(request: CompactionThroughput): CompactionThroughput {
+    this.options.storage.setCompactionThroughput(Math.round(request.mbPerSecond * MIB));
+    this.logger.info({ mbPerSecond: request.mbPerSecond }, 'compaction throughput changed through the management API');
+    return this.compactionThroughput();
   }
 
   /** No streaming without other nodes. */
@@ -248,8 +283,38 @@ export class SingleNodeBackend implements ManagementBackend {
       }
       case 'compact': {
         const r = request as ParsedOperationRequest<'compact'>;
-        this.selectTables(r.keyspace, r.tables);
-        throw refused('major compaction is not available: the storage engine does not compact yet');
+        const tables = this.selectTables(r.keyspace, r.tables);
+        return this.perTableRunner(tables, 'compacting', async (table) => {
+          const outcomes = await this.options.storage.compact([table.id]);
+          return { inputs: sumOf(outcomes, 'inputs'), outputs: sumOf(outcomes, 'outputs'), bytesRead: sumOf(outcomes, 'bytesRead'), bytesWritten: sumOf(outcomes, 'bytesWritten') };
+        }, r.splitOutput ? 'outputs are not split (splitOutput is accepted for compatibility); ' : '');
+      }
+      case 'garbagecollect': {
+        const r = request as ParsedOperationRequest<'garbagecollect'>;
+        return this.perTableRunner(this.selectTables(r.keyspace, r.tables), 'garbage collecting', async (table) => {
+          const outcomes = await this.options.storage.garbageCollect([table.id]);
+          return { inputs: sumOf(outcomes, 'inputs'), outputs: sumOf(outcomes, 'outputs'), bytesRead: sumOf(outcomes, 'bytesRead'), bytesWritten: sumOf(outcomes, 'bytesWritten') };
+        }, '');
+      }
+      case 'verify': {
+        const r = request as ParsedOperationRequest<'verify'>;
+        return this.perTableRunner(this.selectTables(r.keyspace, r.tables), 'verifying', async (table) => {
+          const outcomes = await this.options.storage.verify([table.id]);
+          const bad = outcomes.filter((o) => o.error !== null);
+          for (const o of bad) this.logger.error({ table: `${table.keyspace}.${table.name}`, file: o.error!.path, offsetBytes: o.error!.offsetBytes, reason: o.error!.message }, 'verify found a corrupt SSTable; it is quarantined');
+          return { sstables: outcomes.length, corrupt: bad.length, partitions: sumOf(outcomes, 'partitions'), rows: sumOf(outcomes, 'rows') };
+        }, '', (totals) => (totals['corrupt'] === 0 ? 'every SSTable verified' : `${totals['corrupt']} corrupt SSTable(s) quarantined (see the node log for files and offsets; run scrub to salvage them)`));
+      }
+      case 'scrub': {
+        const r = request as ParsedOperationRequest<'scrub'>;
+        return this.perTableRunner(this.selectTables(r.keyspace, r.tables), 'scrubbing', async (table) => {
+          const outcomes = await this.options.storage.scrub([table.id]);
+          return {
+            sstables: outcomes.length, partitionsKept: sumOf(outcomes, 'partitionsKept'), partitionsSkipped: sumOf(outcomes, 'partitionsSkipped'),
+            partitionsTruncated: sumOf(outcomes, 'partitionsTruncated'), badIndexChunks: sumOf(outcomes, 'badIndexChunks'),
+            unsalvageable: outcomes.filter((o) => o.failure !== null).length,
+          };
+        }, '');
       }
       case 'decommission':
         throw refused('last node in the cluster: no other node could take over its ranges');
@@ -283,6 +348,36 @@ export class SingleNodeBackend implements ManagementBackend {
           sstables += storage.tableStats(table.id)?.sstableCount ?? 0;
         }
         return { tablesFlushed: tables.length, sstables };
+      },
+    };
+  }
+
+  /**
+   * A job that runs `step` for each table in turn (progress in tables) and returns the sums of
+   * the figures the steps return, plus a message.
+   */
+  private perTableRunner(
+    tables: readonly TableMetadata[], verb: string, step: (table: TableMetadata) => Promise<Record<string, number>>, notePrefix: string,
+    message?: (totals: Record<string, number>) => string,
+  ): OperationRunner {
+    return {
+      cancellable: false,
+      progressUnit: 'tables',
+      progressTotal: tables.length,
+      run: async (context: OperationContext): Promise<JobResult> => {
+        const totals: Record<string, number> = {};
+        for (let i = 0; i < tables.length; i++) {
+          const table = tables[i]!;
+          context.progress({ done: i, total: tables.length, message: `${verb} ${table.keyspace}.${table.name}` });
+          let figures: Record<string, number>;
+          try {
+            figures = await step(table);
+          } catch (error) {
+            throw managementErrorOf(error);
+          }
+          for (const [k, v] of Object.entries(figures)) totals[k] = (totals[k] ?? 0) + v;
+        }
+        return { tables: tables.length, ...totals, message: `${notePrefix}${message === undefined ? `${tables.length} table(s) done` : message(totals)}` };
       },
     };
   }
@@ -363,6 +458,14 @@ export class SingleNodeBackend implements ManagementBackend {
       },
     };
   }
+}
+
+const MIB = 1024 * 1024;
+
+function sumOf<T>(items: readonly T[], field: keyof T): number {
+  let n = 0;
+  for (const item of items) n += Number(item[field]) || 0;
+  return n;
 }
 
 function immediate(shape: { cancellable: boolean; unit: OperationRunner['progressUnit']; total: number }, result: JobResult): OperationRunner {

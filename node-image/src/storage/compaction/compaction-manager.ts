@@ -90,6 +90,17 @@ export interface CompactionOutcome {
   readonly partitionsOut: number;
 }
 
+/** A ring range (left, right]; wraps when left >= right; left === right is the whole ring. */
+export interface OwnedRange {
+  readonly left: bigint;
+  readonly right: bigint;
+}
+
+export function rangeContains(range: OwnedRange, token: bigint): boolean {
+  if (range.left < range.right) return token > range.left && token <= range.right;
+  return token > range.left || token <= range.right;
+}
+
 interface Run {
   readonly id: string;
   readonly store: TableStore;
@@ -183,7 +194,7 @@ export class CompactionManager {
     }
   }
 
-  private start(store: TableStore, task: CompactionTask, kind: CompactionKind, garbageCollect: boolean): Run {
+  private start(store: TableStore, task: CompactionTask, kind: CompactionKind, garbageCollect: boolean, keepToken?: (token: bigint) => boolean): Run {
     for (const g of task.inputs) {
       assert(!store.compacting.has(g), 'an SSTable is the input of one compaction at a time');
       assert(store.sstableByGeneration(g) !== undefined, 'compaction inputs are live SSTables');
@@ -198,7 +209,7 @@ export class CompactionManager {
     this.running.add(run);
     const logger = this.host.logger;
     if (logger.isDebugEnabled()) logger.debug({ table: store.tableId, id: run.id, reason: task.reason, inputs: task.inputs }, 'compaction started');
-    run.done = this.execute(run, garbageCollect)
+    run.done = this.execute(run, garbageCollect, keepToken)
       .then((outcome) => {
         this.completed++;
         this.bytesCompacted += outcome?.bytesRead ?? 0;
@@ -218,7 +229,7 @@ export class CompactionManager {
     return run;
   }
 
-  private async execute(run: Run, garbageCollect: boolean): Promise<CompactionOutcome | null> {
+  private async execute(run: Run, garbageCollect: boolean, keepToken?: (token: bigint) => boolean): Promise<CompactionOutcome | null> {
     const { store, task } = run;
     const host = this.host;
     const inputs = task.inputs.map((g) => store.sstableByGeneration(g)!);
@@ -261,6 +272,7 @@ export class CompactionManager {
         gcBeforeSeconds,
         maxPurgeableTimestamp: (token, key) => maxPurgeableTimestamp(store, inputSet, token, key),
         ...(garbageCollect ? { shadowSources: (token: bigint, key: Buffer) => shadowSourcesOf(store, inputSet, token, key) } : {}),
+        ...(keepToken === undefined ? {} : { keepToken }),
         sink: out,
       });
       const clock = host.clock;
@@ -363,6 +375,27 @@ export class CompactionManager {
         if (outcome !== null) totals = sum(totals, outcome);
       }
       return totals;
+    });
+  }
+
+  /**
+   * nodetool cleanup: rewrites every SSTable holding partitions outside `keep`, without them
+   * (SSTables entirely inside one kept range are left alone). Returns on-disk bytes before and after.
+   */
+  async cleanup(store: TableStore, keep: readonly OwnedRange[]): Promise<{ bytesBefore: number; bytesAfter: number }> {
+    return this.holding(store, false, async () => {
+      const bytesBefore = store.sstableBytes();
+      const keepToken = (token: bigint): boolean => keep.some((r) => r.left === r.right || rangeContains(r, token));
+      for (const reader of [...store.sstables]) {
+        if (this.closed) break;
+        if (!store.sstables.includes(reader) || store.compacting.has(reader.generation)) continue;
+        const { minToken, maxToken } = reader.statistics;
+        const inside = keep.some((r) => r.left === r.right || (r.left < r.right ? minToken > r.left && maxToken <= r.right : minToken > r.left || maxToken <= r.right));
+        if (inside) continue;
+        const task: CompactionTask = { kind: 'compact', reason: `cleanup of generation ${reader.generation}`, inputs: [reader.generation], outputLevel: reader.level, maxOutputBytes: Infinity };
+        await this.start(store, task, 'CLEANUP', false, keepToken).done;
+      }
+      return { bytesBefore, bytesAfter: store.sstableBytes() };
     });
   }
 

@@ -35,6 +35,8 @@ export interface CompactionMergerOptions {
    * tombstones) also shadow the inputs' data. Their deletions are not copied to the output.
    */
   readonly shadowSources?: (token: bigint, key: Buffer) => readonly PartitionSource[];
+  /** cleanup: partitions whose token this rejects are dropped (ranges the node no longer owns). */
+  readonly keepToken?: (token: bigint) => boolean;
   readonly sink: CompactionSink;
 }
 
@@ -101,16 +103,34 @@ export class CompactionMerger {
     return !this.finished;
   }
 
-  private openNext(): boolean {
-    let best: InputStream | null = null;
-    for (const s of this.streams) {
-      const e = s.entry;
-      if (e === null) continue;
-      if (best === null || compareEntries(e, best.entry!) < 0) best = s;
+  /** The next partition in (token, key) order that cleanup keeps, or null at the end. */
+  private nextKept(): IndexEntry | null {
+    const keep = this.options.keepToken;
+    for (;;) {
+      let best: InputStream | null = null;
+      for (const s of this.streams) {
+        const e = s.entry;
+        if (e === null) continue;
+        if (best === null || compareEntries(e, best.entry!) < 0) best = s;
+      }
+      if (best === null) return null;
+      const first = best.entry!;
+      if (keep === undefined || keep(first.token)) return first;
+      // Not owned any more: skip every version of the partition unread.
+      for (const s of this.streams) {
+        const e = s.entry;
+        if (e === null || e.token !== first.token || !e.key.equals(first.key)) continue;
+        this.counters.bytesRead += e.dataLengthBytes;
+        s.entry = s.scanner.nextEntry();
+      }
+      this.counters.partitionsIn++;
     }
-    if (best === null) return false;
+  }
+
+  private openNext(): boolean {
+    const first = this.nextKept();
+    if (first === null) return false;
     const { layout } = this.options;
-    const first = best.entry!;
     const key = first.key;
     const token = first.token;
     const parts: SSTablePartition[] = [];

@@ -203,6 +203,27 @@ describe('compaction through the engine', () => {
     expect(e.tableStats(TABLE_MAIN.id)!.sstableCount).toBe(0);
   });
 
+  it('cleanup drops the partitions outside the kept ranges and leaves SSTables inside them alone', async () => {
+    const h = harness({ timers: realTimers, schema: makeSchema([table({ class: 'SizeTieredCompactionStrategy', min_threshold: '32' })]) });
+    const e = await open(h);
+    await fill(e, 0, 400, 200);
+    const tokens = [...Array(97).keys()].map((pk) => write(pk).token).sort((a, b) => (a < b ? -1 : 1));
+    const split = tokens[48]!;
+    // Keep (min, split]: the partitions with a token above it go.
+    const result = await e.cleanupTable(TABLE_MAIN.id, [{ left: -(2n ** 63n), right: split }]);
+    expect(result.bytesAfter).toBeLessThan(result.bytesBefore);
+    const found = scan(e);
+    for (let n = 0; n < 400; n++) expect(found.has(n)).toBe(write(n).token <= split);
+    // Everything already inside the kept range: nothing to rewrite.
+    const again = await e.cleanupTable(TABLE_MAIN.id, [{ left: -(2n ** 63n), right: split }]);
+    expect(again.bytesAfter).toBe(again.bytesBefore);
+    // A wrapping range (left >= right) keeps both ends of the ring.
+    await fill(e, 0, 400, 400);
+    await e.cleanupTable(TABLE_MAIN.id, [{ left: tokens[80]!, right: tokens[10]! }]);
+    const wrapped = scan(e);
+    for (let n = 0; n < 400; n++) expect(wrapped.has(n)).toBe(write(n).token > tokens[80]! || write(n).token <= tokens[10]!);
+  });
+
   it('honours concurrent_compactors and reports active compactions with progress', async () => {
     const tables = [1, 2, 3].map((i) => ({ ...table({ class: 'SizeTieredCompactionStrategy' }), id: `00000000-0000-4000-8000-00000000010${i}`, name: `t${i}` }));
     const h = harness({ timers: realTimers, schema: makeSchema(tables) });

@@ -17,7 +17,7 @@ import { listSegments, readSegment } from '../commit-log/commit-log-replay.ts';
 import {
   COMPACTION_THROUGHPUT_BYTES_PER_SECOND_DEFAULT, CONCURRENT_COMPACTORS_DEFAULT, CompactionManager,
 } from '../compaction/compaction-manager.ts';
-import type { CompactionOutcome, CompactionSettings, CompactionStats } from '../compaction/compaction-manager.ts';
+import type { CompactionOutcome, CompactionSettings, CompactionStats, OwnedRange } from '../compaction/compaction-manager.ts';
 import { verifySSTable, scrubTable } from '../compaction/sstable-maintenance.ts';
 import type { ScrubOutcome, VerifyOutcome } from '../compaction/sstable-maintenance.ts';
 import { FULL_SLICE, sliceOfClustering } from '../clustering-position.ts';
@@ -115,6 +115,11 @@ export interface StorageEngineWithStats extends StorageEngine {
   setCompactionThroughput(bytesPerSecond: number): void;
   /** Runs the compactions the planner wants now and waits for them (bounded rounds): a quiet state. */
   settleCompactions(): Promise<void>;
+  /**
+   * nodetool cleanup: drops the table's partitions whose token is in none of `keep` (ring ranges
+   * (left, right], wrapping when left >= right), rewriting only the SSTables that hold some.
+   */
+  cleanupTable(tableId: string, keep: readonly OwnedRange[]): Promise<{ bytesBefore: number; bytesAfter: number }>;
 }
 
 export async function openStorageEngine(options: StorageEngineOptions): Promise<StorageEngineWithStats> {
@@ -447,6 +452,14 @@ class LsmStorageEngine implements StorageEngineWithStats {
       })));
     }
     return out;
+  }
+
+  async cleanupTable(tableId: string, keep: readonly OwnedRange[]): Promise<{ bytesBefore: number; bytesAfter: number }> {
+    this.checkOpen();
+    const store = this.tables.get(tableId);
+    if (store === undefined) return { bytesBefore: 0, bytesAfter: 0 };
+    await this.scheduleFlush(store);
+    return this.compactions.cleanup(store, keep);
   }
 
   settleCompactions(): Promise<void> {
