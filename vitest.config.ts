@@ -1,5 +1,6 @@
 // Test projects: unit (beside the code, no real I/O), integration (real node processes on loopback),
-// interop (real drivers), sim (seeded simulation). `npm test` runs them all.
+// interop (real drivers), sim (seeded simulation). `npm test` runs them all, one project after
+// another (groupOrder): multi-process clusters starved of CPU by a parallel simulation fail their timing.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,6 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['node-image/**/*.test.ts', 'operator/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/chart/**/*.test.ts'],
           testTimeout: 30_000,
         },
@@ -15,6 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 2 },
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
@@ -24,6 +27,7 @@ export default defineConfig({
       {
         test: {
           name: 'interop',
+          sequence: { groupOrder: 3 },
           include: ['test/interop/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
@@ -33,6 +37,7 @@ export default defineConfig({
       {
         test: {
           name: 'peer',
+          sequence: { groupOrder: 4 },
           include: ['test/peer/**/*.test.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,
@@ -42,6 +47,7 @@ export default defineConfig({
       {
         test: {
           name: 'sim',
+          sequence: { groupOrder: 1 },
           include: ['test/sim/**/*.test.ts'],
           testTimeout: 600_000,
         },
