@@ -1,5 +1,5 @@
-// Cases where Cassia differs from Cassandra today: bugs to fix (intended differences belong in
-// docs/compatibility.md instead). A listed case that differs passes and is counted; an unlisted one
+// Cases where Cassia differs from Cassandra, each explained in docs/compatibility.md (intended
+// differences, or bugs to fix). A listed case that differs passes and is counted; an unlisted one
 // fails; a listed one that now matches is reported as fixed. Regenerate the file with
 // CASSIA_PEER_UPDATE_KNOWN=1 npm run test:peer and review the diff.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,9 +33,9 @@ export function summarizeProblem(problem: string): string {
 
 export function writeKnownDifferences(known: KnownDifferences, path: string = KNOWN_DIFFERENCES_PATH): void {
   const header = [
-    '# Cases where Cassia differs from Apache Cassandra 5.0.9 today (bugs to fix, not intended',
-    '# differences: those are in docs/compatibility.md). test:peer passes while these differ and',
-    '# reports them; any other difference fails. Regenerate: CASSIA_PEER_UPDATE_KNOWN=1 npm run test:peer',
+    '# Cases where Cassia differs from Apache Cassandra 5.0.9. Every entry must be explained in',
+    '# docs/compatibility.md. test:peer passes while these differ and reports them; any other',
+    '# difference fails. Regenerate: CASSIA_PEER_UPDATE_KNOWN=1 npm run test:peer',
     '',
   ].join('\n');
   const sorted: KnownDifferences = {};
