@@ -172,6 +172,17 @@ export class CommitLog {
     return { segmentId: this.active.id, offsetBytes: this.lastEntryOffset };
   }
 
+  /** Segment id of the last appended entry (lastAppendedPosition() without allocating). */
+  get lastEntrySegmentId(): number {
+    assert(this.active !== null, 'commit log not started');
+    return this.active.id;
+  }
+
+  /** Offset of the last appended entry in its segment. */
+  get lastEntryOffsetBytes(): number {
+    return this.lastEntryOffset;
+  }
+
   /** append() without the position: no allocation per entry (the engine's write path). */
   appendDurable(mutation: Mutation): Promise<void> {
     if (this.failure !== null) throw new StorageUnavailableError(StorageErrorCode.Failed, `commit log failed: ${this.failure.message}`);

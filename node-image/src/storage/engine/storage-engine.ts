@@ -1,7 +1,9 @@
 // The storage engine of one shard: a commit log shared by its tables and an LSM (memtable,
 // flushing memtables, SSTables) per table, compacted in the background. Writes are validated,
-// counter deltas resolved to totals, appended to the commit log, then applied to memtables, all
-// synchronously; the returned promise settles per the sync mode. Reads are synchronous merges.
+// counter deltas resolved to totals and appended to the commit log synchronously; under periodic
+// sync they reach the memtables at once, under batch/group sync only once their fsync completes
+// (a read never sees a write a crash can erase); the returned promise settles per the sync mode,
+// after the memtable apply. Reads are synchronous merges.
 // Opening replays the commit log from each table's flushed position. Memory is bounded: beyond a
 // soft limit writes wait for flushes, beyond the hard limit (or after waiting too long) they get
 // Overloaded. A corrupt SSTable met by a read or a compaction is quarantined and the read retried.
@@ -44,6 +46,7 @@ import { tableLayoutOf } from '../table-layout.ts';
 import type { TableLayout } from '../table-layout.ts';
 import { readStorageState, writeStorageState } from './storage-state-file.ts';
 import { TableStore } from './table-store.ts';
+import { UnsyncedWrites } from './unsynced-writes.ts';
 
 /**
  * Live (non-flushing) memtable bytes beyond this fraction of memtableSpaceMaxBytes flush the
@@ -163,6 +166,13 @@ class LsmStorageEngine implements StorageEngineWithStats {
   /** Bytes of memtables being flushed (part of totalMemtableBytes). */
   private flushingMemtableBytes = 0;
   private readonly waiters: WriteWaiter[] = [];
+  /**
+   * Batch and group sync: a write reaches the memtables only once the commit-log sync covering it
+   * completes (Cassandra's write path waits for the sync before the memtable apply), so no read
+   * sees a write that a crash can still erase. Periodic sync applies at once.
+   */
+  private readonly applyWhenDurable: boolean;
+  private readonly unsynced: UnsyncedWrites;
   /** Scratch list of the one table a single-update mutation writes (applyNow never keeps it). */
   private readonly singleStore: TableStore[] = [];
   private failure: Error | null = null;
@@ -184,6 +194,11 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.tombstoneFail = options.tombstoneFailureThreshold ?? TOMBSTONE_FAILURE_THRESHOLD_DEFAULT;
     this.writeWaitMaxMs = options.writeWaitMaxMs ?? WRITE_WAIT_MAX_MS_DEFAULT;
     const c = options.config;
+    this.applyWhenDurable = c.commitLogSync !== 'periodic';
+    this.unsynced = new UnsyncedWrites({
+      settle: (mutation, position, durable) => this.settleUnsynced(mutation, position, durable),
+      onError: (error) => this.failWrites(error),
+    });
     assert(c.memtableFlushThresholdBytes > 0 && c.memtableSpaceMaxBytes >= c.memtableFlushThresholdBytes, 'memtable limits');
     assert(c.commitLogTotalSpaceBytes >= c.commitLogSegmentSizeBytes, 'commit log total space holds a segment');
     this.commitLog = new CommitLog({
@@ -560,20 +575,76 @@ class LsmStorageEngine implements StorageEngineWithStats {
     const start = this.clock.monotonicMs();
     let hasCounters = false;
     for (const store of stores) if (store.layout.isCounterTable) hasCounters = true;
-    const resolved = hasCounters ? this.resolveCounters(mutation, stores) : mutation;
-    const durable = this.commitLog.appendDurable(resolved);
-    const rowCache = this.rowCache;
-    for (let i = 0; i < resolved.updates.length; i++) {
-      const store = stores[i]!;
-      this.totalMemtableBytes += store.memtable.apply(resolved.updates[i]!);
-      store.counters.writes++;
-      rowCache.invalidate(store.tableId, mutation.key);
-      if (store.memtable.sizeBytes >= this.config.memtableFlushThresholdBytes) this.flushInBackground(store, 'memtable flush threshold');
+    let counterKey: string | null = null;
+    if (hasCounters && this.applyWhenDurable) {
+      // Counter totals are read before write: wait until no earlier write of this partition is
+      // still waiting for its sync (Cassandra holds the counter lock across the commit-log wait).
+      counterKey = mutation.key.toString('latin1');
+      for (const store of stores) {
+        if (store.layout.isCounterTable && store.unsyncedKeys.has(counterKey)) {
+          const retry = (): Promise<void> => this.apply(mutation);
+          return this.unsynced.newestBatch.then(retry, retry);
+        }
+      }
     }
-    this.maybeCleanupMemtables();
+    const resolved = hasCounters ? this.resolveCounters(mutation, stores) : mutation;
+    const log = this.commitLog;
+    const durable = log.appendDurable(resolved);
+    if (this.applyWhenDurable) {
+      if (counterKey !== null) {
+        for (const store of stores) {
+          if (store.layout.isCounterTable) store.unsyncedKeys.set(counterKey, (store.unsyncedKeys.get(counterKey) ?? 0) + 1);
+        }
+      }
+      this.unsynced.add(resolved, { segmentId: log.lastEntrySegmentId, offsetBytes: log.lastEntryOffsetBytes, durable });
+    } else {
+      for (let i = 0; i < resolved.updates.length; i++) this.applyToMemtable(stores[i]!, resolved.updates[i]!);
+      this.maybeCleanupMemtables();
+    }
     const micros = Math.max(1, (this.clock.monotonicMs() - start) * 1000);
     for (let i = 0; i < stores.length; i++) stores[i]!.metrics.writeLatency.record(micros);
     return durable;
+  }
+
+  private applyToMemtable(store: TableStore, update: PartitionUpdate): void {
+    this.totalMemtableBytes += store.memtable.apply(update);
+    store.counters.writes++;
+    this.rowCache.invalidate(store.tableId, update.key);
+    if (store.memtable.sizeBytes >= this.config.memtableFlushThresholdBytes) this.flushInBackground(store, 'memtable flush threshold');
+  }
+
+  /**
+   * A batch/group write whose sync completed (durable) or failed: applied to the memtables of its
+   * tables unless they were dropped, or truncated at a later commit-log position.
+   */
+  private settleUnsynced(mutation: Mutation, position: CommitLogPosition, durable: boolean): void {
+    const updates = mutation.updates;
+    let counterKey: string | null = null;
+    for (let i = 0; i < updates.length; i++) {
+      const update = updates[i]!;
+      const store = this.tables.get(update.tableId);
+      if (store === undefined) continue;
+      if (store.layout.isCounterTable) {
+        counterKey ??= mutation.key.toString('latin1');
+        const n = store.unsyncedKeys.get(counterKey) ?? 0;
+        if (n <= 1) store.unsyncedKeys.delete(counterKey);
+        else store.unsyncedKeys.set(counterKey, n - 1);
+      }
+      if (!durable) continue;
+      const truncatedAt = this.truncations.get(update.tableId);
+      if (truncatedAt !== undefined && comparePositions(position, truncatedAt) < 0) continue;
+      this.applyToMemtable(store, update);
+    }
+    if (durable) this.maybeCleanupMemtables();
+  }
+
+  /**
+   * How far in the commit log a memtable switched now is complete: the current position, or the
+   * oldest write still waiting for its sync (memtables hold exactly the writes before it).
+   */
+  private memtableUpperBound(): CommitLogPosition {
+    if (this.unsynced.size === 0) return this.commitLog.currentPosition();
+    return { segmentId: this.unsynced.oldestSegmentId, offsetBytes: this.unsynced.oldestOffsetBytes };
   }
 
   /** Slows a write down: it waits (not applied) until flushes free memtable space, or is refused. */
@@ -734,7 +805,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
    */
   private async flushMemtable(store: TableStore, position: CommitLogPosition | null): Promise<void> {
     if (store.memtable.isEmpty || this.closing !== null || this.failure !== null) return;
-    const flushPosition = position ?? this.commitLog.currentPosition();
+    const flushPosition = position ?? this.memtableUpperBound();
     const memtable = store.memtable;
     store.memtable = new Memtable(store);
     store.memtableSinceMs = this.clock.monotonicMs();
