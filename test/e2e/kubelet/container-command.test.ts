@@ -4,13 +4,22 @@ import { resolveCommand, rewriteMountPath } from './container-command.ts';
 const runtime = { repoDir: '/repo', nodeBin: '/repo/node_modules/.bin/node', isExecutable: (f: string) => f === '/usr/bin/env' };
 
 describe('resolveCommand', () => {
-  it('runs cassia-node images as the repo CLI with the container args', () => {
-    expect(resolveCommand({ image: 'ghcr.io/x/cassia-node:0.1', command: undefined, args: ['node', '--config', '/etc/cassia/cassia.yaml'], runtime })).toEqual({
+  it('runs cassia-node images as the repo CLI; args without a command replace the CMD (ENTRYPOINT is tini)', () => {
+    expect(
+      resolveCommand({ image: 'ghcr.io/x/cassia-node:0.1', command: undefined, args: ['node', '/app/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml'], runtime }),
+    ).toEqual({
       ok: true,
       kind: 'cassia-node',
       file: runtime.nodeBin,
       args: ['/repo/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml'],
     });
+    expect(resolveCommand({ image: 'cassia-node:e2e', command: undefined, args: undefined, runtime })).toMatchObject({
+      args: ['/repo/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml'],
+    });
+    expect(resolveCommand({ image: 'cassia-node:e2e', command: undefined, args: ['cassia', 'nodetool', 'status'], runtime })).toMatchObject({
+      args: ['/repo/node-image/cli/cassia.ts', 'nodetool', 'status'],
+    });
+    expect(resolveCommand({ image: 'cassia-node:e2e', command: undefined, args: ['--config', '/x'], runtime })).toMatchObject({ ok: false, reason: 'ErrImagePull' });
     expect(resolveCommand({ image: 'cassia-node:e2e', command: ['cassia'], args: ['node'], runtime })).toMatchObject({
       args: ['/repo/node-image/cli/cassia.ts', 'node'],
     });

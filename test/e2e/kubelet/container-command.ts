@@ -11,18 +11,27 @@ export type ResolvedCommand =
   | { ok: true; file: string; args: string[]; kind: 'cassia-node' | 'cassia-operator' | 'local' }
   | { ok: false; reason: 'ErrImagePull'; message: string };
 
+/** The node image's CMD (its ENTRYPOINT is only `tini --`, so container args replace all of it). */
+export const nodeImageDefaultCmd = ['node', '/app/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml'] as const;
+
 /**
- * - image containing `cassia-node`: entrypoint `node <repo>/node-image/cli/cassia.ts`;
- * - image containing `cassia-operator`: entrypoint `node <repo>/operator/main.ts`;
+ * - image containing `cassia-node`: ENTRYPOINT `tini --`, CMD {@link nodeImageDefaultCmd}; as
+ *   on a real runtime, `args` without `command` replace the CMD, so they are the whole command
+ *   line (`node /app/node-image/cli/cassia.ts node ...`, as the operator renders it);
+ * - image containing `cassia-operator`: ENTRYPOINT `node <repo>/operator/main.ts`, args appended;
  *   for both, a command `node ...`/`cassia ...`/`cassia-operator ...` maps onto the repo and
  *   paths under /app/ become repo paths;
  * - anything else runs only if command[0] is an absolute executable on this host.
  */
 export function resolveCommand(options: { image: string; command: readonly string[] | undefined; args: readonly string[] | undefined; runtime: LocalRuntime }): ResolvedCommand {
   const { image, runtime } = options;
-  const command = options.command ?? [];
-  const args = options.args ?? [];
   const kind = image.includes('cassia-node') ? 'cassia-node' : image.includes('cassia-operator') ? 'cassia-operator' : 'local';
+  let command = options.command ?? [];
+  let args = options.args ?? [];
+  if (kind === 'cassia-node' && command.length === 0) {
+    command = args.length > 0 ? args : nodeImageDefaultCmd;
+    args = [];
+  }
   if (kind !== 'local') {
     const entry = path.join(runtime.repoDir, kind === 'cassia-node' ? 'node-image/cli/cassia.ts' : 'operator/main.ts');
     const toRepo = (a: string): string => (a === imageAppRoot || a.startsWith(`${imageAppRoot}/`) ? path.join(runtime.repoDir, a.slice(imageAppRoot.length)) : a);
