@@ -3,7 +3,8 @@
 // consistency level's acks until write_request_timeout, hinting replicas that are down or do not
 // answer; counters through one leader replica that applies the delta and replicates the total;
 // reads and range scans (read-executor.ts); CAS through Paxos v1 (paxos/); truncate on every node;
-// schema changes pushed and pulled (schema-sync.ts). It also serves the replica side of every
+// schema changes decided by a Paxos register over the whole schema (schema-paxos.ts), installed,
+// pushed and pulled by schema-sync.ts. It also serves the replica side of every
 // verb it sends. Everything nondeterministic comes from the injected clock, timers and random.
 import type { EndpointAddress } from '../cluster/index.ts';
 import type { Clock, Disk, Logger, Random, Timers } from '../io/index.ts';
@@ -42,7 +43,10 @@ import { CoordinatorRequestMetrics, RequestOperationIndex } from './request-metr
 import type { CoordinatorMetricsSource } from './request-metrics.ts';
 import { ackCounts, planPaxos, planWrite } from './replica-plan.ts';
 import type { PaxosPlan, ReplicaTopology, WritePlan } from './replica-plan.ts';
+import { SCHEMA_CHANGE_TIMEOUT_MS_DEFAULT, SCHEMA_PAXOS_TABLE_ID, SchemaPaxos, decodeSchemaValue } from './schema-paxos.ts';
 import { SchemaSync } from './schema-sync.ts';
+import type { SchemaEpoch } from './schema-sync.ts';
+import { KeyedSerialQueue } from './serial-queue.ts';
 import type { SchemaStore } from './schema-store.ts';
 import { LatencyTrackers } from './speculative-retry.ts';
 import { TruncationRecords } from './truncation-records.ts';
@@ -51,6 +55,8 @@ import { WriteResponseHandler, writeTimeout } from './write-response-handler.ts'
 /** Paxos state older than this is dropped (Cassandra TTLs system.paxos rows with gc_grace_seconds). */
 export const PAXOS_STATE_TTL_MS_DEFAULT = 864_000_000;
 export const PAXOS_DIRECTORY_NAME = 'paxos';
+/** Paxos state of the schema register (never expires: it holds the latest committed schema). */
+export const SCHEMA_PAXOS_DIRECTORY_NAME = 'schema-paxos';
 
 export interface ClusterCoordinatorOptions {
   readonly storage: StorageEngine;
@@ -71,6 +77,8 @@ export interface ClusterCoordinatorOptions {
   readonly hints?: Partial<HintsConfig>;
   readonly paxosStateTtlMs?: number;
   readonly schemaPushWaitMs?: number;
+  /** How long a DDL may spend in Paxos contention (default 10 s). */
+  readonly schemaChangeTimeoutMs?: number;
   readonly batchlog?: Partial<BatchlogConfig>;
 }
 
@@ -91,6 +99,11 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
   private readonly proposer: PaxosProposer;
   private readonly paxosCodec = new PaxosMessageCodec();
   private readonly schemaSync: SchemaSync;
+  private readonly schemaPaxosStore: PaxosStateStore;
+  private readonly schemaAcceptor: PaxosAcceptor;
+  private readonly schemaPaxos: SchemaPaxos;
+  /** DDLs of this coordinator run one at a time (they would only contend with each other). */
+  private readonly ddlQueue = new KeyedSerialQueue();
   private readonly deadlines: DeadlineQueue;
   private readonly writer = new MessageWriter();
   private readonly reader = new MessageReader();
@@ -142,10 +155,11 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
       ttlMs: options.paxosStateTtlMs ?? PAXOS_STATE_TTL_MS_DEFAULT,
     });
     this.acceptor = new PaxosAcceptor({
-      store: this.paxosStore, storage: options.storage, nowMs: () => options.clock.nowMs(), decodeMutation: (b) => this.reader.mutation(b),
+      store: this.paxosStore, nowMs: () => options.clock.nowMs(), apply: (p) => options.storage.apply(this.reader.mutation(p.mutation)),
     });
+    const ballots = new BallotGenerator({ clock: options.clock, random: options.random });
     this.proposer = new PaxosProposer({
-      self, messaging: options.messaging, acceptor: this.acceptor, ballots: new BallotGenerator({ clock: options.clock, random: options.random }),
+      self, messaging: options.messaging, acceptor: this.acceptor, ballots,
       clock: options.clock, timers: options.timers, random: options.random, writeTimeoutMs: timeouts.writeRequestTimeoutMs,
       casContentionTimeoutMs: timeouts.casContentionTimeoutMs,
       encodeMutation: (m) => this.writer.mutation(m),
@@ -161,6 +175,26 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
       onInstalled: (schema) => {
         for (const listener of [...this.schemaListeners]) listener(schema);
       },
+    });
+    this.schemaPaxosStore = PaxosStateStore.open({
+      disk: options.disk, directory: `${options.systemDirectory}/${SCHEMA_PAXOS_DIRECTORY_NAME}`, clock: options.clock, logger: options.logger, ttlMs: Infinity,
+    });
+    this.schemaAcceptor = new PaxosAcceptor({
+      store: this.schemaPaxosStore, nowMs: () => options.clock.nowMs(),
+      apply: (p) => {
+        const { epoch, snapshot } = decodeSchemaValue(p.mutation);
+        return this.schemaSync.offer(epoch, snapshot, 'paxos');
+      },
+    });
+    this.schemaPaxos = new SchemaPaxos({
+      self, messaging: options.messaging, acceptor: this.schemaAcceptor, ballots, clock: options.clock, timers: options.timers,
+      random: options.random, logger: this.ctx.logger, requestTimeoutMs: timeouts.writeRequestTimeoutMs,
+      timeoutMs: options.schemaChangeTimeoutMs ?? SCHEMA_CHANGE_TIMEOUT_MS_DEFAULT,
+      participants: () => this.schemaParticipants(),
+      current: () => ({ epoch: this.schemaSync.epoch, snapshot: options.schemaStore.current() }),
+      install: (value) => this.schemaSync.offer(value.epoch, value.snapshot, 'paxos'),
+      catchUp: () => this.schemaSync.catchUp(),
+      pushToOthers: (value, participants) => this.schemaSync.push(value.epoch, value.snapshot, new Set(participants)),
     });
   }
 
@@ -182,6 +216,7 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     await this.hints.stop();
     this.deadlines.close();
     await this.paxosStore.close();
+    await this.schemaPaxosStore.close();
   }
 
   // ---- Coordinator --------------------------------------------------------------------------------
@@ -316,8 +351,24 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     return { target: best.address, hosts, hints };
   }
 
+  /** A DDL, decided by a Paxos round on the schema register (schema-paxos.ts): linearizable across coordinators. */
   changeSchema(request: SchemaChangeRequest): Promise<SchemaSnapshot> {
-    return this.schemaSync.change(request);
+    return this.ddlQueue.run('ddl', () => this.schemaPaxos.change(request));
+  }
+
+  /** Participants of schema Paxos: every ring member (normal, leaving, joining) and this node. */
+  private schemaParticipants(): { all: EndpointAddress[]; live: EndpointAddress[] } {
+    const ring = this.ctx.membership.ring();
+    const all = new Set<EndpointAddress>(ring.members());
+    for (const address of ring.bootstrappingEndpoints().keys()) all.add(address);
+    all.add(this.ctx.self);
+    const sorted = [...all].sort();
+    return { all: sorted, live: sorted.filter((a) => a === this.ctx.self || this.ctx.membership.isAlive(a)) };
+  }
+
+  /** The epoch (counter, version) of this node's schema. */
+  get schemaEpoch(): SchemaEpoch {
+    return this.schemaSync.epoch;
   }
 
   onSchemaInstalled(listener: (schema: SchemaSnapshot) => void): () => void {
@@ -775,19 +826,20 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
       await this.applyCounterAsLeader(mutation, consistency);
       return null;
     });
+    const acceptorFor = (tableId: string): PaxosAcceptor => (tableId === SCHEMA_PAXOS_TABLE_ID ? this.schemaAcceptor : this.acceptor);
     messaging.handle(Verb.PaxosPrepare, async (_from, payload) => {
       const req = decodePaxosRequest(payload);
-      return this.paxosCodec.prepareResponse(await this.acceptor.prepare(req, req.ballot));
+      return this.paxosCodec.prepareResponse(await acceptorFor(req.tableId).prepare(req, req.ballot));
     });
     messaging.handle(Verb.PaxosPropose, async (_from, payload) => {
       const req = decodePaxosRequest(payload);
       if (req.mutation === null) throw invalidRequest('Paxos propose without a proposal');
-      return this.paxosCodec.proposeResponse(await this.acceptor.propose(req, { ballot: req.ballot, mutation: req.mutation }));
+      return this.paxosCodec.proposeResponse(await acceptorFor(req.tableId).propose(req, { ballot: req.ballot, mutation: req.mutation }));
     });
     messaging.handle(Verb.PaxosCommit, async (_from, payload) => {
       const req = decodePaxosRequest(payload);
       if (req.mutation === null) throw invalidRequest('Paxos commit without a proposal');
-      await this.acceptor.commit(req, { ballot: req.ballot, mutation: req.mutation });
+      await acceptorFor(req.tableId).commit(req, { ballot: req.ballot, mutation: req.mutation });
       return null;
     });
   }

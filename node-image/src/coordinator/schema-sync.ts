@@ -1,7 +1,7 @@
-// Schema agreement across the cluster (docs/design/coordinator.md, "Schema"): a DDL is applied
-// locally (durably), then its whole snapshot is pushed to every live member, waiting (bounded) for
-// their acks so drivers' schema-agreement wait ends at once. Every node gossips its schema version;
-// a node that sees a live peer with another version pulls the peer's snapshot. Snapshots carry an
+// Schema agreement across the cluster (docs/design/coordinator.md, "Schema"): DDLs are decided by
+// schema-paxos.ts and installed here; snapshots can also be pushed to live members, waiting
+// (bounded) for their acks. Every node gossips its schema version; a node that sees a live peer
+// with another version pulls the peer's snapshot and keeps it when newer. Snapshots carry an
 // epoch (counter, version): the higher counter wins, ties go to the greater version text, and a
 // counter of 0 (a node that never saw DDL) never replaces anything. The epoch is persisted before
 // the schema it describes. All installs run one at a time.
@@ -13,7 +13,6 @@ import { parseSchema, serializeSchema } from '../schema/index.ts';
 import type { SchemaSnapshot } from '../schema/index.ts';
 import type { StorageEngine } from '../storage/index.ts';
 import { ByteReader, ByteWriter, DecodeError } from '../storage/index.ts';
-import type { SchemaChangeRequest } from './coordinator.ts';
 import type { Membership, MembershipEvent } from './membership.ts';
 import { CoordinatorMessageError } from './messages/coordinator-messages.ts';
 import type { SchemaStore } from './schema-store.ts';
@@ -24,7 +23,7 @@ export const SCHEMA_EPOCH_FILE_NAME = 'schema-epoch.json';
 export const SCHEMA_PUSH_WAIT_MS_DEFAULT = 5000;
 /** Members with a different schema version are checked (and pulled from) this often. */
 export const SCHEMA_CHECK_INTERVAL_MS = 10_000;
-/** Peers asked at most before a local schema change. */
+/** Peers asked at most by one catch-up. */
 export const SCHEMA_CATCH_UP_PEERS_MAX = 3;
 /** A pull of the same version from the same peer is not repeated sooner than this. */
 export const SCHEMA_PULL_RETRY_MS = 5000;
@@ -181,44 +180,27 @@ export class SchemaSync {
   }
 
   /** Installs a snapshot received from a peer when it is newer than ours. */
-  offer(epoch: SchemaEpoch, snapshot: SchemaSnapshot, source: 'push' | 'pull'): Promise<void> {
+  offer(epoch: SchemaEpoch, snapshot: SchemaSnapshot, source: 'push' | 'pull' | 'paxos'): Promise<void> {
     return this.queue.run('schema', async () => {
       if (!isNewerEpoch(epoch, this.epochValue)) return;
-      this.logger.info({ from: source, counter: epoch.counter, version: epoch.version }, 'installing schema from a peer');
+      this.logger.info({ from: source, counter: epoch.counter, version: epoch.version }, 'installing schema');
       await this.install(snapshot, epoch);
     });
   }
 
   /**
-   * A DDL on this node: catch up with live members first (so the change applies on top of the
-   * cluster's newest schema, e.g. on a node that just joined), install locally, push to live
-   * members and wait (bounded) for their acks.
+   * Pulls (bounded: SCHEMA_CATCH_UP_PEERS_MAX peers, each within the push wait) from live members
+   * gossiping another version and installs what is newer. Used before a schema change when the
+   * schema Paxos register holds no commit yet (its base is then this node's schema).
    */
-  change(request: SchemaChangeRequest): Promise<SchemaSnapshot> {
-    return this.queue.run('schema', async () => {
-      await this.catchUp();
-      const before = this.store.current();
-      const after = request.apply(before);
-      if (after === before) return before;
-      const epoch: SchemaEpoch = { counter: this.epochValue.counter + 1, version: after.version };
-      await this.install(after, epoch);
-      await this.push(epoch, after);
-      return after;
-    });
-  }
-
-  /** Pulls (bounded) from live members gossiping another version; installs what is newer. Runs inside the queue. */
-  private async catchUp(): Promise<void> {
+  async catchUp(): Promise<void> {
     const mine = this.store.current().version;
     const others = this.membership.members().filter((m) => !m.isSelf && m.alive && m.schemaVersion !== null && m.schemaVersion !== mine);
     for (const m of others.slice(0, SCHEMA_CATCH_UP_PEERS_MAX)) {
       try {
         const payload = await this.messaging.request(m.address, Verb.SchemaPull, Buffer.alloc(0), this.pushWaitMs);
         const { epoch, snapshot } = decodeSchemaMessage(payload);
-        if (isNewerEpoch(epoch, this.epochValue)) {
-          this.logger.info({ from: m.address, counter: epoch.counter }, 'catching up with a newer schema before a schema change');
-          await this.install(snapshot, epoch);
-        }
+        await this.offer(epoch, snapshot, 'pull');
       } catch (error) {
         this.logger.debug({ peer: m.address, err: error }, 'schema catch-up pull failed');
       }
@@ -236,9 +218,11 @@ export class SchemaSync {
     this.onInstalled(snapshot);
   }
 
-  private async push(epoch: SchemaEpoch, snapshot: SchemaSnapshot): Promise<void> {
+  /** Pushes a snapshot to every live member but `except`, waiting (bounded) for their acks. */
+  async push(epoch: SchemaEpoch, snapshot: SchemaSnapshot, except: ReadonlySet<EndpointAddress> = new Set()): Promise<void> {
     const payload = encodeSchemaMessage(epoch, snapshot);
-    const targets = this.membership.members().filter((m) => !m.isSelf && m.alive).map((m) => m.address);
+    const targets = this.membership.members().filter((m) => !m.isSelf && m.alive && !except.has(m.address)).map((m) => m.address);
+    if (targets.length === 0) return;
     const results = await Promise.allSettled(targets.map((t) => this.messaging.request(t, Verb.SchemaPush, payload, this.pushWaitMs)));
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) this.logger.warn({ failed, targets: targets.length }, 'schema push not acknowledged by every live member; they will pull it');

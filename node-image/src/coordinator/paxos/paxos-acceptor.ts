@@ -2,8 +2,8 @@
 // partition, with the new state persisted before the answer leaves. Each decision is made
 // synchronously on the in-memory state (so concurrent requests for a partition are serialized by
 // the event loop, as Cassandra serializes them with a per-partition lock) and then waits for the
-// log to be durable. A commit applies its mutation to storage, then records itself.
-import type { Mutation, StorageEngine } from '../../storage/index.ts';
+// log to be durable. A commit applies its value (the owner's `apply`: a mutation to storage for
+// CAS, a schema snapshot for schema changes), then records itself.
 import { compareBallots } from './ballot.ts';
 import type { Ballot } from './ballot.ts';
 import type { PaxosProposal, PaxosState, PaxosStateStore } from './paxos-state-store.ts';
@@ -24,15 +24,13 @@ export interface PaxosPartition {
 
 export class PaxosAcceptor {
   private readonly store: PaxosStateStore;
-  private readonly storage: StorageEngine;
   private readonly nowMs: () => number;
-  private readonly decodeMutation: (bytes: Buffer) => Mutation;
+  private readonly apply: (proposal: PaxosProposal) => Promise<void>;
 
-  constructor(options: { store: PaxosStateStore; storage: StorageEngine; nowMs: () => number; decodeMutation: (bytes: Buffer) => Mutation }) {
+  constructor(options: { store: PaxosStateStore; nowMs: () => number; apply: (proposal: PaxosProposal) => Promise<void> }) {
     this.store = options.store;
-    this.storage = options.storage;
     this.nowMs = options.nowMs;
-    this.decodeMutation = options.decodeMutation;
+    this.apply = options.apply;
   }
 
   private state(p: PaxosPartition): PaxosState {
@@ -61,8 +59,7 @@ export class PaxosAcceptor {
 
   /** Applies a committed proposal (idempotent) and records it as the most recent commit if newer. */
   async commit(p: PaxosPartition, proposal: PaxosProposal): Promise<void> {
-    const mutation = this.decodeMutation(proposal.mutation);
-    const applied = this.storage.apply(mutation);
+    const applied = this.apply(proposal);
     const s = this.state(p);
     const newer = s.committed === null || compareBallots(proposal.ballot, s.committed.ballot) > 0;
     if (newer) {
