@@ -27,14 +27,4 @@ describe('controls', () => {
     }
     expect(failing.length).toBeGreaterThan(0);
   });
-
-  // Known issue (docs/design/simulator.md): the storage engine applies a write to the memtable
-  // before its batch/group commit-log fsync completes, so a read can return a write that a power
-  // loss then erases. Cassandra waits for the sync before the memtable apply. When this test
-  // fails, the issue is fixed: drop the tolerance in single-node-crash and this test.
-  it('known issue: a read can see a write before it is durable (strict checker, seed 124)', async () => {
-    const { result } = await runSeed('single-node-crash-strict', 124);
-    expect(result.ok).toBe(false);
-    expect(result.failures.join('\n')).toMatch(/write\(\d+\) = \? /);
-  });
 });

@@ -16,20 +16,10 @@ import { SimCluster } from '../sim-cluster.ts';
 import type { CrashKind } from '../sim-cluster.ts';
 import { QUIET_NETWORK } from '../sim-network.ts';
 
-/**
- * `strict: false` tolerates the known issue "a write is visible before it is durable" (reads of
- * unacknowledged writes are left out of the check); the strict variant shows it.
- */
 export const singleNodeCrash: Scenario = {
   name: 'single-node-crash',
   description: 'one node, batch/group sync, writes/reads/LWTs under kill -9 and power loss; every key linearizable',
-  run: (ctx) => run(ctx, { strict: false, periodic: false }),
-};
-
-export const singleNodeCrashStrict: Scenario = {
-  name: 'single-node-crash-strict',
-  description: 'as single-node-crash, also checking that no read sees a write that a power loss then erases',
-  run: (ctx) => run(ctx, { strict: true, periodic: false }),
+  run: (ctx) => run(ctx, { periodic: false }),
 };
 
 /**
@@ -39,11 +29,10 @@ export const singleNodeCrashStrict: Scenario = {
 export const singleNodePeriodicLoss: Scenario = {
   name: 'single-node-periodic-loss',
   description: 'control expected to FAIL on some seeds: periodic sync loses acknowledged writes on power loss',
-  run: (ctx) => run(ctx, { strict: false, periodic: true }),
+  run: (ctx) => run(ctx, { periodic: true }),
 };
 
-async function run(ctx: ScenarioContext, options: { strict: boolean; periodic: boolean }): Promise<void> {
-  const strict = options.strict;
+async function run(ctx: ScenarioContext, options: { periodic: boolean }): Promise<void> {
   const random = ctx.random;
   const sync = options.periodic ? 'periodic' : random.chance(0.7) ? 'batch' : 'group';
   const cluster = new SimCluster({
@@ -123,14 +112,7 @@ async function run(ctx: ScenarioContext, options: { strict: boolean; periodic: b
   ctx.summary['commitLogSegments'] = running.storage.commitLogStats().segments;
   cluster.shutdown();
   Object.assign(ctx.summary, { crashes, operations: history.size() });
-  let ignored = 0;
-  const failures = checkRegisterLinearizable(history, {
-    ignoreObservationsOfUnacknowledgedWrites: !strict,
-    onIgnored: (count) => {
-      ignored += count;
-    },
-  });
-  if (!strict) ctx.summary['ignoredObservations'] = ignored;
+  const failures = checkRegisterLinearizable(history);
   for (const failure of failures) ctx.fail(failure);
 }
 
