@@ -240,6 +240,32 @@ describe('schema Paxos: state, restarts, a lone node', () => {
     expectAgreement(c);
   });
 
+  it('a joining node counts in the majority, pulls the schema when it comes up and its DDL builds on the cluster\'s', async () => {
+    const time = new VirtualTime();
+    const tokens = evenTokens(4, 4);
+    const c = await TestCluster.start({ nodes: tokens.map((t) => ({ tokens: t })), time, random: new SeededRandom(11) });
+    cluster = c;
+    const joiner = c.node(3);
+    await c.run(joiner.stop());
+    const info = c.board.ring().endpoint(joiner.address)!;
+    c.board.setRing(c.board.ring().withoutEndpoint(joiner.address).withEndpoint(info).withBootstrapTokens(joiner.address, tokens[3]!));
+    await c.idle(10);
+    await c.createKeyspace('ks', { class: SIMPLE, options: { replication_factor: '3' } });
+    await c.run(c.coordinator(0).changeSchema(createTable(c, 'before_join', false)));
+    // 4 participants (3 normal + 1 joining): a majority is 3.
+    await c.run(c.node(2).stop());
+    const e = await failure(c, c.coordinator(0).changeSchema(createTable(c, 'nope', false)));
+    expect(e.details).toEqual({ kind: 'unavailable', consistency: ConsistencyLevel.SERIAL, required: 3, alive: 2 });
+    await c.run(c.node(2).restart());
+    // The joiner never saw any DDL; its first DDL (right after it comes up) includes everything.
+    expect(joiner.schemaStore.current().keyspaces.size).toBe(0);
+    await c.run(joiner.restart());
+    await c.run(joiner.coordinator.changeSchema(createTable(c, 'from_joiner', false)));
+    await c.idle(100);
+    for (let i = 0; i < 4; i++) expect(tablesOn(c, i)).toEqual(['before_join', 'from_joiner']);
+    expectAgreement(c);
+  });
+
   it('a lone node decides in-process: no message at all', async () => {
     const c = await start(1, 10);
     c.hub.resetStats();
