@@ -10,6 +10,10 @@
 //    for uneven per-token replicated spans, which keeps later joins balanceable; then a few
 //    refinement passes move each new token to its best midpoint. (Trying 1/4 and 3/4 split points
 //    as well tripled the cost for no measurable gain.)
+//  - a token lands at its midpoint moved by a random amount of at most 1/1024 of the range: nodes
+//    that allocate at the same time from the same view of the ring (a cluster whose nodes start
+//    together) then choose distinct tokens instead of identical ones, which the ring's collision
+//    rule would resolve by leaving one of them out of every ring for good.
 // Until the DC has RF nodes every node replicates everything: tokens split the largest ranges (the
 // first node spaces its tokens evenly from a random offset). Cost per token: T candidates, each
 // scored incrementally from the few ranges whose replica walk crosses it, plus O(T x walk) per
@@ -37,6 +41,8 @@ export interface AllocationRequest {
 }
 
 const RING = Number(RING_WIDTH);
+/** A token goes at most width >> SPLIT_JITTER_SHIFT away from its range's midpoint (1/1024 of it). */
+export const SPLIT_JITTER_SHIFT = 10n;
 /** Narrowest range (ring fraction, about 2^24 tokens) the allocator still splits. */
 const MIN_SCORED_WIDTH = 2 ** -40;
 
@@ -90,9 +96,9 @@ export function allocateTokens(request: AllocationRequest): Token[] {
       index = bestCandidate(ring, scorer, false)?.index ?? -1;
     }
     assert(index >= 0, 'no range left to split');
-    insert(ring, splitPoint(ring, index, 2n), newUnit);
+    insert(ring, jitteredMidpoint(ring, index, request.random), newUnit);
   }
-  refine(ring, scorer, replicationFactor, newUnit);
+  refine(ring, scorer, replicationFactor, newUnit, request.random);
   const tokens: Token[] = [];
   for (let i = 0; i < ring.offsets.length; i++) if (ring.units[i] === newUnit) tokens.push(toToken(ring.offsets[i]!));
   assert(tokens.length === numTokens, 'allocated token count mismatch');
@@ -100,7 +106,7 @@ export function allocateTokens(request: AllocationRequest): Token[] {
 }
 
 /** Moves each of the new node's tokens to its best position while that improves the final score. */
-function refine(ring: Ring, scorer: IncrementalScorer, rf: number, newUnit: number): void {
+function refine(ring: Ring, scorer: IncrementalScorer, rf: number, newUnit: number, random: Random): void {
   if (new Set(ring.units).size <= rf) return;
   for (let pass = 0; pass < ALLOCATION_REFINE_PASSES_MAX; pass++) {
     let improved = false;
@@ -114,7 +120,7 @@ function refine(ring: Ring, scorer: IncrementalScorer, rf: number, newUnit: numb
       ring.units.splice(at, 1);
       const best = bestCandidate(ring, scorer, true);
       if (best !== null && best.score < before - 1e-12) {
-        insert(ring, splitPoint(ring, best.index, 2n), newUnit);
+        insert(ring, jitteredMidpoint(ring, best.index, random), newUnit);
         improved = true;
       } else {
         insert(ring, offset, newUnit);
@@ -165,6 +171,19 @@ function widthAt(ring: Ring, i: number): bigint {
 function splitPoint(ring: Ring, i: number, quarters: bigint): bigint {
   const n = ring.offsets.length;
   return (ring.offsets[(i + n - 1) % n]! + (widthAt(ring, i) * quarters) / 4n) % RING_WIDTH;
+}
+
+/**
+ * The midpoint of the range ending at index i, moved by a uniform amount in [-j, j] with
+ * j = width >> SPLIT_JITTER_SHIFT (0 for ranges under 1024 tokens): strictly inside the range.
+ */
+function jitteredMidpoint(ring: Ring, i: number, random: Random): bigint {
+  const middle = splitPoint(ring, i, 2n);
+  const bound = widthAt(ring, i) >> SPLIT_JITTER_SHIFT;
+  if (bound === 0n) return middle;
+  const draw = (BigInt(random.nextUint32()) << 32n) | BigInt(random.nextUint32());
+  const shift = (draw % (2n * bound + 1n)) - bound;
+  return (middle + shift + RING_WIDTH) % RING_WIDTH;
 }
 
 function largestRange(ring: Ring): number {

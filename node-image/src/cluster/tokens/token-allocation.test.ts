@@ -106,3 +106,44 @@ describe('allocation is per datacenter', () => {
     expect(ownershipSpread(dc2)).toBeLessThanOrEqual(1.1);
   });
 });
+
+// Nodes of a cluster started together allocate from the same view of the ring (only the first
+// node's tokens). Identical choices would collide, and the ring's collision rule leaves one node out
+// of every ring; each node's own randomness keeps the choices apart.
+describe('nodes allocating at the same time from the same ring', () => {
+  const strategy = networkTopologyStrategy(new Map([['dc1', 3]]));
+  const viewWith = (base: TokenMetadata, n: number): TokenMetadata => base.withEndpoint({ address: ep(n), hostId: hid(n), dc: 'dc1', rack: `rack${n}` });
+  for (const existing of [1, 3]) {
+    it(`choose distinct tokens (${existing} node(s) in the ring), and the merged ring holds every node`, () => {
+      let base = TokenMetadata.empty();
+      const random = new SeededRandom(11);
+      for (let n = 1; n <= existing; n++) {
+        base = viewWith(base, n);
+        base = base.withNormalTokens(ep(n), allocateTokens({ metadata: base, endpoint: ep(n), numTokens: 16, replicationFactor: 3, random }));
+      }
+      const a = existing + 1;
+      const b = existing + 2;
+      const tokensA = allocateTokens({ metadata: viewWith(base, a), endpoint: ep(a), numTokens: 16, replicationFactor: 3, random: new SeededRandom(101) });
+      const tokensB = allocateTokens({ metadata: viewWith(base, b), endpoint: ep(b), numTokens: 16, replicationFactor: 3, random: new SeededRandom(202) });
+      const taken = new Set<bigint>([...base.sortedTokens]);
+      for (const t of tokensA) expect(taken.has(t)).toBe(false);
+      for (const t of tokensB) expect(taken.has(t) || tokensA.includes(t)).toBe(false);
+      const merged = viewWith(viewWith(base, a), b).withNormalTokens(ep(a), tokensA).withNormalTokens(ep(b), tokensB);
+      expect(merged.members()).toHaveLength(existing + 2);
+      const ownership = effectiveOwnership(strategy, merged);
+      expect([...ownership.values()].reduce((x, y) => x + y, 0)).toBeCloseTo(3, 9);
+      for (const [endpoint, owns] of ownership) expect(owns, endpoint).toBeGreaterThan(0);
+    });
+  }
+  it('moves each token at most 1/1024 of its range away from the midpoint the scorer chose', () => {
+    const ring = TokenMetadata.empty()
+      .withEndpoint({ address: ep(1), hostId: hid(1), dc: 'dc1', rack: 'r1' }).withNormalTokens(ep(1), [token(0)])
+      .withEndpoint({ address: ep(2), hostId: hid(2), dc: 'dc1', rack: 'r2' });
+    // One token in the ring: the new one splits the whole ring; its midpoint is 2^63 away from 0.
+    for (let seed = 1; seed <= 20; seed++) {
+      const [t] = allocateTokens({ metadata: ring, endpoint: ep(2), numTokens: 1, replicationFactor: 3, random: new SeededRandom(seed) });
+      const fromMidpoint = (t! < 0n ? t! + 2n ** 63n : t! - 2n ** 63n);
+      expect(fromMidpoint < 0n ? -fromMidpoint : fromMidpoint).toBeLessThanOrEqual(2n ** 64n / 1024n);
+    }
+  });
+});
