@@ -169,7 +169,9 @@ class LsmStorageEngine implements StorageEngineWithStats {
   /**
    * Batch and group sync: a write reaches the memtables only once the commit-log sync covering it
    * completes (Cassandra's write path waits for the sync before the memtable apply), so no read
-   * sees a write that a crash can still erase. Periodic sync applies at once.
+   * sees a write that a crash can still erase. Periodic sync applies at once, and so do counter
+   * writes: the coordinator's counter leader reads the totals back right after apply() (the
+   * StorageEngine contract), which needs them applied synchronously.
    */
   private readonly applyWhenDurable: boolean;
   private readonly unsynced: UnsyncedWrites;
@@ -575,27 +577,10 @@ class LsmStorageEngine implements StorageEngineWithStats {
     const start = this.clock.monotonicMs();
     let hasCounters = false;
     for (const store of stores) if (store.layout.isCounterTable) hasCounters = true;
-    let counterKey: string | null = null;
-    if (hasCounters && this.applyWhenDurable) {
-      // Counter totals are read before write: wait until no earlier write of this partition is
-      // still waiting for its sync (Cassandra holds the counter lock across the commit-log wait).
-      counterKey = mutation.key.toString('latin1');
-      for (const store of stores) {
-        if (store.layout.isCounterTable && store.unsyncedKeys.has(counterKey)) {
-          const retry = (): Promise<void> => this.apply(mutation);
-          return this.unsynced.newestBatch.then(retry, retry);
-        }
-      }
-    }
     const resolved = hasCounters ? this.resolveCounters(mutation, stores) : mutation;
     const log = this.commitLog;
     const durable = log.appendDurable(resolved);
-    if (this.applyWhenDurable) {
-      if (counterKey !== null) {
-        for (const store of stores) {
-          if (store.layout.isCounterTable) store.unsyncedKeys.set(counterKey, (store.unsyncedKeys.get(counterKey) ?? 0) + 1);
-        }
-      }
+    if (this.applyWhenDurable && !hasCounters) {
       this.unsynced.add(resolved, { segmentId: log.lastEntrySegmentId, offsetBytes: log.lastEntryOffsetBytes, durable });
     } else {
       for (let i = 0; i < resolved.updates.length; i++) this.applyToMemtable(stores[i]!, resolved.updates[i]!);
@@ -618,24 +603,17 @@ class LsmStorageEngine implements StorageEngineWithStats {
    * tables unless they were dropped, or truncated at a later commit-log position.
    */
   private settleUnsynced(mutation: Mutation, position: CommitLogPosition, durable: boolean): void {
+    if (!durable) return;
     const updates = mutation.updates;
-    let counterKey: string | null = null;
     for (let i = 0; i < updates.length; i++) {
       const update = updates[i]!;
       const store = this.tables.get(update.tableId);
       if (store === undefined) continue;
-      if (store.layout.isCounterTable) {
-        counterKey ??= mutation.key.toString('latin1');
-        const n = store.unsyncedKeys.get(counterKey) ?? 0;
-        if (n <= 1) store.unsyncedKeys.delete(counterKey);
-        else store.unsyncedKeys.set(counterKey, n - 1);
-      }
-      if (!durable) continue;
       const truncatedAt = this.truncations.get(update.tableId);
       if (truncatedAt !== undefined && comparePositions(position, truncatedAt) < 0) continue;
       this.applyToMemtable(store, update);
     }
-    if (durable) this.maybeCleanupMemtables();
+    this.maybeCleanupMemtables();
   }
 
   /**

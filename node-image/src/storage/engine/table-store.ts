@@ -52,11 +52,6 @@ export class TableStore {
   chain: Promise<void> = Promise.resolve();
   /** Monotonic time the live memtable started taking writes (memtable_flush_period_in_ms). */
   memtableSinceMs = 0;
-  /**
-   * Counter tables under batch/group sync: partition keys (latin1) -> writes appended to the
-   * commit log and not yet applied (waiting for their sync). A counter write of such a key waits.
-   */
-  readonly unsyncedKeys = new Map<string, number>();
   /** A flush requested but not started yet (later requests join it). */
   pendingFlush: Promise<void> | null = null;
   /** Generations that are inputs of a running compaction (or held by scrub / major). */

@@ -53,12 +53,6 @@ export class UnsyncedWrites {
     return this.offsets[this.head]!;
   }
 
-  /** The promise of the newest batch holding an entry (size > 0): it settles after every entry. */
-  get newestBatch(): Promise<void> {
-    assert(this.count > 0 && this.lastBatch !== null, 'no unsynced write');
-    return this.lastBatch;
-  }
-
   /** Records an entry just appended at (segmentId, offsetBytes); `durable` is its batch's promise. */
   add(mutation: Mutation, options: { segmentId: number; offsetBytes: number; durable: Promise<void> }): void {
     if (this.count === this.mutations.length) this.grow();
