@@ -215,6 +215,12 @@ describe('topology operations on real processes', () => {
     const only3 = client([A(3)], cluster.cqlPort, 'dc1', [A(3)]);
     clients.push(only3);
     await until('node 3 up in gossip', async () => (await cluster.clientFor(A(1)).clusterView()).endpoints.some((e) => e.address === A(3) && e.status === 'UP'), 60_000);
+    // Repair refuses to start while a replica is not alive in the repairing node's own view (as
+    // Cassandra's does): the restarted node must have seen its peers up first.
+    await until('node 3 to see nodes 1 and 6 up', async () => {
+      const view = await cluster.clientFor(A(3)).clusterView();
+      return [A(1), A(6)].every((a) => view.endpoints.some((e) => e.address === a && e.status === 'UP'));
+    }, 60_000);
     const before = await readAll(only3, missed, consistency.one);
     expect(before.length).toBeGreaterThan(missed.length / 2);
     const started = Date.now();
