@@ -618,7 +618,8 @@ class LsmStorageEngine implements StorageEngineWithStats {
 
   /**
    * How far in the commit log a memtable switched now is complete: the current position, or the
-   * oldest write still waiting for its sync (memtables hold exactly the writes before it).
+   * oldest write still waiting for its sync (memtables hold every write before it; a counter
+   * table's may hold later ones too, which replay then re-applies harmlessly: they are totals).
    */
   private memtableUpperBound(): CommitLogPosition {
     if (this.unsynced.size === 0) return this.commitLog.currentPosition();
