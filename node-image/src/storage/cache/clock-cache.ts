@@ -26,14 +26,17 @@ export class CacheNamespace<V> {
 
 export class ClockCache<V> {
   readonly capacityBytes: number;
+  /** Called with each value evicted for room (not for replaced or dropped ones). */
+  private readonly onEvict: ((value: V) => void) | null;
   private ring: Array<Entry<V>> = [];
   private head = 0;
   private bytes = 0;
   private live = 0;
 
-  constructor(capacityBytes: number) {
+  constructor(capacityBytes: number, onEvict: ((value: V) => void) | null = null) {
     assert(capacityBytes >= 0, 'cache capacity');
     this.capacityBytes = capacityBytes;
+    this.onEvict = onEvict;
   }
 
   get sizeBytes(): number {
@@ -73,6 +76,7 @@ export class ClockCache<V> {
       } else {
         oldest.namespace.entries.delete(oldest.key);
         this.kill(oldest);
+        if (this.onEvict !== null) this.onEvict(oldest.value);
       }
     }
     if (this.head >= RING_COMPACT_MIN && this.head * 2 >= this.ring.length) this.compact();

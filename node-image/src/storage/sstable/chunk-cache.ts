@@ -2,23 +2,41 @@
 // bounded in bytes with CLOCK eviction (cache/clock-cache.ts). Chunks are checksum-verified
 // before they enter, so a hit skips the read, the CRC and the decompression. A file registers
 // once and gets a namespace; its chunks are keyed by index and all dropped when it is closed.
+// A recycling cache (the shard's shared one) reuses the buffers of evicted chunks for later loads,
+// so steady-state reads allocate no chunk memory (no external-memory growth, hence no major GCs
+// and no page faults on fresh memory). Its invariant: a view of a cached chunk is valid only until
+// the next chunk load through the cache; whatever outlives that is copied (ChunkedFileReader.readStable).
 import { ClockCache } from '../cache/clock-cache.ts';
 import type { CacheNamespace } from '../cache/clock-cache.ts';
 
 /** Default bound of one shard's chunk cache. */
 export const CHUNK_CACHE_BYTES_DEFAULT = 32 * 1024 * 1024;
+/** Evicted buffers kept for reuse per buffer size (a load takes one, an eviction returns one). */
+export const CHUNK_FREE_BUFFERS_MAX = 64;
 
 export type ChunkCacheFile = CacheNamespace<Buffer>;
 
 export class ChunkCache {
   readonly capacityBytes: number;
+  /** Evicted chunk buffers are reused (see the header for the invariant this needs). */
+  readonly recycles: boolean;
+  /**
+   * Bumped whenever a buffer becomes reusable: a reader that kept a chunk reference across loads
+   * checks it is unchanged before using the chunk again without a lookup.
+   */
+  recycleEpoch = 0;
   private readonly cache: ClockCache<Buffer>;
+  /** Backing stores this cache allocated (only those are ever reused). */
+  private readonly owned = new WeakSet<ArrayBufferLike>();
+  /** Reusable backing stores by byte length. */
+  private readonly free = new Map<number, ArrayBufferLike[]>();
   private hitCount = 0;
   private missCount = 0;
 
-  constructor(capacityBytes: number) {
+  constructor(capacityBytes: number, options: { recycle?: boolean } = {}) {
     this.capacityBytes = capacityBytes;
-    this.cache = new ClockCache<Buffer>(capacityBytes);
+    this.recycles = options.recycle ?? true;
+    this.cache = new ClockCache<Buffer>(capacityBytes, this.recycles ? (chunk) => this.release(chunk) : null);
   }
 
   /** A namespace for a file whose chunks will be cached. */
@@ -35,6 +53,32 @@ export class ChunkCache {
 
   put(file: ChunkCacheFile, chunkIndex: number, chunk: Buffer): void {
     this.cache.put(file, chunkIndex, chunk, chunk.length);
+  }
+
+  /**
+   * A buffer of `sizeBytes` to load a chunk into: a reused one when the cache recycles and has
+   * one of that size, else a new one (never from Node's shared pool, so it can be reused whole).
+   */
+  allocate(sizeBytes: number): Buffer {
+    if (!this.recycles) return Buffer.allocUnsafe(sizeBytes);
+    const store = this.free.get(sizeBytes)?.pop();
+    if (store !== undefined) return Buffer.from(store, 0, sizeBytes);
+    const buffer = Buffer.allocUnsafeSlow(sizeBytes);
+    this.owned.add(buffer.buffer);
+    return buffer;
+  }
+
+  /** Hands back a buffer from `allocate` (or a view of one) that nothing references any more. */
+  release(chunk: Buffer): void {
+    const store = chunk.buffer;
+    if (!this.owned.has(store)) return;
+    this.recycleEpoch++;
+    let list = this.free.get(store.byteLength);
+    if (list === undefined) {
+      list = [];
+      this.free.set(store.byteLength, list);
+    }
+    if (list.length < CHUNK_FREE_BUFFERS_MAX) list.push(store);
   }
 
   /** Drops every chunk of a file (closed or deleted). */

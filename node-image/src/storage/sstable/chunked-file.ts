@@ -3,7 +3,9 @@
 // followed by the CRC32 of the stored bytes; the chunk table (CompressionInfo.db) lists every
 // chunk's stored length. The checksum is computed when a chunk is written and checked on every
 // load; a mismatch, a short read or a decompression failure is a StorageCorruptionError naming
-// the file and the chunk's physical offset, and no byte of that chunk is returned.
+// the file and the chunk's physical offset, and no byte of that chunk is returned. With a
+// recycling cache (chunk-cache.ts) `read` and `chunkAt` views are valid only until the next chunk
+// load through that cache: bytes kept longer come from `readStable`.
 import { crc32 } from 'node:zlib';
 import { assert } from '../../lib/index.ts';
 import type { ReadableFile, WritableFile } from '../../io/index.ts';
@@ -117,9 +119,15 @@ export class ChunkedFileReader {
   private readonly compressor: Compressor;
   private readonly cache: ChunkCache;
   private readonly cacheFile: ChunkCacheFile;
-  /** The last chunk handed out: sequential reads (index scans) stay on it without a cache lookup. */
+  /**
+   * The last chunk handed out: sequential reads (index scans) stay on it without a cache lookup
+   * while the cache has recycled no buffer since (`lastEpoch`).
+   */
   private lastIndex = -1;
   private lastChunk: Buffer | null = null;
+  private lastEpoch = 0;
+  /** Capacity of a chunk buffer: the longest stored chunk plus its CRC. */
+  private readonly bufferBytes: number;
 
   constructor(file: ReadableFile, options: { table: ChunkTable; compressor: Compressor; cache: ChunkCache | null }) {
     this.file = file;
@@ -127,7 +135,9 @@ export class ChunkedFileReader {
     this.logicalLengthBytes = options.table.logicalLengthBytes;
     this.chunkLengthBytes = options.table.chunkLengthBytes;
     this.compressor = options.compressor;
-    this.cache = options.cache ?? new ChunkCache(PRIVATE_CHUNK_CACHE_ENTRIES * options.table.chunkLengthBytes);
+    // A private cache serves scans (compaction, verify, scrub) that keep views across loads: no recycling.
+    this.cache = options.cache ?? new ChunkCache(PRIVATE_CHUNK_CACHE_ENTRIES * options.table.chunkLengthBytes, { recycle: false });
+    this.bufferBytes = options.table.chunkLengthBytes + CHUNK_CRC_BYTES;
     this.cacheFile = this.cache.registerFile();
     const offsets = options.table.offsets;
     const expected = offsets[offsets.length - 1]!;
@@ -142,6 +152,11 @@ export class ChunkedFileReader {
 
   get chunkCount(): number {
     return this.table.offsets.length - 1;
+  }
+
+  /** Do views from `read` and `chunkAt` go stale at the next chunk load (a recycling cache)? */
+  get viewsAreTransient(): boolean {
+    return this.cache.recycles;
   }
 
   /** The verified bytes [offset, offset + length); a view when they sit in one chunk. */
@@ -169,6 +184,18 @@ export class ChunkedFileReader {
     return out;
   }
 
+  /** Like `read`, but the bytes stay valid whatever is loaded later (a copy when views are transient). */
+  readStable(offsetBytes: number, lengthBytes: number): Buffer {
+    const bytes = this.read(offsetBytes, lengthBytes);
+    if (!this.cache.recycles) return bytes;
+    const size = this.chunkLengthBytes;
+    // A read across chunks is already a fresh buffer.
+    if (Math.floor(offsetBytes / size) !== Math.floor((offsetBytes + Math.max(lengthBytes, 1) - 1) / size)) return bytes;
+    const copy = Buffer.allocUnsafe(lengthBytes);
+    bytes.copy(copy, 0, 0, lengthBytes);
+    return copy;
+  }
+
   /** The verified chunk holding logical `offsetBytes` (for scans that parse in place). */
   chunkAt(offsetBytes: number): Buffer {
     return this.chunk(Math.floor(offsetBytes / this.chunkLengthBytes));
@@ -180,10 +207,12 @@ export class ChunkedFileReader {
   }
 
   private chunk(index: number): Buffer {
-    if (index === this.lastIndex) return this.lastChunk!;
-    const cached = this.cache.get(this.cacheFile, index) ?? this.load(index, true);
+    const cache = this.cache;
+    if (index === this.lastIndex && this.lastEpoch === cache.recycleEpoch) return this.lastChunk!;
+    const cached = cache.get(this.cacheFile, index) ?? this.load(index, true);
     this.lastIndex = index;
     this.lastChunk = cached;
+    this.lastEpoch = cache.recycleEpoch;
     return cached;
   }
 
@@ -197,8 +226,8 @@ export class ChunkedFileReader {
     if (storedWithCrc <= CHUNK_CRC_BYTES || storedWithCrc > length + CHUNK_CRC_BYTES) {
       throw new StorageCorruptionError({ path, offsetBytes: physical, reason: `chunk ${index} stored length ${storedWithCrc} out of range` });
     }
-    // A fresh buffer per chunk: views handed out stay valid after the cache evicts it.
-    const buffer = Buffer.allocUnsafe(storedWithCrc);
+    // Cached loads take a (possibly reused) buffer from the cache; verify and scrub a fresh one.
+    const buffer = cache ? this.cache.allocate(this.bufferBytes) : Buffer.allocUnsafe(storedWithCrc);
     const n = this.file.read({ target: buffer, targetOffset: 0, length: storedWithCrc, position: physical });
     if (n !== storedWithCrc) {
       throw new StorageCorruptionError({ path, offsetBytes: physical, reason: `short read: ${n} of ${storedWithCrc} bytes` });
@@ -216,6 +245,9 @@ export class ChunkedFileReader {
         data = this.compressor.decompress(stored, length);
       } catch (error) {
         throw new StorageCorruptionError({ path, offsetBytes: physical, reason: `chunk ${index} does not decompress: ${(error as Error).message}` });
+      } finally {
+        // The stored bytes were only the decompressor's input.
+        if (cache) this.cache.release(buffer);
       }
       if (data.length !== length) {
         throw new StorageCorruptionError({ path, offsetBytes: physical, reason: `chunk ${index} decompressed to ${data.length} bytes, expected ${length}` });

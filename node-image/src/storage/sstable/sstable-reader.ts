@@ -201,9 +201,14 @@ export class SSTableReader {
     }
     counters.reads++;
     if (keyCache !== null && space !== null) {
-      // The entry's key is a view of an index chunk: cache a copy so the chunk is not pinned.
-      const copy = Buffer.from(entry.key);
-      keyCache.put(space, token, low, copy, { ...entry, key: copy });
+      if (this.index.viewsAreTransient) {
+        // The scanner already copied the key out of the index chunk.
+        keyCache.put(space, token, low, entry.key, entry);
+      } else {
+        // The entry's key is a view of an index chunk: cache a copy so the chunk is not pinned.
+        const copy = Buffer.from(entry.key);
+        keyCache.put(space, token, low, copy, { ...entry, key: copy });
+      }
     }
     return entry;
   }
@@ -359,7 +364,8 @@ function readPartitionFrom(data: ChunkedFileReader, names: ColumnNameReader, lay
   if (headerLength <= 0 || headerLength > entry.dataLengthBytes || entry.rowIndexOffsetBytes > entry.dataLengthBytes) {
     throw new StorageCorruptionError({ path: dataPath, offsetBytes: entry.dataOffsetBytes, reason: 'index entry lengths out of range' });
   }
-  const bytes = data.read(entry.dataOffsetBytes, headerLength);
+  // Rows decode lazily from these bytes, after other chunks may have been loaded.
+  const bytes = data.readStable(entry.dataOffsetBytes, headerLength);
   try {
     const reader = new ByteReader(bytes);
     const key = reader.varBytes();
@@ -496,7 +502,9 @@ export class IndexScanner {
       const bytes = this.index.read(this.offsetBytes, window);
       const reader = new ByteReader(bytes);
       try {
-        const key = reader.varBytes();
+        const view = reader.varBytes();
+        // An entry outlives later chunk loads (merges, key cache): its key must not be a transient view.
+        const key = this.index.viewsAreTransient ? Buffer.from(view) : view;
         const token = reader.i64();
         const dataOffsetBytes = reader.varint();
         const dataLengthBytes = reader.varint();
@@ -584,7 +592,7 @@ export class SSTablePartition implements PartitionSource {
     if (block.offsetBytes + block.lengthBytes > this.entry.rowIndexOffsetBytes || block.offsetBytes < this.entry.rowsOffsetBytes) {
       throw new StorageCorruptionError({ path: this.data.file.path, offsetBytes: this.entry.dataOffsetBytes, reason: `row index block ${i} out of the partition` });
     }
-    return new ByteReader(this.data.read(this.entry.dataOffsetBytes + block.offsetBytes, block.lengthBytes));
+    return new ByteReader(this.data.readStable(this.entry.dataOffsetBytes + block.offsetBytes, block.lengthBytes));
   }
 
   index(): RowIndexReader {
@@ -593,7 +601,7 @@ export class SSTablePartition implements PartitionSource {
       const length = this.entry.dataLengthBytes - this.entry.rowIndexOffsetBytes;
       this.rowIndex = new RowIndexReader((offset, n) => {
         if (offset < 0 || offset + n > length) throw new RangeError(`row index read ${offset}+${n} beyond ${length}`);
-        return this.data.read(start + offset, n);
+        return this.data.readStable(start + offset, n);
       }, length);
     }
     return this.rowIndex;
