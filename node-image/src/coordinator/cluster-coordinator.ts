@@ -43,7 +43,7 @@ import { CoordinatorRequestMetrics, RequestOperationIndex } from './request-metr
 import type { CoordinatorMetricsSource } from './request-metrics.ts';
 import { ackCounts, planPaxos, planWrite } from './replica-plan.ts';
 import type { PaxosPlan, ReplicaTopology, WritePlan } from './replica-plan.ts';
-import { SCHEMA_CHANGE_TIMEOUT_MS_DEFAULT, SCHEMA_PAXOS_TABLE_ID, SchemaPaxos, decodeSchemaValue } from './schema-paxos.ts';
+import { SCHEMA_CHANGE_TIMEOUT_MS_DEFAULT, SCHEMA_PAXOS_TABLE_ID, SchemaPaxos } from './schema-paxos.ts';
 import { SchemaSync } from './schema-sync.ts';
 import type { SchemaEpoch } from './schema-sync.ts';
 import { KeyedSerialQueue } from './serial-queue.ts';
@@ -182,7 +182,7 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     this.schemaAcceptor = new PaxosAcceptor({
       store: this.schemaPaxosStore, nowMs: () => options.clock.nowMs(),
       apply: (p) => {
-        const { epoch, snapshot } = decodeSchemaValue(p.mutation);
+        const { epoch, snapshot } = this.schemaPaxos.decode(p.mutation);
         return this.schemaSync.offer(epoch, snapshot, 'paxos');
       },
     });

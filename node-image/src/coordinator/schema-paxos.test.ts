@@ -4,7 +4,7 @@
 // nothing, contention is retried until the timeout, an attempt finished by another coordinator is
 // not applied twice, the register survives power loss, and a lone node sends no message.
 import { afterEach, describe, expect, it } from 'vitest';
-import { SeededRandom } from '../cluster/index.ts';
+import { SeededRandom, token } from '../cluster/index.ts';
 import { ConsistencyLevel, CqlError, ErrorCode, alreadyExists } from '../lib/index.ts';
 import { Verb } from '../messaging/index.ts';
 import { VirtualTime } from '../messaging/testing/virtual-time.ts';
@@ -248,7 +248,7 @@ describe('schema Paxos: state, restarts, a lone node', () => {
     const joiner = c.node(3);
     await c.run(joiner.stop());
     const info = c.board.ring().endpoint(joiner.address)!;
-    c.board.setRing(c.board.ring().withoutEndpoint(joiner.address).withEndpoint(info).withBootstrapTokens(joiner.address, tokens[3]!));
+    c.board.setRing(c.board.ring().withoutEndpoint(joiner.address).withEndpoint(info).withBootstrapTokens(joiner.address, tokens[3]!.map((t) => token(t))));
     await c.idle(10);
     await c.createKeyspace('ks', { class: SIMPLE, options: { replication_factor: '3' } });
     await c.run(c.coordinator(0).changeSchema(createTable(c, 'before_join', false)));
@@ -274,6 +274,30 @@ describe('schema Paxos: state, restarts, a lone node', () => {
     expect(c.hub.stats.size).toBe(0);
     expect(c.coordinator(0).schemaEpoch.counter).toBe(before + 5);
     expect(tablesOn(c, 0)).toHaveLength(5);
+  });
+
+  it('what a node decided alone is in its register: a node added later builds on it', async () => {
+    const c = await start(2, 12);
+    const second = c.node(1);
+    await c.run(second.stop());
+    const full = c.board.ring();
+    c.board.setRing(full.withoutEndpoint(second.address));
+    await c.idle(10);
+    c.hub.resetStats();
+    for (let k = 0; k < 3; k++) await c.run(c.coordinator(0).changeSchema(createTable(c, `alone${k}`, false)));
+    expect(c.hub.stats.size).toBe(0);
+    const epoch = c.coordinator(0).schemaEpoch;
+    c.board.setRing(full);
+    // No push or pull: node 1 can learn node 0's schema only through the register.
+    const noSync = c.hub.addRule((m) => (m.verb === Verb.SchemaPull || m.verb === Verb.SchemaPush ? 'drop' : 'deliver'));
+    await c.run(second.restart());
+    // Its first DDL (2 participants: both must answer) starts from node 0's register.
+    await c.run(second.coordinator.changeSchema(createTable(c, 'joined', false)));
+    noSync();
+    await c.idle(100);
+    for (let i = 0; i < 2; i++) expect(tablesOn(c, i)).toEqual(['alone0', 'alone1', 'alone2', 'joined']);
+    expect(c.coordinator(1).schemaEpoch.counter).toBe(epoch.counter + 1);
+    expectAgreement(c);
   });
 
   it('values round-trip with their history', () => {

@@ -37,6 +37,13 @@ export class PaxosAcceptor {
     return this.store.get(p.tableId, p.key) ?? { promised: null, accepted: null, committed: null, updatedAtMs: 0 };
   }
 
+  /** The partition's accepted-but-uncommitted proposal and latest commit, promising nothing. */
+  peek(p: PaxosPartition): { readonly inProgress: PaxosProposal | null; readonly mostRecentCommit: PaxosProposal | null } {
+    const s = this.state(p);
+    const inProgress = s.accepted !== null && (s.committed === null || compareBallots(s.accepted.ballot, s.committed.ballot) > 0) ? s.accepted : null;
+    return { inProgress, mostRecentCommit: s.committed };
+  }
+
   async prepare(p: PaxosPartition, ballot: Ballot): Promise<PrepareResponse> {
     const s = this.state(p);
     const inProgress = s.accepted !== null && (s.committed === null || compareBallots(s.accepted.ballot, s.committed.ballot) > 0) ? s.accepted : null;
