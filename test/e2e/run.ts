@@ -58,11 +58,11 @@ function runVitest(args: string[], env: NodeJS.ProcessEnv): { child: ChildProces
 }
 
 /** Whether to install the operator; throws when requested but impossible. */
-function operatorStatus(): { install: boolean; reason: string } {
-  if (!operatorScenariosRequested()) {
+function operatorStatus(specs: readonly string[]): { install: boolean; reason: string } {
+  if (!operatorScenariosRequested(specs)) {
     return {
       install: false,
-      reason: 'operator scenarios not enabled yet (operator and node image not deployable; flip operatorScenariosEnabled in test/e2e/operator-gate.ts, or set CASSIA_E2E_WITH_OPERATOR=1 to try)',
+      reason: 'no selected operator scenario is enabled (see operatorScenarios in test/e2e/operator-gate.ts; CASSIA_E2E_WITH_OPERATOR=1 runs them all)',
     };
   }
   const missing = ['operator/main.ts', 'crds', 'node-image/cli/cassia.ts'].filter((p) => !fs.existsSync(path.join(repoDir, p)));
@@ -134,7 +134,7 @@ async function main(): Promise<number> {
     const setupStart = Date.now();
     const ctx = await provider.setup();
     log(`provider ready in ${((Date.now() - setupStart) / 1000).toFixed(1)}s`);
-    const op = operatorStatus();
+    const op = operatorStatus(specs);
     let operatorEnv = op.reason;
     if (op.install) {
       const s = Date.now();

@@ -7,7 +7,7 @@ import { Labels } from '../../../operator/specs/names.ts';
 import { api, applyYaml, createNamespace, deleteNamespace, describeWithOperator, fixture } from './support/cluster.ts';
 import { clusterPods, consistencies, cqlClient, createTestKeyspace, waitClusterReady } from './support/operator.ts';
 
-describeWithOperator('operator: create a 3-node cluster in 3 racks', () => {
+describeWithOperator('create-cluster', 'operator: create a 3-node cluster in 3 racks', () => {
   let ns = '';
   beforeAll(async () => {
     ns = await createNamespace('create');

@@ -34,7 +34,7 @@ async function killLeaderDuring(ns: string, type: 'ScaleUp' | 'ScaleDown'): Prom
   return op.id;
 }
 
-describeWithOperator('operator: leader killed mid-operation, the next leader finishes', () => {
+describeWithOperator('failover', 'operator: leader killed mid-operation, the next leader finishes', () => {
   let ns = '';
   beforeAll(async () => {
     ns = await createNamespace('failover');

@@ -5,7 +5,7 @@ import { applyYaml, createNamespace, deleteNamespace, describeWithOperator, fixt
 import { clusterPods, consistencies, cqlClient, createTestKeyspace, getCluster, missingRows, patchClusterSpec, QuorumWriter, waitClusterReady } from './support/operator.ts';
 import { Labels } from '../../../operator/specs/names.ts';
 
-describeWithOperator('operator: add and remove a datacenter', () => {
+describeWithOperator('multi-dc', 'operator: add and remove a datacenter', () => {
   let ns = '';
   beforeAll(async () => {
     ns = await createNamespace('multidc');

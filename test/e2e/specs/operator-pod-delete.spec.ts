@@ -6,7 +6,7 @@ import { pvcName } from '../../../operator/specs/names.ts';
 import { api, applyYaml, createNamespace, deleteNamespace, describeWithOperator, fixture, kubectl, waitFor } from './support/cluster.ts';
 import { clusterPods, cqlClient, createTestKeyspace, getCluster, missingRows, QuorumWriter, waitClusterReady } from './support/operator.ts';
 
-describeWithOperator('operator: pod deletion and node replacement', () => {
+describeWithOperator('pod-delete', 'operator: pod deletion and node replacement', () => {
   let ns = '';
   beforeAll(async () => {
     ns = await createNamespace('podloss');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applyYaml, createNamespace, deleteNamespace, describeWithOperator, fixture, waitFor } from './support/cluster.ts';
 import { clusterPods, consistencies, cqlClient, createTestKeyspace, getCluster, missingRows, patchClusterSpec, QuorumWriter, waitClusterReady } from './support/operator.ts';
 
-describeWithOperator('operator: rolling restart on a config change', () => {
+describeWithOperator('rolling-restart', 'operator: rolling restart on a config change', () => {
   let ns = '';
   beforeAll(async () => {
     ns = await createNamespace('rolling');

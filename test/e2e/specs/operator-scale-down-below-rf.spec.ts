@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applyYaml, createNamespace, deleteNamespace, describeWithOperator, fixture, waitFor } from './support/cluster.ts';
 import { clusterPods, clusterStatefulSets, condition, cqlClient, createTestKeyspace, getCluster, patchClusterSpec, waitClusterReady } from './support/operator.ts';
 
-describeWithOperator('operator: scale-down below RF is refused', () => {
+describeWithOperator('scale-down-below-rf', 'operator: scale-down below RF is refused', () => {
   let ns = '';
   beforeAll(async () => {
     ns = await createNamespace('belowrf');

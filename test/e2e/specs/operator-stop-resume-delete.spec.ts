@@ -6,7 +6,7 @@ import type { PersistentVolumeClaim } from '../kube/types.ts';
 import { api, applyYaml, createNamespace, deleteNamespace, describeWithOperator, fixture, kubectl, waitFor } from './support/cluster.ts';
 import { ccPath, clusterPods, clusterStatefulSets, condition, cqlClient, createTestKeyspace, getCluster, missingRows, patchClusterSpec, QuorumWriter, waitClusterReady } from './support/operator.ts';
 
-describeWithOperator('operator: stop, resume and delete', () => {
+describeWithOperator('stop-resume-delete', 'operator: stop, resume and delete', () => {
   let ns = '';
   beforeAll(async () => {
     ns = await createNamespace('stop');

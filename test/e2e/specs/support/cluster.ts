@@ -8,6 +8,7 @@ import { describe } from 'vitest';
 import { decodeAnswerAddresses, DnsType, encodeQuery, Rcode } from '../../dns/dns-message.ts';
 import { KubeRest } from '../../kube/kube-rest.ts';
 import { run } from '../../lib/exec-file.ts';
+import { scenarioGate, type OperatorScenario } from '../../operator-gate.ts';
 import { waitFor } from '../../lib/wait.ts';
 
 export { waitFor } from '../../lib/wait.ts';
@@ -127,18 +128,19 @@ export async function httpJson<T = Record<string, unknown>>(url: string, options
 }
 
 /**
- * A scenario that needs the operator: skipped, loudly and with the reason, until run.ts could
- * install it (operator/main.ts and crds/ present and deployed).
+ * An operator scenario (name as in test/e2e/operator-gate.ts): skipped, loudly and with the
+ * reason, when its gate is off or run.ts could not install the operator.
  */
-export function describeWithOperator(title: string, fn: () => void): void {
+export function describeWithOperator(scenario: OperatorScenario, title: string, fn: () => void): void {
+  const gate = scenarioGate(scenario);
   const operator = process.env['CASSIA_E2E_OPERATOR'] ?? 'not installed';
-  if (operator === 'installed') {
+  if (gate.run && operator === 'installed') {
     describe(title, fn);
     return;
   }
-  const reason = `PENDING on the operator: ${operator}`;
-  console.warn(`\n*** SKIPPED e2e scenario "${title}": ${reason} ***\n`);
-  describe.skip(`${title} [${reason}]`, fn);
+  const reason = gate.run ? `operator not installed: ${operator}` : `disabled in test/e2e/operator-gate.ts: ${gate.reason}`;
+  console.warn(`\n*** SKIPPED e2e scenario operator-${scenario} "${title}": ${reason} ***\n`);
+  describe.skip(`${title} [SKIPPED: ${reason}]`, fn);
 }
 
 /** Local-provider-only harness checks are skipped loudly elsewhere. */
