@@ -9,7 +9,11 @@ import { freePort, startCassiaProcess } from '../../support/cassia-process.ts';
 
 const ADDRESSES = ['127.0.0.1', '127.0.0.2', '127.0.0.3'] as const;
 const SEEDS = '127.0.0.1,127.0.0.2';
-const SETTLE_MS = 60_000;
+/** Bound of each wait for the cluster to agree (roles, schema) on a loaded machine. */
+const SETTLE_MS = 120_000;
+/** Starting three nodes (the third bootstraps: RING_DELAY) and waiting for one ring, on a loaded machine. */
+const SETUP_TIMEOUT_MS = 480_000;
+const TEST_TIMEOUT_MS = 400_000;
 const POLL_MS = 250;
 
 function portFreeOn(address: string, port: number): Promise<boolean> {
@@ -77,7 +81,13 @@ describe('PasswordAuthenticator on a three-node cluster', () => {
       address, port, storagePort, seeds: SEEDS, rack: `rack${i + 1}`, clusterName: 'auth-cluster-test',
       extraConfig: { authenticator: 'PasswordAuthenticator' },
     }))));
-  });
+    // One ring first: every node lists the other two in system.peers (what the tests below rely on).
+    for (const address of ADDRESSES) {
+      const others = ADDRESSES.filter((a) => a !== address).join();
+      await eventually(`${address} to list its two peers`, () => on(address, port, ['cassandra', 'cassandra'], async (c) =>
+        (await c.execute('SELECT peer FROM system.peers')).rows.map((r) => String(r['peer'])).sort().join()), (peers) => peers === others);
+    }
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.destroy()));
@@ -93,7 +103,7 @@ describe('PasswordAuthenticator on a three-node cluster', () => {
       const roles = await on(address, port, cassandraRole, async (c) => (await c.execute('LIST ROLES')).rows.map((r) => String(r['role'])));
       expect(roles).toEqual(['cassandra']);
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('logs in through any node with a role created through another', async () => {
     await on(ADDRESSES[0], port, ['cassandra', 'cassandra'], (c) => c.execute("CREATE ROLE app WITH PASSWORD = 'app-pw' AND LOGIN = true"));
@@ -109,5 +119,5 @@ describe('PasswordAuthenticator on a three-node cluster', () => {
     });
     expect(refused).toBe('Provided username app and/or password are incorrect');
     await on(ADDRESSES[1], port, ['app', 'new-pw'], async () => undefined);
-  });
+  }, TEST_TIMEOUT_MS);
 });

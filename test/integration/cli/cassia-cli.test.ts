@@ -11,6 +11,16 @@ import { freePort } from '../../support/cassia-process.ts';
 
 const CASSIA = resolve(import.meta.dirname, '..', '..', '..', 'node-image', 'cli', 'cassia.ts');
 const COMMAND_TIMEOUT_MS = 90_000;
+/**
+ * `local up --nodes 3` on a loaded machine: the seeds' shadow rounds and the third node's bootstrap
+ * (RING_DELAY, 30 s) before it serves CQL. The node start bound (--start-timeout) and the command's.
+ */
+const CLUSTER_START_TIMEOUT_S = 240;
+const CLUSTER_UP_TIMEOUT_MS = 300_000;
+/** Every node serves CQL: node 1 lists both peers once gossip settles (seconds); the bound is for a starved machine. */
+const PEERS_WITHIN_MS = 120_000;
+const PEERS_POLL_MS = 1000;
+const CLUSTER_TEST_TIMEOUT_MS = 540_000;
 
 interface Run {
   readonly code: number | null;
@@ -98,15 +108,29 @@ describe('cassia CLI', () => {
     const storagePort = await freePort('127.0.0.1');
     const run3 = (sub: string, ...extra: string[]): Promise<Run> => cassia(['local', sub, '--dir', other, ...extra]);
     try {
-      const up = await run3('up', '--nodes', '3', '--base-port', String(cqlPort), '--storage-port', String(storagePort), '--management-port', '0');
+      const up = await cassia(['local', 'up', '--dir', other, '--nodes', '3', '--base-port', String(cqlPort), '--storage-port', String(storagePort),
+        '--management-port', '0', '--start-timeout', String(CLUSTER_START_TIMEOUT_S)], { timeoutMs: CLUSTER_UP_TIMEOUT_MS });
       expect(up.stderr).toBe('');
       expect(up.code).toBe(0);
       expect(up.stdout).toContain(`Contact points: 127.0.0.1:${cqlPort},127.0.0.2:${cqlPort},127.0.0.3:${cqlPort}`);
       const status = await run3('status');
       expect(status.code).toBe(0);
       for (const name of ['node1', 'node2', 'node3']) expect(status.stdout).toContain(name);
-      const peers = await cassia(['cqlsh', `127.0.0.1:${cqlPort}`, '-e', 'SELECT peer, data_center FROM system.peers;']);
-      expect(peers.code).toBe(0);
+      // Wait (bounded) until node 1 lists both peers, then check what it prints.
+      const deadline = Date.now() + PEERS_WITHIN_MS;
+      let peers = await cassia(['cqlsh', `127.0.0.1:${cqlPort}`, '-e', 'SELECT peer, data_center FROM system.peers;']);
+      while (!(peers.code === 0 && peers.stdout.includes('(2 rows)')) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, PEERS_POLL_MS));
+        peers = await cassia(['cqlsh', `127.0.0.1:${cqlPort}`, '-e', 'SELECT peer, data_center FROM system.peers;']);
+      }
+      if (!peers.stdout.includes('(2 rows)') || process.env['KEEP_LOGS'] !== undefined) {
+        // The nodes' logs go before the folder does: why a peer is missing is in them.
+        for (const name of ['node1', 'node2', 'node3']) {
+          const log = join(other, name, 'logs', 'cassia.log');
+          process.stdout.write(`--- ${name}\n${existsSync(log) ? readFileSync(log, 'utf8').slice(-200_000) : '(no log)'}\n`);
+        }
+      }
+      expect(peers.code, peers.stderr).toBe(0);
       expect(peers.stdout).toContain('127.0.0.2');
       expect(peers.stdout).toContain('127.0.0.3');
       expect(peers.stdout).toContain('(2 rows)');
@@ -114,7 +138,7 @@ describe('cassia CLI', () => {
       await run3('down', '--stop-timeout', '10').catch(() => undefined);
       rmSync(other, { recursive: true, force: true });
     }
-  });
+  }, CLUSTER_TEST_TIMEOUT_MS);
 
   it('cqlsh -e creates, writes and reads, printing a cqlsh table', async () => {
     const run = await cqlsh('-e', [

@@ -16,7 +16,17 @@ const SEEDS = '127.0.0.1,127.0.0.2';
 const DOWN_WITHIN_MS = 60_000;
 /** Let the failure detectors learn the heartbeat rate before killing a node. */
 const WARM_UP_MS = 10_000;
-const UP_WITHIN_MS = 30_000;
+/** A restarted node is UP again in the driver well within this, even on a loaded machine. */
+const UP_WITHIN_MS = 60_000;
+/**
+ * Every node lists both peers once all three serve CQL (gossip settles in a few seconds); the
+ * bound is for a starved machine. A node left out of a peer's ring for good (e.g. two nodes with
+ * the same tokens) still fails here.
+ */
+const PEERS_WITHIN_MS = 120_000;
+/** Starting three nodes (the third bootstraps: RING_DELAY) on a loaded machine. */
+const SETUP_TIMEOUT_MS = 300_000;
+const TEST_TIMEOUT_MS = 300_000;
 const POLL_MS = 100;
 
 /** system.peers is each node's own view: ask node 1. */
@@ -28,13 +38,32 @@ function report(fields: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ test: 'cluster-membership', ...fields })}\n`);
 }
 
+/** Polls `condition` (a throw counts as not yet) until it holds; the last error is in the timeout's message. */
 async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
   const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  let last = '';
+  for (;;) {
+    try {
+      if (await condition()) return Date.now() - started;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === '' ? '' : `; last error: ${last}`}`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  return Date.now() - started;
+}
+
+/** The peers `address` lists in system.peers (its own view), sorted. */
+async function peersOf(address: string, cqlPort: number): Promise<string[]> {
+  const c = new cassandra.Client({
+    contactPoints: [address], protocolOptions: { port: cqlPort }, localDataCenter: 'dc1',
+    policies: { loadBalancing: new cassandra.policies.loadBalancing.AllowListPolicy(new cassandra.policies.loadBalancing.RoundRobinPolicy(), [`${address}:${cqlPort}`]) },
+  });
+  try {
+    return (await c.execute('SELECT peer FROM system.peers')).rows.map((r) => String(r['peer'])).sort();
+  } finally {
+    await c.shutdown();
+  }
 }
 
 async function freeOnAll(): Promise<number> {
@@ -73,7 +102,7 @@ describe('a three-node cluster seen by the Node.js driver', () => {
       address, port: cqlPort, storagePort, seeds: SEEDS, rack: `rack${i + 1}`, clusterName: 'membership-test',
     }))));
     report({ phase: 'start', nodes: 3, allServingCqlAfterMs: Date.now() - started });
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await client?.shutdown();
@@ -94,15 +123,16 @@ describe('a three-node cluster seen by the Node.js driver', () => {
     });
     client.on('hostUp', (host: cassandra.Host) => hostEvents.push({ atMs: Date.now(), kind: 'up', address: host.address }));
     client.on('hostDown', (host: cassandra.Host) => hostEvents.push({ atMs: Date.now(), kind: 'down', address: host.address }));
-    // Gossip may still be settling on a slow machine: wait until node 1 lists both peers.
-    await until('node 1 to list two peers', async () => {
-      const c = new cassandra.Client({ contactPoints: [ADDRESSES[0]!], protocolOptions: { port: cqlPort }, localDataCenter: 'dc1' });
-      try {
-        return (await c.execute('SELECT peer FROM system.peers')).rowLength === 2;
-      } finally {
-        await c.shutdown();
-      }
-    }, 30_000);
+    // Gossip may still be settling on a slow machine: wait until every node lists the other two.
+    const settled = Date.now();
+    const seen = new Map<string, string[]>();
+    await until('every node to list its two peers', async () => {
+      for (const address of ADDRESSES) seen.set(address, await peersOf(address, cqlPort));
+      return ADDRESSES.every((a) => seen.get(a)!.join() === ADDRESSES.filter((b) => b !== a).join());
+    }, PEERS_WITHIN_MS).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; peers seen: ${JSON.stringify(Object.fromEntries(seen))}`);
+    });
+    report({ phase: 'peers settled', afterMs: Date.now() - settled });
     await client.connect();
     const hostAddresses = client.hosts.values().map((h) => h.address).sort();
     expect(hostAddresses).toEqual(ADDRESSES.map((a) => `${a}:${cqlPort}`));
@@ -133,7 +163,7 @@ describe('a three-node cluster seen by the Node.js driver', () => {
     // Every host's tokens as the driver's metadata sees them: 48 distinct tokens on one ring.
     const tokens = new Set(client.hosts.values().flatMap((h) => h.tokens as string[]));
     expect(tokens.size).toBe(48);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('gets a DOWN event for a killed node and an UP event when it restarts with the same host id', async () => {
     const c = client!;
@@ -157,7 +187,7 @@ describe('a three-node cluster seen by the Node.js driver', () => {
     expect(hostIdAfter).toBe(hostIdBefore);
     await until('connections to all three hosts again', () => c.getState().getConnectedHosts().length === 3, UP_WITHIN_MS);
     report({ phase: 'restart', servingCqlAfterMs: servingMs, driverUpAfterMs: upMs });
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('sees a graceful stop at once (gossip SHUTDOWN)', async () => {
     const c = client!;
