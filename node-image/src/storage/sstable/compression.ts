@@ -26,6 +26,12 @@ export interface Compressor {
 
 /** Default chunk length (Cassandra 4.0+: 16 KiB). */
 export const COMPRESSION_CHUNK_LENGTH_DEFAULT_BYTES = 16 * 1024;
+/**
+ * Chunk length of uncompressed tables when the table does not name one: chunks are then only the
+ * unit of checksum and caching, and a point read loads (and CRCs) a whole chunk for one small
+ * partition; Cassandra reads uncompressed files in page-sized (4 KiB) buffers on SSDs.
+ */
+export const UNCOMPRESSED_CHUNK_LENGTH_DEFAULT_BYTES = 4 * 1024;
 /** Bounds of chunk_length_in_kb (a power of two, as Cassandra requires). */
 export const COMPRESSION_CHUNK_LENGTH_MIN_BYTES = 1024;
 export const COMPRESSION_CHUNK_LENGTH_MAX_BYTES = 1024 * 1024;
@@ -106,18 +112,20 @@ export function compressionParamsOf(options: Readonly<Record<string, string>>): 
   const warnings: string[] = [];
   let chunkLengthBytes = COMPRESSION_CHUNK_LENGTH_DEFAULT_BYTES;
   const kb = options['chunk_length_in_kb'] ?? options['chunk_length_kb'];
+  const enabled = options['enabled'];
+  const cls = options['class'] ?? options['sstable_compression'];
+  // `{}`, {'enabled': 'false'} and the pre-3.0 {'sstable_compression': ''} all mean no compression.
+  const disabled = enabled === 'false' || cls === '' || Object.keys(options).length === 0;
+  if (disabled) chunkLengthBytes = UNCOMPRESSED_CHUNK_LENGTH_DEFAULT_BYTES;
   if (kb !== undefined) {
     const n = Number(kb) * 1024;
     if (Number.isInteger(n) && n >= COMPRESSION_CHUNK_LENGTH_MIN_BYTES && n <= COMPRESSION_CHUNK_LENGTH_MAX_BYTES && (n & (n - 1)) === 0) {
       chunkLengthBytes = n;
     } else {
-      warnings.push(`chunk_length_in_kb ${kb} is not a power of two in 1..1024; using ${COMPRESSION_CHUNK_LENGTH_DEFAULT_BYTES / 1024}`);
+      warnings.push(`chunk_length_in_kb ${kb} is not a power of two in 1..1024; using ${chunkLengthBytes / 1024}`);
     }
   }
-  const enabled = options['enabled'];
-  const cls = options['class'] ?? options['sstable_compression'];
-  // `{}`, {'enabled': 'false'} and the pre-3.0 {'sstable_compression': ''} all mean no compression.
-  if (enabled === 'false' || cls === '' || Object.keys(options).length === 0) {
+  if (disabled) {
     return { params: { compressor: none, chunkLengthBytes }, warnings };
   }
   if (cls === undefined) return { params: { compressor: lz4, chunkLengthBytes }, warnings };

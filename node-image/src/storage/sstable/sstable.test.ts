@@ -191,7 +191,7 @@ describe('SSTable write and read', () => {
     const reader = await write(disk, partitions(50, () => 200), { compression: NONE });
     const dataPath = reader.path(Component.Data);
     const chunkIndex = 2;
-    const physical = chunkIndex * (CHUNK + 4);
+    const physical = chunkIndex * (NONE.chunkLengthBytes + 4);
     disk.corrupt(dataPath, physical + 100, Buffer.from([disk.peek(dataPath)![physical + 100]! ^ 0x01]));
     const fresh = SSTableReader.open(disk, DIR, 1);
     let error: unknown = null;
@@ -232,6 +232,13 @@ describe('SSTable write and read', () => {
     const reader4 = await write(disk4, partitions(10, () => 1));
     disk4.corrupt(reader4.path(Component.CompressionInfo), 12, Buffer.from([0xff]));
     expect(() => SSTableReader.open(disk4, DIR, 1)).toThrow(/compression info/);
+  });
+
+  it('cuts uncompressed tables into 4 KiB chunks unless the table names a length', () => {
+    expect(NONE.chunkLengthBytes).toBe(4096);
+    expect(compressionParamsOf({}).params.chunkLengthBytes).toBe(4096);
+    expect(compressionParamsOf({ enabled: 'false', chunk_length_in_kb: '64' }).params.chunkLengthBytes).toBe(65536);
+    expect(compressionParamsOf({ class: 'LZ4Compressor' }).params.chunkLengthBytes).toBe(CHUNK);
   });
 
   it('writes nothing for an empty input', async () => {
