@@ -6,9 +6,9 @@ export type ScenarioGate = { readonly enabled: true } | { readonly enabled: fals
 export const operatorScenarios = {
   'create-cluster': { enabled: true },
   scale: { enabled: true },
-  'pod-delete': { enabled: false, reason: 'not run for real yet' },
+  'pod-delete': { enabled: true },
   'rolling-restart': { enabled: false, reason: 'not run for real yet' },
-  'scale-down-below-rf': { enabled: false, reason: 'not run for real yet' },
+  'scale-down-below-rf': { enabled: true },
   'stop-resume-delete': { enabled: false, reason: 'not run for real yet' },
   failover: { enabled: false, reason: 'not run for real yet' },
   'multi-dc': { enabled: false, reason: 'not run for real yet' },
