@@ -54,10 +54,15 @@ export class BloomFilter {
 
   mightContainHalves(high: number, low: number): boolean {
     if (this.hashCount === 0) return true;
-    const h2 = (high | 1) >>> 0;
+    // (low + i * h2) % m stepped incrementally: two divisions per lookup instead of one per probe.
+    const m = this.bitCount;
+    const bits = this.bits;
+    const step = ((high | 1) >>> 0) % m;
+    let bit = low % m;
     for (let i = 0; i < this.hashCount; i++) {
-      const bit = (low + i * h2) % this.bitCount;
-      if ((this.bits[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
+      if ((bits[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
+      bit += step;
+      if (bit >= m) bit -= m;
     }
     return true;
   }

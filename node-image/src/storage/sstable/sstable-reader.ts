@@ -93,6 +93,9 @@ export class SSTableReader {
   private readonly names: ColumnNameReader;
   private readonly keyCache: SSTableKeyCache | null;
   private readonly keySpace: KeyCacheSpace<IndexEntry> | null;
+  /** Summary tokens as signed high / unsigned low 32-bit halves: the point lookup's binary search compares numbers. */
+  private readonly summaryHigh: Int32Array;
+  private readonly summaryLow: Uint32Array;
   private closed = false;
 
   private constructor(parts: ReaderParts) {
@@ -109,6 +112,13 @@ export class SSTableReader {
     this.index = files.index;
     this.names = dictionaryReader(parts.statistics.columns, this.data.file.path);
     this.summary = parts.summary ?? this.buildSummary();
+    this.summaryHigh = new Int32Array(this.summary.length);
+    this.summaryLow = new Uint32Array(this.summary.length);
+    for (let i = 0; i < this.summary.length; i++) {
+      const t = this.summary[i]!.token;
+      this.summaryHigh[i] = Number(BigInt.asIntN(32, t >> 32n));
+      this.summaryLow[i] = Number(BigInt.asUintN(32, t));
+    }
     let size = 0;
     for (const c of ALL_COMPONENTS) size += parts.disk.stat(this.path(c))?.sizeBytes ?? 0;
     this.sizeBytes = size;
@@ -185,12 +195,15 @@ export class SSTableReader {
       }
     }
     // The last summary entry at or before (token, key); the scan starts there.
+    const highs = this.summaryHigh;
+    const lows = this.summaryLow;
     let lo = 0;
-    let hi = this.summary.length;
+    let hi = highs.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const s = this.summary[mid]!;
-      const c = s.token !== token ? (s.token < token ? -1 : 1) : Buffer.compare(s.key, key);
+      const h = highs[mid]!;
+      const l = lows[mid]!;
+      const c = h !== high ? (h < high ? -1 : 1) : l !== low ? (l < low ? -1 : 1) : Buffer.compare(this.summary[mid]!.key, key);
       if (c <= 0) lo = mid + 1;
       else hi = mid;
     }
