@@ -24,6 +24,8 @@ export type FakeNode = { name: string; zone: string; ip: string };
 
 export type FakeKubeletOptions = {
   rest: KubeRest;
+  /** Second octet of the pod addresses 127.B.x.y (the run's claimed block, pod-ip-block.ts); 0 by default. */
+  podIpSecondOctet?: number;
   /** Per-pod folders live under <stateDir>/pods. */
   stateDir: string;
   /** Container logs: <logDir>/<ns>_<pod>_<uid8>/<container>-<restart>.log */
@@ -40,7 +42,7 @@ export class FakeKubelet {
   readonly nodes: FakeNode[];
   private readonly options: FakeKubeletOptions;
   private readonly rest: KubeRest;
-  private readonly ips = new PodIpAllocator();
+  private readonly ips: PodIpAllocator;
   private readonly workers = new Map<string, PodWorker>();
   private readonly nodeByName = new Map<string, FakeNode>();
   private readonly pods: Reflector<Pod>;
@@ -52,6 +54,7 @@ export class FakeKubelet {
   private constructor(options: FakeKubeletOptions) {
     this.options = options;
     this.rest = options.rest;
+    this.ips = new PodIpAllocator({ secondOctet: options.podIpSecondOctet ?? 0 });
     const zones = options.zones ?? defaultZones;
     const perZone = options.nodesPerZone ?? defaultNodesPerZone;
     this.nodes = [];

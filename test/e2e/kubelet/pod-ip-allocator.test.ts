@@ -13,6 +13,14 @@ describe('PodIpAllocator', () => {
     expect(a.allocate('u3')).toBe('127.0.10.3');
   });
 
+  it('uses the run\'s address block as second octet', () => {
+    const a = new PodIpAllocator({ secondOctet: 101 });
+    expect(a.allocate('u1')).toBe('127.101.10.1');
+    a.release('u1');
+    expect(a.allocate('u2')).toBe('127.101.10.2');
+    expect(() => new PodIpAllocator({ secondOctet: 256 })).toThrow();
+  });
+
   it('never hands out a used address and never .0/.255 hosts', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 40 })), { maxLength: 300 }), (ops) => {

@@ -1,5 +1,6 @@
-// Hands out unique pod IPs from 127.0.10.1-127.0.255.254 (never 127.0.0.1, which host-side
-// tests use). Round-robin from a cursor, so a freed address is reused as late as possible.
+// Hands out unique pod IPs from 127.B.10.1-127.B.255.254, B being the run's address block (0 by
+// default; concurrent e2e runs each claim their own, pod-ip-block.ts), never 127.0.0.x, which
+// host-side tests use. Round-robin from a cursor, so a freed address is reused as late as possible.
 export const podIpFirstThirdOctet = 10;
 export const podIpLastThirdOctet = 255;
 export const podIpCapacity = (podIpLastThirdOctet - podIpFirstThirdOctet + 1) * 254;
@@ -8,6 +9,12 @@ export class PodIpAllocator {
   private readonly byOwner = new Map<string, string>();
   private readonly inUse = new Set<number>();
   private cursor = 0;
+  private readonly secondOctet: number;
+
+  constructor(options: { secondOctet?: number } = {}) {
+    this.secondOctet = options.secondOctet ?? 0;
+    if (!Number.isInteger(this.secondOctet) || this.secondOctet < 0 || this.secondOctet > 255) throw new Error(`bad second octet ${this.secondOctet}`);
+  }
 
   /** The owner's address (stable for the same owner until released). Throws when exhausted. */
   allocate(owner: string): string {
@@ -18,7 +25,7 @@ export class PodIpAllocator {
       this.cursor = (this.cursor + 1) % podIpCapacity;
       if (this.inUse.has(index)) continue;
       this.inUse.add(index);
-      const ip = indexToIp(index);
+      const ip = indexToIp(index, this.secondOctet);
       this.byOwner.set(owner, ip);
       return ip;
     }
@@ -37,10 +44,10 @@ export class PodIpAllocator {
   }
 }
 
-function indexToIp(index: number): string {
+function indexToIp(index: number, secondOctet: number): string {
   const third = podIpFirstThirdOctet + Math.floor(index / 254);
   const fourth = (index % 254) + 1;
-  return `127.0.${third}.${fourth}`;
+  return `127.${secondOctet}.${third}.${fourth}`;
 }
 
 function ipToIndex(ip: string): number {

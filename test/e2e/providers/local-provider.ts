@@ -10,6 +10,7 @@ import { crdNamesIn, waitCrdsEstablished } from '../kube/crd.ts';
 import { KubeRest } from '../kube/kube-rest.ts';
 import type { Node } from '../kube/types.ts';
 import { FakeKubelet } from '../kubelet/fake-kubelet.ts';
+import { claimPodIpBlock, fileClaimOps } from '../kubelet/pod-ip-block.ts';
 import { LocalPathProvisioner } from '../kubelet/pv-provisioner.ts';
 import { run } from '../lib/exec-file.ts';
 import { waitFor } from '../lib/wait.ts';
@@ -31,6 +32,7 @@ export class LocalProvider implements E2eProvider {
   private ctx: ProviderContext | undefined;
   private readonly bgProblems: string[] = [];
   private torndown = false;
+  private releaseIpBlock: (() => void) | undefined;
   /** Seconds spent in build.sh (0 when cached). */
   buildSeconds = 0;
 
@@ -52,8 +54,12 @@ export class LocalProvider implements E2eProvider {
     this.dns = await ClusterDns.start({ rest: this.rest, log: hlog });
     this.provisioner = await LocalPathProvisioner.start({ rest: this.rest, volumesDir: path.join(this.runDir, 'volumes'), log: hlog });
     const nodeBin = path.join(repoDir, 'node_modules', '.bin', 'node');
+    const block = claimPodIpBlock({ pid: process.pid, ops: fileClaimOps() });
+    this.releaseIpBlock = block.release;
+    this.log(`pod addresses 127.${block.secondOctet}.10.1 and up`);
     this.kubelet = await FakeKubelet.start({
       rest: this.rest,
+      podIpSecondOctet: block.secondOctet,
       stateDir: path.join(this.runDir, 'kubelet'),
       logDir: path.join(this.runDir, 'logs', 'pods'),
       runtime: { repoDir, nodeBin: fs.existsSync(nodeBin) ? nodeBin : process.execPath, isExecutable },
@@ -126,6 +132,8 @@ export class LocalProvider implements E2eProvider {
       }
     };
     await step('kubelet', this.kubelet && (() => this.kubelet!.stop()));
+    // The pod processes are stopped: the address block is free for another run.
+    await step('pod address block', this.releaseIpBlock && (async () => this.releaseIpBlock!()));
     await step('provisioner', this.provisioner && (() => this.provisioner!.stop()));
     await step('dns', this.dns && (() => this.dns!.stop()));
     this.rest?.close();
