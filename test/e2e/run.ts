@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { operatorScenariosRequested } from './operator-gate.ts';
+import { readScenarioTimes } from './lib/scenario-times.ts';
 import { createProvider, type E2eProvider, type ProviderName } from './providers/index.ts';
 
 const e2eDir = path.dirname(fileURLToPath(import.meta.url));
@@ -72,7 +73,7 @@ function operatorStatus(specs: readonly string[]): { install: boolean; reason: s
 
 type JsonReport = { testResults: { name: string; startTime: number; endTime: number; status: string; assertionResults: { status: string }[] }[] };
 
-function printTimings(reportFile: string): void {
+function printTimings(reportFile: string, wholeTimes: Map<string, number>): void {
   if (!fs.existsSync(reportFile)) return;
   const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as JsonReport;
   console.log('\nper-scenario wall time:');
@@ -84,7 +85,9 @@ function printTimings(reportFile: string): void {
     const summary = [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
     const status = skippedOnly(r) && r.status === 'passed' ? 'SKIPPED' : r.status;
     const secs = skippedOnly(r) ? '-' : ((r.endTime - r.startTime) / 1000).toFixed(1) + 's';
-    console.log(`  ${path.basename(r.name).padEnd(38)} ${secs.padStart(8)}  ${status.padEnd(7)} (${summary})`);
+    const whole = wholeTimes.get(path.basename(r.name, '.spec.ts'));
+    const wholeSecs = whole === undefined ? '' : `, ${(whole / 1000).toFixed(1)}s with cluster setup/teardown`;
+    console.log(`  ${path.basename(r.name).padEnd(38)} ${secs.padStart(8)}  ${status.padEnd(7)} (${summary}${wholeSecs})`);
   }
 }
 
@@ -162,7 +165,7 @@ async function main(): Promise<number> {
     const code = await v.done;
     clearInterval(problems);
     vitest = undefined;
-    printTimings(reportFile);
+    printTimings(reportFile, readScenarioTimes(ctx.runDir));
     const problemList = provider.problems();
     for (const p of problemList) log(`PROBLEM: ${p}`);
     log(`specs finished in ${((Date.now() - specsStart) / 1000).toFixed(1)}s with exit code ${code}`);

@@ -4,10 +4,11 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { decodeAnswerAddresses, DnsType, encodeQuery, Rcode } from '../../dns/dns-message.ts';
 import { KubeRest } from '../../kube/kube-rest.ts';
 import { run } from '../../lib/exec-file.ts';
+import { recordScenarioTime } from '../../lib/scenario-times.ts';
 import { scenarioGate, type OperatorScenario } from '../../operator-gate.ts';
 import { waitFor } from '../../lib/wait.ts';
 
@@ -135,7 +136,16 @@ export function describeWithOperator(scenario: OperatorScenario, title: string, 
   const gate = scenarioGate(scenario);
   const operator = process.env['CASSIA_E2E_OPERATOR'] ?? 'not installed';
   if (gate.run && operator === 'installed') {
-    describe(title, fn);
+    describe(title, () => {
+      // Registered before the scenario's own hooks: with vitest's default 'stack' hook order this
+      // beforeAll runs first and this afterAll last, so the time includes cluster setup/teardown.
+      let startMs = 0;
+      beforeAll(() => {
+        startMs = Date.now();
+      });
+      afterAll(() => recordScenarioTime({ runDir: e2eEnv().runDir, scenario: `operator-${scenario}`, wallMs: Date.now() - startMs }));
+      fn();
+    });
     return;
   }
   const reason = gate.run ? `operator not installed: ${operator}` : `disabled in test/e2e/operator-gate.ts: ${gate.reason}`;
