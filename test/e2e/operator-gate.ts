@@ -7,10 +7,10 @@ export const operatorScenarios = {
   'create-cluster': { enabled: true },
   scale: { enabled: true },
   'pod-delete': { enabled: true },
-  'rolling-restart': { enabled: false, reason: 'not run for real yet' },
+  'rolling-restart': { enabled: true },
   'scale-down-below-rf': { enabled: true },
   'stop-resume-delete': { enabled: false, reason: 'not run for real yet' },
-  failover: { enabled: false, reason: 'not run for real yet' },
+  failover: { enabled: true },
   'multi-dc': { enabled: false, reason: 'not run for real yet' },
 } as const satisfies Record<string, ScenarioGate>;
 
