@@ -9,7 +9,7 @@ export const operatorScenarios = {
   'pod-delete': { enabled: true },
   'rolling-restart': { enabled: true },
   'scale-down-below-rf': { enabled: true },
-  'stop-resume-delete': { enabled: false, reason: 'not run for real yet' },
+  'stop-resume-delete': { enabled: true },
   failover: { enabled: true },
   'multi-dc': { enabled: false, reason: 'not run for real yet' },
 } as const satisfies Record<string, ScenarioGate>;
