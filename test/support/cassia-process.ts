@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(REPO_ROOT, 'node-image', 'src', 'main.ts');
-const START_TIMEOUT_MS = 60_000;
+/** A joining node waits RING_DELAY (30 s) and streams before it serves CQL; a loaded 2-core CI machine doubles that. */
+const START_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 20_000;
 const POLL_MS = 100;
 
