@@ -199,6 +199,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
       deliveryConcurrency: config.max_hints_delivery_threads, flushPeriodMs: config.hints_flush_period,
       fileBytesMax: config.max_hints_file_size, hostBytesMax: config.max_hints_size_per_host,
     },
+    schemaChangeTimeoutMs: config.request_timeout,
   });
   const coordinator: Coordinator = clusterCoordinator ?? new LocalCoordinator({
     storage, schemaStore, localNode: nodeInfo, clusterName: config.cluster_name,

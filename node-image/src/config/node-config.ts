@@ -109,6 +109,8 @@ export const nodeConfigSchema = z.object({
   counter_write_request_timeout: duration.pipe(z.number().min(1)).default(5000),
   cas_contention_timeout: duration.pipe(z.number().min(1)).default(1000),
   truncate_request_timeout: duration.pipe(z.number().min(1)).default(60_000),
+  /** Other operations (Cassandra's request_timeout): how long a schema change may spend reaching agreement. */
+  request_timeout: duration.pipe(z.number().min(1)).default(10_000),
   authenticator: z.enum(['AllowAllAuthenticator', 'PasswordAuthenticator']).default('AllowAllAuthenticator'),
   authorizer: z.enum(['AllowAllAuthorizer', 'CassandraAuthorizer']).default('AllowAllAuthorizer'),
   /** A superuser role the node ensures at start (login + superuser + this password); from CASSIA_SUPERUSER_*. */
