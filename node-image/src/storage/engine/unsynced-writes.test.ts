@@ -1,5 +1,6 @@
 // UnsyncedWrites: append-order settling across batches (durable or failed), ring growth, the
-// oldest position, and a throwing apply not stopping the rest of its batch.
+// oldest position, a throwing apply not stopping the rest of its batch, and entries added (growing
+// the ring) from inside a settle callback.
 import { describe, expect, it } from 'vitest';
 import type { Mutation } from '../model.ts';
 import { UNSYNCED_WRITES_INITIAL_CAPACITY, UnsyncedWrites } from './unsynced-writes.ts';
@@ -69,6 +70,37 @@ describe('UnsyncedWrites', () => {
     await Promise.resolve();
     expect(settled).toEqual(['0', '2']);
     expect(errors).toEqual(['apply failed']);
+    expect(writes.size).toBe(0);
+  });
+
+  it('settles a batch correctly when its settle callbacks add entries that grow the ring', async () => {
+    const settled: string[] = [];
+    const next = deferred();
+    let added = 0;
+    const writes = new UnsyncedWrites({
+      settle: (m) => {
+        settled.push(m.keyspace);
+        // Each of the first batch's entries appends two more, to a later batch (as a counter write
+        // waiting for its partition starts then): the full ring grows in the first callback.
+        if (Number(m.keyspace) < UNSYNCED_WRITES_INITIAL_CAPACITY) {
+          for (let j = 0; j < 2; j++, added++) writes.add(entry(1000 + added), { segmentId: 2, offsetBytes: added, durable: next.promise });
+        }
+      },
+      onError: (e) => { throw e; },
+    });
+    const first = deferred();
+    const n = UNSYNCED_WRITES_INITIAL_CAPACITY;
+    for (let i = 0; i < n; i++) writes.add(entry(i), { segmentId: 1, offsetBytes: i, durable: first.promise });
+    first.resolve();
+    await first.promise;
+    await Promise.resolve();
+    expect(settled).toEqual([...Array(n).keys()].map(String));
+    expect(writes.size).toBe(2 * n);
+    expect([writes.oldestSegmentId, writes.oldestOffsetBytes]).toEqual([2, 0]);
+    next.resolve();
+    await next.promise;
+    await Promise.resolve();
+    expect(settled.slice(n)).toEqual([...Array(2 * n).keys()].map((i) => String(1000 + i)));
     expect(writes.size).toBe(0);
   });
 });

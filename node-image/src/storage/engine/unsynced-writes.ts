@@ -3,6 +3,7 @@
 // by batch, because the commit log settles its batches in log order; each batch gets one reaction,
 // registered before its promise is handed to any caller, so an entry is settled before its writer
 // sees the acknowledgement. The oldest entry's position bounds what a memtable flush may cover.
+// A settle callback may add entries (a counter write waiting for its partition appends then).
 import { assert } from '../../lib/index.ts';
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import type { Mutation } from '../model.ts';
@@ -81,13 +82,13 @@ export class UnsyncedWrites {
       this.batchSizes.splice(0, this.batchHead);
       this.batchHead = 0;
     }
-    const ring = this.mutations;
+    // The ring is read through `this` at each step: a settle callback may add entries (and grow it).
     for (let i = 0; i < n; i++) {
-      const mutation = ring[this.head]!;
-      ring[this.head] = undefined;
+      const mutation = this.mutations[this.head]!;
+      this.mutations[this.head] = undefined;
       this.settling.segmentId = this.segmentIds[this.head]!;
       this.settling.offsetBytes = this.offsets[this.head]!;
-      this.head = (this.head + 1) % ring.length;
+      this.head = (this.head + 1) % this.mutations.length;
       this.count--;
       try {
         this.settleEntry(mutation, this.settling, durable);
