@@ -1,5 +1,6 @@
 // Writes the files a Cassandra 5.0 peer needs beside the jars: a minimal cassandra.yaml bound to
-// one loopback address (never 127.0.0.x, which Cassia nodes use) and a logback.xml that logs to file.
+// one loopback address (never 127.0.0.x, which Cassia nodes use; seeds likewise) and a logback.xml
+// that logs to file.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -18,6 +19,10 @@ export interface CassandraYamlOptions {
   readonly commitlogSync: CommitLogSyncMode;
   /** Small memtables and thread pools for a test node; false keeps Cassandra's sizing defaults. */
   readonly smallFootprint: boolean;
+  /** Seed addresses (each on storagePort); default: this node alone. */
+  readonly seeds?: readonly string[];
+  /** allocate_tokens_for_local_replication_factor: the RF the token allocator optimises for; default 1. */
+  readonly tokenAllocationReplicationFactor?: number;
 }
 
 /** Rejects addresses that Cassia nodes use (127.0.0.0/24) and anything outside loopback. */
@@ -32,18 +37,21 @@ export function assertPeerAddress(address: string): void {
 
 export function cassandraYaml(options: CassandraYamlOptions): string {
   assertPeerAddress(options.address);
+  const seeds = options.seeds ?? [options.address];
+  if (seeds.length === 0) throw new Error('cassandra.yaml: at least one seed is needed');
+  for (const seed of seeds) assertPeerAddress(seed);
   const d = options.dataDir;
   const lines = [
     `cluster_name: ${options.clusterName}`,
     'partitioner: org.apache.cassandra.dht.Murmur3Partitioner',
     'num_tokens: 16',
-    'allocate_tokens_for_local_replication_factor: 1',
+    `allocate_tokens_for_local_replication_factor: ${options.tokenAllocationReplicationFactor ?? 1}`,
     ...commitlogSyncLines(options.commitlogSync),
     'commitlog_segment_size: 32MiB',
     'seed_provider:',
     '  - class_name: org.apache.cassandra.locator.SimpleSeedProvider',
     '    parameters:',
-    `      - seeds: "${options.address}:${options.storagePort}"`,
+    `      - seeds: "${seeds.map((seed) => `${seed}:${options.storagePort}`).join(',')}"`,
     `listen_address: ${options.address}`,
     `rpc_address: ${options.address}`,
     `storage_port: ${options.storagePort}`,

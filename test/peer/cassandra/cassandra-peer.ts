@@ -28,6 +28,14 @@ export interface CassandraPeerOptions {
   readonly heapMb?: number;
   /** Small memtables and pools plus no fsync of system tables: for differential tests. */
   readonly smallFootprint?: boolean;
+  /** cluster_name; default 'cassia-peer'. */
+  readonly clusterName?: string;
+  /** Seed addresses of a multi-node peer cluster (each outside 127.0.0.0/24); default: this node alone. */
+  readonly seeds?: readonly string[];
+  /** allocate_tokens_for_local_replication_factor; default 1 (a cluster sets its keyspaces' RF). */
+  readonly tokenAllocationReplicationFactor?: number;
+  /** cassandra.ring_delay_ms; default PEER_RING_DELAY_MS (1 s, enough for one node). */
+  readonly ringDelayMs?: number;
   /** Reuse a data folder (a restart); default: a fresh temporary folder removed on stop. */
   readonly dataDir?: string;
   readonly startTimeoutMs?: number;
@@ -79,13 +87,15 @@ export async function startCassandraPeer(options: CassandraPeerOptions = {}): Pr
   mkdirSync(confDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const { yamlPath, logbackPath } = writeCassandraConfig(confDir, logDir, {
-    clusterName: 'cassia-peer',
+    clusterName: options.clusterName ?? 'cassia-peer',
     address,
     nativePort,
     storagePort,
     dataDir,
     commitlogSync,
     smallFootprint,
+    ...(options.seeds === undefined ? {} : { seeds: options.seeds }),
+    ...(options.tokenAllocationReplicationFactor === undefined ? {} : { tokenAllocationReplicationFactor: options.tokenAllocationReplicationFactor }),
   });
   const args = cassandraJvmArgs({
     heapMb,
@@ -97,6 +107,7 @@ export async function startCassandraPeer(options: CassandraPeerOptions = {}): Pr
     storageDir: dataDir,
     logDir,
     unsafeSystem: smallFootprint,
+    ...(options.ringDelayMs === undefined ? {} : { ringDelayMs: options.ringDelayMs }),
   });
 
   const outputPath = join(logDir, 'output.log');

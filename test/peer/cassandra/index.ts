@@ -6,3 +6,5 @@ export { defaultHeapMb } from './jvm-options.ts';
 export { PEER_ADDRESS_DEFAULT, startCassandraPeer } from './cassandra-peer.ts';
 export { isListening } from '../process-control.ts';
 export type { CassandraPeer, CassandraPeerOptions } from './cassandra-peer.ts';
+export { PEER_CLUSTER_NODES_MAX, startCassandraCluster } from './cassandra-cluster.ts';
+export type { CassandraCluster, CassandraClusterOptions } from './cassandra-cluster.ts';

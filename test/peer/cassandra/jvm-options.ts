@@ -60,10 +60,14 @@ export interface JvmArgsOptions {
   readonly logDir: string;
   /** No fsync of system tables (as cassandra-unit does); for test nodes only. */
   readonly unsafeSystem: boolean;
+  /** cassandra.ring_delay_ms; default PEER_RING_DELAY_MS (one node). A joining node of a cluster needs longer. */
+  readonly ringDelayMs?: number;
 }
 
 /** RING_DELAY for the peer (Cassandra's default is 30 s); one node on loopback. */
 export const PEER_RING_DELAY_MS = 1_000;
+/** RING_DELAY for a node joining a loopback cluster: time to learn the ring by gossip before it picks tokens. */
+export const PEER_CLUSTER_RING_DELAY_MS = 5_000;
 
 export const CASSANDRA_MAIN_CLASS = 'org.apache.cassandra.service.CassandraDaemon';
 
@@ -129,7 +133,7 @@ export function cassandraJvmArgs(options: JvmArgsOptions): string[] {
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
     '-Dcassandra.superuser_setup_delay_ms=0',
     // A single node has no ring to learn; without this a fresh node waits 30 s before its tokens.
-    `-Dcassandra.ring_delay_ms=${PEER_RING_DELAY_MS}`,
+    `-Dcassandra.ring_delay_ms=${options.ringDelayMs ?? PEER_RING_DELAY_MS}`,
     ...(options.unsafeSystem ? ['-Dcassandra.unsafesystem=true'] : []),
     '-cp',
     `${options.confDir}:${join(options.libDir, '*')}`,
