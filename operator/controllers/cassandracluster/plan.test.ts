@@ -183,15 +183,24 @@ describe('plan: scale down', () => {
     expect(p.nodeCalls).toContainEqual({ kind: 'submit', pod: 'prod-dc1-r3-0', operation: 'decommission', request: { requestId: rid } });
   });
 
-  it('once LEFT, shrinks the StatefulSet; once the pod is gone, deletes the claim and forgets the node', () => {
+  it('once LEFT, shrinks the StatefulSet; once the pod is gone, deletes the claim; once the claim is gone, forgets the node', () => {
     const left = run({ spec: spec2, racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'X' }), status: decommissioning, keyspaces: rf2 });
     expect(left.status.operation).toMatchObject({ phase: 'Removing' });
     expect(replicas(left)['prod-dc1-r3']).toBe(0);
     expect(left.events.map((e) => e.reason)).toContain('NodeLeft');
-    const gone = run({ spec: spec2, racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': '' }), replicas: { 'dc1/r3': 0 }, status: withOp(left.status.operation), keyspaces: rf2, pvcs: { 'data-prod-dc1-r3-0': {} } });
+    const podGone = { spec: spec2, racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': '' }), replicas: { 'dc1/r3': 0 }, status: withOp(left.status.operation), keyspaces: rf2 };
+    // The claim delete is issued and the operation stays in the journal until the claim is gone,
+    // so a delete lost with an operator crash (status is written first) is issued again.
+    const deleting = run({ ...podGone, pvcs: { 'data-prod-dc1-r3-0': {} } });
+    expect(deleting.status.operation).toMatchObject({ type: 'ScaleDown', phase: 'Removing', progress: 'deleting claim data-prod-dc1-r3-0' });
+    expect(deleting.deletes).toEqual([{ ref: expect.objectContaining({ kind: 'PersistentVolumeClaim' }), name: 'data-prod-dc1-r3-0' }]);
+    const terminating = run({ ...podGone, status: withOp(deleting.status.operation), pvcs: { 'data-prod-dc1-r3-0': { deleting: true } } });
+    expect(terminating.status.operation).toMatchObject({ type: 'ScaleDown', phase: 'Removing' });
+    expect(terminating.deletes).toEqual([]);
+    const gone = run({ ...podGone, status: withOp(terminating.status.operation) });
     expect(gone.status.operation).toBe(undefined);
     expect(gone.status.history?.[0]).toMatchObject({ type: 'ScaleDown', result: 'Succeeded' });
-    expect(gone.deletes).toEqual([{ ref: expect.objectContaining({ kind: 'PersistentVolumeClaim' }), name: 'data-prod-dc1-r3-0' }]);
+    expect(gone.deletes).toEqual([]);
     expect(gone.status.nodes?.map((n) => n.pod)).toEqual(['prod-dc1-r1-0', 'prod-dc1-r2-0']);
   });
 

@@ -862,8 +862,13 @@ class Planner {
     this.replicas.set(sts, Math.min(current, ordinal));
     if (this.o.pods.has(pod)) return false;
     const pvc = this.o.pvcs.get(pvcName(pod));
-    if (this.o.cc.spec.persistentVolumeClaimRetentionPolicy.whenScaled === 'Delete' && pvc !== undefined && !pvc.deleting) {
-      this.out.deletes.push({ ref: Resources.pvc, name: pvc.name });
+    if (this.o.cc.spec.persistentVolumeClaimRetentionPolicy.whenScaled === 'Delete' && pvc !== undefined) {
+      // The step ends only once the claim is gone: a delete lost with an operator crash (status
+      // is written before deletes) is re-issued, and a later pod of that name never starts on
+      // the decommissioned node's volume (which would refuse to rejoin).
+      if (!pvc.deleting) this.out.deletes.push({ ref: Resources.pvc, name: pvc.name });
+      this.progress({ progress: `deleting claim ${pvc.name}` });
+      return false;
     }
     return true;
   }
