@@ -1,9 +1,12 @@
 // Vitest config of the e2e harness: `e2e-unit` (pure unit tests of the harness, no I/O) and `e2e`
-// (one scenario per spec file, run serially against the provider that run.ts set up).
+// (one scenario per spec file, two files at a time by default, against the provider that run.ts set up).
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+/** Spec files run at once (CASSIA_E2E_SPEC_WORKERS, 1..4; 1 = serial). */
+export const maxSpecWorkers = 4;
+const specWorkers = Math.min(maxSpecWorkers, Math.max(1, Number(process.env['CASSIA_E2E_SPEC_WORKERS'] ?? '2') || 2));
 
 export default defineConfig({
   test: {
@@ -24,9 +27,12 @@ export default defineConfig({
           include: ['specs/**/*.spec.ts'],
           testTimeout: 900_000,
           hookTimeout: 600_000,
-          fileParallelism: false,
-          maxWorkers: 1,
-          // One worker for all spec files: skipped scenarios then cost no fresh module graph each.
+          // Scenarios use their own namespaces and clusters, so spec files run side by side: most
+          // of a scenario is waiting for nodes to bootstrap or drain one at a time, and serially
+          // the operator scenarios alone would take about 40 minutes on a 2-core machine.
+          fileParallelism: specWorkers > 1,
+          maxWorkers: specWorkers,
+          // Workers are reused across spec files: skipped scenarios then cost no fresh module graph each.
           isolate: false,
         },
       },
