@@ -13,7 +13,8 @@ import type { WriteType } from '../lib/index.ts';
 import { MessagingError, Verb } from '../messaging/index.ts';
 import type { MessagingService } from '../messaging/index.ts';
 import type { KeyspaceMetadata, SchemaSnapshot } from '../schema/index.ts';
-import type { Cell, Mutation, PartitionUpdate, ReadCommand, ReadResult, Row, StorageEngine } from '../storage/index.ts';
+import { isCounterWriter } from '../storage/index.ts';
+import type { Mutation, PartitionUpdate, ReadCommand, ReadResult, StorageEngine } from '../storage/index.ts';
 import type { CasRequest, Coordinator, NodeInfo, ReadOptions, SchemaChangeRequest, WriteOptions } from './coordinator.ts';
 import { COORDINATOR_TIMEOUTS_DEFAULTS, emptyStats } from './coordinator-context.ts';
 import type { CoordinatorContext, CoordinatorStats, CoordinatorTimeouts, TableEntry } from './coordinator-context.ts';
@@ -636,66 +637,19 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     }
   }
 
-  /** As the counter leader: apply the deltas locally, read the totals back, replicate the totals. */
+  /**
+   * As the counter leader: storage resolves the deltas into totals at commit-log append (after the
+   * partition's earlier writes) and hands back the logged totals once durable; replicate those.
+   */
   private async applyCounterAsLeader(m: Mutation, consistency: ConsistencyLevel): Promise<void> {
     const ks = this.keyspace(m.keyspace);
     const plan = this.writePlan(ks, m.token, consistency);
-    // apply() resolves counters synchronously; reading right after (no await between) sees exactly its totals.
-    const durable = this.ctx.storage.apply(m);
-    const resolved = this.readBackCounters(m);
-    await durable;
+    const storage = this.ctx.storage;
+    if (!isCounterWriter(storage)) throw new Error('the storage engine cannot apply counter writes (no applyCounter)');
+    const resolved = await storage.applyCounter(m);
     await this.dispatchWrite(resolved, plan, {
       writeType: 'COUNTER', timeoutMs: this.ctx.timeouts.counterWriteRequestTimeoutMs, preAcked: this.ctx.self, paxos: null,
     });
-  }
-
-  private readBackCounters(m: Mutation): Mutation {
-    const nowSeconds = Math.floor(this.ctx.clock.nowMs() / 1000);
-    const updates: PartitionUpdate[] = [];
-    for (const u of m.updates) {
-      const staticDeltas = u.staticRow !== null && u.staticRow.cells.some((c) => c.counterDelta === true);
-      const rowsWithDeltas = u.rows.filter((r) => r.cells.some((c) => c.counterDelta === true));
-      if (!staticDeltas && rowsWithDeltas.length === 0) {
-        updates.push(u);
-        continue;
-      }
-      const columns = new Set<string>();
-      for (const r of [u.staticRow, ...u.rows]) for (const c of r?.cells ?? []) if (c.counterDelta === true) columns.add(c.column);
-      const read = this.ctx.storage.read({
-        tableId: u.tableId,
-        partitions: { kind: 'single', key: u.key, token: u.token },
-        clustering: rowsWithDeltas.length === 0
-          ? { kind: 'slices', slices: [], reversed: false }
-          : { kind: 'names', clusterings: rowsWithDeltas.map((r) => r.clustering), reversed: false },
-        columns: [...columns],
-        limits: { rows: Infinity, perPartitionRows: Infinity, partitions: 1 },
-        nowSeconds,
-        resumeAfterClustering: null,
-        includeStaticRow: staticDeltas,
-      });
-      const current = read.partitions[0] ?? null;
-      const currentRows = new Map<string, Row>();
-      for (const r of current?.rows ?? []) currentRows.set(clusteringId(r.clustering), r);
-      const resolveRow = (row: Row, now: Row | null): Row => {
-        if (!row.cells.some((c) => c.counterDelta === true)) return row;
-        const cells: Cell[] = [];
-        for (const c of row.cells) {
-          if (c.counterDelta !== true) {
-            cells.push(c);
-            continue;
-          }
-          const total = now?.cells.find((x) => x.column === c.column && !x.tombstone && (x.path === null ? c.path === null : c.path !== null && x.path.equals(c.path)));
-          if (total !== undefined) cells.push(total);
-        }
-        return { ...row, cells };
-      };
-      updates.push({
-        ...u,
-        staticRow: u.staticRow === null ? null : resolveRow(u.staticRow, current?.staticRow ?? null),
-        rows: u.rows.map((r) => resolveRow(r, currentRows.get(clusteringId(r.clustering)) ?? null)),
-      });
-    }
-    return { keyspace: m.keyspace, key: m.key, token: m.token, updates };
   }
 
   private dcOf(a: EndpointAddress): string | undefined {
@@ -853,8 +807,3 @@ function hasCounterDeltas(m: Mutation): boolean {
   return false;
 }
 
-function clusteringId(c: readonly Buffer[]): string {
-  let s = '';
-  for (const v of c) s += `${v.length}:${v.toString('hex')};`;
-  return s;
-}

@@ -1,7 +1,8 @@
 // Ack-before-visible ordering: under batch and group commit-log sync a write reaches the memtable
 // only once the fsync covering it completes (a read never sees a write a crash can still erase),
-// while flushes and truncation stay correct around writes waiting for their sync. Periodic sync,
-// and counter writes in every mode, apply at once. fsyncs are held by a gate the test opens.
+// while flushes and truncation stay correct around writes waiting for their sync; counter totals
+// too, resolved in log order per partition and handed back by applyCounter. Periodic sync applies
+// at once. fsyncs are held by a gate the test opens.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryDisk } from '../../io/index.ts';
 import { realTimers } from '../../io/real/index.ts';
@@ -29,6 +30,11 @@ class SyncGate {
 
   releaseAll(): void {
     this.open = true;
+    for (const complete of this.held.splice(0)) complete();
+  }
+
+  /** Completes the fsyncs held now; later ones are held again. */
+  releaseHeld(): void {
     for (const complete of this.held.splice(0)) complete();
   }
 }
@@ -94,6 +100,22 @@ function increment(pk: number, delta: bigint, ts: number): Mutation {
   return mutationOf(update(TABLE_COUNTER.id, pk, { rows: [row([int(1)], { cells: [{ ...liveCell('c', bigint64(delta), ts), counterDelta: true }] })] }));
 }
 
+/** The total a logged counter mutation carries (no delta flag left). */
+function totalOf(m: Mutation): bigint {
+  const cell = m.updates[0]!.rows[0]!.cells[0]!;
+  expect(cell.counterDelta).not.toBe(true);
+  return cell.value.readBigInt64BE(0);
+}
+
+/** Records when a promise settles. */
+function track<T>(p: Promise<T>): { settled: () => boolean; promise: Promise<T> } {
+  let done = false;
+  const promise = p.finally(() => {
+    done = true;
+  });
+  return { settled: () => done, promise };
+}
+
 describe.each(['batch', 'group'] as const)('write visibility under %s sync', (sync) => {
   it('a write is not readable before the fsync that acknowledges it, and is once acknowledged', async () => {
     const { h, gate } = setup(sync);
@@ -136,20 +158,74 @@ describe.each(['batch', 'group'] as const)('write visibility under %s sync', (sy
     expect(rowsOf(e, 1)).toEqual([1, 2]);
   });
 
-  it('applies counter writes at once (the counter leader reads its totals back right after apply) and adds up concurrent increments', async () => {
+  it('resolves counter totals in log order per partition, readable only once durable; applyCounter hands them back', async () => {
     const { h, gate } = setup(sync);
     let e = await open(h);
     gate.open = false;
-    const writes = [e.apply(increment(1, 5n, 10)), e.apply(increment(1, 3n, 11)), e.apply(increment(2, 7n, 12)), e.apply(increment(1, -1n, 13))];
-    expect(counterOf(e, 1)).toBe(7n);
+    const w1 = track(e.applyCounter(increment(1, 5n, 10)));
+    const w2 = track(e.applyCounter(increment(1, 3n, 11)));
+    const other = track(e.apply(increment(2, 7n, 12)));
+    const w3 = track(e.applyCounter(increment(1, -1n, 13)));
     await until(() => gate.held.length > 0);
-    gate.releaseAll();
-    await Promise.all(writes);
-    expect(counterOf(e, 1)).toBe(7n);
+    expect(counterOf(e, 1)).toBeNull();
+    expect(counterOf(e, 2)).toBeNull();
+    expect(e.memtableBytes()).toBe(0);
+    // One sync covers the first increment of each partition; the next increments of partition 1
+    // wait for it (their totals are computed from it), so they are not appended yet.
+    gate.releaseHeld();
+    expect(totalOf(await w1.promise)).toBe(5n);
+    await other.promise;
+    expect(counterOf(e, 1)).toBe(5n);
     expect(counterOf(e, 2)).toBe(7n);
+    expect(w2.settled() || w3.settled()).toBe(false);
+    await until(() => gate.held.length > 0);
+    expect(counterOf(e, 1)).toBe(5n);
+    gate.releaseHeld();
+    expect(totalOf(await w2.promise)).toBe(8n);
+    expect(counterOf(e, 1)).toBe(8n);
+    expect(w3.settled()).toBe(false);
+    await until(() => gate.held.length > 0);
+    expect(counterOf(e, 1)).toBe(8n);
+    gate.releaseAll();
+    expect(totalOf(await w3.promise)).toBe(7n);
+    expect(counterOf(e, 1)).toBe(7n);
     await e.close();
     e = await open(h);
     expect(counterOf(e, 1)).toBe(7n);
+    expect(counterOf(e, 2)).toBe(7n);
+  });
+
+  it('adds up many increments in flight to one partition, and loses none acknowledged in a crash', async () => {
+    const { h, gate } = setup(sync);
+    let e = await open(h);
+    gate.open = false;
+    const writes: Promise<Mutation>[] = [];
+    for (let i = 1; i <= 20; i++) writes.push(e.applyCounter(increment(1, BigInt(i), 100 + i)));
+    await until(() => gate.held.length > 0);
+    expect(counterOf(e, 1)).toBeNull();
+    gate.releaseAll();
+    const totals = (await Promise.all(writes)).map(totalOf);
+    // Each write's total is the sum of the increments up to it, in submission order.
+    expect(totals).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(((i + 1) * (i + 2)) / 2)));
+    expect(counterOf(e, 1)).toBe(210n);
+    h.disk.crash({ seed: 2, unsyncedBytes: 'none' });
+    for (const dead of engines.splice(0)) await dead.close().catch(() => undefined);
+    e = await open(h);
+    expect(counterOf(e, 1)).toBe(210n);
+  });
+
+  it('refuses the counter writes waiting for their partition when the engine closes', async () => {
+    const { h, gate } = setup(sync);
+    const e = await open(h);
+    gate.open = false;
+    const first = e.applyCounter(increment(1, 5n, 10));
+    const waiting = e.applyCounter(increment(1, 3n, 11));
+    await until(() => gate.held.length > 0);
+    const closed = e.close();
+    await expect(waiting).rejects.toThrow(/closed/);
+    gate.releaseAll();
+    expect(totalOf(await first)).toBe(5n);
+    await closed;
   });
 
   it('does not resurrect a write appended before a truncation and synced after it', async () => {
@@ -193,5 +269,16 @@ describe('write visibility under periodic sync', () => {
     expect(rowsOf(e, 1)).toEqual([1]);
     await write;
     gate.releaseAll();
+  });
+
+  it('applies counter writes at once and hands their totals back', async () => {
+    const { h, gate } = setup('periodic');
+    const e = await open(h);
+    gate.open = false;
+    const first = e.applyCounter(increment(1, 5n, 10));
+    const second = e.applyCounter(increment(1, 3n, 11));
+    expect(counterOf(e, 1)).toBe(8n);
+    gate.releaseAll();
+    expect([totalOf(await first), totalOf(await second)]).toEqual([5n, 8n]);
   });
 });

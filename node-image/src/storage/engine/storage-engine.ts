@@ -2,8 +2,9 @@
 // flushing memtables, SSTables) per table, compacted in the background. Writes are validated,
 // counter deltas resolved to totals and appended to the commit log synchronously; under periodic
 // sync they reach the memtables at once, under batch/group sync only once their fsync completes
-// (a read never sees a write a crash can erase); the returned promise settles per the sync mode,
-// after the memtable apply. Reads are synchronous merges.
+// (a read never sees a write a crash can erase, counters included: a counter write of a partition
+// with unsynced writes waits for them, so totals are resolved in log order); the returned promise
+// settles per the sync mode, after the memtable apply. Reads are synchronous merges.
 // Opening replays the commit log from each table's flushed position. Memory is bounded: beyond a
 // soft limit writes wait for flushes, beyond the hard limit (or after waiting too long) they get
 // Overloaded. A corrupt SSTable met by a read or a compaction is quarantined and the read retried.
@@ -72,6 +73,8 @@ export const READ_CORRUPTION_RETRIES_MAX = 16;
 export const COMPACTION_SETTLE_ROUNDS_MAX = 1000;
 /** Row cache: off by default (Cassandra's row_cache_size 0). */
 export const ROW_CACHE_BYTES_DEFAULT = 0;
+/** Counter writes waiting for earlier unsynced writes of their partition; beyond, Overloaded. */
+export const COUNTER_WRITES_WAITING_MAX = 8192;
 
 export interface StorageEngineOptions {
   readonly disk: Disk;
@@ -99,8 +102,24 @@ export interface CachesStats {
   readonly chunkCache: { readonly bytes: number; readonly chunks: number; readonly hits: number; readonly misses: number };
 }
 
+/** Counter writes for the coordinator's counter leader, which replicates the resulting totals. */
+export interface CounterWriter {
+  /**
+   * Applies a mutation, resolving its counter deltas into totals at commit-log append (after every
+   * earlier write of the partition under batch/group sync). Resolves once the write is durable per
+   * the sync mode and readable, with the mutation as logged: each delta cell replaced by its new
+   * total, cells a counter tombstone shadows left out.
+   */
+  applyCounter(mutation: Mutation): Promise<Mutation>;
+}
+
+/** Does this storage engine offer counter writes returning their totals (CounterWriter)? */
+export function isCounterWriter(storage: StorageEngine): storage is StorageEngine & CounterWriter {
+  return typeof (storage as Partial<CounterWriter>).applyCounter === 'function';
+}
+
 /** The engine plus observability and maintenance the contract does not need. */
-export interface StorageEngineWithStats extends StorageEngine {
+export interface StorageEngineWithStats extends StorageEngine, CounterWriter {
   commitLogStats(): CommitLogStats;
   /** Bytes in all memtables (live and flushing) of this shard. */
   memtableBytes(): number;
@@ -132,12 +151,25 @@ export async function openStorageEngine(options: StorageEngineOptions): Promise<
 }
 
 interface WriteWaiter {
-  readonly mutation: Mutation;
-  readonly stores: readonly TableStore[];
-  readonly resolve: (durable: Promise<void>) => void;
+  /** Applies the write and hands its promise to the waiting caller (may throw). */
+  readonly start: () => void;
   readonly reject: (error: Error) => void;
   readonly enqueuedMs: number;
   timer: TimerHandle | null;
+}
+
+/** A counter write waiting for the unsynced writes of its partition (batch/group sync). */
+interface CounterWrite {
+  readonly mutation: Mutation;
+  readonly stores: readonly TableStore[];
+  readonly resolve: (resolved: Promise<Mutation>) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Writes to counter tables of one partition (keyspace + key) not yet synced, and those waiting. */
+interface CounterPartition {
+  unsynced: number;
+  readonly waiting: CounterWrite[];
 }
 
 
@@ -169,12 +201,19 @@ class LsmStorageEngine implements StorageEngineWithStats {
   /**
    * Batch and group sync: a write reaches the memtables only once the commit-log sync covering it
    * completes (Cassandra's write path waits for the sync before the memtable apply), so no read
-   * sees a write that a crash can still erase. Periodic sync applies at once, and so do counter
-   * writes: the coordinator's counter leader reads the totals back right after apply() (the
-   * StorageEngine contract), which needs them applied synchronously.
+   * sees a write that a crash can still erase. Periodic sync applies at once.
    */
   private readonly applyWhenDurable: boolean;
   private readonly unsynced: UnsyncedWrites;
+  /**
+   * Batch/group sync: partitions with unsynced writes to counter tables. A counter write with
+   * deltas waits until its partition has none (its totals are resolved from the memtables, which
+   * hold only synced writes), as Cassandra holds the counter lock across the commit-log wait.
+   */
+  private readonly counterPartitions = new Map<string, CounterPartition>();
+  /** The logged (resolved) mutations counted in counterPartitions, until they settle. */
+  private readonly counterWrites = new WeakSet<Mutation>();
+  private counterWritesWaiting = 0;
   /** Scratch list of the one table a single-update mutation writes (applyNow never keeps it). */
   private readonly singleStore: TableStore[] = [];
   private failure: Error | null = null;
@@ -290,7 +329,24 @@ class LsmStorageEngine implements StorageEngineWithStats {
 
   apply(mutation: Mutation): Promise<void> {
     try {
-      return this.applySync(mutation);
+      const stores = this.admit(mutation);
+      if (stores === null) return Promise.resolve();
+      if (writesCounterTable(stores)) return this.writeCounters(mutation, [...stores]).then(ignoreResult);
+      if (this.mustWaitForSpace()) {
+        const waiting = [...stores];
+        return this.waitForSpace(() => this.applyNow(mutation, waiting));
+      }
+      return this.applyNow(mutation, stores);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  applyCounter(mutation: Mutation): Promise<Mutation> {
+    try {
+      const stores = this.admit(mutation);
+      if (stores === null) return Promise.resolve(mutation);
+      return this.writeCounters(mutation, [...stores]);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -547,14 +603,17 @@ class LsmStorageEngine implements StorageEngineWithStats {
   // -------------------------------------------------------------------------------------------
   // Write path
 
-  private applySync(mutation: Mutation): Promise<void> {
-    if (this.closing !== null) throw new StorageUnavailableError(StorageErrorCode.Closed, 'storage engine closed');
-    if (this.failure !== null) throw new StorageUnavailableError(StorageErrorCode.Failed, `storage failed: ${this.failure.message}`);
+  /**
+   * Validates a write: the tables it writes, in update order (null when it has no update). A
+   * single-update mutation gets a scratch list, valid until the next write.
+   */
+  private admit(mutation: Mutation): TableStore[] | null {
+    this.checkWritable();
     if (mutation.key.length === 0) throw invalidRequest('Key may not be empty');
     if (mutation.key.length > PARTITION_KEY_LENGTH_MAX) {
       throw invalidRequest(`Key length of ${mutation.key.length} is longer than maximum of ${PARTITION_KEY_LENGTH_MAX}`);
     }
-    if (mutation.updates.length === 0) return Promise.resolve();
+    if (mutation.updates.length === 0) return null;
     const stores: TableStore[] = mutation.updates.length === 1 ? this.singleStore : [];
     stores.length = 0;
     for (const update of mutation.updates) {
@@ -565,30 +624,112 @@ class LsmStorageEngine implements StorageEngineWithStats {
       assertWellFormedUpdate(store.layout, update);
       stores.push(store);
     }
+    return stores;
+  }
+
+  private checkWritable(): void {
+    if (this.closing !== null) throw new StorageUnavailableError(StorageErrorCode.Closed, 'storage engine closed');
+    if (this.failure !== null) throw new StorageUnavailableError(StorageErrorCode.Failed, `storage failed: ${this.failure.message}`);
+  }
+
+  /** Throws Overloaded when memtable space is exhausted; true when the write must wait for space. */
+  private mustWaitForSpace(): boolean {
     const max = this.config.memtableSpaceMaxBytes;
     if (this.totalMemtableBytes >= max) {
       throw overloaded(`memtable space exhausted (${this.totalMemtableBytes} of ${max} bytes); flushes are behind`);
     }
-    if (this.waiters.length > 0 || this.totalMemtableBytes >= max * WRITE_SLOWDOWN_FRACTION) return this.waitForSpace(mutation, [...stores]);
-    return this.applyNow(mutation, stores);
+    return this.waiters.length > 0 || this.totalMemtableBytes >= max * WRITE_SLOWDOWN_FRACTION;
   }
 
+  /**
+   * Appends an already resolved mutation to the commit log and applies it to the memtables: at once
+   * under periodic sync, once its sync completes under batch/group sync.
+   */
   private applyNow(mutation: Mutation, stores: readonly TableStore[]): Promise<void> {
     const start = this.clock.monotonicMs();
-    let hasCounters = false;
-    for (const store of stores) if (store.layout.isCounterTable) hasCounters = true;
-    const resolved = hasCounters ? this.resolveCounters(mutation, stores) : mutation;
     const log = this.commitLog;
-    const durable = log.appendDurable(resolved);
-    if (this.applyWhenDurable && !hasCounters) {
-      this.unsynced.add(resolved, { segmentId: log.lastEntrySegmentId, offsetBytes: log.lastEntryOffsetBytes, durable });
+    const durable = log.appendDurable(mutation);
+    if (this.applyWhenDurable) {
+      this.unsynced.add(mutation, { segmentId: log.lastEntrySegmentId, offsetBytes: log.lastEntryOffsetBytes, durable });
     } else {
-      for (let i = 0; i < resolved.updates.length; i++) this.applyToMemtable(stores[i]!, resolved.updates[i]!);
+      for (let i = 0; i < mutation.updates.length; i++) this.applyToMemtable(stores[i]!, mutation.updates[i]!);
       this.maybeCleanupMemtables();
     }
     const micros = Math.max(1, (this.clock.monotonicMs() - start) * 1000);
     for (let i = 0; i < stores.length; i++) stores[i]!.metrics.writeLatency.record(micros);
     return durable;
+  }
+
+  /** A write to some counter table (its own copy of `stores`): resolves with the logged mutation. */
+  private writeCounters(mutation: Mutation, stores: readonly TableStore[]): Promise<Mutation> {
+    if (this.mustWaitForSpace()) return this.waitForSpace(() => this.applyCountersNow(mutation, stores));
+    return this.applyCountersNow(mutation, stores);
+  }
+
+  private applyCountersNow(mutation: Mutation, stores: readonly TableStore[]): Promise<Mutation> {
+    if (!this.applyWhenDurable) {
+      // Periodic: the memtables hold every earlier write, and this one is applied in this turn.
+      const resolved = this.resolveCounters(mutation, stores);
+      return this.applyNow(resolved, stores).then(() => resolved);
+    }
+    const key = counterPartitionKey(mutation);
+    const partition = this.counterPartitions.get(key);
+    if (partition !== undefined && hasCounterDeltas(mutation)) {
+      // Earlier writes of the partition are not in the memtables yet: resolve after them.
+      if (this.counterWritesWaiting >= COUNTER_WRITES_WAITING_MAX) {
+        throw overloaded(`${this.counterWritesWaiting} counter writes already wait for the commit-log sync of their partition`);
+      }
+      this.counterWritesWaiting++;
+      return new Promise<Mutation>((resolve, reject) => {
+        partition.waiting.push({ mutation, stores, resolve, reject });
+      });
+    }
+    return this.startCounterWrite(mutation, stores, key);
+  }
+
+  /** Batch/group sync: resolves, appends and counts an unsynced counter write of the partition. */
+  private startCounterWrite(mutation: Mutation, stores: readonly TableStore[], key: string): Promise<Mutation> {
+    const resolved = this.resolveCounters(mutation, stores);
+    const durable = this.applyNow(resolved, stores);
+    let partition = this.counterPartitions.get(key);
+    if (partition === undefined) {
+      partition = { unsynced: 0, waiting: [] };
+      this.counterPartitions.set(key, partition);
+    }
+    partition.unsynced++;
+    this.counterWrites.add(resolved);
+    // unsynced.add registered the memtable apply first: the totals are readable when this resolves.
+    return durable.then(() => resolved);
+  }
+
+  /** A counter write settled (applied or failed): once its partition has none unsynced, the next waiting one starts. */
+  private counterWriteSettled(mutation: Mutation): void {
+    const key = counterPartitionKey(mutation);
+    const partition = this.counterPartitions.get(key);
+    assert(partition !== undefined && partition.unsynced > 0, 'a settled counter write was counted');
+    partition.unsynced--;
+    while (partition.unsynced === 0 && partition.waiting.length > 0) {
+      const next = partition.waiting.shift()!;
+      this.counterWritesWaiting--;
+      try {
+        this.checkWritable();
+        const max = this.config.memtableSpaceMaxBytes;
+        if (this.totalMemtableBytes >= max) throw overloaded(`memtable space exhausted (${this.totalMemtableBytes} of ${max} bytes); flushes are behind`);
+        next.resolve(this.startCounterWrite(next.mutation, next.stores, key));
+      } catch (error) {
+        next.reject(error as Error);
+      }
+    }
+    if (partition.unsynced === 0) this.counterPartitions.delete(key);
+  }
+
+  /** Refuses every counter write waiting for its partition (storage closing or failed). */
+  private rejectWaitingCounterWrites(error: Error): void {
+    for (const [key, partition] of this.counterPartitions) {
+      for (const w of partition.waiting.splice(0)) w.reject(error);
+      if (partition.unsynced === 0) this.counterPartitions.delete(key);
+    }
+    this.counterWritesWaiting = 0;
   }
 
   private applyToMemtable(store: TableStore, update: PartitionUpdate): void {
@@ -603,7 +744,11 @@ class LsmStorageEngine implements StorageEngineWithStats {
    * tables unless they were dropped, or truncated at a later commit-log position.
    */
   private settleUnsynced(mutation: Mutation, position: CommitLogPosition, durable: boolean): void {
-    if (!durable) return;
+    if (durable) this.applySettled(mutation, position);
+    if (this.counterPartitions.size > 0 && this.counterWrites.has(mutation)) this.counterWriteSettled(mutation);
+  }
+
+  private applySettled(mutation: Mutation, position: CommitLogPosition): void {
     const updates = mutation.updates;
     for (let i = 0; i < updates.length; i++) {
       const update = updates[i]!;
@@ -618,8 +763,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
 
   /**
    * How far in the commit log a memtable switched now is complete: the current position, or the
-   * oldest write still waiting for its sync (memtables hold every write before it; a counter
-   * table's may hold later ones too, which replay then re-applies harmlessly: they are totals).
+   * oldest write still waiting for its sync (memtables hold every write before it, none after).
    */
   private memtableUpperBound(): CommitLogPosition {
     if (this.unsynced.size === 0) return this.commitLog.currentPosition();
@@ -627,13 +771,14 @@ class LsmStorageEngine implements StorageEngineWithStats {
   }
 
   /** Slows a write down: it waits (not applied) until flushes free memtable space, or is refused. */
-  private waitForSpace(mutation: Mutation, stores: readonly TableStore[]): Promise<void> {
+  private waitForSpace<T>(run: () => Promise<T>): Promise<T> {
     if (this.waiters.length >= WRITE_WAITERS_MAX) {
       throw overloaded(`memtable space nearly exhausted (${this.totalMemtableBytes} bytes) and ${this.waiters.length} writes already waiting`);
     }
     this.maybeCleanupMemtables();
-    return new Promise<Promise<void>>((resolve, reject) => {
-      const waiter: WriteWaiter = { mutation, stores, resolve, reject, enqueuedMs: this.clock.monotonicMs(), timer: null };
+    return new Promise<T>((resolve, reject) => {
+      const start = (): void => resolve(run());
+      const waiter: WriteWaiter = { start, reject, enqueuedMs: this.clock.monotonicMs(), timer: null };
       waiter.timer = this.timers.setTimeout(() => {
         const i = this.waiters.indexOf(waiter);
         if (i < 0) return;
@@ -641,7 +786,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
         reject(overloaded(`waited ${this.writeWaitMaxMs} ms for memtable space; flushes are behind`));
       }, this.writeWaitMaxMs);
       this.waiters.push(waiter);
-    }).then((durable) => durable);
+    });
   }
 
   /** Applies waiting writes in order while memtable space is below the slowdown limit. */
@@ -655,7 +800,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
         continue;
       }
       try {
-        w.resolve(this.applyNow(w.mutation, w.stores));
+        w.start();
       } catch (error) {
         w.reject(error as Error);
       }
@@ -858,6 +1003,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.failure = error;
     this.logger.error({ err: error.message }, 'storage failure; refusing writes');
     this.drainWaiters();
+    this.rejectWaitingCounterWrites(new StorageUnavailableError(StorageErrorCode.Failed, `storage failed: ${error.message}`));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -980,6 +1126,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
   private async closeOnce(): Promise<void> {
     this.flushPeriodTimer?.cancel();
     this.drainWaiters();
+    this.rejectWaitingCounterWrites(new StorageUnavailableError(StorageErrorCode.Closed, 'storage engine closed while a counter write waited for its partition'));
     await this.compactions.close();
     // Let flushes in progress finish (new ones do not start once closing).
     await Promise.all([...this.tables.values()].map((s) => s.chain));
@@ -999,6 +1146,26 @@ function rowsPerPartitionOf(layout: TableLayout): number {
   const n = Number(raw);
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
+
+function writesCounterTable(stores: readonly TableStore[]): boolean {
+  for (let i = 0; i < stores.length; i++) if (stores[i]!.layout.isCounterTable) return true;
+  return false;
+}
+
+function hasCounterDeltas(mutation: Mutation): boolean {
+  for (const u of mutation.updates) {
+    if (u.staticRow !== null && u.staticRow.cells.some((c) => c.counterDelta === true)) return true;
+    for (const r of u.rows) if (r.cells.some((c) => c.counterDelta === true)) return true;
+  }
+  return false;
+}
+
+/** Identifies a mutation's partition across tables: keyspace and key bytes (latin1 maps bytes 1:1). */
+function counterPartitionKey(mutation: Mutation): string {
+  return `${mutation.keyspace}\n${mutation.key.toString('latin1')}`;
+}
+
+function ignoreResult(): void {}
 
 function pathsEqual(a: Buffer | null, b: Buffer | null): boolean {
   if (a === null || b === null) return a === b;
