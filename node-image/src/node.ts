@@ -109,6 +109,10 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
       memtableFlushThresholdBytes: config.memtable_flush_threshold,
       memtableSpaceMaxBytes: config.memtable_space,
     },
+    chunkCacheBytes: config.file_cache_size,
+    keyCacheBytes: config.key_cache_size,
+    rowCacheBytes: config.row_cache_size,
+    compaction: { concurrentCompactors: config.concurrent_compactors, throughputBytesPerSecond: config.compaction_throughput },
   });
 
   const nodeInfo = (): NodeInfo => ({

@@ -48,6 +48,22 @@ const size = z.union([z.number().int().nonnegative(), z.string()]).transform((v,
   }
 });
 
+/** A rate as Cassandra 4.1 writes it ("64MiB/s") or a number of MiB/s (4.0's *_mb_per_sec); 0 = unthrottled. */
+const bytesPerSecond = z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return Math.round(v * 1024 * 1024);
+  const text = v.trim();
+  if (!text.endsWith('/s')) {
+    ctx.addIssue({ code: 'custom', message: `expected a rate such as 64MiB/s, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  try {
+    return parseSizeBytes(text.slice(0, -2));
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: String((error as Error).message) });
+    return z.NEVER;
+  }
+});
+
 const encryptionOptions = z.object({
   enabled: z.boolean().optional(),
   internode_encryption: z.enum(['none', 'all', 'dc', 'rack']).optional(),
@@ -88,6 +104,13 @@ export const nodeConfigSchema = z.object({
   commitlog_total_space: size.default(1024 * 1024 * 1024),
   memtable_flush_threshold: size.default(64 * 1024 * 1024),
   memtable_space: size.default(256 * 1024 * 1024),
+  /** Compactions running at once, and their shared throughput bound (nodetool setcompactionthroughput changes it live). */
+  concurrent_compactors: z.number().int().min(1).max(64).default(2),
+  compaction_throughput: bytesPerSecond.default(64 * 1024 * 1024),
+  /** Byte bounds of the chunk cache (verified SSTable chunks), the key cache and the row cache (0: off). */
+  file_cache_size: size.pipe(z.number().min(1024 * 1024)).default(128 * 1024 * 1024),
+  key_cache_size: size.default(16 * 1024 * 1024),
+  row_cache_size: size.default(0),
   dc: z.string().min(1).default('dc1'),
   rack: z.string().min(1).default('rack1'),
   auto_bootstrap: z.boolean().default(true),
