@@ -123,3 +123,27 @@ export function probeServerCpu(contactPoint: string): ServerCpuProbe | null {
   }
   return null;
 }
+
+/**
+ * One probe over the processes behind several contact points (a local cluster): CPU summed, thread
+ * schedules merged (thread ids are unique machine-wide). Null when any of them cannot be found.
+ */
+export function probeServerCpuGroup(contactPoints: readonly string[]): ServerCpuProbe | null {
+  const probes: ServerCpuProbe[] = [];
+  for (const contactPoint of contactPoints) {
+    const probe = probeServerCpu(contactPoint);
+    if (probe === null) return null;
+    probes.push(probe);
+  }
+  if (probes.length === 1) return probes[0]!;
+  return {
+    // The first process's; cpuMs and threadSchedule cover all of them.
+    pid: probes[0]!.pid,
+    cpuMs: () => probes.reduce((sum, p) => sum + p.cpuMs(), 0),
+    threadSchedule: () => {
+      const merged = new Map<number, ThreadSchedule>();
+      for (const p of probes) for (const [tid, schedule] of p.threadSchedule()) merged.set(tid, schedule);
+      return merged;
+    },
+  };
+}

@@ -80,7 +80,6 @@ export async function startCassandraPeer(options: CassandraPeerOptions = {}): Pr
   if (artifacts.downloaded) log(`resolved ${artifacts.jarCount} jars in ${artifacts.resolveMs} ms`);
   const { javaPath, major } = findJava();
 
-  const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cassia-peer-cassandra-'));
   const confDir = join(dataDir, 'conf');
   const logDir = join(dataDir, 'logs');
@@ -117,8 +116,18 @@ export async function startCassandraPeer(options: CassandraPeerOptions = {}): Pr
   closeSync(outputFd);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not spawn ${javaPath}`);
+  const ownsDataDir = options.dataDir === undefined;
   const killOnExit = (): void => {
     child.kill('SIGKILL');
+    // Exit before stop() (e.g. a signal while starting): the temporary folder goes too, best effort
+    // (the killed JVM may still be writing into it).
+    if (ownsDataDir) {
+      try {
+        rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        // left behind in the temporary directory
+      }
+    }
   };
   process.on('exit', killOnExit);
   log(`started java ${major} pid ${pid} on ${address}:${nativePort} (heap ${heapMb} MiB, commitlog_sync ${commitlogSync}, data ${dataDir})`);
