@@ -11,7 +11,7 @@ export const operatorScenarios = {
   'scale-down-below-rf': { enabled: true },
   'stop-resume-delete': { enabled: true },
   failover: { enabled: true },
-  'multi-dc': { enabled: false, reason: 'not run for real yet' },
+  'multi-dc': { enabled: true },
 } as const satisfies Record<string, ScenarioGate>;
 
 export type OperatorScenario = keyof typeof operatorScenarios;
