@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { operatorScenarios, operatorScenariosRequested, scenarioGate, scenarioOfSpecFile } from './operator-gate.ts';
+import { operatorScenarioNames, operatorScenarios, operatorScenariosRequested, scenarioGate, scenarioOfSpecFile } from './operator-gate.ts';
 
 describe('operator scenario gate', () => {
   it('maps spec files to scenarios (fixtures-valid and harness specs are not gated)', () => {
@@ -10,7 +10,7 @@ describe('operator scenario gate', () => {
   });
 
   it('a disabled scenario gives its reason unless CASSIA_E2E_WITH_OPERATOR=1', () => {
-    for (const name of Object.keys(operatorScenarios) as (keyof typeof operatorScenarios)[]) {
+    for (const name of operatorScenarioNames) {
       const g = scenarioGate(name, {});
       expect(g.run).toBe(operatorScenarios[name].enabled);
       if (!g.run) expect(g.reason.length).toBeGreaterThan(0);
