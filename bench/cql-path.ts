@@ -73,6 +73,10 @@ class StubStorage implements StorageEngine {
     }
     return this.batch;
   }
+  /** The stress schema has no counters; a counter write is applied like any other and logged as given. */
+  applyCounter(mutation: Mutation): Promise<Mutation> {
+    return this.apply(mutation).then(() => mutation);
+  }
   read(command: ReadCommand): ReadResult {
     if (command.partitions.kind !== 'single') return { partitions: [] };
     const { key, token } = command.partitions;

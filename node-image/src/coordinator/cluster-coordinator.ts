@@ -13,7 +13,6 @@ import type { WriteType } from '../lib/index.ts';
 import { MessagingError, Verb } from '../messaging/index.ts';
 import type { MessagingService } from '../messaging/index.ts';
 import type { KeyspaceMetadata, SchemaSnapshot } from '../schema/index.ts';
-import { isCounterWriter } from '../storage/index.ts';
 import type { Mutation, PartitionUpdate, ReadCommand, ReadResult, StorageEngine } from '../storage/index.ts';
 import type { CasRequest, Coordinator, NodeInfo, ReadOptions, SchemaChangeRequest, WriteOptions } from './coordinator.ts';
 import { COORDINATOR_TIMEOUTS_DEFAULTS, emptyStats } from './coordinator-context.ts';
@@ -645,7 +644,6 @@ export class ClusterCoordinator implements Coordinator, CoordinatorMetricsSource
     const ks = this.keyspace(m.keyspace);
     const plan = this.writePlan(ks, m.token, consistency);
     const storage = this.ctx.storage;
-    if (!isCounterWriter(storage)) throw new Error('the storage engine cannot apply counter writes (no applyCounter)');
     const resolved = await storage.applyCounter(m);
     await this.dispatchWrite(resolved, plan, {
       writeType: 'COUNTER', timeoutMs: this.ctx.timeouts.counterWriteRequestTimeoutMs, preAcked: this.ctx.self, paxos: null,

@@ -72,6 +72,13 @@ export interface StorageEngine {
    * Rejects with CqlError(Overloaded) when memtable space is exhausted, Invalid when too large.
    */
   apply(mutation: Mutation): Promise<void>;
+  /**
+   * Applies a mutation, resolving its counter deltas into totals at commit-log append (after every
+   * earlier write of the partition under batch/group sync). Resolves once the write is durable per
+   * the sync mode and readable, with the mutation as logged: each delta cell replaced by its new
+   * total, cells a counter tombstone shadows left out. The counter leader replicates that.
+   */
+  applyCounter(mutation: Mutation): Promise<Mutation>;
   /** Reads merged data from memtables and SSTables (see ReadPartition for what is kept). */
   read(command: ReadCommand): ReadResult;
   /** Flushes the memtables of the given tables (all when omitted) to SSTables. */

@@ -6,9 +6,9 @@ export type {
 export { NO_DELETION_TIME } from './model.ts';
 export type { CommitLogSyncMode, StorageConfig, StorageEngine, TableStats } from './engine.ts';
 export {
-  openStorageEngine, isCounterWriter, MEMTABLE_CLEANUP_FRACTION, TOMBSTONE_FAILURE_THRESHOLD_DEFAULT, TOMBSTONE_WARN_THRESHOLD_DEFAULT, WRITE_SLOWDOWN_FRACTION,
+  openStorageEngine, MEMTABLE_CLEANUP_FRACTION, TOMBSTONE_FAILURE_THRESHOLD_DEFAULT, TOMBSTONE_WARN_THRESHOLD_DEFAULT, WRITE_SLOWDOWN_FRACTION,
 } from './engine/storage-engine.ts';
-export type { CachesStats, CounterWriter, StorageEngineOptions, StorageEngineWithStats } from './engine/storage-engine.ts';
+export type { CachesStats, StorageEngineOptions, StorageEngineWithStats } from './engine/storage-engine.ts';
 export { COMPACTION_THROUGHPUT_BYTES_PER_SECOND_DEFAULT, CONCURRENT_COMPACTORS_DEFAULT } from './compaction/compaction-manager.ts';
 export type { ActiveCompaction, CompactionOutcome, CompactionSettings, CompactionStats } from './compaction/compaction-manager.ts';
 export type { ScrubOutcome, VerifyOutcome } from './compaction/sstable-maintenance.ts';

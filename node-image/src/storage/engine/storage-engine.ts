@@ -103,23 +103,8 @@ export interface CachesStats {
 }
 
 /** Counter writes for the coordinator's counter leader, which replicates the resulting totals. */
-export interface CounterWriter {
-  /**
-   * Applies a mutation, resolving its counter deltas into totals at commit-log append (after every
-   * earlier write of the partition under batch/group sync). Resolves once the write is durable per
-   * the sync mode and readable, with the mutation as logged: each delta cell replaced by its new
-   * total, cells a counter tombstone shadows left out.
-   */
-  applyCounter(mutation: Mutation): Promise<Mutation>;
-}
-
-/** Does this storage engine offer counter writes returning their totals (CounterWriter)? */
-export function isCounterWriter(storage: StorageEngine): storage is StorageEngine & CounterWriter {
-  return typeof (storage as Partial<CounterWriter>).applyCounter === 'function';
-}
-
 /** The engine plus observability and maintenance the contract does not need. */
-export interface StorageEngineWithStats extends StorageEngine, CounterWriter {
+export interface StorageEngineWithStats extends StorageEngine {
   commitLogStats(): CommitLogStats;
   /** Bytes in all memtables (live and flushing) of this shard. */
   memtableBytes(): number;
