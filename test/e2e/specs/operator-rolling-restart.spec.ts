@@ -33,7 +33,7 @@ describeWithOperator('rolling-restart', 'operator: rolling restart on a config c
           const notReady = pods.filter((p) => !p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length + (3 - pods.length);
           maxNotReady = Math.max(maxNotReady, notReady);
           try {
-            await client.execute('SELECT v FROM e2e.rows WHERE id = 0', [], { consistency: consistencies.quorum });
+            await client.execute('SELECT v FROM e2e.rows WHERE id = 0', [], { consistency: consistencies.quorum, isIdempotent: true });
           } catch {
             readFailures++;
           }

@@ -110,7 +110,10 @@ export class QuorumWriter {
       while (!this.stopped) {
         const id = this.next++;
         try {
-          await this.client.execute('INSERT INTO e2e.rows (id, v) VALUES (?, ?)', [id, `v${id}`], { prepare: true, consistency: this.consistency });
+          // Idempotent (a fixed value per id), as applications should mark such writes: the driver
+          // then retries on the next host when the coordinator's connection closes under a request
+          // (a restarted or drained node), instead of failing it with "Socket was closed".
+          await this.client.execute('INSERT INTO e2e.rows (id, v) VALUES (?, ?)', [id, `v${id}`], { prepare: true, consistency: this.consistency, isIdempotent: true });
           this.acked.add(id);
         } catch (err) {
           this.failures.push(`${id}: ${err instanceof Error ? err.message : String(err)}`);
