@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CassandraClusterStatus, Operation } from '../../api/index.ts';
 import { NOW_MS, defaultKeyspaces, hostIdFor, ipFor, job, scenario, type Scenario } from '../../testing/scenario.ts';
-import { plan, type Plan } from './plan.ts';
+import { LEFT_PROPAGATION_WAIT_MS, plan, type Plan } from './plan.ts';
 
 type Any = Record<string, any>;
 
@@ -181,6 +181,20 @@ describe('plan: scale down', () => {
   it('after an operator restart: a job the node forgot is resubmitted with the same requestId', () => {
     const p = run({ spec: spec2, racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'N' }), status: decommissioning, keyspaces: rf2 });
     expect(p.nodeCalls).toContainEqual({ kind: 'submit', pod: 'prod-dc1-r3-0', operation: 'decommission', request: { requestId: rid } });
+  });
+
+  it('a node DECOMMISSIONED by its own account keeps its pod until the ring shows it LEFT (bounded wait)', () => {
+    const gone = { spec: spec2, racks: threeRacks({ 'dc1/r1': 'N', 'dc1/r2': 'N', 'dc1/r3': 'X' }), keyspaces: rf2 };
+    const early = run({ ...gone, ring: { 'prod-dc1-r3-0': 'LEAVING' }, status: decommissioning });
+    expect(early.status.operation).toMatchObject({ phase: 'Decommissioning', progress: 'left; waiting for the ring to see LEFT' });
+    expect(replicas(early)['prod-dc1-r3']).toBe(1);
+    const still = run({ ...gone, ring: { 'prod-dc1-r3-0': 'LEAVING' }, status: withOp(early.status.operation), nowMs: NOW_MS + LEFT_PROPAGATION_WAIT_MS - 1_000 });
+    expect(still.status.operation).toMatchObject({ phase: 'Decommissioning' });
+    const seen = run({ ...gone, status: withOp(early.status.operation), nowMs: NOW_MS + 5_000 });
+    expect(seen.status.operation).toMatchObject({ phase: 'Removing' });
+    expect(replicas(seen)['prod-dc1-r3']).toBe(0);
+    const late = run({ ...gone, ring: { 'prod-dc1-r3-0': 'LEAVING' }, status: withOp(early.status.operation), nowMs: NOW_MS + LEFT_PROPAGATION_WAIT_MS + 1_000 });
+    expect(late.status.operation).toMatchObject({ phase: 'Removing' });
   });
 
   it('once LEFT, shrinks the StatefulSet; once the pod is gone, deletes the claim; once the claim is gone, forgets the node', () => {

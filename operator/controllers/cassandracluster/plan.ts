@@ -123,6 +123,9 @@ export const REQUEUE_REPAIR_MS = 15_000;
 export const RETRY_AFTER_FAILURE_MS = 10 * 60_000;
 /** Stop proceeds to scale to zero after this long even if some drains did not finish. */
 export const STOP_DRAIN_TIMEOUT_MS = 5 * 60_000;
+/** How long a decommissioned node's LEFT may take to reach the ring view before its pod is removed anyway. */
+export const LEFT_PROPAGATION_WAIT_MS = 60_000;
+const LEFT_PROPAGATION_PROGRESS = 'left; waiting for the ring to see LEFT';
 /** Rebuild attempts per pod when adding a DC. */
 export const REBUILD_ATTEMPTS_MAX = 3;
 /** Restarts of a container after which a node is reported as not starting. */
@@ -841,8 +844,19 @@ class Planner {
       const job = this.findJob(pod, requestId);
       const ringState = op.address !== undefined && this.o.ring !== undefined && this.o.ringFrom !== pod
         ? (this.o.ring.get(op.address)?.state ?? 'ABSENT') : undefined;
-      const left = ringState === 'LEFT' || ringState === 'REMOVED' || ringState === 'ABSENT' || this.mode(pod) === 'DECOMMISSIONED'
-        || (typeof job === 'object' && job.state === 'SUCCEEDED');
+      const ringLeft = ringState === 'LEFT' || ringState === 'REMOVED' || ringState === 'ABSENT';
+      const selfLeft = this.mode(pod) === 'DECOMMISSIONED' || (typeof job === 'object' && job.state === 'SUCCEEDED');
+      if (!ringLeft && selfLeft && ringState !== undefined) {
+        // Left by its own account, but the ring (another node's gossip) does not show it yet:
+        // removing the pod now stops the node before its LEFT state spread, and its peers keep it
+        // LEAVING and refuse the next decommission. Wait for the ring, bounded.
+        const since = op.progress === LEFT_PROPAGATION_PROGRESS && op.lastProgressAt !== undefined ? Date.parse(op.lastProgressAt) : this.o.nowMs;
+        if (this.o.nowMs - since < LEFT_PROPAGATION_WAIT_MS) {
+          this.progress({ progress: LEFT_PROPAGATION_PROGRESS });
+          return false;
+        }
+      }
+      const left = ringLeft || selfLeft;
       if (!left) {
         if (typeof job === 'object' && (job.state === 'FAILED' || job.state === 'CANCELLED')) {
           const why = job.error?.message ?? job.state;
