@@ -1,6 +1,7 @@
 // Test support for topology tests: a Cassia node process whose start may take long (a bootstrap
 // streams its ranges before the node serves CQL), so the CQL wait is the caller's bound rather than
-// the shared support's 60 s. Otherwise like test/support/cassia-process.ts.
+// the shared support's fixed 180 s. Otherwise like test/support/cassia-process.ts (a startTimeoutMs
+// option there would let this file go).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
