@@ -133,19 +133,29 @@ export class PartitionTree<V extends TreeKey> {
   private insertInto(node: Node<V>, value: V): { separator: V; right: Node<V> } | null {
     if (node.leaf) {
       // First entry greater than the key.
+      const approx = node.approx;
+      const values = node.values;
+      const size = node.size;
+      const a = value.tokenApprox;
       let lo = 0;
-      let hi = node.size;
+      let hi = size;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        const c = compareAt(node.approx, node.values, mid, value);
+        const m = approx[mid]!;
+        // Doubles decide unless they tie; ties compare exactly (token halves, key bytes).
+        const c = m !== a ? (m < a ? -1 : 1) : compareTreeKeys(values[mid]!, value);
         assert(c !== 0, 'partition tree keys are unique');
         if (c < 0) lo = mid + 1;
         else hi = mid;
       }
-      node.approx.copyWithin(lo + 1, lo, node.size);
-      node.approx[lo] = value.tokenApprox;
-      node.values.splice(lo, 0, value);
-      node.size++;
+      // Shift in place: Array.prototype.splice allocates a result array per call.
+      for (let j = size; j > lo; j--) {
+        approx[j] = approx[j - 1]!;
+        values[j] = values[j - 1]!;
+      }
+      approx[lo] = a;
+      values[lo] = value;
+      node.size = size + 1;
       if (node.size <= PARTITION_TREE_NODE_CAPACITY) return null;
       const half = node.size >>> 1;
       const right = newLeaf<V>();
