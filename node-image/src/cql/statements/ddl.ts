@@ -33,9 +33,12 @@ interface TableDefinitionSpec {
   readonly indexes: TableMetadata['indexes'];
 }
 import { keyspaceName, systemKeyspaceNotModifiable } from './statement-context.ts';
+import { SYSTEM_KEYSPACE_METADATA } from '../system/system-keyspaces.ts';
 import { applyTableProperties, propertyMap, propertyText, rejectUnknown } from './table-options.ts';
 
 export const SYSTEM_KEYSPACES: ReadonlySet<string> = new Set(['system', 'system_schema', 'system_auth', 'system_distributed', 'system_traces', 'system_views', 'system_virtual_schema']);
+/** System keyspaces whose replication operators may ALTER (Cassandra allows it for these three only). */
+const REPLICATED_SYSTEM_KEYSPACES: ReadonlySet<string> = new Set(['system_auth', 'system_distributed', 'system_traces']);
 
 /** Context the schema statements need beyond the snapshot (where this node is). */
 export interface SchemaEnvironment {
@@ -159,10 +162,10 @@ function createKeyspace(s: CreateKeyspaceStatement, env: SchemaEnvironment): Pre
 
 function alterKeyspace(s: AlterKeyspaceStatement, env: SchemaEnvironment): PreparedStatement {
   return new SchemaStatement('alterKeyspace', s.name, null, (current, version) => {
-    if (SYSTEM_KEYSPACES.has(s.name) && s.name !== 'system_auth' && s.name !== 'system_distributed' && s.name !== 'system_traces') {
-      throw systemKeyspaceNotModifiable(s.name);
-    }
-    const ks = current.keyspaces.get(s.name);
+    if (SYSTEM_KEYSPACES.has(s.name) && !REPLICATED_SYSTEM_KEYSPACES.has(s.name)) throw systemKeyspaceNotModifiable(s.name);
+    // A replicated system keyspace clients already see (system_schema.keyspaces lists its
+    // placeholder) is stored by its first ALTER, like Cassandra lets operators set its replication.
+    const ks = current.keyspaces.get(s.name) ?? (REPLICATED_SYSTEM_KEYSPACES.has(s.name) ? SYSTEM_KEYSPACE_METADATA.get(s.name) : undefined);
     if (ks === undefined) {
       if (s.ifExists) return { snapshot: current, event: null };
       throw invalidRequest(`Keyspace '${s.name}' doesn't exist`);
