@@ -36,6 +36,10 @@ export interface CassiaProcessOptions {
   /** Internode (gossip) port; default 7000, which only matters when the node has peers. */
   readonly storagePort?: number;
   readonly clusterName?: string;
+  /** How long to wait for CQL (a bootstrap streams before serving); default START_TIMEOUT_MS. */
+  readonly startTimeoutMs?: number;
+  /** How long a graceful stop may take before SIGKILL; default STOP_TIMEOUT_MS. */
+  readonly stopTimeoutMs?: number;
 }
 
 export interface CassiaProcess {
@@ -91,6 +95,8 @@ export async function startCassiaProcess(options: CassiaProcessOptions = {}): Pr
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cassia-test-'));
   const dc = options.dc ?? 'dc1';
   const storagePort = options.storagePort ?? 7000;
+  const startTimeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
+  const stopTimeoutMs = options.stopTimeoutMs ?? STOP_TIMEOUT_MS;
   mkdirSync(dataDir, { recursive: true });
   const configPath = join(dataDir, 'cassia.yaml');
   const lines = [
@@ -127,7 +133,7 @@ export async function startCassiaProcess(options: CassiaProcessOptions = {}): Pr
       if (c.exitCode !== null || c.signalCode !== null) done();
       else c.once('exit', () => done());
     });
-    const deadline = Date.now() + START_TIMEOUT_MS;
+    const deadline = Date.now() + startTimeoutMs;
     while (Date.now() < deadline) {
       if (c.exitCode !== null || c.signalCode !== null) {
         throw new Error(`cassia exited during start (code ${String(c.exitCode)}, signal ${String(c.signalCode)})\n${tail(8000)}`);
@@ -136,7 +142,7 @@ export async function startCassiaProcess(options: CassiaProcessOptions = {}): Pr
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     c.kill('SIGKILL');
-    throw new Error(`cassia did not serve CQL on ${address}:${port} within ${START_TIMEOUT_MS} ms\n${tail(8000)}`);
+    throw new Error(`cassia did not serve CQL on ${address}:${port} within ${startTimeoutMs} ms\n${tail(8000)}`);
   };
 
   const tail = (bytes = 6000): string => (existsSync(logPath) ? readFileSync(logPath, 'utf8').slice(-bytes) : '(no log)');
@@ -145,7 +151,7 @@ export async function startCassiaProcess(options: CassiaProcessOptions = {}): Pr
     const c = child;
     if (c === null || c.exitCode !== null || c.signalCode !== null) return;
     c.kill('SIGTERM');
-    const timer = setTimeout(() => c.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    const timer = setTimeout(() => c.kill('SIGKILL'), stopTimeoutMs);
     await exited;
     clearTimeout(timer);
   };

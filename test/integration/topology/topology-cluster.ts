@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagementClient } from '../../../node-image/src/management/client/index.ts';
 import type { Job, Operation, OperationRequest } from '../../../node-image/src/management/contract/index.ts';
-import { freePort } from '../../support/cassia-process.ts';
-import { startTopologyProcess } from './topology-process.ts';
-import type { TopologyProcess } from './topology-process.ts';
+import { freePort, startCassiaProcess } from '../../support/cassia-process.ts';
+import type { CassiaProcess } from '../../support/cassia-process.ts';
 
 /** A join may stream a lot before the node serves CQL. */
 export const NODE_START_TIMEOUT_MS = 1_800_000;
+/** A draining node with big memtables may take longer than the shared default to stop. */
+const NODE_STOP_TIMEOUT_MS = 30_000;
 
 export const POLL_MS = 200;
 
@@ -48,7 +49,7 @@ export async function portFreeOnAll(addresses: readonly string[]): Promise<numbe
 }
 
 export interface TopologyNode {
-  readonly process: TopologyProcess;
+  readonly process: CassiaProcess;
   readonly address: string;
   readonly client: ManagementClient;
 }
@@ -85,9 +86,9 @@ export class TopologyCluster {
   }
 
   async start(address: string, options: { seeds: string; dc?: string; rack?: string; extra?: Record<string, string | number | boolean>; dataDir?: string }): Promise<TopologyNode> {
-    const process = await startTopologyProcess({
+    const process = await startCassiaProcess({
       address, port: this.cqlPort, storagePort: this.storagePort, managementPort: this.managementPort, seeds: options.seeds,
-      managementTokenFile: this.tokenFile, startTimeoutMs: NODE_START_TIMEOUT_MS,
+      managementTokenFile: this.tokenFile, startTimeoutMs: NODE_START_TIMEOUT_MS, stopTimeoutMs: NODE_STOP_TIMEOUT_MS,
       clusterName: this.name, dc: options.dc ?? 'dc1', rack: options.rack ?? 'rack1', extraConfig: { ...this.extra, ...options.extra },
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     });
