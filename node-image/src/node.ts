@@ -254,9 +254,11 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   }
   // The management API answers (liveness, node info, streams) while the node joins; CQL comes after.
   let nativeTransportRunning = false;
+  // Drain (nodetool drain, SIGTERM): no new connections or requests (new ones are answered
+  // Overloaded, which drivers retry on another node); requests in flight are answered first.
   const stopNativeTransport = async (): Promise<void> => {
     nativeTransportRunning = false;
-    await protocol.close();
+    await protocol.drain();
   };
   const backend = new SingleNodeBackend({
     clock: io.clock,

@@ -103,6 +103,8 @@ export class Connection implements FrameSink {
   /** The socket was ended after a fatal error: later replies are dropped. */
   private ended = false;
   private closed = false;
+  /** The server drains: new requests are answered Overloaded with this message (null: serving). */
+  private drainingMessage: string | null = null;
   private closeGraceHandle: TimerHandle | null = null;
   private idleHandle: TimerHandle | null = null;
   private lastActivityMs: number;
@@ -141,6 +143,20 @@ export class Connection implements FrameSink {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * The server is shutting down: requests from now on are answered Overloaded (drivers retry them
+   * on another node); the ones already in flight still get their replies.
+   */
+  startDraining(message: string): void {
+    this.drainingMessage = message;
+  }
+
+  /** Ends the socket once pending replies are written (destroyed after closeGraceMs at most). */
+  end(): void {
+    if (this.closed || this.closing) return;
+    this.startClosing();
   }
 
   /** Closes the socket now (server shutdown). Pending replies are dropped. */
@@ -349,6 +365,10 @@ export class Connection implements FrameSink {
 
   /** False (and Overloaded sent) when the connection already has the most requests in flight. */
   private admit(stream: number): boolean {
+    if (this.drainingMessage !== null) {
+      this.replyError(stream, new CqlError(ErrorCode.Overloaded, this.drainingMessage));
+      return false;
+    }
     if (this.inFlight < this.limits.inFlightRequestsPerConnectionMax) return true;
     this.replyError(stream, new CqlError(ErrorCode.Overloaded,
       `Too many requests in flight on this connection (${this.limits.inFlightRequestsPerConnectionMax}); retry later`));

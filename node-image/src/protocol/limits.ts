@@ -15,6 +15,14 @@ export const WRITE_HIGH_WATER_BYTES_DEFAULT = 1024 * 1024;
 /** After a fatal error we end the socket; destroy it if the client has not closed within this. */
 export const CLOSE_GRACE_MS_DEFAULT = 2000;
 
+/**
+ * drain() waits at most this long for requests in flight to be answered before it closes the
+ * connections anyway (the longest default request timeout, range reads', is 10 s).
+ */
+export const DRAIN_IN_FLIGHT_WAIT_MS_DEFAULT = 10_000;
+/** drain() looks at the requests in flight this often. */
+export const DRAIN_POLL_MS = 10;
+
 /** A connection's output buffer starts this big (replies of one tick are written back to back in it). */
 export const OUTPUT_BUFFER_BYTES_INITIAL = 16 * 1024;
 /** An output buffer that grew beyond this (a large page) is dropped after its write, not kept. */

@@ -1,7 +1,8 @@
 // The CQL native-protocol server of one shard: accepts connections (with reusePort so every shard
 // can listen on the same address), owns them, and fans events out to those registered for them:
 // TOPOLOGY_CHANGE / STATUS_CHANGE via broadcastEvent, SCHEMA_CHANGE from the CqlService.
-// Invariant: at most `connectionsMax` open connections; close() leaves no socket or timer behind.
+// Invariant: at most `connectionsMax` open connections; close() leaves no socket or timer behind;
+// drain() answers every request it accepted (within its bound) before it ends a connection.
 import type { CqlService, SchemaChangeEvent } from '../cql/index.ts';
 import type { Clock, Listener, Logger, Network, ServerTlsOptions, Socket, Timers } from '../io/index.ts';
 import { assert } from '../lib/index.ts';
@@ -10,7 +11,7 @@ import type { ConnectionContext } from './connection.ts';
 import { encodeEventFrame } from './event-encoder.ts';
 import type { ProtocolEvent } from './event-encoder.ts';
 import { EVENT_STREAM_ID, writeResponseHeader } from './frame-header.ts';
-import { resolveProtocolLimits } from './limits.ts';
+import { DRAIN_IN_FLIGHT_WAIT_MS_DEFAULT, DRAIN_POLL_MS, resolveProtocolLimits } from './limits.ts';
 import type { ProtocolLimits } from './limits.ts';
 import { Opcode } from './message-codes.ts';
 
@@ -38,7 +39,8 @@ export class ProtocolServer {
   private readonly context: ConnectionContext;
   private listener: Listener | null = null;
   private unsubscribeSchema: (() => void) | null = null;
-  private state: 'new' | 'started' | 'closed' = 'new';
+  private state: 'new' | 'started' | 'draining' | 'closed' = 'new';
+  private draining: Promise<void> | null = null;
   private refusedConnections = 0;
 
   constructor(options: ProtocolServerOptions) {
@@ -84,6 +86,52 @@ export class ProtocolServer {
     return { host: this.listener.host, port: this.listener.port };
   }
 
+  /** Requests being served over every connection. */
+  get inFlightCount(): number {
+    let n = 0;
+    for (const connection of this.connections) n += connection.inFlightCount;
+    return n;
+  }
+
+  /**
+   * Graceful stop: no new connections; new requests on open ones are answered Overloaded (drivers
+   * retry them on another node); requests in flight are answered (waiting at most
+   * `inFlightWaitMs`), then each connection is ended after its last reply and the server closes.
+   */
+  drain(options: { inFlightWaitMs?: number; message?: string } = {}): Promise<void> {
+    if (this.state === 'new' || this.state === 'closed') return this.close();
+    this.draining ??= this.runDrain(
+      options.inFlightWaitMs ?? DRAIN_IN_FLIGHT_WAIT_MS_DEFAULT,
+      options.message ?? `${this.options.host} is shutting down; retry on another node`,
+    );
+    return this.draining;
+  }
+
+  private async runDrain(inFlightWaitMs: number, message: string): Promise<void> {
+    this.state = 'draining';
+    const listener = this.listener;
+    this.listener = null;
+    const closingListener = listener?.close();
+    for (const connection of this.connections) connection.startDraining(message);
+    const { clock, timers } = this.options;
+    const startMs = clock.monotonicMs();
+    const pollsMax = Math.ceil(inFlightWaitMs / DRAIN_POLL_MS) + 1;
+    for (let polls = 0; polls < pollsMax && this.inFlightCount > 0 && clock.monotonicMs() - startMs < inFlightWaitMs; polls++) {
+      await new Promise<void>((resolve) => timers.setTimeout(resolve, DRAIN_POLL_MS));
+    }
+    const left = this.inFlightCount;
+    if (left > 0) this.logger.warn({ inFlight: left, waitedMs: clock.monotonicMs() - startMs }, 'closing client connections with requests still in flight');
+    // Each connection writes what it has and ends; a client that does not close is cut after closeGraceMs.
+    for (const connection of this.connections) connection.end();
+    const closePollsMax = Math.ceil(this.limits.closeGraceMs / DRAIN_POLL_MS) + 1;
+    for (let polls = 0; polls < closePollsMax && this.connections.size > 0; polls++) {
+      await new Promise<void>((resolve) => timers.setTimeout(resolve, DRAIN_POLL_MS));
+    }
+    // Destroys what is left; the listener's close resolves once no connection remains.
+    await this.close();
+    await closingListener;
+  }
+
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
@@ -99,7 +147,7 @@ export class ProtocolServer {
 
   /** Pushes TOPOLOGY_CHANGE / STATUS_CHANGE (or SCHEMA_CHANGE) to connections registered for it. */
   broadcastEvent(event: ProtocolEvent): void {
-    if (this.state !== 'started' || this.connections.size === 0) return;
+    if ((this.state !== 'started' && this.state !== 'draining') || this.connections.size === 0) return;
     const frame = encodeEventFrame(event);
     writeResponseHeader(frame, { flags: 0, stream: EVENT_STREAM_ID, opcode: Opcode.Event });
     for (const connection of this.connections) connection.pushEvent(event.type, frame);

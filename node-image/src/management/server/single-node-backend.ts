@@ -390,11 +390,13 @@ export class SingleNodeBackend implements ManagementBackend {
       progressTotal: 2,
       run: async (context: OperationContext): Promise<JobResult> => {
         this.mode = 'DRAINING';
-        this.logger.info({}, 'draining: flushing memtables, then stopping the native transport');
-        context.progress({ done: 0, total: 2, message: 'flushing memtables' });
-        await this.options.storage.flush();
-        context.progress({ done: 1, total: 2, message: 'stopping the native transport' });
+        // Clients first (requests in flight are answered, new ones refused), so that no write
+        // lands in a memtable after the flush.
+        this.logger.info({}, 'draining: stopping the native transport, then flushing memtables');
+        context.progress({ done: 0, total: 2, message: 'stopping the native transport' });
         await this.options.nativeTransport.stop();
+        context.progress({ done: 1, total: 2, message: 'flushing memtables' });
+        await this.options.storage.flush();
         this.mode = 'DRAINED';
         this.logger.info({}, 'drained');
         return { tablesFlushed: storedTables(this.options.coordinator.schema()).length };
