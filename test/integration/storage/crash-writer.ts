@@ -1,11 +1,14 @@
-// Child process for crash-torture.test.ts: opens a storage engine on a real directory (batch
-// commit-log sync, tiny memtables, size-tiered compaction with min_threshold 2 and gc_grace 0, so
-// flushes, compactions and purges never stop), checks the state the parent says was acknowledged
-// (inserted keys present with their value, deleted keys absent), then inserts new keys and deletes
-// acknowledged ones, printing "u <n>" before a delete is issued (its outcome is uncertain until
-// acknowledged), "i <n>" / "d <n>" once each write is acknowledged, and "c <count>" with the
-// compactions completed so far, until it is killed.
-// Usage: node crash-torture-writer.ts <dir> <stateFile> <startKey> <write|verify> <seed>
+// Child process for crash.test.ts: opens a storage engine on a real directory with batch
+// commit-log sync, checks the state the parent says was acknowledged (inserted keys present with
+// their value, deleted keys absent), then writes until it is killed: inserts of new keys and, in
+// the torture workload, deletes of acknowledged ones. It prints "u <n>" before a delete is issued
+// (its outcome is uncertain until acknowledged), "i <n>" / "d <n>" once each write is
+// acknowledged, and "c <count>" with the compactions completed so far.
+// Workloads: `kv` (every key its own partition, default compaction, 512 KiB memtables: kill -9
+// during appends, fsyncs, flushes and segment switches) and `torture` (64 partitions, 128 KiB
+// memtables, size-tiered min_threshold 2 and gc_grace 0, a quarter of the writes deletes: flushes,
+// compactions and tombstone purges never stop).
+// Usage: node crash-writer.ts <dir> <stateFile> <startKey> <write|verify> <seed> <kv|torture>
 import { readFileSync } from 'node:fs';
 import { createRealIo } from '../../../node-image/src/io/real/index.ts';
 import { murmur3Token } from '../../../node-image/src/lib/index.ts';
@@ -14,27 +17,31 @@ import type { SchemaSnapshot, TableMetadata } from '../../../node-image/src/sche
 import { NO_DELETION_TIME, openStorageEngine, toLivePartition } from '../../../node-image/src/storage/index.ts';
 import type { Mutation, ReadCommand } from '../../../node-image/src/storage/index.ts';
 
-const [dir, stateFile, startArg, mode, seedArg] = process.argv.slice(2);
-if (dir === undefined || stateFile === undefined || startArg === undefined || (mode !== 'write' && mode !== 'verify') || seedArg === undefined) {
-  process.stderr.write('usage: crash-torture-writer.ts <dir> <stateFile> <startKey> <write|verify> <seed>\n');
+const [dir, stateFile, startArg, mode, seedArg, workload] = process.argv.slice(2);
+if (dir === undefined || stateFile === undefined || startArg === undefined || (mode !== 'write' && mode !== 'verify') || seedArg === undefined
+  || (workload !== 'kv' && workload !== 'torture')) {
+  process.stderr.write('usage: crash-writer.ts <dir> <stateFile> <startKey> <write|verify> <seed> <kv|torture>\n');
   process.exit(2);
 }
+const TORTURE = workload === 'torture';
 
-const PARTITIONS = 64;
+/** Keys share this many partitions (torture); kv gives every key its own. */
+const PARTITIONS = TORTURE ? 64 : Infinity;
+const DELETE_FRACTION = TORTURE ? 0.25 : 0;
 const ck = { name: 'c', type: nativeType('int'), kind: 'clustering' as const, position: 0, clusteringOrder: 'asc' as const };
 const pk = { name: 'k', type: nativeType('int'), kind: 'partition_key' as const, position: 0, clusteringOrder: 'none' as const };
 const v = { name: 'v', type: nativeType('blob'), kind: 'regular' as const, position: -1, clusteringOrder: 'none' as const };
 const TABLE: TableMetadata = {
-  keyspace: 'ks', name: 'torture', id: '6d6e2b35-0d0c-4b9e-9a51-2d1c5f0e0002',
+  keyspace: 'ks', name: 'crash', id: '6d6e2b35-0d0c-4b9e-9a51-2d1c5f0e0002',
   columns: [pk, ck, v], partitionKey: [pk], clustering: [ck], regularAndStatic: [v],
-  options: { ...DEFAULT_TABLE_OPTIONS, gcGraceSeconds: 0, compaction: { class: 'SizeTieredCompactionStrategy', min_threshold: '2' } },
+  options: TORTURE ? { ...DEFAULT_TABLE_OPTIONS, gcGraceSeconds: 0, compaction: { class: 'SizeTieredCompactionStrategy', min_threshold: '2' } } : DEFAULT_TABLE_OPTIONS,
   droppedColumns: [], indexes: [], isView: false, isCounterTable: false,
 };
 const SCHEMA: SchemaSnapshot = {
   version: '00000000-0000-1000-8000-000000000002',
   keyspaces: new Map([['ks', {
     name: 'ks', durableWrites: true, replication: { class: 'org.apache.cassandra.locator.SimpleStrategy', options: { replication_factor: '1' } },
-    tables: new Map([['torture', TABLE]]), views: new Map(), types: new Map(), functions: [],
+    tables: new Map([['crash', TABLE]]), views: new Map(), types: new Map(), functions: [],
   }]]),
 };
 const CONCURRENCY = 16;
@@ -50,7 +57,7 @@ function valueOf(n: number): Buffer {
 }
 
 function keyOf(n: number): { key: Buffer; token: bigint } {
-  const key = int32(n % PARTITIONS);
+  const key = int32(Number.isFinite(PARTITIONS) ? n % PARTITIONS : n);
   return { key, token: murmur3Token(key) };
 }
 
@@ -90,13 +97,13 @@ function readRow(n: number): ReadCommand {
   };
 }
 
-const io = createRealIo({ logLevel: 'warn', name: 'crash-torture-writer', logFd: 2 });
+const io = createRealIo({ logLevel: 'warn', name: 'crash-writer', logFd: 2 });
 const engine = await openStorageEngine({
   disk: io.disk, clock: io.clock, timers: io.timers, logger: io.logger, schema: SCHEMA,
   config: {
     dataDirectory: `${dir}/data`, commitLogDirectory: `${dir}/commitlog`, commitLogSync: 'batch', commitLogSyncPeriodMs: 10_000,
     commitLogSyncGroupWindowMs: 10, commitLogSegmentSizeBytes: 256 * 1024, commitLogTotalSpaceBytes: 2 * 1024 * 1024,
-    mutationSizeMaxBytes: 64 * 1024, memtableFlushThresholdBytes: 128 * 1024, memtableSpaceMaxBytes: 16 * 1024 * 1024,
+    mutationSizeMaxBytes: 64 * 1024, memtableFlushThresholdBytes: TORTURE ? 128 * 1024 : 512 * 1024, memtableSpaceMaxBytes: 16 * 1024 * 1024,
   },
   compaction: { concurrentCompactors: 2, throughputBytesPerSecond: 0 },
 });
@@ -144,7 +151,7 @@ const timer = setInterval(() => process.stdout.write(`c ${engine.compactionStats
 timer.unref();
 const worker = async (): Promise<void> => {
   for (;;) {
-    if (deletable.length > 0 && random() < 0.25) {
+    if (deletable.length > 0 && random() < DELETE_FRACTION) {
       const n = deletable.splice(Math.floor(random() * deletable.length), 1)[0]!;
       process.stdout.write(`u ${n}\n`);
       await engine.apply(remove(n, deleteTs++, Math.floor(Date.now() / 1000)));
