@@ -40,6 +40,25 @@ describe('operator fixtures are valid CassandraClusters for crds/', () => {
     });
   }
 
+  it('kubectl explain documents the racks field from the CRD schema', async () => {
+    const out = await kubectl(['explain', 'cassandracluster.spec.datacenters.racks']);
+    expect(out).toMatch(/KIND:\s+CassandraCluster/);
+    expect(out).toMatch(/FIELDS?:/);
+    // The fields of a rack, each with its description from the zod schema.
+    for (const field of ['name', 'zone', 'nodeAffinityLabels']) expect(out).toMatch(new RegExp(`^\\s+${field}\\b`, 'm'));
+    expect(out).not.toMatch(/<empty>/);
+  });
+
+  it('kubectl get shows the printer columns', async () => {
+    const yaml = fixture('operator/cluster-3-racks.yaml', { NAME: 'columns' });
+    await kubectl(['apply', '-n', ns, '-f', '-'], { input: yaml });
+    const out = await kubectl(['get', 'cassandraclusters', '-n', ns]);
+    const header = out.split('\n')[0] ?? '';
+    for (const column of ['NAME', 'READY', 'NODES', 'DATACENTERS', 'OPERATION', 'AGE']) expect(header).toContain(column);
+    expect(out).toContain('columns');
+    await kubectl(['delete', '-n', ns, 'cassandracluster', 'columns', '--wait=false']);
+  });
+
   it('rejects a size below the number of racks (CEL rule)', async () => {
     const yaml = fixture('operator/cluster-3-racks.yaml', { NAME: 'bad' }).replace('size: 3', 'size: 2');
     await expect(kubectl(['apply', '-n', ns, '--dry-run=server', '-f', '-'], { input: yaml })).rejects.toThrow(/size must be at least the number of racks/);
