@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ClassicLevel } from 'classic-level';
 import { silentLogger } from '../node-image/src/io/index.ts';
-import { realClock, realDisk, realTimers } from '../node-image/src/io/real/index.ts';
+import { realClock, realDisk, realTimers, realWorkers } from '../node-image/src/io/real/index.ts';
 import { murmur3Token, TOKEN_MAX } from '../node-image/src/lib/index.ts';
 import { DEFAULT_TABLE_OPTIONS, nativeType } from '../node-image/src/schema/index.ts';
 import type { ColumnMetadata, SchemaSnapshot, TableMetadata } from '../node-image/src/schema/index.ts';
@@ -41,6 +41,8 @@ const SERIES = Number(process.env['BENCH_SERIES'] ?? 1000);
 const POINTS = Number(process.env['BENCH_POINTS'] ?? 1000);
 const SEED = Number(process.env['BENCH_SEED'] ?? 1);
 const STORES = (process.env['BENCH_STORES'] ?? 'cassia,leveldb,rocksdb').split(',');
+/** Cassia compacts in worker threads as a real node does (BENCH_WORKERS=0: in-process slices). */
+const BENCH_WORKERS = process.env['BENCH_WORKERS'] !== '0';
 const VALUE_BYTES = 100;
 const KEY_BYTES = 16;
 const SCAN_ROWS = 100;
@@ -183,7 +185,7 @@ class CassiaStore implements Store {
 
   static async open(directory: string): Promise<CassiaStore> {
     const engine = await openStorageEngine({
-      disk: realDisk, clock: realClock, timers: realTimers, logger: silentLogger, schema: benchSchema(),
+      disk: realDisk, clock: realClock, timers: realTimers, logger: silentLogger, schema: benchSchema(), ...(BENCH_WORKERS ? { workers: realWorkers } : {}),
       config: {
         dataDirectory: `${directory}/data`, commitLogDirectory: `${directory}/commitlog`, commitLogSync: 'periodic', commitLogSyncPeriodMs: 10_000,
         commitLogSyncGroupWindowMs: 2, commitLogSegmentSizeBytes: 32 * 1024 * 1024, commitLogTotalSpaceBytes: 1024 * 1024 * 1024,

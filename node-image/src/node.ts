@@ -113,6 +113,8 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     keyCacheBytes: config.key_cache_size,
     rowCacheBytes: config.row_cache_size,
     compaction: { concurrentCompactors: config.concurrent_compactors, throughputBytesPerSecond: config.compaction_throughput },
+    // Real nodes compact in worker threads; the simulator's Io has none (in-process slices).
+    ...(io.workers === undefined ? {} : { workers: io.workers }),
   });
 
   const nodeInfo = (): NodeInfo => ({
@@ -367,6 +369,8 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     membership: members,
     stop(): Promise<void> {
       stopping ??= (async () => {
+        // A decommissioned node announcing LEFT keeps gossiping until its peers show it (bounded).
+        await topology?.leftAnnounced();
         authSetup.stop();
         tls.close();
         topology?.close();

@@ -9,6 +9,7 @@ export type {
   TlsCredentialSource,
 } from './network.ts';
 export type { Logger } from './logger.ts';
+export type { WorkerChannel, WorkerHost, WorkerSpawner } from './workers.ts';
 export { silentLogger } from './logger.ts';
 
 import type { Clock, Timers } from './clock.ts';
@@ -16,6 +17,7 @@ import type { Disk } from './disk.ts';
 import type { Logger } from './logger.ts';
 import type { Network } from './network.ts';
 import type { Random } from './random.ts';
+import type { WorkerSpawner } from './workers.ts';
 
 /** Everything nondeterministic a shard or node needs, bundled for composition roots. */
 export interface Io {
@@ -25,6 +27,8 @@ export interface Io {
   readonly disk: Disk;
   readonly network: Network;
   readonly logger: Logger;
+  /** Worker threads (real nodes only): compactions run in them when present. */
+  readonly workers?: WorkerSpawner;
 }
 export { MemoryDisk } from './memory-disk.ts';
 export type { MemoryDiskCrashOptions, MemoryDiskOptions, MemoryDiskStats } from './memory-disk.ts';

@@ -5,8 +5,9 @@ import { realDisk } from './real-disk.ts';
 import { createRealLogger } from './real-logger.ts';
 import { realNetwork } from './real-network.ts';
 import { realRandom } from './real-random.ts';
+import { realWorkers } from './real-workers.ts';
 
-export { realClock, realTimers, realDisk, realNetwork, realRandom, createRealLogger };
+export { realClock, realTimers, realDisk, realNetwork, realRandom, realWorkers, createRealLogger };
 
 export function createRealIo(options: { logLevel: string; name: string; logFd?: number }): Io {
   return {
@@ -15,6 +16,7 @@ export function createRealIo(options: { logLevel: string; name: string; logFd?: 
     random: realRandom,
     disk: realDisk,
     network: realNetwork,
+    workers: realWorkers,
     logger: createRealLogger({ level: options.logLevel, name: options.name, ...(options.logFd === undefined ? {} : { destinationFd: options.logFd }) }),
   };
 }

@@ -1,11 +1,13 @@
 // Runs a shard's compactions: asks the planner for tasks after every flush, compaction and schema
 // change (and every COMPACTION_CHECK_INTERVAL_MS for time-driven work), runs at most
 // `concurrentCompactors` at a time, each in bounded slices on the event loop (COMPACTION_SLICE_MS
-// of work, then a turn for requests) and paced by the shared throughput throttle. A task commits
-// through a compaction record (compaction-transaction.ts) so kill -9 at any point loses nothing.
-// Major compaction, garbagecollect and scrub hold the table's background compactions while they run.
+// of work, then a turn for requests) or, when the host has worker threads, in a worker
+// (compaction-worker.ts; garbagecollect and expired drops stay here), paced by the shared
+// throughput throttle either way. A task commits on this thread through a compaction record
+// (compaction-transaction.ts) so kill -9 at any point loses nothing. Major compaction,
+// garbagecollect and scrub hold the table's background compactions while they run.
 import { assert } from '../../lib/index.ts';
-import type { Clock, Disk, Logger, TimerHandle, Timers } from '../../io/index.ts';
+import type { Clock, Disk, Logger, TimerHandle, Timers, WorkerSpawner } from '../../io/index.ts';
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import { COMMIT_LOG_POSITION_NONE, maxPosition } from '../commit-log/commit-log-position.ts';
 import type { TableStore } from '../engine/table-store.ts';
@@ -15,11 +17,16 @@ import type { PartitionSource } from '../read/partition-source.ts';
 import type { ChunkCache } from '../sstable/chunk-cache.ts';
 import { droppableBefore } from '../sstable/sstable-histograms.ts';
 import type { SSTableKeyCache, SSTableReader, SSTableScanner } from '../sstable/sstable-reader.ts';
+import { ALL_COMPONENTS, tempFileName } from '../sstable/sstable-format.ts';
 import type { PreparedSSTable } from '../sstable/sstable-writer.ts';
 import { CompactionMerger } from './compaction-merger.ts';
 import { CompactionOutput } from './compaction-output.ts';
 import { majorCompaction, planCompactions } from './compaction-planner.ts';
 import type { CompactionTask, PlannerInput, SSTableInfo } from './compaction-task.ts';
+import { CompactionWorkerPool } from './compaction-worker-pool.ts';
+import type { WorkerJobResult } from './compaction-worker-pool.ts';
+import { fromWirePrepared } from './compaction-worker-protocol.ts';
+import type { PurgeSnapshot, WireFilter, WorkerTask } from './compaction-worker-protocol.ts';
 import { InputsGone, replaceSSTables } from './sstable-replacement.ts';
 import { ThroughputThrottle } from './throughput-throttle.ts';
 
@@ -36,6 +43,8 @@ export const CONCURRENT_COMPACTORS_MAX = 64;
 export const COMPACTION_THROUGHPUT_BYTES_PER_SECOND_DEFAULT = 64 * 1024 * 1024;
 /** Bloom filters of outputs are sized with this margin over the estimated partitions. */
 const PARTITION_ESTIMATE_MARGIN = 1.2;
+/** Bloom filter bytes of other SSTables copied into one worker task's purge snapshot; beyond, ranges only. */
+export const PURGE_SNAPSHOT_FILTER_BYTES_MAX = 64 * 1024 * 1024;
 
 export interface CompactionSettings {
   readonly concurrentCompactors: number;
@@ -58,6 +67,8 @@ export interface CompactionHost {
   quarantine(store: TableStore, error: StorageCorruptionError): boolean;
   /** Records durably that replay must not go back before `position` (SSTables dropped whole). */
   raiseReplayFloor(store: TableStore, position: CommitLogPosition): void;
+  /** Worker threads on the real disk: compactions run in them (absent: in-process slices). */
+  readonly workers?: WorkerSpawner | null;
 }
 
 export type CompactionKind = 'COMPACTION' | 'CLEANUP' | 'VALIDATION' | 'ANTICOMPACTION' | 'FLUSH' | 'UPGRADE';
@@ -129,11 +140,14 @@ export class CompactionManager {
   private scheduled: TimerHandle | null = null;
   private readonly checkTimer: TimerHandle;
   private closed = false;
+  private readonly pool: CompactionWorkerPool | null;
 
   constructor(host: CompactionHost, settings: CompactionSettings) {
     this.host = host;
     assert(settings.concurrentCompactors >= 1 && settings.concurrentCompactors <= CONCURRENT_COMPACTORS_MAX, 'concurrent_compactors in range');
     this.concurrent = settings.concurrentCompactors;
+    const workers = host.workers ?? null;
+    this.pool = workers === null ? null : new CompactionWorkerPool({ spawner: workers, logger: host.logger, size: settings.concurrentCompactors });
     this.throttle = new ThroughputThrottle({ clock: host.clock, timers: host.timers, bytesPerSecond: settings.throughputBytesPerSecond });
     this.checkTimer = host.timers.setInterval(() => this.schedule(), COMPACTION_CHECK_INTERVAL_MS);
   }
@@ -145,6 +159,7 @@ export class CompactionManager {
   setConcurrentCompactors(n: number): void {
     assert(n >= 1 && n <= CONCURRENT_COMPACTORS_MAX, 'concurrent_compactors in range');
     this.concurrent = n;
+    this.pool?.setSize(n);
     this.schedule();
   }
 
@@ -194,7 +209,7 @@ export class CompactionManager {
     }
   }
 
-  private start(store: TableStore, task: CompactionTask, kind: CompactionKind, garbageCollect: boolean, keepToken?: (token: bigint) => boolean): Run {
+  private start(store: TableStore, task: CompactionTask, kind: CompactionKind, garbageCollect: boolean, keep?: readonly OwnedRange[]): Run {
     for (const g of task.inputs) {
       assert(!store.compacting.has(g), 'an SSTable is the input of one compaction at a time');
       assert(store.sstableByGeneration(g) !== undefined, 'compaction inputs are live SSTables');
@@ -209,7 +224,8 @@ export class CompactionManager {
     this.running.add(run);
     const logger = this.host.logger;
     if (logger.isDebugEnabled()) logger.debug({ table: store.tableId, id: run.id, reason: task.reason, inputs: task.inputs }, 'compaction started');
-    run.done = this.execute(run, garbageCollect, keepToken)
+    const inWorker = this.pool !== null && task.kind !== 'drop' && !garbageCollect;
+    run.done = (inWorker ? this.executeInWorker(run, this.pool!, keep) : this.execute(run, garbageCollect, keep === undefined ? undefined : keepTokenOf(keep)))
       .then((outcome) => {
         this.completed++;
         this.bytesCompacted += outcome?.bytesRead ?? 0;
@@ -313,6 +329,95 @@ export class CompactionManager {
     }
   }
 
+  /**
+   * The task in a worker thread: the worker reads the inputs and writes the outputs under temp
+   * names; this thread pays the throttle between its slices, hands out generations, and commits
+   * exactly as the in-process path does. Whatever the worker wrote is removed unless committed.
+   */
+  private async executeInWorker(run: Run, pool: CompactionWorkerPool, keep: readonly OwnedRange[] | undefined): Promise<CompactionOutcome | null> {
+    const { store, task } = run;
+    const host = this.host;
+    const inputs = task.inputs.map((g) => store.sstableByGeneration(g)!);
+    let position: CommitLogPosition = COMMIT_LOG_POSITION_NONE;
+    let minMicros = Infinity;
+    let maxMicros = -Infinity;
+    let partitions = 0;
+    let physical = 0;
+    for (const r of inputs) {
+      position = maxPosition(position, r.statistics.commitLogPosition);
+      minMicros = Math.min(minMicros, r.statistics.minTimestampMicros);
+      maxMicros = Math.max(maxMicros, r.statistics.maxTimestampMicros);
+      partitions += r.statistics.partitionCount;
+      physical += r.dataPhysicalBytes;
+    }
+    const perOutput = Number.isFinite(task.maxOutputBytes) && physical > 0
+      ? Math.min(partitions, Math.ceil((partitions * task.maxOutputBytes * PARTITION_ESTIMATE_MARGIN) / physical))
+      : partitions;
+    const nowSeconds = Math.floor(host.clock.nowMs() / 1000);
+    const gcBeforeSeconds = store.compaction.onlyPurgeRepairedTombstones ? -Infinity : nowSeconds - store.layout.metadata.options.gcGraceSeconds;
+    // Outputs expected: the worker asks for more if the estimate falls short.
+    const expectedOutputs = Number.isFinite(task.maxOutputBytes) && task.maxOutputBytes > 0 ? Math.max(1, Math.ceil(physical / task.maxOutputBytes)) : 1;
+    const handedOut: number[] = [];
+    const reserve = (n: number): number[] => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push(store.nextGeneration++);
+      handedOut.push(...out);
+      return out;
+    };
+    const transfer: ArrayBuffer[] = [];
+    const workerTask: WorkerTask = {
+      type: 'task', directory: store.directory, metadata: store.layout.metadata, inputs: task.inputs, level: task.outputLevel,
+      maxOutputBytes: task.maxOutputBytes, commitLogPosition: position, timestampRange: { minMicros, maxMicros },
+      partitionsPerOutputEstimate: Math.max(1, perOutput), createdAtSeconds: nowSeconds, nowSeconds, gcBeforeSeconds,
+      keep: keep === undefined ? null : keep.map((r) => ({ left: r.left, right: r.right })),
+      purge: gcBeforeSeconds === -Infinity ? { memtableFloorMicros: Infinity, others: [] } : purgeSnapshotOf(store, inputs, maxMicros, transfer),
+      generations: reserve(Math.min(expectedOutputs, 1024)),
+    };
+    let lastRead = 0;
+    let lastWritten = 0;
+    let committed = false;
+    try {
+      const result: WorkerJobResult = await pool.run(workerTask, transfer, {
+        cancelled: () => run.cancelled || this.closed,
+        generations: reserve,
+        progress: async (bytesRead, writtenBytes) => {
+          run.completedBytes = bytesRead;
+          if (run.cancelled || this.closed) return 'cancel';
+          const charge = Math.max(bytesRead - lastRead, writtenBytes - lastWritten);
+          lastRead = bytesRead;
+          lastWritten = writtenBytes;
+          await this.throttle.acquire(charge);
+          return run.cancelled || this.closed ? 'cancel' : 'continue';
+        },
+      });
+      if (result.kind === 'cancelled') throw new CompactionCancelled();
+      if (result.kind === 'failed') {
+        if (result.corruption !== null) throw new StorageCorruptionError(result.corruption);
+        throw new Error(`compaction worker: ${result.message}`);
+      }
+      if (run.cancelled || this.closed) throw new CompactionCancelled();
+      const prepared = result.prepared.map((w) => fromWirePrepared(w, store.directory, store.compression));
+      run.completedBytes = result.counters.bytesRead;
+      this.commit(run, inputs, prepared);
+      committed = true;
+      const c = result.counters;
+      let written = 0;
+      for (const p of prepared) written += p.sizeBytes;
+      host.logger.info({
+        table: store.tableId, id: run.id, reason: task.reason, inputs: task.inputs, outputs: prepared.map((p) => p.generation), level: task.outputLevel,
+        partitionsIn: c.partitionsIn, partitionsOut: c.partitionsOut, rowsIn: c.rowsIn, rowsOut: c.rowsOut, bytesRead: c.bytesRead, bytesWritten: written, worker: true,
+      }, 'compaction finished');
+      return { inputs: inputs.length, outputs: prepared.length, bytesRead: c.bytesRead, bytesWritten: written, partitionsIn: c.partitionsIn, partitionsOut: c.partitionsOut };
+    } catch (error) {
+      if (error instanceof StorageCorruptionError && host.quarantine(store, error)) {
+        host.logger.error({ table: store.tableId, id: run.id, file: error.path, offsetBytes: error.offsetBytes }, 'compaction stopped at a corrupt SSTable; it is quarantined and the compaction will be planned again without it');
+      }
+      throw error;
+    } finally {
+      if (!committed) removeTempOutputs(host.disk, store.directory, handedOut);
+    }
+  }
+
   /** Replaces the inputs by the outputs (sstable-replacement.ts); drops first raise the replay floor. */
   private commit(run: Run, inputs: readonly SSTableReader[], prepared: readonly PreparedSSTable[]): void {
     const { store, task } = run;
@@ -385,7 +490,6 @@ export class CompactionManager {
   async cleanup(store: TableStore, keep: readonly OwnedRange[]): Promise<{ bytesBefore: number; bytesAfter: number }> {
     return this.holding(store, false, async () => {
       const bytesBefore = store.sstableBytes();
-      const keepToken = (token: bigint): boolean => keep.some((r) => r.left === r.right || rangeContains(r, token));
       for (const reader of [...store.sstables]) {
         if (this.closed) break;
         if (!store.sstables.includes(reader) || store.compacting.has(reader.generation)) continue;
@@ -393,7 +497,7 @@ export class CompactionManager {
         const inside = keep.some((r) => r.left === r.right || (r.left < r.right ? minToken > r.left && maxToken <= r.right : minToken > r.left || maxToken <= r.right));
         if (inside) continue;
         const task: CompactionTask = { kind: 'compact', reason: `cleanup of generation ${reader.generation}`, inputs: [reader.generation], outputLevel: reader.level, maxOutputBytes: Infinity };
-        await this.start(store, task, 'CLEANUP', false, keepToken).done;
+        await this.start(store, task, 'CLEANUP', false, keep).done;
       }
       return { bytesBefore, bytesAfter: store.sstableBytes() };
     });
@@ -426,6 +530,7 @@ export class CompactionManager {
     this.scheduled = null;
     for (const r of this.running) r.cancelled = true;
     await Promise.all([...this.running].map((r) => r.done));
+    this.pool?.close();
   }
 }
 
@@ -446,6 +551,59 @@ function infoOf(r: SSTableReader, store: TableStore, gcBeforeSeconds: number): S
     hotness: s.partitionCount === 0 ? 0 : r.counters.reads / s.partitionCount,
     compacting: store.compacting.has(r.generation),
   };
+}
+
+function keepTokenOf(keep: readonly OwnedRange[]): (token: bigint) => boolean {
+  return (token) => keep.some((r) => r.left === r.right || rangeContains(r, token));
+}
+
+/**
+ * What maxPurgeableTimestamp consults that a worker cannot see, as of now: the memtables' smallest
+ * timestamp (applied to every partition: the in-process path applies it only to partitions the
+ * memtable holds, so this purges the same or less), and each non-input SSTable that overlaps the
+ * inputs' tokens and may hold data older than theirs, with a copy of its filter (transferred).
+ */
+function purgeSnapshotOf(store: TableStore, inputs: readonly SSTableReader[], inputsMaxMicros: number, transfer: ArrayBuffer[]): PurgeSnapshot {
+  let memtableFloorMicros = store.memtable.minTimestampMicros;
+  for (const m of store.flushing) memtableFloorMicros = Math.min(memtableFloorMicros, m.minTimestampMicros);
+  let minToken: bigint | null = null;
+  let maxToken: bigint | null = null;
+  for (const r of inputs) {
+    if (minToken === null || r.statistics.minToken < minToken) minToken = r.statistics.minToken;
+    if (maxToken === null || r.statistics.maxToken > maxToken) maxToken = r.statistics.maxToken;
+  }
+  const inputSet = new Set(inputs);
+  const others: Array<PurgeSnapshot['others'][number]> = [];
+  let budget = PURGE_SNAPSHOT_FILTER_BYTES_MAX;
+  for (const r of store.sstables) {
+    const s = r.statistics;
+    // An SSTable only newer than every input cell lowers no limit below a timestamp of theirs.
+    if (inputSet.has(r) || s.minTimestampMicros > inputsMaxMicros || minToken === null || maxToken === null) continue;
+    if (s.maxToken < minToken || s.minToken > maxToken) continue;
+    let filter: WireFilter | null = null;
+    if (r.filter.bits.length <= budget) {
+      // A copy in a buffer of its own (filters read from disk may be views on a shared one).
+      const bits = new Uint8Array(r.filter.bits);
+      budget -= bits.length;
+      transfer.push(bits.buffer);
+      filter = { hashCount: r.filter.hashCount, bitCount: r.filter.bitCount, bits };
+    }
+    others.push({ minToken: s.minToken, maxToken: s.maxToken, minTimestampMicros: s.minTimestampMicros, filter });
+  }
+  return { memtableFloorMicros, others };
+}
+
+/** Removes the temp components of outputs never published (worker failed, cancelled or died). */
+function removeTempOutputs(disk: Disk, directory: string, generations: readonly number[]): void {
+  for (const g of generations) {
+    for (const c of ALL_COMPONENTS) {
+      try {
+        disk.remove(`${directory}/${tempFileName(g, c)}`);
+      } catch {
+        // Left for the next open, which removes temp components.
+      }
+    }
+  }
 }
 
 /** Smallest timestamp any memtable or non-input SSTable may hold for the partition. */

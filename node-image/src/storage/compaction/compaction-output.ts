@@ -49,6 +49,12 @@ export class CompactionOutput implements CompactionSink {
     return this.writers.length;
   }
 
+  /** Whether the next partition may start a new output (taking a generation). */
+  get mayRotateAtNextPartition(): boolean {
+    const w = this.writer;
+    return w === null || w.dataPhysicalBytes >= this.options.maxOutputBytes;
+  }
+
   beginPartition(key: Buffer, token: bigint, header: PartitionHeader): void {
     const w = this.writer;
     if (w === null || (w.dataPhysicalBytes >= this.options.maxOutputBytes && token !== this.lastToken)) this.rotate();

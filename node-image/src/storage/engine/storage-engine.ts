@@ -9,7 +9,7 @@
 // soft limit writes wait for flushes, beyond the hard limit (or after waiting too long) they get
 // Overloaded. A corrupt SSTable met by a read or a compaction is quarantined and the read retried.
 import { assert, invalidRequest, overloaded } from '../../lib/index.ts';
-import type { Clock, Disk, Logger, TimerHandle, Timers } from '../../io/index.ts';
+import type { Clock, Disk, Logger, TimerHandle, Timers, WorkerSpawner } from '../../io/index.ts';
 import type { SchemaSnapshot, TableMetadata } from '../../schema/index.ts';
 import { RowCache } from '../cache/row-cache.ts';
 import { CommitLog } from '../commit-log/commit-log.ts';
@@ -94,6 +94,11 @@ export interface StorageEngineOptions {
   readonly tombstoneFailureThreshold?: number;
   /** How long a write may wait for memtable space before Overloaded. */
   readonly writeWaitMaxMs?: number;
+  /**
+   * Worker threads (real disk only: they open the SSTable files by path): compactions run in
+   * concurrent_compactors of them. Absent (simulator, unit tests): in-process slices.
+   */
+  readonly workers?: WorkerSpawner;
 }
 
 export interface CachesStats {
@@ -258,6 +263,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
       sstablesReplaced: (store, removed) => engine.retireCounters(store, removed),
       quarantine: (store, error) => engine.quarantine(store, error),
       raiseReplayFloor: (store, position) => engine.raiseReplayFloor(store, position),
+      workers: options.workers ?? null,
     }, {
       concurrentCompactors: options.compaction?.concurrentCompactors ?? CONCURRENT_COMPACTORS_DEFAULT,
       throughputBytesPerSecond: options.compaction?.throughputBytesPerSecond ?? COMPACTION_THROUGHPUT_BYTES_PER_SECOND_DEFAULT,

@@ -1,0 +1,23 @@
+// Entry module of every worker thread (real-workers.ts): imports the module named in workerData
+// and calls its runWorker with the real disk and a channel to the parent. Nothing else runs here.
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { WorkerHost } from '../workers.ts';
+import { realDisk } from './real-disk.ts';
+
+interface WorkerModule {
+  runWorker(host: WorkerHost): void;
+}
+
+const port = parentPort;
+if (port === null) throw new Error('worker-entry.ts runs only in a worker thread');
+const { moduleUrl } = workerData as { moduleUrl: string };
+const module = (await import(moduleUrl)) as WorkerModule;
+module.runWorker({
+  disk: realDisk,
+  monotonicMs: () => performance.now(),
+  post: (message, transfer) => port.postMessage(message, transfer === undefined ? undefined : [...transfer]),
+  onMessage: (handler) => {
+    port.on('message', handler);
+  },
+});

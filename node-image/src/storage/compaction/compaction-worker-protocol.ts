@@ -1,0 +1,133 @@
+// Messages between the compaction manager and a compaction worker thread (compaction-worker.ts),
+// and the wire form of what crosses: everything structured-clonable, big byte arrays transferred.
+// One task per worker at a time; the worker reports progress after each slice and waits for
+// 'continue' (the throttle is paid on the main thread) or 'cancel'.
+import type { TableMetadata } from '../../schema/index.ts';
+import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
+import { BloomFilter } from '../sstable/bloom-filter.ts';
+import type { ChunkTable } from '../sstable/chunked-file.ts';
+import type { CompressionParams } from '../sstable/compression.ts';
+import type { SummaryEntry } from '../sstable/sstable-reader.ts';
+import type { SSTableStatistics } from '../sstable/sstable-statistics.ts';
+import type { PreparedSSTable } from '../sstable/sstable-writer.ts';
+
+/** A bloom filter as bytes (bits transferred). */
+export interface WireFilter {
+  readonly hashCount: number;
+  readonly bitCount: number;
+  readonly bits: Uint8Array;
+}
+
+/**
+ * What the worker cannot see of the table, snapshotted at task start (maxPurgeableTimestamp):
+ * the non-input SSTables that may hold a partition of the inputs, and the memtables' floor.
+ */
+export interface PurgeSnapshot {
+  /** Smallest timestamp of the table's memtables (live and flushing) at task start; Infinity if empty. */
+  readonly memtableFloorMicros: number;
+  readonly others: ReadonlyArray<{
+    readonly minToken: bigint;
+    readonly maxToken: bigint;
+    readonly minTimestampMicros: number;
+    /** Null: treated as holding every key of its token range (the snapshot's byte budget ran out). */
+    readonly filter: WireFilter | null;
+  }>;
+}
+
+export interface WorkerTask {
+  readonly type: 'task';
+  readonly directory: string;
+  readonly metadata: TableMetadata;
+  readonly inputs: readonly number[];
+  readonly level: number;
+  readonly maxOutputBytes: number;
+  readonly commitLogPosition: CommitLogPosition;
+  readonly timestampRange: { readonly minMicros: number; readonly maxMicros: number };
+  readonly partitionsPerOutputEstimate: number;
+  readonly createdAtSeconds: number;
+  readonly nowSeconds: number;
+  readonly gcBeforeSeconds: number;
+  /** cleanup: ring ranges (left, right] kept; null keeps everything. */
+  readonly keep: ReadonlyArray<{ readonly left: bigint; readonly right: bigint }> | null;
+  readonly purge: PurgeSnapshot;
+  /** Generations for the outputs; more are asked for when they run out. */
+  readonly generations: readonly number[];
+}
+
+export type ToWorker =
+  | WorkerTask
+  | { readonly type: 'continue' }
+  | { readonly type: 'cancel' }
+  | { readonly type: 'generations'; readonly generations: readonly number[] };
+
+export interface WorkerCounters {
+  readonly partitionsIn: number;
+  readonly partitionsOut: number;
+  readonly rowsIn: number;
+  readonly rowsOut: number;
+  readonly bytesRead: number;
+}
+
+export interface WirePrepared {
+  readonly generation: number;
+  readonly statistics: SSTableStatistics;
+  readonly filter: WireFilter;
+  /** Summary keys concatenated; entry i's key is keys[keyOffsets[i], keyOffsets[i+1]). */
+  readonly summaryKeys: Uint8Array;
+  readonly summaryKeyOffsets: Uint32Array;
+  readonly summaryTokens: BigInt64Array;
+  readonly summaryIndexOffsets: Float64Array;
+  readonly dataTable: ChunkTable;
+  readonly indexTable: ChunkTable;
+  readonly sizeBytes: number;
+}
+
+export type FromWorker =
+  | { readonly type: 'progress'; readonly bytesRead: number; readonly writtenBytes: number }
+  | { readonly type: 'need-generations'; readonly count: number }
+  | { readonly type: 'done'; readonly prepared: readonly WirePrepared[]; readonly counters: WorkerCounters }
+  | { readonly type: 'cancelled' }
+  | { readonly type: 'failed'; readonly message: string; readonly corruption: { readonly path: string; readonly offsetBytes: number; readonly reason: string } | null };
+
+/** Wire form of a prepared SSTable and the buffers to transfer with it. */
+export function toWirePrepared(p: PreparedSSTable, transfer: ArrayBuffer[]): WirePrepared {
+  const n = p.summary.length;
+  let keyBytes = 0;
+  for (const e of p.summary) keyBytes += e.key.length;
+  const summaryKeys = new Uint8Array(keyBytes);
+  const summaryKeyOffsets = new Uint32Array(n + 1);
+  const summaryTokens = new BigInt64Array(n);
+  const summaryIndexOffsets = new Float64Array(n);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const e = p.summary[i]!;
+    summaryKeys.set(e.key, at);
+    summaryKeyOffsets[i] = at;
+    at += e.key.length;
+    summaryTokens[i] = e.token;
+    summaryIndexOffsets[i] = e.indexOffsetBytes;
+  }
+  summaryKeyOffsets[n] = at;
+  const bits = new Uint8Array(p.filter.bits);
+  transfer.push(summaryKeys.buffer, summaryKeyOffsets.buffer, summaryTokens.buffer, summaryIndexOffsets.buffer, bits.buffer);
+  return {
+    generation: p.generation, statistics: p.statistics, filter: { hashCount: p.filter.hashCount, bitCount: p.filter.bitCount, bits },
+    summaryKeys, summaryKeyOffsets, summaryTokens, summaryIndexOffsets, dataTable: p.dataTable, indexTable: p.indexTable, sizeBytes: p.sizeBytes,
+  };
+}
+
+export function fromWirePrepared(w: WirePrepared, directory: string, compression: CompressionParams): PreparedSSTable {
+  const summary: SummaryEntry[] = [];
+  const keys = Buffer.from(w.summaryKeys.buffer, w.summaryKeys.byteOffset, w.summaryKeys.byteLength);
+  for (let i = 0; i < w.summaryTokens.length; i++) {
+    summary.push({ token: w.summaryTokens[i]!, key: keys.subarray(w.summaryKeyOffsets[i]!, w.summaryKeyOffsets[i + 1]!), indexOffsetBytes: w.summaryIndexOffsets[i]! });
+  }
+  return {
+    directory, generation: w.generation, statistics: w.statistics, filter: filterFromWire(w.filter), summary,
+    dataTable: w.dataTable, indexTable: w.indexTable, compression, sizeBytes: w.sizeBytes,
+  };
+}
+
+export function filterFromWire(w: WireFilter): BloomFilter {
+  return new BloomFilter(w.hashCount, w.bitCount, w.bits);
+}

@@ -1,0 +1,244 @@
+// Compactions in worker threads on the real disk: they produce byte-identical SSTables to the
+// in-process path (major compaction with tombstone purging, cleanup with other SSTables
+// overlapping), a truncate cancels a running one, and a worker that dies or meets a corrupt
+// input fails the task cleanly: inputs stay live (or the corrupt one is quarantined), no temp file
+// is left, and the data reads the same.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { realClock, realDisk, realTimers, realWorkers } from '../../../node-image/src/io/real/index.ts';
+import type { WorkerChannel, WorkerSpawner } from '../../../node-image/src/io/index.ts';
+import { silentLogger } from '../../../node-image/src/io/index.ts';
+import { murmur3Token } from '../../../node-image/src/lib/index.ts';
+import { DEFAULT_TABLE_OPTIONS, nativeType } from '../../../node-image/src/schema/index.ts';
+import type { SchemaSnapshot, TableMetadata } from '../../../node-image/src/schema/index.ts';
+import { NO_DELETION_TIME, openStorageEngine } from '../../../node-image/src/storage/index.ts';
+import type { Mutation, ReadCommand, StorageEngineWithStats } from '../../../node-image/src/storage/index.ts';
+
+const PARTITIONS = 300;
+const ROWS = 20;
+const FLUSHES = 4;
+const ck = { name: 'c', type: nativeType('int'), kind: 'clustering' as const, position: 0, clusteringOrder: 'asc' as const };
+const pk = { name: 'k', type: nativeType('int'), kind: 'partition_key' as const, position: 0, clusteringOrder: 'none' as const };
+const v = { name: 'v', type: nativeType('blob'), kind: 'regular' as const, position: -1, clusteringOrder: 'none' as const };
+const TABLE: TableMetadata = {
+  keyspace: 'ks', name: 'cw', id: '6d6e2b35-0d0c-4b9e-9a51-2d1c5f0e0007',
+  columns: [pk, ck, v], partitionKey: [pk], clustering: [ck], regularAndStatic: [v],
+  options: { ...DEFAULT_TABLE_OPTIONS, gcGraceSeconds: 0, compaction: { class: 'SizeTieredCompactionStrategy', min_threshold: '32', max_threshold: '64' } },
+  droppedColumns: [], indexes: [], isView: false, isCounterTable: false,
+};
+const SCHEMA: SchemaSnapshot = {
+  version: '00000000-0000-1000-8000-000000000007',
+  keyspaces: new Map([['ks', {
+    name: 'ks', durableWrites: true, replication: { class: 'org.apache.cassandra.locator.SimpleStrategy', options: { replication_factor: '1' } },
+    tables: new Map([['cw', TABLE]]), views: new Map(), types: new Map(), functions: [],
+  }]]),
+};
+const NOW_SECONDS = Math.floor(Date.now() / 1000);
+const dirs: string[] = [];
+const engines: StorageEngineWithStats[] = [];
+
+afterAll(async () => {
+  for (const e of engines) await e.close().catch(() => undefined);
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function int32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+}
+
+function write(k: number, c: number, round: number, del: boolean): Mutation {
+  const key = int32(k);
+  const token = murmur3Token(key);
+  const ts = 1_000_000 + round * 1000 + c;
+  const row = del
+    ? { clustering: [int32(c)], liveness: null, deletion: { markedForDeleteAtMicros: ts, localDeletionTimeSeconds: NOW_SECONDS - 100 }, complexDeletions: [], cells: [] }
+    : {
+      clustering: [int32(c)], liveness: { timestampMicros: ts, ttlSeconds: 0, localExpirationTimeSeconds: NO_DELETION_TIME }, deletion: null, complexDeletions: [],
+      cells: [{ column: 'v', path: null, value: Buffer.from(`v-${k}-${c}-${round}`.padEnd(40 + ((k * 7 + c) % 90), '#')), timestampMicros: ts, ttlSeconds: 0, localDeletionTimeSeconds: NO_DELETION_TIME, tombstone: false }],
+    };
+  return { keyspace: 'ks', key, token, updates: [{ tableId: TABLE.id, key, token, partitionDeletion: null, staticRow: null, rangeTombstones: [], rows: [row] }] };
+}
+
+function readCell(engine: StorageEngineWithStats, k: number, c: number): string | null {
+  const key = int32(k);
+  const command: ReadCommand = {
+    tableId: TABLE.id, partitions: { kind: 'single', key, token: murmur3Token(key) },
+    clustering: { kind: 'names', clusterings: [[int32(c)]], reversed: false },
+    columns: 'all', limits: { rows: 1, perPartitionRows: 1, partitions: 1 },
+    nowSeconds: NOW_SECONDS, resumeAfterClustering: null, includeStaticRow: false,
+  };
+  const row = engine.read(command).partitions[0]?.rows[0];
+  return row === undefined ? null : (row.cells[0]?.value.toString('latin1') ?? '');
+}
+
+async function open(workers: WorkerSpawner | undefined, throughputBytesPerSecond = 0): Promise<{ engine: StorageEngineWithStats; tableDir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'cassia-cw-'));
+  dirs.push(dir);
+  const engine = await openStorageEngine({
+    disk: realDisk, clock: realClock, timers: realTimers, logger: silentLogger, schema: SCHEMA,
+    config: {
+      dataDirectory: `${dir}/data`, commitLogDirectory: `${dir}/commitlog`, commitLogSync: 'periodic', commitLogSyncPeriodMs: 10_000,
+      commitLogSyncGroupWindowMs: 2, commitLogSegmentSizeBytes: 4 * 1024 * 1024, commitLogTotalSpaceBytes: 64 * 1024 * 1024,
+      mutationSizeMaxBytes: 1024 * 1024, memtableFlushThresholdBytes: 64 * 1024 * 1024, memtableSpaceMaxBytes: 128 * 1024 * 1024,
+    },
+    compaction: { concurrentCompactors: 2, throughputBytesPerSecond },
+    ...(workers === undefined ? {} : { workers }),
+  });
+  engines.push(engine);
+  return { engine, tableDir: `${dir}/data/${TABLE.id}` };
+}
+
+/** Rounds of writes (some deletes), a flush after each: FLUSHES overlapping SSTables. */
+async function fill(engine: StorageEngineWithStats, rounds = FLUSHES): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    const pending: Array<Promise<void>> = [];
+    for (let k = 0; k < PARTITIONS; k++) {
+      for (let c = 0; c < ROWS; c++) pending.push(engine.apply(write(k, c, round, round > 0 && (k + c + round) % 5 === 0)));
+    }
+    await Promise.all(pending);
+    await engine.flush();
+  }
+}
+
+function files(tableDir: string, suffix: string): string[] {
+  return readdirSync(tableDir).filter((n) => n.endsWith(suffix)).sort();
+}
+
+/** Hashes of the live SSTables' Data and Index files, sorted (generation-independent). */
+function contentHashes(tableDir: string): string[] {
+  const out: string[] = [];
+  for (const name of [...files(tableDir, '-Data.db'), ...files(tableDir, '-Index.db')]) {
+    if (name.startsWith('tmp')) continue;
+    out.push(`${name.endsWith('Data.db') ? 'D' : 'I'}:${createHash('sha256').update(readFileSync(join(tableDir, name))).digest('hex')}`);
+  }
+  return out.sort();
+}
+
+function tempFiles(tableDir: string): string[] {
+  return readdirSync(tableDir).filter((n) => n.includes('tmp'));
+}
+
+function expectSameReads(a: StorageEngineWithStats, b: StorageEngineWithStats): void {
+  for (let k = 0; k < PARTITIONS; k += 7) for (let c = 0; c < ROWS; c += 3) expect(readCell(a, k, c)).toBe(readCell(b, k, c));
+}
+
+describe('compactions in worker threads', () => {
+  it('major compaction and cleanup give the same SSTables as the in-process path', async () => {
+    const local = await open(undefined);
+    const worker = await open(realWorkers);
+    await fill(local.engine);
+    await fill(worker.engine);
+    expect(contentHashes(worker.tableDir)).toEqual(contentHashes(local.tableDir));
+
+    // Cleanup rewrites each SSTable alone, the others overlapping (purge snapshot) and ranges dropped.
+    const keep = [{ left: -(2n ** 62n), right: 2n ** 62n }];
+    const a = await local.engine.cleanupTable(TABLE.id, keep);
+    const b = await worker.engine.cleanupTable(TABLE.id, keep);
+    // Statistics name each output's generation (the worker's are reserved ahead): Data and Index match.
+    expect(b.bytesBefore).toBe(a.bytesBefore);
+    expect(Math.abs(b.bytesAfter - a.bytesAfter)).toBeLessThan(16);
+    expect(contentHashes(worker.tableDir)).toEqual(contentHashes(local.tableDir));
+
+    const [ma] = await local.engine.compact();
+    const [mb] = await worker.engine.compact();
+    expect({ ...mb, bytesWritten: 0 }).toEqual({ ...ma, bytesWritten: 0 });
+    expect(mb!.outputs).toBeGreaterThan(0);
+    expect(contentHashes(worker.tableDir)).toEqual(contentHashes(local.tableDir));
+    expect(tempFiles(worker.tableDir)).toEqual([]);
+    expectSameReads(worker.engine, local.engine);
+    expect(worker.engine.compactionStats().completedTasks).toBe(local.engine.compactionStats().completedTasks);
+  });
+
+  it('truncate cancels a running worker compaction and leaves no temp output', async () => {
+    const { engine, tableDir } = await open(realWorkers, 64 * 1024);
+    await fill(engine);
+    const compaction = engine.compact();
+    const deadline = Date.now() + 10_000;
+    while (engine.compactionStats().active.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 100));
+    const active = engine.compactionStats().active;
+    expect(active.length).toBe(1);
+    expect(active[0]!.completedBytes).toBeLessThan(active[0]!.totalBytes);
+    await engine.truncate(TABLE.id);
+    await compaction;
+    expect(engine.compactionStats().active).toEqual([]);
+    expect(engine.compactionStats().failedTasks).toBe(0);
+    expect(files(tableDir, '-Data.db')).toEqual([]);
+    expect(tempFiles(tableDir)).toEqual([]);
+    expect(readCell(engine, 1, 1)).toBeNull();
+  });
+
+  it('setCompactionThroughput reaches a running worker', async () => {
+    const { engine } = await open(realWorkers, 16 * 1024);
+    await fill(engine);
+    const started = Date.now();
+    const compaction = engine.compact();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(engine.compactionStats().active.length).toBe(1);
+    engine.setCompactionThroughput(0);
+    await compaction;
+    // At 16 KiB/s the inputs (hundreds of KiB) would take many seconds.
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('a worker that dies fails the task: inputs stay live, no temp output, data unchanged', async () => {
+    let killed = 0;
+    const dying: WorkerSpawner = {
+      spawn(moduleUrl): WorkerChannel {
+        const channel = realWorkers.spawn(moduleUrl);
+        return {
+          post: (m, t) => channel.post(m, t),
+          terminate: () => channel.terminate(),
+          listen: (h) => channel.listen({
+            message: (m) => {
+              if ((m as { type: string }).type === 'progress' && killed === 0) {
+                killed++;
+                channel.terminate();
+                return;
+              }
+              h.message(m);
+            },
+            exit: h.exit,
+          }),
+        };
+      },
+    };
+    const local = await open(undefined);
+    const { engine, tableDir } = await open(dying);
+    await fill(local.engine);
+    await fill(engine);
+    const before = files(tableDir, '-Data.db');
+    expect(await engine.compact()).toEqual([]);
+    expect(killed).toBe(1);
+    expect(engine.compactionStats().failedTasks).toBe(1);
+    expect(files(tableDir, '-Data.db')).toEqual(before);
+    expect(tempFiles(tableDir)).toEqual([]);
+    expectSameReads(engine, local.engine);
+    // The next worker (a fresh thread) compacts.
+    const [again] = await engine.compact();
+    expect(again?.outputs).toBeGreaterThan(0);
+    expect(contentHashes(tableDir)).toEqual((await local.engine.compact(), contentHashes(local.tableDir)));
+  });
+
+  it('a corrupt input met by a worker is quarantined on the main thread', async () => {
+    const { engine, tableDir } = await open(realWorkers);
+    await fill(engine);
+    const data = files(tableDir, '-Data.db');
+    expect(data.length).toBe(FLUSHES);
+    const victim = join(tableDir, data[1]!);
+    const bytes = readFileSync(victim);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    writeFileSync(victim, bytes);
+    await engine.compact();
+    expect(existsSync(join(tableDir, 'quarantine', data[1]!))).toBe(true);
+    expect(tempFiles(tableDir)).toEqual([]);
+    // Planned again without it: the other three compact.
+    const [outcome] = await engine.compact();
+    expect(outcome?.inputs).toBe(FLUSHES - 1);
+  });
+});
