@@ -253,6 +253,28 @@ describe('MembershipService over in-memory messaging', () => {
     expect(c.node(3).clientEvents.at(-1)).toMatchObject({ type: 'STATUS_CHANGE', change: 'DOWN', address: '127.0.0.2' });
   });
 
+  it('after announcing LEFT, knows when every live peer\'s gossip shows it', async () => {
+    const c = (cluster = new Cluster(3));
+    await c.start([1, 2, 3]);
+    await c.time.advanceUntil(() => c.allSee((i) => [1, 2, 3].filter((j) => j !== i)), { maxMs: 30_000, stepMs: 100 });
+    const leaving = c.node(3).membership;
+    expect(leaving.peersNotShowingLeft()).toEqual([c.specs[0]!.address, c.specs[1]!.address]);
+    leaving.announceLeaving();
+    await c.time.advance(3000);
+    leaving.announceLeft(c.time.nowMs() + 3 * 86_400_000);
+    // Nobody has it yet: the announcement is only in node 3's own state.
+    expect(leaving.peersNotShowingLeft()).toEqual([c.specs[0]!.address, c.specs[1]!.address]);
+    const statusOf3 = (i: number): string | undefined => c.node(i).membership.member(c.specs[2]!.address)?.status;
+    expect([statusOf3(1), statusOf3(2)]).toEqual(['LEAVING', 'LEAVING']);
+    const elapsedMs = await c.time.advanceUntil(() => leaving.peersNotShowingLeft().length === 0, { maxMs: 30_000, stepMs: 10 });
+    expect(leaving.peersNotShowingLeft()).toEqual([]);
+    expect(elapsedMs).toBeLessThan(10_000);
+    // Reported seen only once the peers hold it: both show LEFT and dropped node 3 from their ring.
+    expect([statusOf3(1), statusOf3(2)]).toEqual(['LEFT', 'LEFT']);
+    expect(c.node(1).membership.ring().isMember(c.specs[2]!.address)).toBe(false);
+    expect(c.node(2).membership.ring().isMember(c.specs[2]!.address)).toBe(false);
+  });
+
   it('holds a new node back from drivers until it serves CQL (RPC_READY)', async () => {
     const c = (cluster = new Cluster(3));
     await c.start([1, 2]);

@@ -10,7 +10,7 @@
 // the ring always holds this node with its tokens; ticks stop at stop().
 import {
   AppState, DEFAULT_PHI_ACCRUAL_CONFIG, TokenMetadata, createGossiper, encodeTokens, endpointAddress, gossipStep, gossiperConfig,
-  isDeadState, javaDoubleString, meanIntervalMs, statusBootReplace, statusBootstrapping, statusLeaving, statusLeft, statusNormal,
+  isDeadState, javaDoubleString, maxVersion, meanIntervalMs, statusBootReplace, statusBootstrapping, statusLeaving, statusLeft, statusNormal,
 } from '../cluster/index.ts';
 import type {
   ApplicationState, EndpointAddress, EndpointState, EndpointStateEntry, GossipEvent, GossipInput, GossipMessage, GossiperState,
@@ -138,6 +138,11 @@ export class MembershipService implements Membership {
   private shadowStates: readonly EndpointStateEntry[] = [];
   private retryHandle: { cancel(): void; resolve(): void } | null = null;
   private seedReloadHandle: TimerHandle | null = null;
+  /**
+   * After announceLeft: the version of this node's state that carries LEFT, and the peers whose
+   * gossip (a digest of this node's state at or beyond that version) showed they have it.
+   */
+  private leftAnnouncement: { readonly generation: number; readonly version: number; readonly seenBy: Set<EndpointAddress> } | null = null;
 
   constructor(options: MembershipServiceOptions) {
     assert(options.tokens.length > 0 || options.joinMode === 'deferred', 'a member needs tokens');
@@ -339,7 +344,34 @@ export class MembershipService implements Membership {
     const status = statusLeft(this.localTokens, expireAtMs);
     this.run({ kind: 'set_local_states', states: [[AppState.StatusWithPort, status], [AppState.Status, status]] });
     this.joinState = 'LEFT';
+    const own = this.stateOf(this.self);
+    this.leftAnnouncement = { generation: own.heartBeat.generation, version: maxVersion(own), seenBy: new Set() };
     this.logger.info({}, 'LEFT: decommissioned');
+  }
+
+  /**
+   * Live peers whose gossip has not shown this node's LEFT yet (every peer before announceLeft).
+   * A peer's SYN digests, and the digests its ACK requests, name the version of this node's state
+   * it holds; one at or beyond the LEFT version means it has seen LEFT.
+   */
+  peersNotShowingLeft(): EndpointAddress[] {
+    const announcement = this.leftAnnouncement;
+    const out: EndpointAddress[] = [];
+    for (const peer of this.alive()) if (announcement === null || !announcement.seenBy.has(peer)) out.push(peer);
+    return out.sort();
+  }
+
+  private noteLeftSeen(from: EndpointAddress, message: GossipMessage): void {
+    const announcement = this.leftAnnouncement;
+    if (announcement === null || (message.type !== 'SYN' && message.type !== 'ACK')) return;
+    for (const digest of message.digests) {
+      if (digest.endpoint !== this.self) continue;
+      if (digest.generation === announcement.generation && digest.maxVersion >= announcement.version && !announcement.seenBy.has(from)) {
+        announcement.seenBy.add(from);
+        this.logger.info({ peer: from }, 'peer has seen this node LEFT');
+      }
+      return;
+    }
   }
 
   /** removenode: spoofs `removing` on the dead endpoint (peers treat it as leaving). */
@@ -471,6 +503,7 @@ export class MembershipService implements Membership {
       this.logger.warn({ from, error: (error as Error).message }, 'dropping malformed gossip message');
       return;
     }
+    this.noteLeftSeen(sender, message);
     this.run({ kind: 'receive', from: sender, message });
   }
 

@@ -24,6 +24,14 @@ export const JOIN_WAIT_MS_MAX = 3_600_000;
 export const TOPOLOGY_POLL_MS = 500;
 /** LEFT and removed states expire from gossip after this long (Cassandra: 3 days). */
 export const LEFT_EXPIRY_MS = 3 * 86_400_000;
+/**
+ * A decommissioned node keeps gossiping LEFT until every live peer's gossip shows it, for at most
+ * max(RING_DELAY, this) unless `leftAnnounceWaitMs` says otherwise: Cassandra stays up
+ * max(RING_DELAY, 2 gossip intervals) after announcing LEFT.
+ */
+export const LEFT_ANNOUNCE_WAIT_MS_MIN = 2 * 1000;
+/** How often the LEFT announcement checks the peers' gossip. */
+export const LEFT_ANNOUNCE_POLL_MS = 100;
 /** Cassandra 4.x default of allocate_tokens_for_local_replication_factor. */
 export const ALLOCATE_TOKENS_RF_DEFAULT = 3;
 
@@ -58,6 +66,8 @@ export interface TopologyServiceOptions {
   /** replace_address_first_boot (ip or ip:port), null when not replacing. */
   readonly replaceAddress: string | null;
   readonly ringDelayMs: number;
+  /** Bound on the LEFT announcement after a decommission; default max(ringDelayMs, LEFT_ANNOUNCE_WAIT_MS_MIN). */
+  readonly leftAnnounceWaitMs?: number;
   readonly numTokens: number;
   readonly initialToken?: string;
   readonly storagePort: number;
@@ -77,6 +87,8 @@ export class TopologyService {
   private readonly sleeps = new Map<TimerHandle, () => void>();
   private closed = false;
   private planCounter = 0;
+  /** The LEFT announcement under way (decommission streamed; peers are learning LEFT), else null. */
+  private leftAnnouncing: Promise<void> | null = null;
 
   constructor(options: TopologyServiceOptions) {
     this.o = options;
@@ -90,6 +102,14 @@ export class TopologyService {
   /** The running operation's name, or null. */
   running(): string | null {
     return this.busy;
+  }
+
+  /**
+   * Resolves once a LEFT announcement under way has ended (every live peer showed LEFT, or its
+   * bound passed); at once when none is. The node waits for it before it stops gossip.
+   */
+  leftAnnounced(): Promise<void> {
+    return this.leftAnnouncing ?? Promise.resolve();
   }
 
   close(): void {
@@ -290,6 +310,8 @@ export class TopologyService {
       });
       m.announceLeft(this.o.clock.nowMs() + LEFT_EXPIRY_MS);
       markDecommissioned(this.o.disk, this.o.systemDirectory, this.o.clock.nowMs());
+      this.leftAnnouncing = this.announceLeft(options.progress);
+      await this.leftAnnouncing;
       this.currentMode = 'DECOMMISSIONED';
       this.logger.info(result, 'decommissioned');
       return result;
@@ -300,6 +322,26 @@ export class TopologyService {
     } finally {
       this.busy = null;
     }
+  }
+
+  /**
+   * Keeps gossiping LEFT (gossip runs on its own) until every live peer's gossip shows it, at most
+   * leftAnnounceWaitMs; not cut short by close(), so a SIGTERM in this window waits for it.
+   */
+  private async announceLeft(progress: Progress): Promise<void> {
+    const m = this.o.membership;
+    const waitMs = this.o.leftAnnounceWaitMs ?? Math.max(this.o.ringDelayMs, LEFT_ANNOUNCE_WAIT_MS_MIN);
+    const startMs = this.o.clock.monotonicMs();
+    const pollsMax = Math.ceil(waitMs / LEFT_ANNOUNCE_POLL_MS) + 1;
+    progress({ done: 0, total: 1, message: `LEFT: announcing for at most ${waitMs} ms, until every live peer shows it` });
+    let waiting = m.peersNotShowingLeft();
+    for (let polls = 0; polls < pollsMax && waiting.length > 0 && this.o.clock.monotonicMs() - startMs < waitMs; polls++) {
+      await new Promise<void>((resolve) => this.o.timers.setTimeout(resolve, LEFT_ANNOUNCE_POLL_MS));
+      waiting = m.peersNotShowingLeft();
+    }
+    const elapsedMs = this.o.clock.monotonicMs() - startMs;
+    if (waiting.length > 0) this.logger.warn({ waiting, elapsedMs }, 'LEFT: some live peers have not shown LEFT yet; stopping anyway');
+    else this.logger.info({ elapsedMs }, 'LEFT: every live peer has seen it');
   }
 
   // ---- removenode --------------------------------------------------------------------------------------
