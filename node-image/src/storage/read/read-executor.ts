@@ -125,8 +125,8 @@ export function singlePartitionSources(view: TableReadView, key: PartitionKey, s
   const high = Number(BigInt.asIntN(32, key.token >> 32n));
   const low = Number(BigInt.asUintN(32, key.token));
   for (const sstable of candidates) {
-    const entry = sstable.find(key.token, key.key, high, low);
-    if (entry !== null) sources.push(sstable.readPartition(view.layout, entry));
+    const partition = sstable.findPartition(view.layout, key.token, key.key, high, low);
+    if (partition !== null) sources.push(partition);
   }
   return candidates.length;
 }
@@ -165,7 +165,7 @@ function rangeStreams(view: TableReadView, start: PartitionPosition, startInclus
   }
   for (const sstable of view.sstables.all) {
     if (sstable.statistics.maxToken < start.token) continue;
-    const stream = new SSTableStream(view.layout, sstable, sstable.scan(probe));
+    const stream = new SSTableStream(view.layout, sstable, sstable.scan(probe, start.token));
     if (stream.head !== null) streams.push(stream);
   }
   return streams;

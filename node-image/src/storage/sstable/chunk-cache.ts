@@ -6,8 +6,10 @@
 // so steady-state reads allocate no chunk memory (no external-memory growth, hence no major GCs
 // and no page faults on fresh memory). Its invariant: a view of a cached chunk is valid only until
 // the next chunk load through the cache; whatever outlives that is copied (ChunkedFileReader.readStable).
+// It also carries the shard's partition-index budget, which every reader of the shard shares.
 import { ClockCache } from '../cache/clock-cache.ts';
 import type { CacheNamespace } from '../cache/clock-cache.ts';
+import { PartitionIndexBudget } from './partition-index-budget.ts';
 
 /**
  * Default bound of one shard's chunk cache (Cassandra: file_cache_size = min(1/4 heap, 512 MiB)).
@@ -28,6 +30,8 @@ export class ChunkCache {
    * checks it is unchanged before using the chunk again without a lookup.
    */
   recycleEpoch = 0;
+  /** The in-memory partition indexes' budget of the readers sharing this cache (index_summary_capacity). */
+  readonly indexBudget: PartitionIndexBudget;
   private readonly cache: ClockCache<Buffer>;
   /** Backing stores this cache allocated (only those are ever reused). */
   private readonly owned = new WeakSet<ArrayBufferLike>();
@@ -36,8 +40,9 @@ export class ChunkCache {
   private hitCount = 0;
   private missCount = 0;
 
-  constructor(capacityBytes: number, options: { recycle?: boolean } = {}) {
+  constructor(capacityBytes: number, options: { recycle?: boolean; indexSummaryCapacityBytes?: number } = {}) {
     this.capacityBytes = capacityBytes;
+    this.indexBudget = new PartitionIndexBudget(options.indexSummaryCapacityBytes);
     this.recycles = options.recycle ?? true;
     this.cache = new ClockCache<Buffer>(capacityBytes, this.recycles ? (chunk) => this.release(chunk) : null);
   }

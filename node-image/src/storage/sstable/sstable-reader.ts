@@ -1,6 +1,7 @@
-// Reads one SSTable: the bloom filter and token bounds rule partitions out without I/O, the key
-// cache or the in-memory summary (every Nth index entry) and a short index scan find a partition,
-// and Data chunks are checksum-verified (and decompressed) on every load. A small partition is read
+// Reads one SSTable: the bloom filter and token bounds rule partitions out without I/O; the
+// in-memory partition index (partition-index.ts, sized by the shard's budget) finds a partition:
+// dense, by a binary search and one Data read; sampled, by a short Index.db scan (the key cache
+// spares repeated scans). Data chunks are checksum-verified (and decompressed) on every load. A small partition is read
 // whole; a large one reads its header, then its row index and only the blocks a query touches.
 // Rows decode lazily in either direction (a row outside the query is skipped by its length).
 import type { Disk, ReadableFile } from '../../io/index.ts';
@@ -20,7 +21,11 @@ import type { ChunkTable } from './chunked-file.ts';
 import { deserializeCompressionInfo } from './compression-info.ts';
 import type { Compressor } from './compression.ts';
 import type { CompressionInfo } from './compression-info.ts';
-import type { KeyCache, KeyCacheSpace } from './key-cache.ts';
+import type { KeyCache, KeyCacheEntry, KeyCacheSpace } from './key-cache.ts';
+import { PartitionIndexBuilder, downsample } from './partition-index.ts';
+import type { PartitionIndex } from './partition-index.ts';
+import { PartitionIndexBudget } from './partition-index-budget.ts';
+import type { PartitionIndexHolder } from './partition-index-budget.ts';
 import { RowIndexReader } from './row-index.ts';
 import {
   ALL_COMPONENTS, Component, DATA_COMPONENTS, INDEX_ENTRY_BYTES_MAX, INDEX_ENTRY_WINDOW_BYTES, SSTABLE_FORMAT_VERSION, componentFileName,
@@ -32,6 +37,7 @@ import type { SSTableStatistics } from './sstable-statistics.ts';
 /** The TOC of this format, byte for byte (the writer writes exactly this). */
 export const TOC_CONTENTS = Buffer.from(`${ALL_COMPONENTS.join('\n')}\n`, 'utf8');
 
+/** A sample of the writer's summary (kept for the writer's PreparedSSTable; readers build a PartitionIndex). */
 export interface SummaryEntry {
   readonly token: bigint;
   readonly key: Buffer;
@@ -70,20 +76,29 @@ interface ReaderParts {
   generation: number;
   statistics: SSTableStatistics;
   filter: BloomFilter;
-  summary: readonly SummaryEntry[] | null;
   compressor: Compressor;
   dataTable: ChunkTable;
   indexTable: ChunkTable;
   chunkCache: ChunkCache | null;
   keyCache: SSTableKeyCache | null;
+  indexBudget: PartitionIndexBudget | null;
+  /** A dense index built while writing (the reader samples it when the budget says so). */
+  partitionIndex: PartitionIndex | null;
 }
 
-export class SSTableReader {
+/** Caches and budgets a reader shares with the shard's other readers. */
+export interface SSTableReaderCaches {
+  readonly chunkCache?: ChunkCache | null;
+  readonly keyCache?: SSTableKeyCache | null;
+  /** Default: the chunk cache's budget (one per shard), else a private one. */
+  readonly indexBudget?: PartitionIndexBudget | null;
+}
+
+export class SSTableReader implements PartitionIndexHolder {
   readonly directory: string;
   readonly generation: number;
   readonly statistics: SSTableStatistics;
   readonly filter: BloomFilter;
-  readonly summary: readonly SummaryEntry[];
   readonly sizeBytes: number;
   readonly counters: SSTableReadCounters = { reads: 0, filterPositives: 0, filterFalsePositives: 0 };
   private readonly disk: Disk;
@@ -92,10 +107,9 @@ export class SSTableReader {
   private readonly index: ChunkedFileReader;
   private readonly names: ColumnNameReader;
   private readonly keyCache: SSTableKeyCache | null;
-  private readonly keySpace: KeyCacheSpace<IndexEntry> | null;
-  /** Summary tokens as signed high / unsigned low 32-bit halves: the point lookup's binary search compares numbers. */
-  private readonly summaryHigh: Int32Array;
-  private readonly summaryLow: Uint32Array;
+  private readonly keySpace: KeyCacheSpace;
+  private readonly budget: PartitionIndexBudget;
+  private index_: PartitionIndex;
   private closed = false;
 
   private constructor(parts: ReaderParts) {
@@ -106,44 +120,58 @@ export class SSTableReader {
     this.statistics = parts.statistics;
     this.filter = parts.filter;
     this.keyCache = parts.keyCache;
-    this.keySpace = parts.keyCache?.register() ?? null;
+    this.keySpace = parts.keyCache?.register() ?? 0;
     const files = openDataAndIndex(parts, parts.chunkCache);
     this.data = files.data;
     this.index = files.index;
     this.names = dictionaryReader(parts.statistics.columns, this.data.file.path);
-    this.summary = parts.summary ?? this.buildSummary();
-    this.summaryHigh = new Int32Array(this.summary.length);
-    this.summaryLow = new Uint32Array(this.summary.length);
-    for (let i = 0; i < this.summary.length; i++) {
-      const t = this.summary[i]!.token;
-      this.summaryHigh[i] = Number(BigInt.asIntN(32, t >> 32n));
-      this.summaryLow[i] = Number(BigInt.asUintN(32, t));
+    this.budget = parts.indexBudget ?? parts.chunkCache?.indexBudget ?? new PartitionIndexBudget();
+    const interval = this.budget.intervalFor(parts.statistics.partitionCount);
+    const written = parts.partitionIndex;
+    try {
+      this.index_ = written !== null && written.count === parts.statistics.partitionCount && written.dataEndBytes === this.data.logicalLengthBytes
+        ? (interval === 1 ? written : downsample(written, interval))
+        : this.buildPartitionIndex(interval);
+    } catch (error) {
+      this.data.close();
+      this.index.close();
+      this.keyCache?.drop(this.keySpace);
+      throw error;
     }
+    this.budget.register(this, this.index_.sizeBytes);
     let size = 0;
     for (const c of ALL_COMPONENTS) size += parts.disk.stat(this.path(c))?.sizeBytes ?? 0;
     this.sizeBytes = size;
   }
 
   /** Opens a complete SSTable (its TOC exists); throws StorageCorruptionError on bad or missing components. */
-  static open(disk: Disk, directory: string, generation: number, caches: { chunkCache?: ChunkCache | null; keyCache?: SSTableKeyCache | null } = {}): SSTableReader {
+  static open(disk: Disk, directory: string, generation: number, caches: SSTableReaderCaches = {}): SSTableReader {
     const { statistics, filter, info } = readSSTableMetadata(disk, directory, generation);
     return new SSTableReader({
-      disk, directory, generation, statistics, filter, summary: null, compressor: info.compressor, dataTable: info.data, indexTable: info.index,
-      chunkCache: caches.chunkCache ?? null, keyCache: caches.keyCache ?? null,
+      disk, directory, generation, statistics, filter, compressor: info.compressor, dataTable: info.data, indexTable: info.index,
+      chunkCache: caches.chunkCache ?? null, keyCache: caches.keyCache ?? null, indexBudget: caches.indexBudget ?? null, partitionIndex: null,
     });
   }
 
-  /** A reader on an SSTable just written, reusing the summary, filter and chunk tables built while writing. */
+  /**
+   * A reader on an SSTable just written, reusing the filter and chunk tables built while writing
+   * (and its dense partition index when the writer built one; else Index.db is scanned once).
+   */
   static fromWritten(options: {
     disk: Disk;
-    prepared: { directory: string; generation: number; statistics: SSTableStatistics; filter: BloomFilter; summary: readonly SummaryEntry[]; dataTable: ChunkTable; indexTable: ChunkTable; compression: { compressor: Compressor } };
+    prepared: {
+      directory: string; generation: number; statistics: SSTableStatistics; filter: BloomFilter; dataTable: ChunkTable; indexTable: ChunkTable;
+      compression: { compressor: Compressor }; partitionIndex?: PartitionIndex | null;
+    };
     chunkCache: ChunkCache | null;
     keyCache: SSTableKeyCache | null;
+    indexBudget?: PartitionIndexBudget | null;
   }): SSTableReader {
     const p = options.prepared;
     return new SSTableReader({
-      disk: options.disk, directory: p.directory, generation: p.generation, statistics: p.statistics, filter: p.filter, summary: p.summary,
+      disk: options.disk, directory: p.directory, generation: p.generation, statistics: p.statistics, filter: p.filter,
       compressor: p.compression.compressor, dataTable: p.dataTable, indexTable: p.indexTable, chunkCache: options.chunkCache, keyCache: options.keyCache,
+      indexBudget: options.indexBudget ?? null, partitionIndex: p.partitionIndex ?? null,
     });
   }
 
@@ -177,6 +205,23 @@ export class SSTableReader {
     return this.mayContainToken(token) && this.filter.mightContain(token);
   }
 
+  /** The in-memory partition index (dense or sampled, as the budget allowed). */
+  get partitionIndex(): PartitionIndex {
+    return this.index_;
+  }
+
+  get partitionCount(): number {
+    return this.statistics.partitionCount;
+  }
+
+  get partitionIndexInterval(): number {
+    return this.index_.interval;
+  }
+
+  get readCount(): number {
+    return this.counters.reads;
+  }
+
   /**
    * The index entry of the partition, or null (filter, token bounds and index say no). `high` and
    * `low` are the token's 32-bit halves when the caller has them (one conversion per read).
@@ -186,58 +231,104 @@ export class SSTableReader {
     const counters = this.counters;
     counters.filterPositives++;
     const keyCache = this.keyCache;
-    const space = this.keySpace;
-    if (keyCache !== null && space !== null) {
-      const cached = keyCache.get(space, token, low, key);
-      if (cached !== undefined) {
-        counters.reads++;
-        return cached;
+    if (keyCache !== null && keyCache.get(this.keySpace, high, low, hit) && this.dataKeyEquals(hit.dataOffsetBytes, hit.dataLengthBytes, key)) {
+      counters.reads++;
+      return { key, token, dataOffsetBytes: hit.dataOffsetBytes, dataLengthBytes: hit.dataLengthBytes, rowIndexOffsetBytes: hit.rowIndexOffsetBytes, rowsOffsetBytes: hit.rowsOffsetBytes };
+    }
+    const pi = this.index_;
+    let entry: IndexEntry | null;
+    const i = pi.dense ? pi.exact(high, low) : -1;
+    if (pi.dense && (i < 0 || pi.isDirect(i))) {
+      entry = null;
+      if (i >= 0) {
+        const dataOffsetBytes = pi.dataOffsetOf(i);
+        const dataLengthBytes = pi.dataLengthOf(i);
+        if (this.dataKeyEquals(dataOffsetBytes, dataLengthBytes, key)) entry = { key, token, dataOffsetBytes, dataLengthBytes, rowIndexOffsetBytes: 0, rowsOffsetBytes: 0 };
       }
+    } else {
+      entry = new IndexScanner(this.index, pi.scanStartFor(high, low)).findExact(key, high, low, pi.count);
     }
-    // The last summary entry at or before (token, key); the scan starts there.
-    const highs = this.summaryHigh;
-    const lows = this.summaryLow;
-    let lo = 0;
-    let hi = highs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const h = highs[mid]!;
-      const l = lows[mid]!;
-      const c = h !== high ? (h < high ? -1 : 1) : l !== low ? (l < low ? -1 : 1) : Buffer.compare(this.summary[mid]!.key, key);
-      if (c <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    const entry = lo === 0 ? null : new IndexScanner(this.index, this.summary[lo - 1]!.indexOffsetBytes).findExact(key, high, low, this.statistics.indexInterval);
     if (entry === null) {
       counters.filterFalsePositives++;
       return null;
     }
     counters.reads++;
-    if (keyCache !== null && space !== null) {
-      if (this.index.viewsAreTransient) {
-        // The scanner already copied the key out of the index chunk.
-        keyCache.put(space, token, low, entry.key, entry);
-      } else {
-        // The entry's key is a view of an index chunk: cache a copy so the chunk is not pinned.
-        const copy = Buffer.from(entry.key);
-        keyCache.put(space, token, low, copy, { ...entry, key: copy });
-      }
-    }
+    keyCache?.put(this.keySpace, high, low, entry);
     return entry;
   }
 
-  /** Index entries in order from the first with probe(token, key) >= 0. */
-  scan(probe: PartitionProbe): IndexScanner {
-    // The last summary entry strictly before the target; scanning starts there.
-    let lo = 0;
-    let hi = this.summary.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const s = this.summary[mid]!;
-      if (probe(s.token, s.key) < 0) lo = mid + 1;
-      else hi = mid;
+  /**
+   * The partition as a merge source, or null: `find` then `readPartition`, but a partition found
+   * through the key cache or a dense index is read once (its key is checked in the bytes read).
+   */
+  findPartition(layout: TableLayout, token: bigint, key: Buffer, high: number, low: number): SSTablePartition | null {
+    if (!this.mayContainToken(token) || !this.filter.mightContainHalves(high, low)) return null;
+    const counters = this.counters;
+    counters.filterPositives++;
+    const keyCache = this.keyCache;
+    if (keyCache !== null && keyCache.get(this.keySpace, high, low, hit)) {
+      const entry: IndexEntry = {
+        key, token, dataOffsetBytes: hit.dataOffsetBytes, dataLengthBytes: hit.dataLengthBytes, rowIndexOffsetBytes: hit.rowIndexOffsetBytes, rowsOffsetBytes: hit.rowsOffsetBytes,
+      };
+      const partition = readPartitionFrom(this.data, this.names, layout, entry, true);
+      if (partition !== null) {
+        counters.reads++;
+        return partition;
+      }
+      // Another key with this token: the index decides.
     }
-    const startOffset = lo === 0 ? 0 : this.summary[lo - 1]!.indexOffsetBytes;
+    const pi = this.index_;
+    if (pi.dense) {
+      const i = pi.exact(high, low);
+      if (i < 0) {
+        counters.filterFalsePositives++;
+        return null;
+      }
+      if (pi.isDirect(i)) {
+        const entry: IndexEntry = { key, token, dataOffsetBytes: pi.dataOffsetOf(i), dataLengthBytes: pi.dataLengthOf(i), rowIndexOffsetBytes: 0, rowsOffsetBytes: 0 };
+        const partition = readPartitionFrom(this.data, this.names, layout, entry, true);
+        if (partition === null) {
+          counters.filterFalsePositives++;
+        } else {
+          counters.reads++;
+          keyCache?.put(this.keySpace, high, low, entry);
+        }
+        return partition;
+      }
+    }
+    const entry = new IndexScanner(this.index, pi.scanStartFor(high, low)).findExact(key, high, low, pi.count);
+    if (entry === null) {
+      counters.filterFalsePositives++;
+      return null;
+    }
+    counters.reads++;
+    keyCache?.put(this.keySpace, high, low, entry);
+    return readPartitionFrom(this.data, this.names, layout, entry, false);
+  }
+
+  /** Does the partition at a Data offset have this key? (Its first bytes: varint length, key.) */
+  private dataKeyEquals(offsetBytes: number, lengthBytes: number, key: Buffer): boolean {
+    const head = Math.min(lengthBytes, varintLength(key.length) + key.length);
+    const bytes = this.data.read(offsetBytes, head);
+    let p = 0;
+    let n = 0;
+    let shift = 1;
+    for (;;) {
+      if (p >= bytes.length) return false;
+      const b = bytes[p++]!;
+      n += (b & 0x7f) * shift;
+      if (b < 0x80) break;
+      shift *= 128;
+    }
+    return n === key.length && p + n <= bytes.length && bytes.compare(key, 0, n, p, p + n) === 0;
+  }
+
+  /**
+   * Index entries in order from the first with probe(token, key) >= 0. `startToken`, when given,
+   * is a token no later than the first such entry's: the scan starts near it, not at the start.
+   */
+  scan(probe: PartitionProbe, startToken?: bigint): IndexScanner {
+    const startOffset = startToken === undefined ? 0 : this.index_.scanStartFor(Number(BigInt.asIntN(32, startToken >> 32n)), Number(BigInt.asUintN(32, startToken)));
     const scanner = new IndexScanner(this.index, startOffset);
     scanner.skipWhile(probe);
     return scanner;
@@ -272,7 +363,8 @@ export class SSTableReader {
     this.closed = true;
     this.data.close();
     this.index.close();
-    if (this.keySpace !== null) this.keyCache?.drop(this.keySpace);
+    this.keyCache?.drop(this.keySpace);
+    this.budget.release(this);
   }
 
   /** Closes the files and removes the SSTable, TOC first so a crash midway leaves no half table visible. */
@@ -282,27 +374,88 @@ export class SSTableReader {
     for (const c of DATA_COMPONENTS) this.disk.remove(this.path(c));
   }
 
-  private buildSummary(): SummaryEntry[] {
-    const interval = this.statistics.indexInterval;
-    const scanner = new IndexScanner(this.index, 0);
-    const summary: SummaryEntry[] = [];
-    let n = 0;
-    let previous: IndexEntry | null = null;
-    for (;;) {
-      const offset = scanner.offsetBytes;
-      const entry = scanner.next();
-      if (entry === null) break;
-      if (previous !== null && (entry.token < previous.token || (entry.token === previous.token && Buffer.compare(entry.key, previous.key) <= 0))) {
-        throw new StorageCorruptionError({ path: this.index.file.path, offsetBytes: offset, reason: 'index entries out of order' });
+  /** Rebuilds the partition index at another interval (the budget upgrading it); false on failure. */
+  rebuildPartitionIndex(interval: number): boolean {
+    if (this.closed) return false;
+    try {
+      this.index_ = this.buildPartitionIndex(interval);
+    } catch {
+      // A corrupt index is reported by the reads that meet it; the old index stays.
+      return false;
+    }
+    this.budget.register(this, this.index_.sizeBytes);
+    return true;
+  }
+
+  /**
+   * Scans Index.db (through a private chunk cache: no shared-cache pollution) into a partition
+   * index, parsing entries in place. Checks order and count (StorageCorruptionError).
+   */
+  private buildPartitionIndex(interval: number): PartitionIndex {
+    const statistics = this.statistics;
+    const index = new ChunkedFileReader(this.index.file, { table: this.parts.indexTable, compressor: this.parts.compressor, cache: null });
+    const path = index.file.path;
+    const builder = new PartitionIndexBuilder(statistics.partitionCount);
+    const chunkLength = index.chunkLengthBytes;
+    const end = index.logicalLengthBytes;
+    let offset = 0;
+    let prevHigh = 0;
+    let prevLow = 0;
+    // The previous key as a range of a buffer (a chunk: the private cache never recycles, so it
+    // stays valid), compared only when two tokens are equal.
+    let prevKey: Buffer | null = null;
+    let prevKeyStart = 0;
+    let prevKeyEnd = 0;
+    const e = scratchEntry;
+    while (offset < end) {
+      const chunk = index.chunkAt(offset);
+      const start = offset % chunkLength;
+      if (chunk[start] === 0) {
+        // Padding to the next chunk (an entry never starts with a zero key length).
+        offset += chunk.length - start;
+        continue;
       }
-      if (n % interval === 0) summary.push({ token: entry.token, key: Buffer.from(entry.key), indexOffsetBytes: offset });
-      previous = entry;
-      n++;
+      const entryOffset = offset;
+      let keyBuffer: Buffer = chunk;
+      const stop = parseIndexEntryInPlace(chunk, start, e);
+      if (stop > 0) {
+        offset += stop - start;
+      } else {
+        // Straddles a chunk boundary (or is malformed): the general parser.
+        const scanner = new IndexScanner(index, offset);
+        const entry = scanner.next();
+        if (entry === null) break;
+        e.high = Number(BigInt.asIntN(32, entry.token >> 32n));
+        e.low = Number(BigInt.asUintN(32, entry.token));
+        keyBuffer = entry.key;
+        e.keyStart = 0;
+        e.keyEnd = entry.key.length;
+        e.dataOffsetBytes = entry.dataOffsetBytes;
+        e.dataLengthBytes = entry.dataLengthBytes;
+        e.direct = entry.rowIndexOffsetBytes === 0;
+        offset = scanner.offsetBytes;
+      }
+      const high = e.high;
+      const low = e.low;
+      if (prevKey !== null && (high < prevHigh || (high === prevHigh && (low < prevLow || (low === prevLow
+        && keyBuffer.compare(prevKey, prevKeyStart, prevKeyEnd, e.keyStart, e.keyEnd) >= 0))))) {
+        throw new StorageCorruptionError({ path, offsetBytes: entryOffset, reason: 'index entries out of order' });
+      }
+      if (builder.count >= statistics.partitionCount) {
+        throw new StorageCorruptionError({ path, offsetBytes: entryOffset, reason: `more index entries than the ${statistics.partitionCount} statistics say` });
+      }
+      e.indexOffsetBytes = entryOffset;
+      builder.add(high, low, e);
+      prevHigh = high;
+      prevLow = low;
+      prevKey = keyBuffer;
+      prevKeyStart = e.keyStart;
+      prevKeyEnd = e.keyEnd;
     }
-    if (n !== this.statistics.partitionCount) {
-      throw new StorageCorruptionError({ path: this.index.file.path, offsetBytes: 0, reason: `${n} index entries, statistics say ${this.statistics.partitionCount}` });
+    if (builder.count !== statistics.partitionCount) {
+      throw new StorageCorruptionError({ path, offsetBytes: 0, reason: `${builder.count} index entries, statistics say ${statistics.partitionCount}` });
     }
-    return summary;
+    return builder.finish(this.data.logicalLengthBytes, interval);
   }
 }
 
@@ -371,7 +524,13 @@ function dictionaryReader(columns: readonly string[], dataPath: string): ColumnN
   };
 }
 
-function readPartitionFrom(data: ChunkedFileReader, names: ColumnNameReader, layout: TableLayout, entry: IndexEntry): SSTablePartition {
+/**
+ * The partition an index entry points at. `keyUnverified`: the entry's key came from the caller
+ * (a dense index maps the token only), so a different key there means "not here" (null), not corruption.
+ */
+function readPartitionFrom(data: ChunkedFileReader, names: ColumnNameReader, layout: TableLayout, entry: IndexEntry, keyUnverified: true): SSTablePartition | null;
+function readPartitionFrom(data: ChunkedFileReader, names: ColumnNameReader, layout: TableLayout, entry: IndexEntry, keyUnverified?: false): SSTablePartition;
+function readPartitionFrom(data: ChunkedFileReader, names: ColumnNameReader, layout: TableLayout, entry: IndexEntry, keyUnverified = false): SSTablePartition | null {
   const dataPath = data.file.path;
   const headerLength = entry.rowIndexOffsetBytes === 0 ? entry.dataLengthBytes : entry.rowsOffsetBytes;
   if (headerLength <= 0 || headerLength > entry.dataLengthBytes || entry.rowIndexOffsetBytes > entry.dataLengthBytes) {
@@ -384,6 +543,7 @@ function readPartitionFrom(data: ChunkedFileReader, names: ColumnNameReader, lay
     const key = reader.varBytes();
     const token = reader.i64();
     if (token !== entry.token || !key.equals(entry.key)) {
+      if (keyUnverified) return null;
       throw new StorageCorruptionError({ path: dataPath, offsetBytes: entry.dataOffsetBytes, reason: 'partition key does not match the index' });
     }
     const decoder = new PartitionDecoder(names);
@@ -541,6 +701,70 @@ function asCorruption(error: unknown, path: string, offsetBytes: number): unknow
   if (error instanceof DecodeError) return new StorageCorruptionError({ path, offsetBytes: offsetBytes + error.offsetBytes, reason: error.message });
   if (error instanceof RangeError) return new StorageCorruptionError({ path, offsetBytes, reason: error.message });
   return error;
+}
+
+interface ParsedIndexEntry {
+  high: number;
+  low: number;
+  keyStart: number;
+  keyEnd: number;
+  dataOffsetBytes: number;
+  dataLengthBytes: number;
+  indexOffsetBytes: number;
+  /** No row index. */
+  direct: boolean;
+}
+
+/** A key cache hit, filled in place (reads are synchronous: one is enough). */
+const hit: KeyCacheEntry = { dataOffsetBytes: 0, dataLengthBytes: 0, rowIndexOffsetBytes: 0, rowsOffsetBytes: 0 };
+
+const scratchEntry: ParsedIndexEntry = { high: 0, low: 0, keyStart: 0, keyEnd: 0, dataOffsetBytes: 0, dataLengthBytes: 0, indexOffsetBytes: 0, direct: true };
+
+/**
+ * Parses the index entry at `start` of a chunk into `out` (key as a range of the chunk); returns
+ * the position after it, or -1 when it does not lie wholly in the chunk or is malformed.
+ */
+function parseIndexEntryInPlace(chunk: Buffer, start: number, out: ParsedIndexEntry): number {
+  const end = chunk.length;
+  let p = start;
+  const varint = (): number => {
+    let v = 0;
+    let shift = 1;
+    for (let i = 0; i < 8; i++) {
+      if (p >= end) return -1;
+      const b = chunk[p++]!;
+      v += (b & 0x7f) * shift;
+      if (b < 0x80) return v;
+      shift *= 128;
+    }
+    return -1;
+  };
+  const keyLength = varint();
+  if (keyLength <= 0 || p + keyLength + 8 > end) return -1;
+  out.keyStart = p;
+  out.keyEnd = p + keyLength;
+  p += keyLength;
+  out.high = chunk.readInt32BE(p);
+  out.low = chunk.readUInt32BE(p + 4);
+  p += 8;
+  const dataOffset = varint();
+  const dataLength = varint();
+  const rowIndexOffset = varint();
+  if (dataOffset < 0 || dataLength < 0 || rowIndexOffset < 0) return -1;
+  if (rowIndexOffset !== 0 && varint() < 0) return -1;
+  out.dataOffsetBytes = dataOffset;
+  out.dataLengthBytes = dataLength;
+  out.direct = rowIndexOffset === 0;
+  return p;
+}
+
+function varintLength(n: number): number {
+  let length = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    length++;
+  }
+  return length;
 }
 
 /** One partition of an SSTable as a merge source. */
@@ -748,8 +972,8 @@ export function openSSTableScanner(disk: Disk, directory: string, generation: nu
   }
   const info = deserializeCompressionInfo(disk.readFile(path(Component.CompressionInfo)), path(Component.CompressionInfo));
   return new SSTableScanner({
-    disk, directory, generation, statistics, filter: BloomFilter.create(1, 1), summary: [], compressor: info.compressor, dataTable: info.data,
-    indexTable: info.index, chunkCache: null, keyCache: null,
+    disk, directory, generation, statistics, filter: BloomFilter.create(1, 1), compressor: info.compressor, dataTable: info.data,
+    indexTable: info.index, chunkCache: null, keyCache: null, indexBudget: null, partitionIndex: null,
   });
 }
 

@@ -9,6 +9,7 @@ import { tableLayoutOf } from '../table-layout.ts';
 import { TABLE_MAIN, int, liveCell, marker, pkOf, row, text } from '../testing/fixtures.ts';
 import { compressionParamsOf } from './compression.ts';
 import type { CompressionParams } from './compression.ts';
+import { PartitionIndexBudget } from './partition-index-budget.ts';
 import { SSTableReader } from './sstable-reader.ts';
 import type { SSTablePartitionInput } from './sstable-writer.ts';
 import { writeSSTable } from './sstable-writer.ts';
@@ -75,15 +76,20 @@ function countingDisk(disk: MemoryDisk): { disk: Disk; readBytes: () => number }
 }
 
 describe('SSTable write and read', () => {
-  it('finds every partition through filter, summary and index, and no absent one', async () => {
+  it('finds every partition through filter, partition index (dense and sampled) and Index.db, and no absent one', async () => {
     const disk = new MemoryDisk();
     const input = partitions(3000, (pk) => 1 + (pk % 3));
     const written = await write(disk, input);
     const reopened = SSTableReader.open(disk, DIR, 1);
-    expect(reopened.summary.length).toBe(Math.ceil(3000 / 16));
+    expect(reopened.partitionIndex.dense).toBe(true);
+    expect(reopened.partitionIndex.count).toBe(3000);
+    // A budget that only fits a sampled index: lookups scan Index.db from the samples.
+    const sampled = SSTableReader.open(disk, DIR, 1, { indexBudget: new PartitionIndexBudget(3000) });
+    expect(sampled.partitionIndexInterval).toBe(32);
+    expect(sampled.partitionIndex.sizeBytes).toBeLessThanOrEqual(3000);
     expect(reopened.statistics.partitionCount).toBe(3000);
     expect(reopened.statistics.commitLogPosition).toEqual({ segmentId: 3, offsetBytes: 77 });
-    for (const reader of [written, reopened]) {
+    for (const reader of [written, reopened, sampled]) {
       for (let pk = 0; pk < 3000; pk += 37) expect(allRows(reader, pk)).toEqual([...Array(1 + (pk % 3)).keys()]);
       for (let pk = 3000; pk < 3100; pk++) expect(allRows(reader, pk)).toEqual([]);
     }

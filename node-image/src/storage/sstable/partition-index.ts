@@ -1,0 +1,213 @@
+// The in-memory partition index of one SSTable (Cassandra's index summary, held in typed arrays):
+// partition tokens as signed high / unsigned low 32-bit halves, sorted. Dense (interval 1) it also
+// holds every partition's Data offset, so a point lookup is a binary search plus one Data read;
+// sampled (every `interval`-th partition) it holds Index.db offsets and a lookup scans at most
+// `interval` index entries. Invariants: tokens ascend (equal tokens only for colliding keys); a
+// dense Data offset is stored as -(offset + 1) when the partition must be looked up in Index.db
+// (it has a row index, or shares its token), and a dense index keeps the Index.db offset of every
+// DENSE_INDEX_OFFSET_INTERVAL-th partition for that.
+import { assert } from '../../lib/index.ts';
+
+/** Dense indexes keep the Index.db offset of every this-many partitions (a power of two). */
+export const DENSE_INDEX_OFFSET_INTERVAL = 16;
+/** Sparsest sampling (Cassandra's max_index_interval default): a budget never forces it sparser. */
+export const PARTITION_INDEX_INTERVAL_MAX = 2048;
+/** Heap bytes of one dense entry: token halves (8) and Data offset (8), plus the sparse Index.db offsets. */
+export const DENSE_ENTRY_BYTES = 16 + 8 / DENSE_INDEX_OFFSET_INTERVAL;
+/** Heap bytes of one sample: token halves (8) and Index.db offset (8). */
+export const SAMPLE_ENTRY_BYTES = 16;
+
+/** Heap bytes of an index of `count` partitions at `interval` (1: dense). */
+export function partitionIndexBytes(count: number, interval: number): number {
+  if (interval === 1) return count * 16 + Math.ceil(count / DENSE_INDEX_OFFSET_INTERVAL) * 8;
+  return Math.ceil(count / interval) * SAMPLE_ENTRY_BYTES;
+}
+
+export class PartitionIndex {
+  /** Partitions of the SSTable. */
+  readonly count: number;
+  /** 1: dense; else every interval-th partition is sampled (a power of two). */
+  readonly interval: number;
+  /** Tokens of the entries held (every partition when dense). */
+  readonly high: Int32Array;
+  readonly low: Uint32Array;
+  /** Dense only: Data offset per partition, -(offset + 1) when Index.db must be consulted. */
+  readonly dataOffsets: Float64Array | null;
+  /** Index.db offset of entries 0, s, 2s... (s = DENSE_INDEX_OFFSET_INTERVAL when dense, else `interval`). */
+  readonly indexOffsets: Float64Array;
+  /** Logical Data length (end of the last partition). */
+  readonly dataEndBytes: number;
+
+  constructor(fields: {
+    count: number; interval: number; high: Int32Array; low: Uint32Array; dataOffsets: Float64Array | null; indexOffsets: Float64Array; dataEndBytes: number;
+  }) {
+    this.count = fields.count;
+    this.interval = fields.interval;
+    this.high = fields.high;
+    this.low = fields.low;
+    this.dataOffsets = fields.dataOffsets;
+    this.indexOffsets = fields.indexOffsets;
+    this.dataEndBytes = fields.dataEndBytes;
+    assert((fields.dataOffsets !== null) === (fields.interval === 1), 'dense index has Data offsets');
+    assert(fields.high.length === fields.low.length && fields.high.length === Math.ceil(fields.count / fields.interval), 'index entry count');
+  }
+
+  get dense(): boolean {
+    return this.interval === 1;
+  }
+
+  get sizeBytes(): number {
+    return this.high.byteLength + this.low.byteLength + (this.dataOffsets?.byteLength ?? 0) + this.indexOffsets.byteLength;
+  }
+
+  /** First held entry whose token is at or after (high, low); `high.length` when none. */
+  lowerBound(high: number, low: number): number {
+    const highs = this.high;
+    const lows = this.low;
+    let lo = 0;
+    let hi = highs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const h = highs[mid]!;
+      if (h < high || (h === high && lows[mid]! < low)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Dense: the partition number with exactly this token, or -1 (no partition has it: the lookup is
+   * answered without I/O). Sampled: always -1 (use scanStartFor).
+   */
+  exact(high: number, low: number): number {
+    const i = this.lowerBound(high, low);
+    if (i >= this.high.length || this.high[i] !== high || this.low[i] !== low) return -1;
+    return i;
+  }
+
+  /** Dense: is partition `i` read straight from Data (no row index, unique token)? */
+  isDirect(i: number): boolean {
+    return this.dataOffsets![i]! >= 0;
+  }
+
+  /** Dense: Data offset of partition `i`. */
+  dataOffsetOf(i: number): number {
+    const v = this.dataOffsets![i]!;
+    return v >= 0 ? v : -v - 1;
+  }
+
+  /** Dense: Data length of partition `i` (partitions are contiguous in Data). */
+  dataLengthOf(i: number): number {
+    const end = i + 1 < this.count ? this.dataOffsetOf(i + 1) : this.dataEndBytes;
+    return end - this.dataOffsetOf(i);
+  }
+
+  /**
+   * An Index.db offset from which a scan reaches every partition whose token is at or after
+   * (high, low), and at most `scanEntriesMax` entries before the first such partition.
+   */
+  scanStartFor(high: number, low: number): number {
+    if (this.count === 0) return 0;
+    const i = this.lowerBound(high, low);
+    if (this.dense) return this.indexOffsets[Math.floor(Math.max(0, i - 1) / DENSE_INDEX_OFFSET_INTERVAL)]!;
+    return this.indexOffsets[Math.max(0, i - 1)]!;
+  }
+
+  /** Entries a scan from scanStartFor passes before the target at most (plus colliding tokens). */
+  get scanEntriesMax(): number {
+    return this.dense ? DENSE_INDEX_OFFSET_INTERVAL : this.interval;
+  }
+}
+
+/**
+ * Collects a dense partition index from index entries in (token, key) order; `finish` samples it
+ * when asked for an interval. `capacity` is the expected partition count (arrays grow past it).
+ * The writer can feed one while it writes Index.db and hand the result to the reader.
+ */
+export class PartitionIndexBuilder {
+  private high: Int32Array;
+  private low: Uint32Array;
+  private dataOffsets: Float64Array;
+  private indexOffsets: Float64Array;
+  private n = 0;
+  private lastEndBytes = 0;
+
+  constructor(capacity: number) {
+    const c = Math.max(DENSE_INDEX_OFFSET_INTERVAL, Math.ceil(capacity));
+    this.high = new Int32Array(c);
+    this.low = new Uint32Array(c);
+    this.dataOffsets = new Float64Array(c);
+    this.indexOffsets = new Float64Array(Math.ceil(c / DENSE_INDEX_OFFSET_INTERVAL));
+  }
+
+  /** Adds the next partition; `direct` false when its lookup must go through Index.db (it has a row index). */
+  add(high: number, low: number, entry: { dataOffsetBytes: number; dataLengthBytes: number; indexOffsetBytes: number; direct: boolean }): void {
+    const i = this.n;
+    if (i === this.high.length) this.grow();
+    if (i % DENSE_INDEX_OFFSET_INTERVAL === 0) this.indexOffsets[i / DENSE_INDEX_OFFSET_INTERVAL] = entry.indexOffsetBytes;
+    const offsets = this.dataOffsets;
+    const previous = i - 1;
+    // A token equal to the previous one: both go through Index.db (the key decides). A gap before
+    // this partition (never written so): the previous one's length is not derivable, Index.db too.
+    if (previous >= 0 && ((this.high[previous] === high && this.low[previous] === low) || this.lastEndBytes !== entry.dataOffsetBytes)) {
+      const p = offsets[previous]!;
+      if (p >= 0) offsets[previous] = -p - 1;
+    }
+    const collides = previous >= 0 && this.high[previous] === high && this.low[previous] === low;
+    offsets[i] = entry.direct && !collides ? entry.dataOffsetBytes : -entry.dataOffsetBytes - 1;
+    this.high[i] = high;
+    this.low[i] = low;
+    this.lastEndBytes = entry.dataOffsetBytes + entry.dataLengthBytes;
+    this.n++;
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  /** The index at `interval` (1: dense); `dataEndBytes` is the logical Data length. */
+  finish(dataEndBytes: number, interval = 1): PartitionIndex {
+    const n = this.n;
+    const last = n - 1;
+    if (last >= 0 && this.lastEndBytes !== dataEndBytes) {
+      const p = this.dataOffsets[last]!;
+      if (p >= 0) this.dataOffsets[last] = -p - 1;
+    }
+    const fit = <T extends Int32Array | Uint32Array | Float64Array>(a: T, length: number): T => (a.length === length ? a : (a.slice(0, length) as T));
+    const dense = new PartitionIndex({
+      count: n, interval: 1, high: fit(this.high, n), low: fit(this.low, n), dataOffsets: fit(this.dataOffsets, n),
+      indexOffsets: fit(this.indexOffsets, Math.ceil(n / DENSE_INDEX_OFFSET_INTERVAL)), dataEndBytes,
+    });
+    return interval === 1 ? dense : downsample(dense, interval);
+  }
+
+  private grow(): void {
+    const c = this.high.length * 2;
+    const grown = <T extends Int32Array | Uint32Array | Float64Array>(a: T, length: number, make: (n: number) => T): T => {
+      const b = make(length);
+      b.set(a);
+      return b;
+    };
+    this.high = grown(this.high, c, (k) => new Int32Array(k));
+    this.low = grown(this.low, c, (k) => new Uint32Array(k));
+    this.dataOffsets = grown(this.dataOffsets, c, (k) => new Float64Array(k));
+    this.indexOffsets = grown(this.indexOffsets, Math.ceil(c / DENSE_INDEX_OFFSET_INTERVAL), (k) => new Float64Array(k));
+  }
+}
+
+/** A dense index sampled at `interval` (a power of two, at least DENSE_INDEX_OFFSET_INTERVAL): no I/O. */
+export function downsample(dense: PartitionIndex, interval: number): PartitionIndex {
+  assert(dense.dense, 'downsample a dense index');
+  assert(interval >= DENSE_INDEX_OFFSET_INTERVAL && (interval & (interval - 1)) === 0, 'partition index interval');
+  const held = Math.ceil(dense.count / interval);
+  const high = new Int32Array(held);
+  const low = new Uint32Array(held);
+  const indexOffsets = new Float64Array(held);
+  const step = interval / DENSE_INDEX_OFFSET_INTERVAL;
+  for (let j = 0; j < held; j++) {
+    high[j] = dense.high[j * interval]!;
+    low[j] = dense.low[j * interval]!;
+    indexOffsets[j] = dense.indexOffsets[j * step]!;
+  }
+  return new PartitionIndex({ count: dense.count, interval, high, low, dataOffsets: null, indexOffsets, dataEndBytes: dense.dataEndBytes });
+}
