@@ -11,7 +11,16 @@ describe('node config: compaction and cache settings', () => {
     expect(c.file_cache_size).toBe(128 * 1024 * 1024);
     expect(c.key_cache_size).toBe(16 * 1024 * 1024);
     expect(c.row_cache_size).toBe(0);
+    expect(c.index_summary_capacity).toBe(64 * 1024 * 1024);
     expect(c.request_timeout).toBe(10_000);
+  });
+
+  it('reads index_summary_capacity as a size or a number of MiB, bounded', () => {
+    expect(loadNodeConfig(`${base}index_summary_capacity: 100MiB\n`, {}).index_summary_capacity).toBe(100 * 1024 * 1024);
+    expect(loadNodeConfig(`${base}index_summary_capacity: 32\n`, {}).index_summary_capacity).toBe(32 * 1024 * 1024);
+    expect(loadNodeConfig(`${base}index_summary_capacity: 0\n`, {}).index_summary_capacity).toBe(0);
+    expect(() => loadNodeConfig(`${base}index_summary_capacity: 64GiB\n`, {})).toThrow(/index_summary_capacity/);
+    expect(() => loadNodeConfig(`${base}index_summary_capacity: lots\n`, {})).toThrow(/index_summary_capacity/);
   });
 
   it('reads rates as 4.1 writes them or as MiB/s numbers, 0 meaning unthrottled', () => {

@@ -48,6 +48,20 @@ const size = z.union([z.number().int().nonnegative(), z.string()]).transform((v,
   }
 });
 
+/** A size as Cassandra 4.1 writes it ("64MiB") or a number of MiB (the unit the setting is documented in). */
+const mebibytes = z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return Math.round(v * 1024 * 1024);
+  try {
+    return parseSizeBytes(v);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: String((error as Error).message) });
+    return z.NEVER;
+  }
+});
+
+/** Bound of index_summary_capacity (a dense partition index of ~1 G partitions). */
+const INDEX_SUMMARY_CAPACITY_MAX_BYTES = 16 * 1024 * 1024 * 1024;
+
 /** A rate as Cassandra 4.1 writes it ("64MiB/s") or a number of MiB/s (4.0's *_mb_per_sec); 0 = unthrottled. */
 const bytesPerSecond = z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
   if (typeof v === 'number') return Math.round(v * 1024 * 1024);
@@ -110,6 +124,12 @@ export const nodeConfigSchema = z.object({
   /** Byte bounds of the chunk cache (verified SSTable chunks), the key cache and the row cache (0: off). */
   file_cache_size: size.pipe(z.number().min(1024 * 1024)).default(128 * 1024 * 1024),
   key_cache_size: size.default(16 * 1024 * 1024),
+  /**
+   * Memory for the in-memory partition indexes of all SSTables (Cassandra's index_summary_capacity;
+   * MiB when a number): dense (16.5 bytes a partition) while they fit, sampled beyond. Default 64 MiB
+   * (storage INDEX_SUMMARY_CAPACITY_BYTES_DEFAULT; Cassandra: 5% of the heap).
+   */
+  index_summary_capacity: mebibytes.pipe(z.number().max(INDEX_SUMMARY_CAPACITY_MAX_BYTES)).default(64 * 1024 * 1024),
   row_cache_size: size.default(0),
   dc: z.string().min(1).default('dc1'),
   rack: z.string().min(1).default('rack1'),
