@@ -648,8 +648,17 @@ export class MembershipService implements Membership {
     }
     for (const endpoint of change.left) {
       out.push({ kind: 'left', address: endpoint });
-      this.logger.info({ endpoint }, 'Node left the ring');
       this.notifier.left(endpoint, this.native(endpoint));
+      // Its host id now at another address: the node came back there (same id and tokens, e.g. a
+      // rescheduled pod). The old address is forgotten, as after a replace.
+      const id = hostIdOf(this.stateOf(endpoint));
+      const movedTo = id === null ? undefined : this.currentRing.endpointForHostId(id)?.address;
+      if (movedTo !== undefined && movedTo !== endpoint) {
+        this.logger.info({ endpoint, movedTo, hostId: id }, 'Node moved to a new address: forgetting the old one');
+        this.run({ kind: 'replaced_endpoint', endpoint });
+      } else {
+        this.logger.info({ endpoint }, 'Node left the ring');
+      }
     }
     for (const endpoint of change.moved) this.notifier.moved(endpoint, this.native(endpoint));
   }

@@ -8,6 +8,8 @@
 // its target host, so hints can also be handed to another node (`transferTo`, on decommission)
 // and received for other hosts (`storeFor`). Hints of hosts that left the ring are dropped; the
 // owner's `prepare` hook may rewrite or drop an entry before it is sent (truncated tables).
+// Hints are keyed by host id: a host whose id the ring now places at another address (it came
+// back at a new address with the same id and tokens) keeps them and gets them there.
 import type { EndpointAddress, HostId } from '../../cluster/index.ts';
 import { hostId as toHostId } from '../../cluster/index.ts';
 import type { Clock, Disk, Logger, TimerHandle, Timers } from '../../io/index.ts';
@@ -154,6 +156,11 @@ export class HintsService {
       // Cassandra excises the hints of a host that left (decommissioned or removed).
       const id = this.membership.member(event.address)?.hostId ?? this.membership.hostIdOf(event.address);
       if (id !== null && this.store.bytesFor(id) > 0) {
+        const now = this.ringAddressOf(id);
+        if (now !== null && now !== event.address) {
+          this.logger.info({ hostId: id, from: event.address, to: now }, 'host moved to a new address: its hints follow it');
+          return;
+        }
         this.hostsToDrop.add(id);
         void this.replay();
       }
@@ -286,7 +293,9 @@ export class HintsService {
       }
       const address = this.membership.addressOf(hostId);
       const status = address === null ? null : this.membership.member(address)?.status;
-      if (this.hostsToDrop.has(id) || status === 'LEFT' || status === 'REMOVED') {
+      const gone = status === 'LEFT' || status === 'REMOVED';
+      // A host still in the ring (perhaps at a new address) keeps its hints whatever happened to an old address.
+      if (gone || (this.hostsToDrop.has(id) && this.ringAddressOf(id) === null)) {
         this.dropHost(id);
         continue;
       }
@@ -305,6 +314,19 @@ export class HintsService {
     const workers: Array<Promise<void>> = [];
     for (let i = 0; i < Math.min(this.config.deliveryConcurrency, ready.length); i++) workers.push(worker());
     await Promise.all(workers);
+  }
+
+  /** Where the ring places host `id` as a member (normal tokens), or null. */
+  private ringAddressOf(id: string): EndpointAddress | null {
+    let hostId: HostId;
+    try {
+      hostId = toHostId(id);
+    } catch {
+      return null;
+    }
+    const ring = this.membership.ring();
+    const address = ring.endpointForHostId(hostId)?.address;
+    return address !== undefined && ring.isMember(address) ? address : null;
   }
 
   private rateBytesPerSecond(): number {
