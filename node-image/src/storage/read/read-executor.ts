@@ -113,7 +113,14 @@ function slicesOf(command: ReadCommand): readonly Slice[] {
   return filter.clusterings.map(sliceOfClustering);
 }
 
-/** Pushes the partition's sources into `sources`; returns how many SSTables were consulted. */
+/**
+ * Pushes the partition's sources into `sources`; returns how many SSTables were consulted. In a
+ * table whose partitions are one row of single-cell regular columns, SSTables are consulted newest
+ * first (max timestamp) and one is skipped when what was already found covers it: the row's
+ * liveness and every column (or a deletion) are newer than anything in it, and it holds no
+ * tombstones, so the merge returns exactly what it would with it (Cassandra's timestamp-ordered
+ * read of a names query).
+ */
 export function singlePartitionSources(view: TableReadView, key: PartitionKey, sources: PartitionSource[]): number {
   for (const memtable of view.memtables) {
     const p = memtable.get(key);
@@ -124,11 +131,90 @@ export function singlePartitionSources(view: TableReadView, key: PartitionKey, s
   if (candidates.length === 0) return 0;
   const high = Number(BigInt.asIntN(32, key.token >> 32n));
   const low = Number(BigInt.asUintN(32, key.token));
+  const columns = candidates.length > 1 ? coverableColumns(view.layout) : null;
+  if (columns !== null) return timestampOrderedSources(view.layout, columns, key, { high, low }, candidates, sources);
   for (const sstable of candidates) {
     const partition = sstable.findPartition(view.layout, key.token, key.key, high, low);
     if (partition !== null) sources.push(partition);
   }
   return candidates.length;
+}
+
+const NO_COVERABLE_COLUMNS: readonly string[] = [];
+const coverableByLayout = new WeakMap<TableLayout, readonly string[]>();
+
+/**
+ * The regular columns a timestamp-ordered read must see to skip older SSTables, or null when the
+ * table does not qualify (clustering columns, static columns, counters, multi-cell columns).
+ */
+function coverableColumns(layout: TableLayout): readonly string[] | null {
+  let columns = coverableByLayout.get(layout);
+  if (columns === undefined) {
+    columns = NO_COVERABLE_COLUMNS;
+    if (layout.clusteringSize === 0 && !layout.hasStaticColumns && !layout.isCounterTable) {
+      const names: string[] = [];
+      let ok = true;
+      for (const [name, c] of layout.columns) {
+        if (c.isStatic || c.isCounter || c.isMultiCell) ok = false;
+        names.push(name);
+      }
+      if (ok) columns = names;
+    }
+    coverableByLayout.set(layout, columns);
+  }
+  return columns === NO_COVERABLE_COLUMNS ? null : columns;
+}
+
+function timestampOrderedSources(
+  layout: TableLayout, columns: readonly string[], key: PartitionKey, halves: { high: number; low: number }, candidates: SSTableReader[], sources: PartitionSource[],
+): number {
+  candidates.sort((a, b) => b.statistics.maxTimestampMicros - a.statistics.maxTimestampMicros);
+  // Everything found so far is newer than this (-Infinity: nothing covers anything yet).
+  let covered = -Infinity;
+  let coverageKnown = false;
+  let consulted = 0;
+  for (const sstable of candidates) {
+    const stats = sstable.statistics;
+    if (stats.tombstoneCount === 0) {
+      if (!coverageKnown) {
+        covered = coverageOf(columns, sources);
+        coverageKnown = true;
+      }
+      if (covered > stats.maxTimestampMicros) continue;
+    }
+    consulted++;
+    const partition = sstable.findPartition(layout, key.token, key.key, halves.high, halves.low);
+    if (partition !== null) {
+      sources.push(partition);
+      coverageKnown = false;
+    }
+  }
+  return consulted;
+}
+
+/**
+ * The timestamp below which the sources' single row is complete: the newest partition or row
+ * deletion, or the oldest of the row's liveness and each column's newest cell (all must exist).
+ */
+function coverageOf(columns: readonly string[], sources: readonly PartitionSource[]): number {
+  if (sources.length === 0) return -Infinity;
+  let deletion = -Infinity;
+  let liveness = -Infinity;
+  const newest = new Array<number>(columns.length).fill(-Infinity);
+  for (const source of sources) {
+    if (source.partitionDeletion !== null) deletion = Math.max(deletion, source.partitionDeletion.markedForDeleteAtMicros);
+    const row = source.rows(false, null).next();
+    if (row === null) continue;
+    if (row.deletion !== null) deletion = Math.max(deletion, row.deletion.markedForDeleteAtMicros);
+    if (row.liveness !== null) liveness = Math.max(liveness, row.liveness.timestampMicros);
+    for (const cell of row.cells) {
+      const i = columns.indexOf(cell.column);
+      if (i >= 0 && cell.timestampMicros > newest[i]!) newest[i] = cell.timestampMicros;
+    }
+  }
+  let complete = liveness;
+  for (const t of newest) complete = Math.min(complete, t);
+  return Math.max(deletion, complete);
 }
 
 /** Sign of (token, key) relative to the range start: >= 0 means inside. */
