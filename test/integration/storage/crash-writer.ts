@@ -99,7 +99,8 @@ function readRow(n: number): ReadCommand {
 
 const io = createRealIo({ logLevel: 'warn', name: 'crash-writer', logFd: 2 });
 const engine = await openStorageEngine({
-  disk: io.disk, clock: io.clock, timers: io.timers, logger: io.logger, schema: SCHEMA,
+  // The real node's worker threads: kills also land while compactions run in them.
+  disk: io.disk, clock: io.clock, timers: io.timers, logger: io.logger, schema: SCHEMA, ...(io.workers === undefined ? {} : { workers: io.workers }),
   config: {
     dataDirectory: `${dir}/data`, commitLogDirectory: `${dir}/commitlog`, commitLogSync: 'batch', commitLogSyncPeriodMs: 10_000,
     commitLogSyncGroupWindowMs: 10, commitLogSegmentSizeBytes: 256 * 1024, commitLogTotalSpaceBytes: 2 * 1024 * 1024,
