@@ -36,6 +36,13 @@ export const COMPACTION_SLICE_MS = 2;
 export const COMPACTION_SLICE_ROWS = 32;
 /** Time-driven planning (TWCS expiry, tombstone compactions, pending estimates). */
 export const COMPACTION_CHECK_INTERVAL_MS = 60_000;
+/**
+ * After a background compaction of a table fails, its next one waits this long, doubling with
+ * each further failure up to COMPACTION_RETRY_MAX_MS (a full disk or a worker that cannot start
+ * must not turn into a loop of failing tasks); a success resets it.
+ */
+export const COMPACTION_RETRY_BASE_MS = 1000;
+export const COMPACTION_RETRY_MAX_MS = 60_000;
 /** Default concurrent_compactors: min(disks, cores) clamped to [2, 8]; one disk here. */
 export const CONCURRENT_COMPACTORS_DEFAULT = 2;
 export const CONCURRENT_COMPACTORS_MAX = 64;
@@ -133,6 +140,8 @@ export class CompactionManager {
   private concurrent: number;
   private readonly running = new Set<Run>();
   private readonly pending = new Map<string, number>();
+  /** Tables whose background compactions failed lately: failures in a row and when to try again. */
+  private readonly retry = new Map<string, { failures: number; atMs: number }>();
   private completed = 0;
   private failed = 0;
   private bytesCompacted = 0;
@@ -198,10 +207,13 @@ export class CompactionManager {
 
   private planAndStart(): void {
     if (this.closed) return;
+    const nowMs = this.host.clock.monotonicMs();
     for (const store of this.host.tables()) {
       const free = this.concurrent - this.running.size;
-      const { input } = this.sstableInfos(store);
       if (store.compactionHolds > 0) continue;
+      const retry = this.retry.get(store.tableId);
+      if (retry !== undefined && nowMs < retry.atMs) continue;
+      const { input } = this.sstableInfos(store);
       const plan = planCompactions(store.plannerState, { ...input, tasksMax: Math.max(0, free) }, store.compaction);
       store.plannerState = plan.state;
       this.pending.set(store.tableId, Math.max(0, plan.pendingEstimate - plan.tasks.length));
@@ -229,12 +241,16 @@ export class CompactionManager {
       .then((outcome) => {
         this.completed++;
         this.bytesCompacted += outcome?.bytesRead ?? 0;
+        this.retry.delete(store.tableId);
         return outcome;
       }, (error: unknown) => {
         if (error instanceof CompactionCancelled) return null;
         this.failed++;
+        const failures = (this.retry.get(store.tableId)?.failures ?? 0) + 1;
+        const delayMs = Math.min(COMPACTION_RETRY_MAX_MS, COMPACTION_RETRY_BASE_MS * 2 ** Math.min(failures - 1, 16));
+        this.retry.set(store.tableId, { failures, atMs: this.host.clock.monotonicMs() + delayMs });
         const e = error as Error;
-        logger.error({ table: store.tableId, id: run.id, reason: task.reason, err: e.message }, 'compaction failed');
+        logger.error({ table: store.tableId, id: run.id, reason: task.reason, err: e.message, failuresInARow: failures, nextBackgroundAttemptMs: delayMs }, 'compaction failed');
         return null;
       })
       .finally(() => {

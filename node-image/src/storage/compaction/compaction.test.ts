@@ -16,6 +16,7 @@ import { Component, componentFileName, tempFileName } from '../sstable/sstable-f
 import { ManualClock, harness } from '../testing/engine-harness.ts';
 import type { Harness } from '../testing/engine-harness.ts';
 import { TABLE_MAIN, expiringCell, int, liveCell, makeSchema, marker, mutationOf, row, text, update } from '../testing/fixtures.ts';
+import { COMPACTION_RETRY_BASE_MS } from './compaction-manager.ts';
 import { overlaps } from './compaction-task.ts';
 import { recoverCompactions, transactionFileName, writeCompactionRecord } from './compaction-transaction.ts';
 import { ThroughputThrottle } from './throughput-throttle.ts';
@@ -161,6 +162,35 @@ describe('compaction through the engine', () => {
     await fill(e, 600, 100, 50);
     await e.settleCompactions();
     expect(scan(e).size).toBe(700);
+  });
+
+  it('a failed background compaction is retried after a backoff, not at once', async () => {
+    const h = harness({ timers: realTimers, schema: makeSchema([table({ class: 'SizeTieredCompactionStrategy', min_threshold: '32' })]) });
+    const e = await open(h);
+    await fill(e, 0, 400, 100);
+    await e.settleCompactions();
+    expect(e.tableStats(TABLE_MAIN.id)!.sstableCount).toBe(4);
+    // No write from here on: the next fsync is the compaction's, and it fails.
+    h.disk.injectSyncFailure(new Error('injected: device gone'));
+    const twoWay = makeSchema([table({ class: 'SizeTieredCompactionStrategy', min_threshold: '2' })]);
+    e.setSchema(twoWay);
+    await e.settleCompactions();
+    expect(e.compactionStats().failedTasks).toBe(1);
+    // Asked again within COMPACTION_RETRY_BASE_MS: nothing starts.
+    h.clock.advance(COMPACTION_RETRY_BASE_MS / 2);
+    e.setSchema(twoWay);
+    await new Promise((r) => setImmediate(r));
+    await e.settleCompactions();
+    expect(e.compactionStats()).toMatchObject({ failedTasks: 1, completedTasks: 0 });
+    expect(e.tableStats(TABLE_MAIN.id)!.sstableCount).toBe(4);
+    // Past the backoff, the next planning pass compacts; reads never changed.
+    h.clock.advance(COMPACTION_RETRY_BASE_MS);
+    e.setSchema(twoWay);
+    await new Promise((r) => setImmediate(r));
+    await e.settleCompactions();
+    expect(e.compactionStats().completedTasks).toBeGreaterThan(0);
+    expect(e.tableStats(TABLE_MAIN.id)!.sstableCount).toBeLessThan(4);
+    expect(scan(e).size).toBe(400);
   });
 
   it('major compaction and garbagecollect leave one SSTable per table and purge what gc_grace allows', async () => {
