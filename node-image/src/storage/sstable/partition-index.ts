@@ -52,6 +52,13 @@ export class PartitionIndex {
     assert(fields.high.length === fields.low.length && fields.high.length === Math.ceil(fields.count / fields.interval), 'index entry count');
   }
 
+  /** An index from its fields, e.g. one built by a writer in a worker thread (structured clone drops the class). */
+  static fromFields(fields: {
+    count: number; interval: number; high: Int32Array; low: Uint32Array; dataOffsets: Float64Array | null; indexOffsets: Float64Array; dataEndBytes: number;
+  }): PartitionIndex {
+    return fields instanceof PartitionIndex ? fields : new PartitionIndex(fields);
+  }
+
   get dense(): boolean {
     return this.interval === 1;
   }

@@ -1,9 +1,9 @@
-// Reads one SSTable: the bloom filter and token bounds rule partitions out without I/O; the
-// in-memory partition index (partition-index.ts, sized by the shard's budget) finds a partition:
-// dense, by a binary search and one Data read; sampled, by a short Index.db scan (the key cache
-// spares repeated scans). Data chunks are checksum-verified (and decompressed) on every load. A small partition is read
-// whole; a large one reads its header, then its row index and only the blocks a query touches.
-// Rows decode lazily in either direction (a row outside the query is skipped by its length).
+// Reads one SSTable: the bloom filter and token bounds rule partitions out without I/O; the key
+// cache, else the in-memory partition index (partition-index.ts, sized by the shard's budget)
+// finds a partition: dense, by a binary search and one Data read; sampled, by a short Index.db
+// scan. Data chunks are checksum-verified (and decompressed) on every load. A small partition is
+// read whole; a large one reads its header, then its row index and only the blocks a query
+// touches. Rows decode lazily in either direction (a row outside the query is skipped by its length).
 import type { Disk, ReadableFile } from '../../io/index.ts';
 import { ByteReader, DecodeError } from '../codec/byte-reader.ts';
 import type { ColumnNameReader } from '../codec/partition-codec.ts';
@@ -22,8 +22,7 @@ import { deserializeCompressionInfo } from './compression-info.ts';
 import type { Compressor } from './compression.ts';
 import type { CompressionInfo } from './compression-info.ts';
 import type { KeyCache, KeyCacheEntry, KeyCacheSpace } from './key-cache.ts';
-import { PartitionIndexBuilder, downsample } from './partition-index.ts';
-import type { PartitionIndex } from './partition-index.ts';
+import { PartitionIndex, PartitionIndexBuilder, downsample } from './partition-index.ts';
 import { PartitionIndexBudget } from './partition-index-budget.ts';
 import type { PartitionIndexHolder } from './partition-index-budget.ts';
 import { RowIndexReader } from './row-index.ts';
@@ -127,7 +126,7 @@ export class SSTableReader implements PartitionIndexHolder {
     this.names = dictionaryReader(parts.statistics.columns, this.data.file.path);
     this.budget = parts.indexBudget ?? parts.chunkCache?.indexBudget ?? new PartitionIndexBudget();
     const interval = this.budget.intervalFor(parts.statistics.partitionCount);
-    const written = parts.partitionIndex;
+    const written = parts.partitionIndex === null ? null : PartitionIndex.fromFields(parts.partitionIndex);
     try {
       this.index_ = written !== null && written.count === parts.statistics.partitionCount && written.dataEndBytes === this.data.logicalLengthBytes
         ? (interval === 1 ? written : downsample(written, interval))

@@ -10,7 +10,7 @@ import { TABLE_MAIN, int, liveCell, marker, pkOf, row, text } from '../testing/f
 import { compressionParamsOf } from './compression.ts';
 import type { CompressionParams } from './compression.ts';
 import { PartitionIndexBudget } from './partition-index-budget.ts';
-import { SSTableReader } from './sstable-reader.ts';
+import { SSTableReader, readSSTableMetadata } from './sstable-reader.ts';
 import type { SSTablePartitionInput } from './sstable-writer.ts';
 import { writeSSTable } from './sstable-writer.ts';
 import { Component, ROW_INDEX_BLOCK_BYTES } from './sstable-format.ts';
@@ -76,6 +76,23 @@ function countingDisk(disk: MemoryDisk): { disk: Disk; readBytes: () => number }
 }
 
 describe('SSTable write and read', () => {
+  it('uses a dense partition index built elsewhere (structured-cloned from a worker), sampled when the budget says so', async () => {
+    const disk = new MemoryDisk();
+    await write(disk, partitions(500, (pk) => 1 + (pk % 2)));
+    const built = SSTableReader.open(disk, DIR, 1).partitionIndex;
+    const { statistics, filter, info } = readSSTableMetadata(disk, DIR, 1);
+    for (const [budget, interval] of [[new PartitionIndexBudget(), 1], [new PartitionIndexBudget(1000), 16]] as const) {
+      const reader = SSTableReader.fromWritten({
+        disk, prepared: { directory: DIR, generation: 1, statistics, filter, dataTable: info.data, indexTable: info.index, compression: info, partitionIndex: structuredClone(built) },
+        chunkCache: null, keyCache: null, indexBudget: budget,
+      });
+      expect(reader.partitionIndexInterval).toBe(interval);
+      for (let pk = 0; pk < 520; pk += 3) expect(allRows(reader, pk)).toEqual(pk < 500 ? [...Array(1 + (pk % 2)).keys()] : []);
+      reader.close();
+      expect(budget.usedBytes).toBe(0);
+    }
+  });
+
   it('finds every partition through filter, partition index (dense and sampled) and Index.db, and no absent one', async () => {
     const disk = new MemoryDisk();
     const input = partitions(3000, (pk) => 1 + (pk % 3));
