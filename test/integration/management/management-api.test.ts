@@ -145,8 +145,12 @@ describe('management API of a real node', () => {
     // system_auth is a stored keyspace: its replication changes like a user keyspace's.
     const auth = await client.setReplication('system_auth', { datacenters: { dc1: 1 } });
     expect(auth.replication).toEqual({ class: 'NetworkTopologyStrategy', datacenters: { dc1: 1 } });
-    // system_distributed and system_traces are still only presented, not stored.
-    expect(await rejection(client.setReplication('system_traces', { datacenters: { dc1: 1 } }))).toMatchObject({ code: 'MGMT_ERR_REFUSED' });
+    // system_distributed and system_traces are presented until the first ALTER stores them (the operator sets NTS on them).
+    const traces = await client.setReplication('system_traces', { datacenters: { dc1: 1 } });
+    expect(traces.replication).toEqual({ class: 'NetworkTopologyStrategy', datacenters: { dc1: 1 } });
+    const tracesRow = (await cql.execute("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'system_traces'")).first();
+    expect(tracesRow['replication']).toEqual({ class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', dc1: '1' });
+    expect(await rejection(client.setReplication('system_schema', { datacenters: { dc1: 1 } }))).toMatchObject({ code: 'MGMT_ERR_REFUSED' });
   });
 
   it('flushes as a job: SUCCEEDED, an SSTable appears, the requestId finds the same job', async () => {

@@ -148,10 +148,7 @@ export class SingleNodeBackend implements ManagementBackend {
     const existing = this.options.clientSchema().keyspaces.get(keyspace);
     if (existing === undefined) throw notFound(`no keyspace ${keyspace}`);
     if (replicationInfo(existing.replication).class === 'LocalStrategy') throw refused(`${keyspace} is local to each node (LocalStrategy): its replication cannot change`);
-    if (!this.options.coordinator.schema().keyspaces.has(keyspace)) {
-      // system_distributed and system_traces are presented by the CQL layer but not stored yet.
-      throw refused(`${keyspace} is not stored as a schema keyspace on this node yet: its replication cannot change`);
-    }
+    // system_distributed and system_traces are presented until an ALTER stores them: the CQL layer does that.
     const factors = Object.entries(request.datacenters);
     if (factors.length === 0) throw badRequest('datacenters: give at least one datacenter');
     const options = factors.map(([dc, rf]) => `${cqlString(dc)}: '${rf}'`).join(', ');
