@@ -8,6 +8,7 @@ import { MemtablePartitionSource } from '../memtable/memtable-source.ts';
 import type { PartitionCursor } from '../memtable/partition-tree.ts';
 import { sliceOfClustering } from '../clustering-position.ts';
 import type { PartitionPosition, ReadCommand, ReadPartition, ReadResult, Slice } from '../model.ts';
+import { tokenHighOf, tokenLowOf } from '../sstable/partition-index.ts';
 import type { IndexEntry, IndexScanner, PartitionProbe, SSTableReader } from '../sstable/sstable-reader.ts';
 import type { TableLayout } from '../table-layout.ts';
 import { mergePartition } from './partition-merger.ts';
@@ -129,8 +130,8 @@ export function singlePartitionSources(view: TableReadView, key: PartitionKey, s
   const candidates: SSTableReader[] = [];
   view.sstables.forToken(key.token, candidates);
   if (candidates.length === 0) return 0;
-  const high = Number(BigInt.asIntN(32, key.token >> 32n));
-  const low = Number(BigInt.asUintN(32, key.token));
+  const high = tokenHighOf(key.token);
+  const low = tokenLowOf(key.token);
   const columns = candidates.length > 1 ? coverableColumns(view.layout) : null;
   if (columns !== null) return timestampOrderedSources(view.layout, columns, key, { high, low }, candidates, sources);
   for (const sstable of candidates) {
@@ -168,7 +169,17 @@ function coverableColumns(layout: TableLayout): readonly string[] | null {
 function timestampOrderedSources(
   layout: TableLayout, columns: readonly string[], key: PartitionKey, halves: { high: number; low: number }, candidates: SSTableReader[], sources: PartitionSource[],
 ): number {
-  candidates.sort((a, b) => b.statistics.maxTimestampMicros - a.statistics.maxTimestampMicros);
+  // Newest first: level 0 comes so already (SSTableSet), so this insertion sort is usually a pass.
+  for (let i = 1; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    const t = c.statistics.maxTimestampMicros;
+    let j = i - 1;
+    while (j >= 0 && candidates[j]!.statistics.maxTimestampMicros < t) {
+      candidates[j + 1] = candidates[j]!;
+      j--;
+    }
+    candidates[j + 1] = c;
+  }
   // Everything found so far is newer than this (-Infinity: nothing covers anything yet).
   let covered = -Infinity;
   let coverageKnown = false;

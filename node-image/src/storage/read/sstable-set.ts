@@ -2,7 +2,8 @@
 // list, and each higher level (leveled compaction) is a non-overlapping run sorted by token, so a
 // single-partition read touches every L0 SSTable but at most one SSTable per higher level (found
 // by binary search). An SSTable whose level overlaps a neighbour (never written so, but trusted
-// from disk) is read as level 0, which is always correct, only slower.
+// from disk) is read as level 0, which is always correct, only slower. Level 0 is kept newest
+// first (max timestamp), the order timestamp-ordered point reads consult SSTables in.
 import type { SSTableReader } from '../sstable/sstable-reader.ts';
 
 export class SSTableSet {
@@ -45,10 +46,11 @@ export class SSTableSet {
       }
       levels.push(run);
     }
+    level0.sort((a, b) => b.statistics.maxTimestampMicros - a.statistics.maxTimestampMicros);
     return new SSTableSet(readers, level0, levels);
   }
 
-  /** Appends to `out` the SSTables a read of `token` must consult. */
+  /** Appends to `out` the SSTables a read of `token` must consult (level 0 newest first, then one per level). */
   forToken(token: bigint, out: SSTableReader[]): void {
     for (const r of this.level0) out.push(r);
     for (const run of this.levels) {

@@ -17,6 +17,20 @@ export const DENSE_ENTRY_BYTES = 16 + 8 / DENSE_INDEX_OFFSET_INTERVAL;
 /** Heap bytes of one sample: token halves (8) and Index.db offset (8). */
 export const SAMPLE_ENTRY_BYTES = 16;
 
+const halvesView = new DataView(new ArrayBuffer(8));
+
+/** The token's signed high 32 bits, without BigInt arithmetic (which allocates). */
+export function tokenHighOf(token: bigint): number {
+  halvesView.setBigInt64(0, token);
+  return halvesView.getInt32(0);
+}
+
+/** The token's unsigned low 32 bits, without BigInt arithmetic. */
+export function tokenLowOf(token: bigint): number {
+  halvesView.setBigInt64(0, token);
+  return halvesView.getUint32(4);
+}
+
 /** Heap bytes of an index of `count` partitions at `interval` (1: dense). */
 export function partitionIndexBytes(count: number, interval: number): number {
   if (interval === 1) return count * 16 + Math.ceil(count / DENSE_INDEX_OFFSET_INTERVAL) * 8;

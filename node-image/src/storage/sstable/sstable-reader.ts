@@ -22,7 +22,7 @@ import { deserializeCompressionInfo } from './compression-info.ts';
 import type { Compressor } from './compression.ts';
 import type { CompressionInfo } from './compression-info.ts';
 import type { KeyCache, KeyCacheEntry, KeyCacheSpace } from './key-cache.ts';
-import { PartitionIndex, PartitionIndexBuilder, downsample } from './partition-index.ts';
+import { PartitionIndex, PartitionIndexBuilder, downsample, tokenHighOf, tokenLowOf } from './partition-index.ts';
 import { PartitionIndexBudget } from './partition-index-budget.ts';
 import type { PartitionIndexHolder } from './partition-index-budget.ts';
 import { RowIndexReader } from './row-index.ts';
@@ -225,7 +225,7 @@ export class SSTableReader implements PartitionIndexHolder {
    * The index entry of the partition, or null (filter, token bounds and index say no). `high` and
    * `low` are the token's 32-bit halves when the caller has them (one conversion per read).
    */
-  find(token: bigint, key: Buffer, high = Number(BigInt.asIntN(32, token >> 32n)), low = Number(BigInt.asUintN(32, token))): IndexEntry | null {
+  find(token: bigint, key: Buffer, high = tokenHighOf(token), low = tokenLowOf(token)): IndexEntry | null {
     if (!this.mayContainToken(token) || !this.filter.mightContainHalves(high, low)) return null;
     const counters = this.counters;
     counters.filterPositives++;
@@ -327,7 +327,7 @@ export class SSTableReader implements PartitionIndexHolder {
    * is a token no later than the first such entry's: the scan starts near it, not at the start.
    */
   scan(probe: PartitionProbe, startToken?: bigint): IndexScanner {
-    const startOffset = startToken === undefined ? 0 : this.index_.scanStartFor(Number(BigInt.asIntN(32, startToken >> 32n)), Number(BigInt.asUintN(32, startToken)));
+    const startOffset = startToken === undefined ? 0 : this.index_.scanStartFor(tokenHighOf(startToken), tokenLowOf(startToken));
     const scanner = new IndexScanner(this.index, startOffset);
     scanner.skipWhile(probe);
     return scanner;
