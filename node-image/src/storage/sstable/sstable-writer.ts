@@ -1,11 +1,13 @@
 // Writes one SSTable from partitions streamed in (token, key) order, rows streamed in clustering
-// order: Data and Index as compressed, checksummed chunk streams (a row index after each large
-// partition), the bloom Filter, Statistics, CompressionInfo, then the TOC. Everything is written
-// under temp names and fsynced (`finish`); `publishSSTables` renames the data components into
-// place and syncs the directory, then renames the TOCs and syncs again, so an SSTable is visible
-// whole or not at all. Flushes and compactions both write through this class.
+// order. This class encodes (partition and row bytes of the logical Data stream, a row index
+// after each large partition, statistics) and hands the bytes and one index entry per partition
+// to a sink: by default an SSTableComponentWriter in this thread (chunking, compression, CRCs,
+// Index, summary, Filter, Statistics, CompressionInfo, TOC, under temp names, fsynced by
+// `finish`), or a flush worker's batches (storage/flush/). `publishSSTables` renames the data
+// components into place and syncs the directory, then renames the TOCs and syncs again, so an
+// SSTable is visible whole or not at all. Flushes and compactions both write through this class.
 import { assert } from '../../lib/index.ts';
-import type { Disk, WritableFile } from '../../io/index.ts';
+import type { Disk } from '../../io/index.ts';
 import { ByteWriter } from '../codec/byte-writer.ts';
 import type { ColumnNameWriter, PartitionContents } from '../codec/partition-codec.ts';
 import { PartitionEncoder, TIMESTAMP_DELTA_MAX, rowTimestamp } from '../codec/partition-codec.ts';
@@ -13,25 +15,16 @@ import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import { NO_DELETION_TIME } from '../model.ts';
 import type { Clustering, DeletionTime, RangeTombstone, Row } from '../model.ts';
 import type { TableLayout } from '../table-layout.ts';
-import { BloomFilter } from './bloom-filter.ts';
 import type { ChunkCache } from './chunk-cache.ts';
-import { ChunkedFileWriter } from './chunked-file.ts';
-import type { ChunkTable } from './chunked-file.ts';
-import { serializeCompressionInfo } from './compression-info.ts';
 import type { CompressionParams } from './compression.ts';
 import { writeRowIndex } from './row-index.ts';
 import type { RowIndexBlock } from './row-index.ts';
-import {
-  ALL_COMPONENTS, Component, DATA_COMPONENTS, PARTITION_KEY_LENGTH_MAX, ROW_INDEX_BLOCK_BYTES, SSTABLE_FORMAT_VERSION, SUMMARY_ENTRIES_TARGET,
-  SUMMARY_INTERVAL_DEFAULT, SUMMARY_INTERVAL_MIN,
-  componentFileName, tempFileName,
-} from './sstable-format.ts';
-import type { ComponentName } from './sstable-format.ts';
+import { SSTableComponentWriter } from './sstable-component-writer.ts';
+import type { ComponentWriterOptions, IndexEntryFields, PreparedSSTable, SSTableSink } from './sstable-component-writer.ts';
+import { ALL_COMPONENTS, Component, DATA_COMPONENTS, PARTITION_KEY_LENGTH_MAX, ROW_INDEX_BLOCK_BYTES, componentFileName, tempFileName } from './sstable-format.ts';
 import { DropTimeHistogramBuilder, PARTITION_SIZE_BUCKETS, partitionSizeBucket } from './sstable-histograms.ts';
-import { serializeStatistics } from './sstable-statistics.ts';
-import type { SSTableStatistics } from './sstable-statistics.ts';
-import { SSTableReader, TOC_CONTENTS } from './sstable-reader.ts';
-import type { SSTableKeyCache, SummaryEntry } from './sstable-reader.ts';
+import { SSTableReader } from './sstable-reader.ts';
+import type { SSTableKeyCache } from './sstable-reader.ts';
 
 /** Bytes of Data written between two yields to the event loop during a flush. */
 export const FLUSH_YIELD_EVERY_BYTES = 256 * 1024;
@@ -144,39 +137,21 @@ class StatsCollector {
   }
 }
 
-/** An SSTable written under temp names, durable, not yet visible. */
-export interface PreparedSSTable {
-  readonly directory: string;
-  readonly generation: number;
-  readonly statistics: SSTableStatistics;
-  readonly filter: BloomFilter;
-  readonly summary: readonly SummaryEntry[];
-  readonly dataTable: ChunkTable;
-  readonly indexTable: ChunkTable;
-  readonly compression: CompressionParams;
-  /** Physical bytes of all components. */
-  readonly sizeBytes: number;
-}
-
 export class SSTableWriter {
   readonly generation: number;
   private readonly options: SSTableWriterOptions;
-  private readonly dataFile: WritableFile;
-  private readonly indexFile: WritableFile;
-  private readonly data: ChunkedFileWriter;
-  private readonly index: ChunkedFileWriter;
+  private readonly sink: SSTableSink;
   private readonly names = new DictionaryNames();
   private readonly encoder: PartitionEncoder;
   private readonly scratch = new ByteWriter(64 * 1024);
-  private readonly indexScratch = new ByteWriter(1024);
-  private readonly filter: BloomFilter;
+  private readonly entry: IndexEntryFields = {
+    key: Buffer.alloc(0), token: 0n, tokenHigh: 0, tokenLow: 0, partitionStartBytes: 0, dataLengthBytes: 0, rowIndexRelativeBytes: 0, rowsRelativeBytes: 0,
+  };
   private readonly stats = new StatsCollector();
-  private readonly interval: number;
   private readonly absoluteTimestamps: boolean;
-  private readonly summary: SummaryEntry[] = [];
+  /** Logical Data bytes handed to the sink. */
+  private dataLength = 0;
   private entries = 0;
-  private minToken = 0n;
-  private maxToken = 0n;
   private previousKey: Buffer | null = null;
   // The partition being written.
   private partitionKey: Buffer | null = null;
@@ -192,36 +167,27 @@ export class SSTableWriter {
   private readonly blocks: RowIndexBlock[] = [];
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
-  constructor(options: SSTableWriterOptions) {
+  /**
+   * `sink`: where the encoded Data and index entries go (a flush worker's batches); by default an
+   * SSTableComponentWriter on `options.disk` in this thread.
+   */
+  constructor(options: SSTableWriterOptions, sink?: SSTableSink) {
     this.options = options;
     this.generation = options.generation;
-    const { disk, directory, generation } = options;
-    disk.mkdirp(directory);
-    this.dataFile = disk.openWrite(`${directory}/${tempFileName(generation, Component.Data)}`, { truncate: true });
-    try {
-      this.indexFile = disk.openWrite(`${directory}/${tempFileName(generation, Component.Index)}`, { truncate: true });
-    } catch (error) {
-      this.dataFile.close();
-      throw error;
-    }
-    const chunking = { chunkLengthBytes: options.compression.chunkLengthBytes, compressor: options.compression.compressor };
-    this.data = new ChunkedFileWriter(this.dataFile, chunking);
-    this.index = new ChunkedFileWriter(this.indexFile, chunking);
+    this.sink = sink ?? new SSTableComponentWriter(componentWriterOptionsOf(options));
     this.encoder = new PartitionEncoder(this.names);
-    this.filter = BloomFilter.create(options.partitionCountEstimate, options.layout.metadata.options.bloomFilterFpChance);
-    this.interval = summaryInterval(options.partitionCountEstimate, options.layout.metadata.options.maxIndexInterval);
     const range = options.timestampRange;
     this.absoluteTimestamps = !(range.maxMicros - range.minMicros < TIMESTAMP_DELTA_MAX);
   }
 
   /** Logical Data bytes written so far. */
   get dataLengthBytes(): number {
-    return this.data.logicalLengthBytes;
+    return this.dataLength;
   }
 
   /** Physical (compressed) Data bytes written so far: what an output size limit compares against. */
   get dataPhysicalBytes(): number {
-    return this.data.physicalLengthBytes;
+    return this.sink.dataPhysicalBytes;
   }
 
   get partitionCount(): number {
@@ -243,14 +209,12 @@ export class SSTableWriter {
       const pl = this.partitionTokenLow;
       const order = h !== ph ? (h > ph ? 1 : -1) : l !== pl ? (l > pl ? 1 : -1) : Buffer.compare(key, this.previousKey);
       assert(order > 0, 'SSTable partitions must be written in strictly increasing (token, key) order');
-    } else {
-      this.minToken = token;
     }
     this.partitionKey = key;
     this.partitionToken = token;
     this.partitionTokenHigh = h;
     this.partitionTokenLow = l;
-    this.partitionStart = this.data.logicalLengthBytes;
+    this.partitionStart = this.dataLength;
     this.pendingHeader = header;
     this.lastClustering = null;
     this.blocks.length = 0;
@@ -267,15 +231,15 @@ export class SSTableWriter {
     if (this.pendingHeader !== null) this.writeHeader(row);
     if (this.blockFirst === null) {
       this.blockFirst = row.clustering;
-      this.blockStart = this.data.logicalLengthBytes;
+      this.blockStart = this.dataLength;
     }
     const scratch = this.scratch;
     scratch.reset();
     this.encoder.writeFramedRow(scratch, row);
-    this.data.write(scratch.view());
+    this.writeData(scratch.view());
     this.lastClustering = row.clustering;
     this.stats.row(row);
-    if (this.data.logicalLengthBytes - this.blockStart >= ROW_INDEX_BLOCK_BYTES) this.closeBlock();
+    if (this.dataLength - this.blockStart >= ROW_INDEX_BLOCK_BYTES) this.closeBlock();
   }
 
   endPartition(): void {
@@ -288,33 +252,23 @@ export class SSTableWriter {
     this.encoder.writeEndOfRows(scratch);
     let rowIndexRelative = 0;
     if (this.blocks.length > 1) {
-      rowIndexRelative = this.data.logicalLengthBytes + scratch.length - this.partitionStart;
+      rowIndexRelative = this.dataLength + scratch.length - this.partitionStart;
       writeRowIndex(scratch, this.blocks);
     }
-    this.data.write(scratch.view());
-    const dataLength = this.data.logicalLengthBytes - this.partitionStart;
-
-    const w = this.indexScratch;
-    w.reset();
-    w.varBytes(key);
-    w.i64Halves(this.partitionTokenHigh, this.partitionTokenLow);
-    w.varint(this.partitionStart);
-    w.varint(dataLength);
-    w.varint(rowIndexRelative);
-    if (rowIndexRelative !== 0) w.varint(this.rowsStart - this.partitionStart);
-    // An entry that fits in a chunk never straddles two: zero bytes pad to the next chunk (a key
-    // is never empty, so a zero length byte cannot start an entry). Readers parse entries in
-    // place, and scrub can resume at the chunk after a corrupt one.
-    const chunkLength = this.options.compression.chunkLengthBytes;
-    const room = chunkLength - (this.index.logicalLengthBytes % chunkLength);
-    if (w.length > room && w.length <= chunkLength) this.index.write(zeros(room));
-    const indexOffset = this.index.logicalLengthBytes;
-    if (this.entries % this.interval === 0) this.summary.push({ token: this.partitionToken, key: Buffer.from(key), indexOffsetBytes: indexOffset });
-    this.index.write(w.view());
+    this.writeData(scratch.view());
+    const dataLength = this.dataLength - this.partitionStart;
+    const e = this.entry;
+    e.key = key;
+    e.token = this.partitionToken;
+    e.tokenHigh = this.partitionTokenHigh;
+    e.tokenLow = this.partitionTokenLow;
+    e.partitionStartBytes = this.partitionStart;
+    e.dataLengthBytes = dataLength;
+    e.rowIndexRelativeBytes = rowIndexRelative;
+    e.rowsRelativeBytes = this.rowsStart - this.partitionStart;
+    this.sink.addEntry(e);
     this.entries++;
-    this.filter.addHalves(this.partitionTokenHigh, this.partitionTokenLow);
     this.stats.partitionSize(dataLength);
-    this.maxToken = this.partitionToken;
     this.previousKey = key;
     this.partitionKey = null;
   }
@@ -332,56 +286,22 @@ export class SSTableWriter {
    */
   async finish(): Promise<PreparedSSTable | null> {
     assert(this.state === 'open' && this.partitionKey === null, 'finish outside a partition');
-    const { disk, directory, generation, layout } = this.options;
-    const tempPath = (c: ComponentName): string => `${directory}/${tempFileName(generation, c)}`;
+    this.state = 'finished';
+    const stats = this.stats;
     try {
-      if (this.entries === 0) {
-        this.abort();
-        return null;
-      }
-      const dataTable = this.data.finish();
-      const indexTable = this.index.finish();
-      await this.dataFile.sync();
-      await this.indexFile.sync();
-      this.dataFile.close();
-      this.indexFile.close();
-      const stats = this.stats;
-      const statistics: SSTableStatistics = {
-        formatVersion: SSTABLE_FORMAT_VERSION,
-        tableId: layout.tableId,
-        generation,
+      return await this.sink.finish({
         partitionCount: stats.partitionCount,
         rowCount: stats.rowCount,
         cellCount: stats.cellCount,
         tombstoneCount: stats.tombstoneCount,
         minTimestampMicros: Number.isFinite(stats.minTimestampMicros) ? stats.minTimestampMicros : 0,
         maxTimestampMicros: Number.isFinite(stats.maxTimestampMicros) ? stats.maxTimestampMicros : 0,
-        minToken: this.minToken,
-        maxToken: this.maxToken,
         maxLocalDeletionTimeSeconds: stats.maxLocalDeletionTimeSeconds,
         dropTimes: stats.dropTimes.build(),
         partitionSizeCounts: stats.partitionSizeCounts,
         maxPartitionBytes: stats.maxPartitionBytes,
-        level: this.options.level,
-        createdAtSeconds: this.options.createdAtSeconds,
-        commitLogPosition: this.options.commitLogPosition,
         columns: this.names.names,
-        indexInterval: this.interval,
-      };
-      const compressionInfo = serializeCompressionInfo({ compressor: this.options.compression.compressor, data: dataTable, index: indexTable });
-      const filterBytes = this.filter.serialize();
-      const statisticsBytes = serializeStatistics(statistics);
-      const toc = TOC_CONTENTS;
-      await writeSmallFile(disk, tempPath(Component.Filter), filterBytes);
-      await writeSmallFile(disk, tempPath(Component.Statistics), statisticsBytes);
-      await writeSmallFile(disk, tempPath(Component.CompressionInfo), compressionInfo);
-      await writeSmallFile(disk, tempPath(Component.TOC), toc);
-      this.state = 'finished';
-      const sizeBytes = dataTable.offsets[dataTable.offsets.length - 1]! + indexTable.offsets[indexTable.offsets.length - 1]! +
-        filterBytes.length + statisticsBytes.length + compressionInfo.length + toc.length;
-      return {
-        directory, generation, statistics, filter: this.filter, summary: this.summary, dataTable, indexTable, compression: this.options.compression, sizeBytes,
-      };
+      });
     } catch (error) {
       this.abort();
       throw error;
@@ -392,14 +312,12 @@ export class SSTableWriter {
   abort(): void {
     if (this.state === 'aborted') return;
     this.state = 'aborted';
-    const { disk, directory, generation } = this.options;
-    try {
-      this.dataFile.close();
-      this.indexFile.close();
-      for (const c of ALL_COMPONENTS) disk.remove(`${directory}/${tempFileName(generation, c)}`);
-    } catch {
-      // The disk is gone or the process view is stale: the temp files are removed on the next open.
-    }
+    this.sink.abort();
+  }
+
+  private writeData(bytes: Uint8Array): void {
+    this.sink.writeData(bytes);
+    this.dataLength += bytes.length;
   }
 
   private writeHeader(firstRow: Row | null): void {
@@ -419,18 +337,28 @@ export class SSTableWriter {
     else if (rowTime !== null) base = rowTime;
     else if (header.rangeTombstones.length > 0) base = header.rangeTombstones[0]!.deletion.markedForDeleteAtMicros;
     this.encoder.beginStreamedPartition(scratch, header, { baseTimestampMicros: base, absolute: this.absoluteTimestamps });
-    this.data.write(scratch.view());
-    this.rowsStart = this.data.logicalLengthBytes;
+    this.writeData(scratch.view());
+    this.rowsStart = this.dataLength;
   }
 
   private closeBlock(): void {
     this.blocks.push({
       first: this.blockFirst!,
       offsetBytes: this.blockStart - this.partitionStart,
-      lengthBytes: this.data.logicalLengthBytes - this.blockStart,
+      lengthBytes: this.dataLength - this.blockStart,
     });
     this.blockFirst = null;
   }
+}
+
+/** What the component writer needs of a writer's options. */
+export function componentWriterOptionsOf(options: SSTableWriterOptions): ComponentWriterOptions {
+  const tableOptions = options.layout.metadata.options;
+  return {
+    disk: options.disk, directory: options.directory, generation: options.generation, tableId: options.layout.tableId, compression: options.compression,
+    partitionCountEstimate: options.partitionCountEstimate, bloomFilterFpChance: tableOptions.bloomFilterFpChance, maxIndexInterval: tableOptions.maxIndexInterval,
+    commitLogPosition: options.commitLogPosition, level: options.level, createdAtSeconds: options.createdAtSeconds,
+  };
 }
 
 /** Paths of an SSTable's components under their final names. */
@@ -460,15 +388,17 @@ export function publishSSTables(options: {
 
 export interface FlushWriteOptions extends SSTableWriterOptions {
   readonly partitions: Iterable<SSTablePartitionInput>;
-  /** Lets other work run during long flushes; called every FLUSH_YIELD_EVERY_BYTES. */
+  /** Lets other work run during long flushes (and waits for a worker sink); called every FLUSH_YIELD_EVERY_BYTES. */
   readonly yieldToEventLoop: () => Promise<void>;
+  /** Where the encoded bytes go (a flush worker); absent: written in this thread. */
+  readonly sink?: SSTableSink;
   readonly chunkCache?: ChunkCache | null;
   readonly keyCache?: SSTableKeyCache | null;
 }
 
 /** Writes an SSTable from whole partitions and publishes it; null when there was no partition. */
 export async function writeSSTable(options: FlushWriteOptions): Promise<SSTableReader | null> {
-  const writer = new SSTableWriter(options);
+  const writer = new SSTableWriter(options, options.sink);
   let lastYieldAt = 0;
   try {
     for (const partition of options.partitions) {
@@ -487,31 +417,5 @@ export async function writeSSTable(options: FlushWriteOptions): Promise<SSTableR
   return publishSSTables({ disk: options.disk, prepared: [prepared], chunkCache: options.chunkCache ?? null, keyCache: options.keyCache ?? null })[0]!;
 }
 
-/**
- * Every how many index entries one is sampled into the in-memory summary: dense enough that a
- * lookup scans few entries (SUMMARY_INTERVAL_MIN) while the summary stays near
- * SUMMARY_ENTRIES_TARGET entries, never sparser than max_index_interval. (Cassandra samples at
- * min_index_interval, 128, and downsamples; our index scan is linear, so small SSTables sample
- * more densely.)
- */
-export function summaryInterval(partitionCountEstimate: number, maxIndexInterval: number): number {
-  let interval = SUMMARY_INTERVAL_MIN;
-  while (interval < maxIndexInterval && partitionCountEstimate / interval > SUMMARY_ENTRIES_TARGET) interval *= 2;
-  return Math.max(1, Math.min(interval, maxIndexInterval || SUMMARY_INTERVAL_DEFAULT));
-}
-
-let zeroBytes = Buffer.alloc(1024);
-function zeros(n: number): Buffer {
-  if (zeroBytes.length < n) zeroBytes = Buffer.alloc(n);
-  return zeroBytes.subarray(0, n);
-}
-
-async function writeSmallFile(disk: Disk, path: string, bytes: Buffer): Promise<void> {
-  const file = disk.openWrite(path, { truncate: true });
-  try {
-    file.append(bytes);
-    await file.sync();
-  } finally {
-    file.close();
-  }
-}
+export { summaryInterval } from './sstable-component-writer.ts';
+export type { PreparedSSTable } from './sstable-component-writer.ts';
