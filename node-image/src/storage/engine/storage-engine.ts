@@ -8,6 +8,9 @@
 // Opening replays the commit log from each table's flushed position. Memory is bounded: beyond a
 // soft limit writes wait for flushes, beyond the hard limit (or after waiting too long) they get
 // Overloaded. A corrupt SSTable met by a read or a compaction is quarantined and the read retried.
+// With worker threads (real disk), a flush encodes on the event loop in slices and a flush worker
+// compresses, checksums and writes (storage/flush/), and compactions run in worker threads; without
+// (simulator), both run on the event loop in slices.
 import { assert, invalidRequest, overloaded } from '../../lib/index.ts';
 import type { Clock, Disk, Logger, TimerHandle, Timers, WorkerSpawner } from '../../io/index.ts';
 import type { SchemaSnapshot, TableMetadata } from '../../schema/index.ts';
@@ -42,6 +45,9 @@ import { quarantineSSTable } from '../sstable/quarantine.ts';
 import { PARTITION_KEY_LENGTH_MAX } from '../sstable/sstable-format.ts';
 import { PARTITION_SIZE_BUCKETS, droppableBefore, sizeQuantile } from '../sstable/sstable-histograms.ts';
 import type { IndexEntry, SSTableKeyCache, SSTableReader } from '../sstable/sstable-reader.ts';
+import { FlushWorkerPool } from '../flush/flush-worker-pool.ts';
+import type { WorkerFlushSink } from '../flush/flush-worker-pool.ts';
+import { removeTempComponents } from '../sstable/sstable-component-writer.ts';
 import { writeSSTable } from '../sstable/sstable-writer.ts';
 import { tableLayoutOf } from '../table-layout.ts';
 import type { TableLayout } from '../table-layout.ts';
@@ -96,7 +102,8 @@ export interface StorageEngineOptions {
   readonly writeWaitMaxMs?: number;
   /**
    * Worker threads (real disk only: they open the SSTable files by path): compactions run in
-   * concurrent_compactors of them. Absent (simulator, unit tests): in-process slices.
+   * concurrent_compactors of them, and flushes compress and write in one more (the event loop
+   * still encodes the memtable). Absent (simulator, unit tests): in-process slices.
    */
   readonly workers?: WorkerSpawner;
 }
@@ -209,6 +216,8 @@ class LsmStorageEngine implements StorageEngineWithStats {
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
   private flushPeriodTimer: TimerHandle | null = null;
+  /** Compresses and writes flushed SSTables off the event loop; null without worker threads. */
+  private readonly flushWorkers: FlushWorkerPool | null;
 
   constructor(options: StorageEngineOptions) {
     this.disk = options.disk;
@@ -224,6 +233,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.tombstoneWarn = options.tombstoneWarnThreshold ?? TOMBSTONE_WARN_THRESHOLD_DEFAULT;
     this.tombstoneFail = options.tombstoneFailureThreshold ?? TOMBSTONE_FAILURE_THRESHOLD_DEFAULT;
     this.writeWaitMaxMs = options.writeWaitMaxMs ?? WRITE_WAIT_MAX_MS_DEFAULT;
+    this.flushWorkers = options.workers === undefined ? null : new FlushWorkerPool({ spawner: options.workers, logger: options.logger });
     const c = options.config;
     this.applyWhenDurable = c.commitLogSync !== 'periodic';
     this.unsynced = new UnsyncedWrites({
@@ -928,8 +938,19 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.flushingMemtableBytes += memtable.sizeBytes;
     store.invalidateView();
     const generation = store.nextGeneration++;
+    const createdAtSeconds = Math.floor(this.clock.nowMs() / 1000);
+    let sink: WorkerFlushSink | null = null;
     let reader;
     try {
+      if (this.flushWorkers !== null) {
+        const tableOptions = store.layout.metadata.options;
+        sink = this.flushWorkers.open({
+          directory: store.directory, generation, tableId: store.layout.tableId, compressionOptions: tableOptions.compression,
+          partitionCountEstimate: memtable.partitionCount, bloomFilterFpChance: tableOptions.bloomFilterFpChance,
+          maxIndexInterval: tableOptions.maxIndexInterval, commitLogPosition: flushPosition, level: 0, createdAtSeconds,
+        }, store.compression);
+      }
+      const workerSink = sink;
       reader = await writeSSTable({
         disk: this.disk,
         directory: store.directory,
@@ -941,16 +962,21 @@ class LsmStorageEngine implements StorageEngineWithStats {
         commitLogPosition: flushPosition,
         timestampRange: { minMicros: memtable.minTimestampMicros, maxMicros: memtable.maxTimestampMicros },
         level: 0,
-        createdAtSeconds: Math.floor(this.clock.nowMs() / 1000),
+        createdAtSeconds,
         chunkCache: this.chunkCache,
         keyCache: this.keyCache,
-        yieldToEventLoop: () => new Promise((resolve) => {
-          this.timers.setImmediate(resolve);
-        }),
+        yieldToEventLoop: workerSink === null ? () => this.nextTurn() : () => workerSink.ready().then(() => this.nextTurn()),
+        ...(workerSink === null ? {} : { sink: workerSink }),
       });
     } catch (error) {
-      // The memtable stays readable in `flushing`; its commit-log segments stay dirty.
+      // The memtable stays readable in `flushing`; its commit-log segments stay dirty. A worker
+      // sink is aborted (the writer did); once the worker is done with it, no temp file is left.
       this.failWrites(error as Error);
+      if (sink !== null) {
+        sink.abort();
+        await sink.settled;
+        removeTempComponents(this.disk, store.directory, generation);
+      }
       throw error;
     }
     if (!this.tables.has(store.tableId)) {
@@ -968,6 +994,12 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.commitLog.markClean(store.tableId, flushPosition);
     this.drainWaiters();
     this.compactions.schedule();
+  }
+
+  private nextTurn(): Promise<void> {
+    return new Promise((resolve) => {
+      this.timers.setImmediate(resolve);
+    });
   }
 
   /** Drops every memtable and SSTable of the table, durably: replay will not bring it back. */
@@ -1121,6 +1153,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     await this.compactions.close();
     // Let flushes in progress finish (new ones do not start once closing).
     await Promise.all([...this.tables.values()].map((s) => s.chain));
+    this.flushWorkers?.close();
     await this.commitLog.whenSyncIdle();
     this.commitLog.close();
     for (const store of this.tables.values()) {

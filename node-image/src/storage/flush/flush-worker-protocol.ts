@@ -1,0 +1,56 @@
+// Messages between the main thread's flush sinks (flush-worker-pool.ts) and a flush worker thread
+// (flush-worker.ts). A flush is a job: 'begin', then 'batch'es of the logical Data stream with the
+// index entries of the partitions that ended in them (Data before entries, so every entry's bytes
+// precede it), then 'finish' with the encoder's statistics, or 'abort'. Byte arrays are transferred;
+// each batch's Data buffer comes back with its acknowledgement for reuse.
+import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
+import type { EncodedStatistics } from '../sstable/sstable-component-writer.ts';
+import type { WirePrepared } from '../compaction/compaction-worker-protocol.ts';
+
+/** Numbers per index entry in a batch's `entries`: tokenHigh, tokenLow, start, length, rowIndexRelative, rowsRelative. */
+export const ENTRY_FIELDS = 6;
+
+export interface FlushBegin {
+  readonly type: 'begin';
+  readonly jobId: number;
+  readonly directory: string;
+  readonly generation: number;
+  readonly tableId: string;
+  /** The table's `compression` option, from which the worker builds the same compressor. */
+  readonly compressionOptions: Readonly<Record<string, string>>;
+  readonly partitionCountEstimate: number;
+  readonly bloomFilterFpChance: number;
+  readonly maxIndexInterval: number;
+  readonly commitLogPosition: CommitLogPosition;
+  readonly level: number;
+  readonly createdAtSeconds: number;
+}
+
+export interface FlushBatch {
+  readonly type: 'batch';
+  readonly jobId: number;
+  /** Logical Data bytes, continuing the previous batch's. */
+  readonly data: Uint8Array;
+  readonly entryCount: number;
+  /** ENTRY_FIELDS numbers per entry. */
+  readonly entries: Float64Array;
+  /** Keys concatenated; entry i's key is keys[keyOffsets[i], keyOffsets[i+1]). */
+  readonly keys: Uint8Array;
+  readonly keyOffsets: Uint32Array;
+}
+
+export type ToFlushWorker =
+  | FlushBegin
+  | FlushBatch
+  | { readonly type: 'finish'; readonly jobId: number; readonly statistics: EncodedStatistics }
+  | { readonly type: 'abort'; readonly jobId: number };
+
+export type FromFlushWorker =
+  /** A batch is written; `data` is its buffer back (whole ArrayBuffer) for reuse. */
+  | { readonly type: 'batch-done'; readonly jobId: number; readonly data: Uint8Array; readonly physicalBytes: number }
+  /** Components fsynced under temp names; null: no partition was written (nothing left on disk). */
+  | { readonly type: 'done'; readonly jobId: number; readonly prepared: WirePrepared | null }
+  /** The job failed in the worker; its temp components are removed. */
+  | { readonly type: 'failed'; readonly jobId: number; readonly message: string }
+  /** Answer to 'abort': nothing of the job is left on disk. */
+  | { readonly type: 'aborted'; readonly jobId: number };

@@ -1,0 +1,237 @@
+// Memtable flushes through a flush worker thread on the real disk: every component (Data, Index,
+// Filter, Statistics, CompressionInfo, TOC) is byte-identical to the in-process flush of the same
+// writes (large partitions with row indexes, a value bigger than a batch, row deletions, enough
+// data for several batches in flight); a worker that dies or fails mid-flush fails the flush: no
+// temp file, the memtable stays readable, and a reopen replays every acknowledged write.
+import { readdirSync, readFileSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { realClock, realDisk, realTimers, realWorkers } from '../../../node-image/src/io/real/index.ts';
+import type { Clock, WorkerChannel, WorkerSpawner } from '../../../node-image/src/io/index.ts';
+import { silentLogger } from '../../../node-image/src/io/index.ts';
+import { murmur3Token } from '../../../node-image/src/lib/index.ts';
+import { DEFAULT_TABLE_OPTIONS, nativeType } from '../../../node-image/src/schema/index.ts';
+import type { SchemaSnapshot, TableMetadata } from '../../../node-image/src/schema/index.ts';
+import { NO_DELETION_TIME, openStorageEngine } from '../../../node-image/src/storage/index.ts';
+import type { Mutation, ReadCommand, StorageEngineWithStats } from '../../../node-image/src/storage/index.ts';
+
+const PARTITIONS = 2000;
+const ROWS = 12;
+/** Partitions with many rows (row index blocks). */
+const WIDE = [7, 700, 1500];
+const WIDE_ROWS = 3000;
+const BIG_VALUE_BYTES = 1536 * 1024;
+const ck = { name: 'c', type: nativeType('int'), kind: 'clustering' as const, position: 0, clusteringOrder: 'asc' as const };
+const pk = { name: 'k', type: nativeType('int'), kind: 'partition_key' as const, position: 0, clusteringOrder: 'none' as const };
+const v = { name: 'v', type: nativeType('blob'), kind: 'regular' as const, position: -1, clusteringOrder: 'none' as const };
+const TABLE: TableMetadata = {
+  keyspace: 'ks', name: 'fw', id: '6d6e2b35-0d0c-4b9e-9a51-2d1c5f0e0008',
+  columns: [pk, ck, v], partitionKey: [pk], clustering: [ck], regularAndStatic: [v],
+  options: { ...DEFAULT_TABLE_OPTIONS },
+  droppedColumns: [], indexes: [], isView: false, isCounterTable: false,
+};
+const SCHEMA: SchemaSnapshot = {
+  version: '00000000-0000-1000-8000-000000000008',
+  keyspaces: new Map([['ks', {
+    name: 'ks', durableWrites: true, replication: { class: 'org.apache.cassandra.locator.SimpleStrategy', options: { replication_factor: '1' } },
+    tables: new Map([['fw', TABLE]]), views: new Map(), types: new Map(), functions: [],
+  }]]),
+};
+const NOW_SECONDS = Math.floor(Date.now() / 1000);
+/** Both engines stamp the same creation time into Statistics. */
+const FIXED_CLOCK: Clock = { nowMs: () => NOW_SECONDS * 1000, monotonicMs: () => realClock.monotonicMs() };
+const dirs: string[] = [];
+const engines: StorageEngineWithStats[] = [];
+
+afterAll(async () => {
+  for (const e of engines) await e.close().catch(() => undefined);
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function int32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+}
+
+function valueOf(k: number, c: number): Buffer {
+  if (k === 3 && c === 1) return Buffer.alloc(BIG_VALUE_BYTES, 'x');
+  return Buffer.from(`v-${k}-${c}`.padEnd(30 + ((k * 7 + c) % 120), String.fromCharCode(97 + (k % 26))));
+}
+
+function write(k: number, c: number): Mutation {
+  const key = int32(k);
+  const token = murmur3Token(key);
+  const ts = 1_000_000 + k * 10 + c;
+  const row = (k + c) % 11 === 0
+    ? { clustering: [int32(c)], liveness: null, deletion: { markedForDeleteAtMicros: ts, localDeletionTimeSeconds: NOW_SECONDS - 100 }, complexDeletions: [], cells: [] }
+    : {
+      clustering: [int32(c)], liveness: { timestampMicros: ts, ttlSeconds: 0, localExpirationTimeSeconds: NO_DELETION_TIME }, deletion: null, complexDeletions: [],
+      cells: [{ column: 'v', path: null, value: valueOf(k, c), timestampMicros: ts, ttlSeconds: 0, localDeletionTimeSeconds: NO_DELETION_TIME, tombstone: false }],
+    };
+  return { keyspace: 'ks', key, token, updates: [{ tableId: TABLE.id, key, token, partitionDeletion: null, staticRow: null, rangeTombstones: [], rows: [row] }] };
+}
+
+function readCell(engine: StorageEngineWithStats, k: number, c: number): string | null {
+  const key = int32(k);
+  const command: ReadCommand = {
+    tableId: TABLE.id, partitions: { kind: 'single', key, token: murmur3Token(key) },
+    clustering: { kind: 'names', clusterings: [[int32(c)]], reversed: false },
+    columns: 'all', limits: { rows: 1, perPartitionRows: 1, partitions: 1 },
+    nowSeconds: NOW_SECONDS, resumeAfterClustering: null, includeStaticRow: false,
+  };
+  const row = engine.read(command).partitions[0]?.rows[0];
+  return row === undefined ? null : (row.cells[0]?.value.toString('latin1') ?? '');
+}
+
+async function open(workers: WorkerSpawner | undefined, dir?: string): Promise<{ engine: StorageEngineWithStats; dir: string; tableDir: string }> {
+  const root = dir ?? mkdtempSync(join(tmpdir(), 'cassia-fw-'));
+  if (dir === undefined) dirs.push(root);
+  const engine = await openStorageEngine({
+    disk: realDisk, clock: FIXED_CLOCK, timers: realTimers, logger: silentLogger, schema: SCHEMA,
+    config: {
+      dataDirectory: `${root}/data`, commitLogDirectory: `${root}/commitlog`, commitLogSync: 'periodic', commitLogSyncPeriodMs: 10,
+      commitLogSyncGroupWindowMs: 2, commitLogSegmentSizeBytes: 8 * 1024 * 1024, commitLogTotalSpaceBytes: 256 * 1024 * 1024,
+      mutationSizeMaxBytes: 4 * 1024 * 1024, memtableFlushThresholdBytes: 512 * 1024 * 1024, memtableSpaceMaxBytes: 1024 * 1024 * 1024,
+    },
+    compaction: { concurrentCompactors: 1, throughputBytesPerSecond: 0 },
+    ...(workers === undefined ? {} : { workers }),
+  });
+  engines.push(engine);
+  return { engine, dir: root, tableDir: `${root}/data/${TABLE.id}` };
+}
+
+async function fill(engine: StorageEngineWithStats): Promise<void> {
+  let pending: Array<Promise<void>> = [];
+  const drain = async (): Promise<void> => {
+    await Promise.all(pending);
+    pending = [];
+  };
+  for (let k = 0; k < PARTITIONS; k++) {
+    const rows = WIDE.includes(k) ? WIDE_ROWS : ROWS;
+    for (let c = 0; c < rows; c++) pending.push(engine.apply(write(k, c)));
+    if (pending.length >= 5000) await drain();
+  }
+  await drain();
+}
+
+/** Every component of the live SSTables: name -> bytes. */
+function components(tableDir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const name of readdirSync(tableDir).sort()) {
+    if (name.endsWith('.db') || name.endsWith('.txt')) out.set(name, readFileSync(join(tableDir, name)));
+  }
+  return out;
+}
+
+function tempFiles(tableDir: string): string[] {
+  return readdirSync(tableDir).filter((n) => n.includes('tmp'));
+}
+
+function expectSameReads(a: StorageEngineWithStats, b: StorageEngineWithStats): void {
+  for (let k = 0; k < PARTITIONS; k += 13) for (let c = 0; c < ROWS; c += 5) expect(readCell(a, k, c)).toBe(readCell(b, k, c));
+  for (const k of WIDE) for (let c = 0; c < WIDE_ROWS; c += 97) expect(readCell(a, k, c)).toBe(readCell(b, k, c));
+  expect(readCell(a, 3, 1)?.length).toBe(BIG_VALUE_BYTES);
+}
+
+/** A spawner whose worker is disturbed once: `onMessage` may terminate it or drop a message. */
+function disturbed(onMessage: (m: { type: string }, channel: WorkerChannel) => 'pass' | 'drop'): WorkerSpawner {
+  return {
+    spawn(moduleUrl): WorkerChannel {
+      const channel = realWorkers.spawn(moduleUrl);
+      return {
+        post: (m, t) => channel.post(m, t),
+        terminate: () => channel.terminate(),
+        listen: (h) => channel.listen({
+          message: (m) => {
+            if (onMessage(m as { type: string }, channel) === 'pass') h.message(m);
+          },
+          exit: h.exit,
+        }),
+      };
+    },
+  };
+}
+
+describe('memtable flushes in a worker thread', () => {
+  it('write the same SSTable bytes as the in-process flush', async () => {
+    const local = await open(undefined);
+    const worker = await open(realWorkers);
+    await fill(local.engine);
+    await fill(worker.engine);
+    await local.engine.flush();
+    await worker.engine.flush();
+    const a = components(local.tableDir);
+    const b = components(worker.tableDir);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    expect([...a.keys()].some((n) => n.endsWith('-Data.db'))).toBe(true);
+    for (const [name, bytes] of a) expect(b.get(name)!.equals(bytes), name).toBe(true);
+    expect(tempFiles(worker.tableDir)).toEqual([]);
+    expect(worker.engine.memtableBytes()).toBe(0);
+    expectSameReads(worker.engine, local.engine);
+  });
+
+  for (const mode of ['dies', 'fails'] as const) {
+    it(`a worker that ${mode} mid-flush fails the flush: no temp file, memtable readable, writes replayed on reopen`, async () => {
+      const local = await open(undefined);
+      await fill(local.engine);
+      let disturbedOnce = 0;
+      const spawner = disturbed((m, channel) => {
+        if (m.type !== 'batch-done' || disturbedOnce > 0) return 'pass';
+        disturbedOnce++;
+        if (mode === 'dies') {
+          channel.terminate();
+          return 'drop';
+        }
+        // The worker's file under the table directory vanishes: its next write fails in the worker.
+        return 'pass';
+      });
+      const { engine, dir, tableDir } = await open(spawner);
+      await fill(engine);
+      if (mode === 'fails') {
+        // A directory where the worker will put the Filter component: its open fails at finish.
+        const gen = readdirSync(tableDir).find((n) => n.startsWith('tmp-') && n.endsWith('-Data.db'));
+        expect(gen).toBeUndefined();
+      }
+      const flushing = engine.flush();
+      if (mode === 'fails') {
+        // Block the Filter temp file's path with a directory once the Data temp file exists.
+        const deadline = Date.now() + 10_000;
+        let blocked = false;
+        while (!blocked && Date.now() < deadline) {
+          const data = readdirSync(tableDir).find((n) => n.startsWith('tmp-') && n.endsWith('-Data.db'));
+          if (data !== undefined) {
+            const filter = join(tableDir, data.replace('-Data.db', '-Filter.db'));
+            rmSync(filter, { force: true });
+            try {
+              (await import('node:fs')).mkdirSync(filter);
+              writeFileSync(join(filter, 'x'), 'x');
+              blocked = true;
+            } catch {
+              // Raced with the worker: retry.
+            }
+          }
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        expect(blocked).toBe(true);
+      }
+      await expect(flushing).rejects.toThrow(mode === 'dies' ? /flush worker died/ : /flush worker/);
+      if (mode === 'fails') {
+        for (const n of readdirSync(tableDir)) if (n.endsWith('-Filter.db')) rmSync(join(tableDir, n), { recursive: true, force: true });
+      }
+      expect(tempFiles(tableDir)).toEqual([]);
+      expect(readdirSync(tableDir).filter((n) => n.endsWith('-Data.db'))).toEqual([]);
+      // The memtable stays readable in `flushing`; writes are refused.
+      expectSameReads(engine, local.engine);
+      await expect(engine.apply(write(1, 1))).rejects.toThrow();
+      await engine.close();
+      // Its commit-log segments stayed dirty: a reopen replays everything (and flushes in a healthy worker).
+      const reopened = await open(realWorkers, dir);
+      expectSameReads(reopened.engine, local.engine);
+      await reopened.engine.flush();
+      expect(tempFiles(tableDir)).toEqual([]);
+      expectSameReads(reopened.engine, local.engine);
+    });
+  }
+});
