@@ -39,4 +39,10 @@ describe('ChunkCache', () => {
     cache.put(f, 0, chunk(0, 6));
     expect(cache.get(f, 0)).toBeUndefined();
   });
+
+  it('carries the shard\'s partition-index budget and reports it with its stats', () => {
+    const cache = new ChunkCache(1024, { indexSummaryCapacityBytes: 2048 });
+    expect(cache.indexBudget.capacityBytes).toBe(2048);
+    expect(cache.stats().partitionIndex).toEqual({ capacityBytes: 2048, bytes: 0, sstables: 0, dense: 0, sampled: 0, intervalMax: 1 });
+  });
 });

@@ -10,6 +10,7 @@
 import { ClockCache } from '../cache/clock-cache.ts';
 import type { CacheNamespace } from '../cache/clock-cache.ts';
 import { PartitionIndexBudget } from './partition-index-budget.ts';
+import type { PartitionIndexStats } from './partition-index-budget.ts';
 
 /**
  * Default bound of one shard's chunk cache (Cassandra: file_cache_size = min(1/4 heap, 512 MiB)).
@@ -94,7 +95,8 @@ export class ChunkCache {
     this.cache.drop(file);
   }
 
-  stats(): { bytes: number; chunks: number; hits: number; misses: number } {
-    return { bytes: this.cache.sizeBytes, chunks: this.cache.entryCount, hits: this.hitCount, misses: this.missCount };
+  /** Chunk counters, and the partition-index budget's (it rides on this cache, so cache stats show it). */
+  stats(): { bytes: number; chunks: number; hits: number; misses: number; partitionIndex: PartitionIndexStats } {
+    return { bytes: this.cache.sizeBytes, chunks: this.cache.entryCount, hits: this.hitCount, misses: this.missCount, partitionIndex: this.indexBudget.stats() };
   }
 }
