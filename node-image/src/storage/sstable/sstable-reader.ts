@@ -669,6 +669,27 @@ export class IndexScanner {
       remaining = this.index.logicalLengthBytes - this.offsetBytes;
       if (remaining <= 0) return null;
     }
+    // Common case: the entry lies in this chunk, parsed in place.
+    const at = this.offsetBytes % this.index.chunkLengthBytes;
+    const here = this.index.chunkAt(this.offsetBytes);
+    const e = nextEntry;
+    const stop = parseIndexEntryInPlace(here, at, e);
+    if (stop > 0) {
+      let key: Buffer;
+      if (this.index.viewsAreTransient) {
+        // An entry outlives later chunk loads (merges, key cache): its key must not be a transient view.
+        key = Buffer.allocUnsafe(e.keyEnd - e.keyStart);
+        here.copy(key, 0, e.keyStart, e.keyEnd);
+      } else {
+        key = here.subarray(e.keyStart, e.keyEnd);
+      }
+      const entry: IndexEntry = {
+        key, token: here.readBigInt64BE(e.keyEnd), dataOffsetBytes: e.dataOffsetBytes, dataLengthBytes: e.dataLengthBytes,
+        rowIndexOffsetBytes: e.rowIndexOffsetBytes, rowsOffsetBytes: e.rowsOffsetBytes,
+      };
+      this.offsetBytes += stop - at;
+      return entry;
+    }
     let window = Math.min(INDEX_ENTRY_WINDOW_BYTES, remaining);
     for (;;) {
       const bytes = this.index.read(this.offsetBytes, window);
@@ -710,6 +731,8 @@ interface ParsedIndexEntry {
   dataOffsetBytes: number;
   dataLengthBytes: number;
   indexOffsetBytes: number;
+  rowIndexOffsetBytes: number;
+  rowsOffsetBytes: number;
   /** No row index. */
   direct: boolean;
 }
@@ -717,44 +740,56 @@ interface ParsedIndexEntry {
 /** A key cache hit, filled in place (reads are synchronous: one is enough). */
 const hit: KeyCacheEntry = { dataOffsetBytes: 0, dataLengthBytes: 0, rowIndexOffsetBytes: 0, rowsOffsetBytes: 0 };
 
-const scratchEntry: ParsedIndexEntry = { high: 0, low: 0, keyStart: 0, keyEnd: 0, dataOffsetBytes: 0, dataLengthBytes: 0, indexOffsetBytes: 0, direct: true };
+const scratchEntry: ParsedIndexEntry = {
+  high: 0, low: 0, keyStart: 0, keyEnd: 0, dataOffsetBytes: 0, dataLengthBytes: 0, indexOffsetBytes: 0, rowIndexOffsetBytes: 0, rowsOffsetBytes: 0, direct: true,
+};
+/** IndexScanner.next's (never used across a call). */
+const nextEntry: ParsedIndexEntry = { ...scratchEntry };
+
+/** Parse position of parseIndexEntryInPlace (module scratch: parsing is synchronous). */
+let parseAt = 0;
+
+/** The varint at parseAt (advancing it), or -1 when it runs past `end` or beyond 8 bytes. */
+function varintAt(chunk: Buffer, end: number): number {
+  let v = 0;
+  let shift = 1;
+  for (let i = 0; i < 8; i++) {
+    if (parseAt >= end) return -1;
+    const b = chunk[parseAt++]!;
+    v += (b & 0x7f) * shift;
+    if (b < 0x80) return v;
+    shift *= 128;
+  }
+  return -1;
+}
 
 /**
- * Parses the index entry at `start` of a chunk into `out` (key as a range of the chunk); returns
- * the position after it, or -1 when it does not lie wholly in the chunk or is malformed.
+ * Parses the index entry at `start` of a chunk into `out` (key as a range of the chunk, token at
+ * keyEnd); returns the position after it, or -1 when it does not lie wholly in the chunk or is malformed.
  */
 function parseIndexEntryInPlace(chunk: Buffer, start: number, out: ParsedIndexEntry): number {
   const end = chunk.length;
-  let p = start;
-  const varint = (): number => {
-    let v = 0;
-    let shift = 1;
-    for (let i = 0; i < 8; i++) {
-      if (p >= end) return -1;
-      const b = chunk[p++]!;
-      v += (b & 0x7f) * shift;
-      if (b < 0x80) return v;
-      shift *= 128;
-    }
-    return -1;
-  };
-  const keyLength = varint();
-  if (keyLength <= 0 || p + keyLength + 8 > end) return -1;
-  out.keyStart = p;
-  out.keyEnd = p + keyLength;
-  p += keyLength;
-  out.high = chunk.readInt32BE(p);
-  out.low = chunk.readUInt32BE(p + 4);
-  p += 8;
-  const dataOffset = varint();
-  const dataLength = varint();
-  const rowIndexOffset = varint();
+  parseAt = start;
+  const keyLength = varintAt(chunk, end);
+  if (keyLength <= 0 || parseAt + keyLength + 8 > end) return -1;
+  out.keyStart = parseAt;
+  out.keyEnd = parseAt + keyLength;
+  parseAt += keyLength;
+  out.high = chunk.readInt32BE(parseAt);
+  out.low = chunk.readUInt32BE(parseAt + 4);
+  parseAt += 8;
+  const dataOffset = varintAt(chunk, end);
+  const dataLength = varintAt(chunk, end);
+  const rowIndexOffset = varintAt(chunk, end);
   if (dataOffset < 0 || dataLength < 0 || rowIndexOffset < 0) return -1;
-  if (rowIndexOffset !== 0 && varint() < 0) return -1;
+  const rowsOffset = rowIndexOffset === 0 ? 0 : varintAt(chunk, end);
+  if (rowsOffset < 0) return -1;
   out.dataOffsetBytes = dataOffset;
   out.dataLengthBytes = dataLength;
+  out.rowIndexOffsetBytes = rowIndexOffset;
+  out.rowsOffsetBytes = rowsOffset;
   out.direct = rowIndexOffset === 0;
-  return p;
+  return parseAt;
 }
 
 function varintLength(n: number): number {
