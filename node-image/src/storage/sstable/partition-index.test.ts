@@ -34,11 +34,12 @@ const entriesArb = fc
     });
   });
 
-function build(entries: readonly ModelEntry[], interval: number): PartitionIndex {
-  const builder = new PartitionIndexBuilder(Math.max(1, entries.length >> 1));
+/** Dense then sampled at `interval` by finish, or (`asItGoes`) sampled while adding. */
+function build(entries: readonly ModelEntry[], interval: number, asItGoes = false): PartitionIndex {
+  const builder = new PartitionIndexBuilder(Math.max(1, entries.length >> 1), asItGoes ? interval : 1);
   for (const e of entries) builder.add(e.high, e.low, e);
   const end = entries.length === 0 ? 0 : entries[entries.length - 1]!.dataOffsetBytes + entries[entries.length - 1]!.dataLengthBytes;
-  return builder.finish(end, interval);
+  return asItGoes ? builder.finish(end) : builder.finish(end, interval);
 }
 
 const targetArb = fc.record({ high: fc.integer({ min: -5, max: 5 }), low: fc.integer({ min: 0, max: 0xffffffff }) });
@@ -72,6 +73,7 @@ describe('partition index', () => {
         fc.property(entriesArb, targetArb, (entries, t) => {
           const index = build(entries, interval);
           expect(index.interval).toBe(interval);
+          if (interval > 1) expect(build(entries, interval, true)).toEqual(index);
           expect(index.sizeBytes).toBeLessThanOrEqual(partitionIndexBytes(entries.length, interval));
           if (entries.length === 0) return;
           const start = index.scanStartFor(t.high, t.low);

@@ -141,41 +141,58 @@ export class PartitionIndex {
 }
 
 /**
- * Collects a dense partition index from index entries in (token, key) order; `finish` samples it
- * when asked for an interval. `capacity` is the expected partition count (arrays grow past it).
- * The writer can feed one while it writes Index.db and hand the result to the reader.
+ * Collects a partition index from index entries in (token, key) order: dense (`interval` 1, the
+ * default; `finish` may still sample it), or sampled as it goes (never holding the dense arrays).
+ * `capacity` is the expected partition count (arrays grow past it). The writer can feed one while
+ * it writes Index.db and hand the result to the reader.
  */
 export class PartitionIndexBuilder {
+  private readonly step: number;
   private high: Int32Array;
   private low: Uint32Array;
-  private dataOffsets: Float64Array;
+  /** Dense only. */
+  private dataOffsets: Float64Array | null;
   private indexOffsets: Float64Array;
   private n = 0;
   private lastEndBytes = 0;
 
-  constructor(capacity: number) {
-    const c = Math.max(DENSE_INDEX_OFFSET_INTERVAL, Math.ceil(capacity));
+  constructor(capacity: number, interval = 1) {
+    assert(interval === 1 || (interval >= DENSE_INDEX_OFFSET_INTERVAL && (interval & (interval - 1)) === 0), 'partition index interval');
+    this.step = interval;
+    const c = Math.max(DENSE_INDEX_OFFSET_INTERVAL, Math.ceil(capacity / interval));
     this.high = new Int32Array(c);
     this.low = new Uint32Array(c);
-    this.dataOffsets = new Float64Array(c);
-    this.indexOffsets = new Float64Array(Math.ceil(c / DENSE_INDEX_OFFSET_INTERVAL));
+    this.dataOffsets = interval === 1 ? new Float64Array(c) : null;
+    this.indexOffsets = new Float64Array(interval === 1 ? Math.ceil(c / DENSE_INDEX_OFFSET_INTERVAL) : c);
   }
 
   /** Adds the next partition; `direct` false when its lookup must go through Index.db (it has a row index). */
   add(high: number, low: number, entry: { dataOffsetBytes: number; dataLengthBytes: number; indexOffsetBytes: number; direct: boolean }): void {
     const i = this.n;
+    const offsets = this.dataOffsets;
+    if (offsets === null) {
+      if (i % this.step === 0) {
+        const j = i / this.step;
+        if (j === this.high.length) this.grow();
+        this.high[j] = high;
+        this.low[j] = low;
+        this.indexOffsets[j] = entry.indexOffsetBytes;
+      }
+      this.n++;
+      return;
+    }
     if (i === this.high.length) this.grow();
     if (i % DENSE_INDEX_OFFSET_INTERVAL === 0) this.indexOffsets[i / DENSE_INDEX_OFFSET_INTERVAL] = entry.indexOffsetBytes;
-    const offsets = this.dataOffsets;
+    const dense = this.dataOffsets!;
     const previous = i - 1;
     // A token equal to the previous one: both go through Index.db (the key decides). A gap before
     // this partition (never written so): the previous one's length is not derivable, Index.db too.
-    if (previous >= 0 && ((this.high[previous] === high && this.low[previous] === low) || this.lastEndBytes !== entry.dataOffsetBytes)) {
-      const p = offsets[previous]!;
-      if (p >= 0) offsets[previous] = -p - 1;
-    }
     const collides = previous >= 0 && this.high[previous] === high && this.low[previous] === low;
-    offsets[i] = entry.direct && !collides ? entry.dataOffsetBytes : -entry.dataOffsetBytes - 1;
+    if (previous >= 0 && (collides || this.lastEndBytes !== entry.dataOffsetBytes)) {
+      const p = dense[previous]!;
+      if (p >= 0) dense[previous] = -p - 1;
+    }
+    dense[i] = entry.direct && !collides ? entry.dataOffsetBytes : -entry.dataOffsetBytes - 1;
     this.high[i] = high;
     this.low[i] = low;
     this.lastEndBytes = entry.dataOffsetBytes + entry.dataLengthBytes;
@@ -186,20 +203,30 @@ export class PartitionIndexBuilder {
     return this.n;
   }
 
-  /** The index at `interval` (1: dense); `dataEndBytes` is the logical Data length. */
+  /**
+   * The index; `dataEndBytes` is the logical Data length. A dense builder samples at `interval`
+   * when asked; a sampled one returns its own interval.
+   */
   finish(dataEndBytes: number, interval = 1): PartitionIndex {
     const n = this.n;
+    const fit = <T extends Int32Array | Uint32Array | Float64Array>(a: T, length: number): T => (a.length === length ? a : (a.slice(0, length) as T));
+    const dense = this.dataOffsets;
+    if (dense === null) {
+      const held = Math.ceil(n / this.step);
+      return new PartitionIndex({
+        count: n, interval: this.step, high: fit(this.high, held), low: fit(this.low, held), dataOffsets: null, indexOffsets: fit(this.indexOffsets, held), dataEndBytes,
+      });
+    }
     const last = n - 1;
     if (last >= 0 && this.lastEndBytes !== dataEndBytes) {
-      const p = this.dataOffsets[last]!;
-      if (p >= 0) this.dataOffsets[last] = -p - 1;
+      const p = dense[last]!;
+      if (p >= 0) dense[last] = -p - 1;
     }
-    const fit = <T extends Int32Array | Uint32Array | Float64Array>(a: T, length: number): T => (a.length === length ? a : (a.slice(0, length) as T));
-    const dense = new PartitionIndex({
-      count: n, interval: 1, high: fit(this.high, n), low: fit(this.low, n), dataOffsets: fit(this.dataOffsets, n),
+    const index = new PartitionIndex({
+      count: n, interval: 1, high: fit(this.high, n), low: fit(this.low, n), dataOffsets: fit(dense, n),
       indexOffsets: fit(this.indexOffsets, Math.ceil(n / DENSE_INDEX_OFFSET_INTERVAL)), dataEndBytes,
     });
-    return interval === 1 ? dense : downsample(dense, interval);
+    return interval === 1 ? index : downsample(index, interval);
   }
 
   private grow(): void {
@@ -211,8 +238,12 @@ export class PartitionIndexBuilder {
     };
     this.high = grown(this.high, c, (k) => new Int32Array(k));
     this.low = grown(this.low, c, (k) => new Uint32Array(k));
-    this.dataOffsets = grown(this.dataOffsets, c, (k) => new Float64Array(k));
-    this.indexOffsets = grown(this.indexOffsets, Math.ceil(c / DENSE_INDEX_OFFSET_INTERVAL), (k) => new Float64Array(k));
+    if (this.dataOffsets !== null) {
+      this.dataOffsets = grown(this.dataOffsets, c, (k) => new Float64Array(k));
+      this.indexOffsets = grown(this.indexOffsets, Math.ceil(c / DENSE_INDEX_OFFSET_INTERVAL), (k) => new Float64Array(k));
+    } else {
+      this.indexOffsets = grown(this.indexOffsets, c, (k) => new Float64Array(k));
+    }
   }
 }
 

@@ -394,7 +394,8 @@ export class SSTableReader implements PartitionIndexHolder {
     const statistics = this.statistics;
     const index = new ChunkedFileReader(this.index.file, { table: this.parts.indexTable, compressor: this.parts.compressor, cache: null });
     const path = index.file.path;
-    const builder = new PartitionIndexBuilder(statistics.partitionCount);
+    // Sampled when the budget says so: the dense arrays are never held.
+    const builder = new PartitionIndexBuilder(statistics.partitionCount, interval);
     const chunkLength = index.chunkLengthBytes;
     const end = index.logicalLengthBytes;
     let offset = 0;
@@ -454,7 +455,7 @@ export class SSTableReader implements PartitionIndexHolder {
     if (builder.count !== statistics.partitionCount) {
       throw new StorageCorruptionError({ path, offsetBytes: 0, reason: `${builder.count} index entries, statistics say ${statistics.partitionCount}` });
     }
-    return builder.finish(this.data.logicalLengthBytes, interval);
+    return builder.finish(this.data.logicalLengthBytes);
   }
 }
 
