@@ -2,7 +2,8 @@
 // demand through the injected WorkerSpawner, serves the flushes of every table (jobs multiplexed
 // by id). Each flush gets a WorkerFlushSink: SSTableWriter's encoder writes the logical Data
 // stream and index entries into it; it ships them in batches of FLUSH_BATCH_BYTES with at most
-// FLUSH_BATCHES_IN_FLIGHT_MAX unacknowledged (ready() is the backpressure), and `finish` returns
+// FLUSH_BATCHES_IN_FLIGHT_MAX unacknowledged (ready() is the backpressure, awaited between
+// partitions: one partition larger than the window is sent whole before it waits), and `finish` returns
 // the SSTable prepared (fsynced under temp names) by the worker. A worker that dies fails every
 // job in it; the next flush spawns a fresh one.
 import { assert } from '../../lib/index.ts';
@@ -31,8 +32,8 @@ export class FlushWorkerPool {
   private channel: WorkerChannel | null = null;
   private readonly jobs = new Map<number, WorkerFlushSink>();
   private nextJobId = 1;
-  /** Data buffers handed back by the worker. */
-  readonly freeBuffers: ArrayBuffer[] = [];
+  /** Batch-sized Data buffers handed back by the worker, for the next batches. */
+  private readonly freeBuffers: ArrayBuffer[] = [];
   private closed = false;
 
   constructor(options: { spawner: WorkerSpawner; logger: Logger; moduleUrl?: string }) {
@@ -56,6 +57,15 @@ export class FlushWorkerPool {
   close(): void {
     this.closed = true;
     this.channel?.terminate();
+  }
+
+  /** A batch-sized Data buffer for reuse, or a new one. */
+  takeBuffer(): ArrayBuffer {
+    return this.freeBuffers.pop() ?? new ArrayBuffer(FLUSH_BATCH_BYTES);
+  }
+
+  recycle(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === FLUSH_BATCH_BYTES && this.freeBuffers.length < FREE_BUFFERS_MAX) this.freeBuffers.push(buffer);
   }
 
   /** The job ended (done, failed or aborted): no more messages for it are expected. */
@@ -142,6 +152,7 @@ export class WorkerFlushSink implements SSTableSink {
       this.sendBatch();
       if (bytes.length > this.data.length) {
         // One piece larger than a batch (a huge row): sent as a batch of its own.
+        this.pool.recycle(this.data.buffer as ArrayBuffer);
         this.data = new Uint8Array(bytes.length);
       }
     }
@@ -212,8 +223,7 @@ export class WorkerFlushSink implements SSTableSink {
       case 'batch-done': {
         this.inFlight--;
         this.physicalBytes = m.physicalBytes;
-        const free = this.pool.freeBuffers;
-        if (m.data.byteLength === FLUSH_BATCH_BYTES && free.length < FREE_BUFFERS_MAX) free.push(m.data.buffer as ArrayBuffer);
+        this.pool.recycle(m.data.buffer as ArrayBuffer);
         const waiter = this.readyWaiter;
         if (waiter !== null && this.inFlight < FLUSH_BATCHES_IN_FLIGHT_MAX) {
           this.readyWaiter = null;
@@ -282,6 +292,6 @@ export class WorkerFlushSink implements SSTableSink {
   }
 
   private takeBuffer(): Uint8Array {
-    return new Uint8Array(this.pool.freeBuffers.pop() ?? new ArrayBuffer(FLUSH_BATCH_BYTES));
+    return new Uint8Array(this.pool.takeBuffer());
   }
 }
