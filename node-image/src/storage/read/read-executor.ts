@@ -69,6 +69,8 @@ export function executeReadCounted(view: TableReadView, command: ReadCommand, op
   if (selector.kind === 'single') {
     const sources: PartitionSource[] = [];
     const sstablesRead = singlePartitionSources(view, selector, sources);
+    // Nowhere (a miss): what the merge of nothing returns, without building its filter.
+    if (sources.length === 0) return sstablesRead === 0 ? EMPTY_OUTCOME : { result: EMPTY_RESULT, tombstones: 0, sstablesRead };
     const merged = mergePartition(selector.key, selector.token, sources, filterFor(true, limits.rows));
     return { result: merged.partition === null ? EMPTY_RESULT : { partitions: [merged.partition] }, tombstones: merged.tombstones, sstablesRead };
   }
