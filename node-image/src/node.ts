@@ -111,6 +111,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     },
     chunkCacheBytes: config.file_cache_size,
     keyCacheBytes: config.key_cache_size,
+    indexSummaryCapacityBytes: config.index_summary_capacity,
     rowCacheBytes: config.row_cache_size,
     compaction: { concurrentCompactors: config.concurrent_compactors, throughputBytesPerSecond: config.compaction_throughput },
     // Real nodes compact in worker threads; the simulator's Io has none (in-process slices).

@@ -61,6 +61,27 @@ describe('key cache', () => {
   });
 });
 
+describe('partition index budget', () => {
+  it('index_summary_capacity bounds the in-memory partition indexes: dense when they fit, sampled (same answers) when not', async () => {
+    const answers: string[][] = [];
+    for (const capacity of [64 * 1024 * 1024, 1024]) {
+      const h = harness({ timers: realTimers, schema: makeSchema([TABLE_MAIN]) });
+      const e = await openWith(h, { indexSummaryCapacityBytes: capacity });
+      for (let pk = 0; pk < 2000; pk++) await e.apply(insert(pk, 1, pk));
+      await e.flush();
+      const index = e.cacheStats().chunkCache.partitionIndex;
+      expect(index.capacityBytes).toBe(capacity);
+      expect(index.sstables).toBeGreaterThan(0);
+      expect(index.bytes).toBeLessThanOrEqual(capacity);
+      if (capacity === 1024) expect(index).toMatchObject({ dense: 0, sampled: index.sstables });
+      else expect(index).toMatchObject({ dense: index.sstables, sampled: 0 });
+      answers.push(Array.from({ length: 2000 }, (_, pk) => rowsOf(e.read(read(pk))).join(';')));
+    }
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[0]!.filter((a) => a === '')).toHaveLength(0);
+  });
+});
+
 describe('row cache', () => {
   const cachedTable = (rowsPerPartition: string) => ({ ...TABLE_MAIN, options: { ...TABLE_MAIN.options, caching: { keys: 'ALL', rows_per_partition: rowsPerPartition } } });
 

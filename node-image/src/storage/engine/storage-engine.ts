@@ -93,6 +93,8 @@ export interface StorageEngineOptions {
   readonly chunkCacheBytes?: number;
   /** Key cache bound (default KEY_CACHE_BYTES_DEFAULT; 0 disables it). */
   readonly keyCacheBytes?: number;
+  /** Memory for the SSTables' in-memory partition indexes (index_summary_capacity); default 64 MiB. */
+  readonly indexSummaryCapacityBytes?: number;
   /** Row cache bound (default 0: off); tables opt in with caching.rows_per_partition. */
   readonly rowCacheBytes?: number;
   readonly compaction?: Partial<CompactionSettings>;
@@ -226,7 +228,9 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.logger = options.logger;
     this.config = options.config;
     this.schema = options.schema;
-    this.chunkCache = new ChunkCache(options.chunkCacheBytes ?? CHUNK_CACHE_BYTES_DEFAULT);
+    this.chunkCache = new ChunkCache(options.chunkCacheBytes ?? CHUNK_CACHE_BYTES_DEFAULT, {
+      ...(options.indexSummaryCapacityBytes === undefined ? {} : { indexSummaryCapacityBytes: options.indexSummaryCapacityBytes }),
+    });
     const keyCacheBytes = options.keyCacheBytes ?? KEY_CACHE_BYTES_DEFAULT;
     this.keyCache = keyCacheBytes > 0 ? new KeyCache<IndexEntry>(keyCacheBytes) : null;
     this.rowCache = new RowCache(options.rowCacheBytes ?? ROW_CACHE_BYTES_DEFAULT);
