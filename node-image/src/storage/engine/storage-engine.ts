@@ -39,6 +39,7 @@ import type { ReadOutcome } from '../read/read-executor.ts';
 import { Memtable, assertWellFormedUpdate } from '../memtable/memtable.ts';
 import type { PartitionSource } from '../read/partition-source.ts';
 import { CHUNK_CACHE_BYTES_DEFAULT, ChunkCache } from '../sstable/chunk-cache.ts';
+import type { PartitionIndexStats } from '../sstable/partition-index-budget.ts';
 import { KEY_CACHE_BYTES_DEFAULT, KeyCache } from '../sstable/key-cache.ts';
 import type { CacheStats } from '../sstable/key-cache.ts';
 import { quarantineSSTable } from '../sstable/quarantine.ts';
@@ -113,7 +114,7 @@ export interface StorageEngineOptions {
 export interface CachesStats {
   readonly keyCache: CacheStats;
   readonly rowCache: CacheStats;
-  readonly chunkCache: { readonly bytes: number; readonly chunks: number; readonly hits: number; readonly misses: number };
+  readonly chunkCache: { readonly bytes: number; readonly chunks: number; readonly hits: number; readonly misses: number; readonly partitionIndex: PartitionIndexStats };
 }
 
 /** Counter writes for the coordinator's counter leader, which replicates the resulting totals. */
