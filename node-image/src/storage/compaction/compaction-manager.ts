@@ -274,23 +274,7 @@ export class CompactionManager {
     try {
       for (const r of inputs) scanners.push(r.openScanner());
       const inputSet = new Set(inputs);
-      let position: CommitLogPosition = COMMIT_LOG_POSITION_NONE;
-      let minMicros = Infinity;
-      let maxMicros = -Infinity;
-      let partitions = 0;
-      let physical = 0;
-      for (const r of inputs) {
-        position = maxPosition(position, r.statistics.commitLogPosition);
-        minMicros = Math.min(minMicros, r.statistics.minTimestampMicros);
-        maxMicros = Math.max(maxMicros, r.statistics.maxTimestampMicros);
-        partitions += r.statistics.partitionCount;
-        physical += r.dataPhysicalBytes;
-      }
-      const perOutput = Number.isFinite(task.maxOutputBytes) && physical > 0
-        ? Math.min(partitions, Math.ceil((partitions * task.maxOutputBytes * PARTITION_ESTIMATE_MARGIN) / physical))
-        : partitions;
-      const nowSeconds = Math.floor(host.clock.nowMs() / 1000);
-      const gcBeforeSeconds = store.compaction.onlyPurgeRepairedTombstones ? -Infinity : nowSeconds - store.layout.metadata.options.gcGraceSeconds;
+      const { position, minMicros, maxMicros, perOutput, nowSeconds, gcBeforeSeconds } = outputPlanOf(store, task, inputs, host.clock.nowMs());
       const out = new CompactionOutput({
         disk: host.disk, directory: store.directory, layout: store.layout, compression: store.compression, level: task.outputLevel,
         maxOutputBytes: task.maxOutputBytes, commitLogPosition: position, timestampRange: { minMicros, maxMicros },
@@ -354,23 +338,7 @@ export class CompactionManager {
     const { store, task } = run;
     const host = this.host;
     const inputs = task.inputs.map((g) => store.sstableByGeneration(g)!);
-    let position: CommitLogPosition = COMMIT_LOG_POSITION_NONE;
-    let minMicros = Infinity;
-    let maxMicros = -Infinity;
-    let partitions = 0;
-    let physical = 0;
-    for (const r of inputs) {
-      position = maxPosition(position, r.statistics.commitLogPosition);
-      minMicros = Math.min(minMicros, r.statistics.minTimestampMicros);
-      maxMicros = Math.max(maxMicros, r.statistics.maxTimestampMicros);
-      partitions += r.statistics.partitionCount;
-      physical += r.dataPhysicalBytes;
-    }
-    const perOutput = Number.isFinite(task.maxOutputBytes) && physical > 0
-      ? Math.min(partitions, Math.ceil((partitions * task.maxOutputBytes * PARTITION_ESTIMATE_MARGIN) / physical))
-      : partitions;
-    const nowSeconds = Math.floor(host.clock.nowMs() / 1000);
-    const gcBeforeSeconds = store.compaction.onlyPurgeRepairedTombstones ? -Infinity : nowSeconds - store.layout.metadata.options.gcGraceSeconds;
+    const { position, minMicros, maxMicros, perOutput, physical, nowSeconds, gcBeforeSeconds } = outputPlanOf(store, task, inputs, host.clock.nowMs());
     // Outputs expected: the worker asks for more if the estimate falls short.
     const expectedOutputs = Number.isFinite(task.maxOutputBytes) && task.maxOutputBytes > 0 ? Math.max(1, Math.ceil(physical / task.maxOutputBytes)) : 1;
     const handedOut: number[] = [];
@@ -665,4 +633,28 @@ function yieldTurn(timers: Timers): Promise<void> {
   return new Promise((resolve) => {
     timers.setImmediate(resolve);
   });
+}
+
+/** What a compaction's outputs inherit from its inputs, and its purge horizon (both execution paths). */
+function outputPlanOf(store: TableStore, task: CompactionTask, inputs: readonly SSTableReader[], nowMs: number): {
+  position: CommitLogPosition; minMicros: number; maxMicros: number; perOutput: number; physical: number; nowSeconds: number; gcBeforeSeconds: number;
+} {
+  let position: CommitLogPosition = COMMIT_LOG_POSITION_NONE;
+  let minMicros = Infinity;
+  let maxMicros = -Infinity;
+  let partitions = 0;
+  let physical = 0;
+  for (const r of inputs) {
+    position = maxPosition(position, r.statistics.commitLogPosition);
+    minMicros = Math.min(minMicros, r.statistics.minTimestampMicros);
+    maxMicros = Math.max(maxMicros, r.statistics.maxTimestampMicros);
+    partitions += r.statistics.partitionCount;
+    physical += r.dataPhysicalBytes;
+  }
+  const perOutput = Number.isFinite(task.maxOutputBytes) && physical > 0
+    ? Math.min(partitions, Math.ceil((partitions * task.maxOutputBytes * PARTITION_ESTIMATE_MARGIN) / physical))
+    : partitions;
+  const nowSeconds = Math.floor(nowMs / 1000);
+  const gcBeforeSeconds = store.compaction.onlyPurgeRepairedTombstones ? -Infinity : nowSeconds - store.layout.metadata.options.gcGraceSeconds;
+  return { position, minMicros, maxMicros, perOutput, physical, nowSeconds, gcBeforeSeconds };
 }
