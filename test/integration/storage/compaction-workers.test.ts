@@ -11,31 +11,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { realClock, realDisk, realTimers, realWorkers } from '../../../node-image/src/io/real/index.ts';
 import type { WorkerChannel, WorkerSpawner } from '../../../node-image/src/io/index.ts';
 import { silentLogger } from '../../../node-image/src/io/index.ts';
-import { murmur3Token } from '../../../node-image/src/lib/index.ts';
-import { DEFAULT_TABLE_OPTIONS, nativeType } from '../../../node-image/src/schema/index.ts';
-import type { SchemaSnapshot, TableMetadata } from '../../../node-image/src/schema/index.ts';
-import { NO_DELETION_TIME, openStorageEngine } from '../../../node-image/src/storage/index.ts';
-import type { Mutation, ReadCommand, StorageEngineWithStats } from '../../../node-image/src/storage/index.ts';
+import { openStorageEngine } from '../../../node-image/src/storage/index.ts';
+import type { Mutation, StorageEngineWithStats } from '../../../node-image/src/storage/index.ts';
+import { clusteredTable, readCell as readTableCell, rowWrite } from './clustered-table.ts';
 
 const PARTITIONS = 300;
 const ROWS = 20;
 const FLUSHES = 4;
-const ck = { name: 'c', type: nativeType('int'), kind: 'clustering' as const, position: 0, clusteringOrder: 'asc' as const };
-const pk = { name: 'k', type: nativeType('int'), kind: 'partition_key' as const, position: 0, clusteringOrder: 'none' as const };
-const v = { name: 'v', type: nativeType('blob'), kind: 'regular' as const, position: -1, clusteringOrder: 'none' as const };
-const TABLE: TableMetadata = {
-  keyspace: 'ks', name: 'cw', id: '6d6e2b35-0d0c-4b9e-9a51-2d1c5f0e0007',
-  columns: [pk, ck, v], partitionKey: [pk], clustering: [ck], regularAndStatic: [v],
-  options: { ...DEFAULT_TABLE_OPTIONS, gcGraceSeconds: 0, compaction: { class: 'SizeTieredCompactionStrategy', min_threshold: '32', max_threshold: '64' } },
-  droppedColumns: [], indexes: [], isView: false, isCounterTable: false,
-};
-const SCHEMA: SchemaSnapshot = {
-  version: '00000000-0000-1000-8000-000000000007',
-  keyspaces: new Map([['ks', {
-    name: 'ks', durableWrites: true, replication: { class: 'org.apache.cassandra.locator.SimpleStrategy', options: { replication_factor: '1' } },
-    tables: new Map([['cw', TABLE]]), views: new Map(), types: new Map(), functions: [],
-  }]]),
-};
+const { table: TABLE, schema: SCHEMA } = clusteredTable('cw', '6d6e2b35-0d0c-4b9e-9a51-2d1c5f0e0007', {
+  gcGraceSeconds: 0, compaction: { class: 'SizeTieredCompactionStrategy', min_threshold: '32', max_threshold: '64' },
+});
 const NOW_SECONDS = Math.floor(Date.now() / 1000);
 const dirs: string[] = [];
 const engines: StorageEngineWithStats[] = [];
@@ -45,35 +30,13 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function int32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return b;
-}
-
 function write(k: number, c: number, round: number, del: boolean): Mutation {
-  const key = int32(k);
-  const token = murmur3Token(key);
-  const ts = 1_000_000 + round * 1000 + c;
-  const row = del
-    ? { clustering: [int32(c)], liveness: null, deletion: { markedForDeleteAtMicros: ts, localDeletionTimeSeconds: NOW_SECONDS - 100 }, complexDeletions: [], cells: [] }
-    : {
-      clustering: [int32(c)], liveness: { timestampMicros: ts, ttlSeconds: 0, localExpirationTimeSeconds: NO_DELETION_TIME }, deletion: null, complexDeletions: [],
-      cells: [{ column: 'v', path: null, value: Buffer.from(`v-${k}-${c}-${round}`.padEnd(40 + ((k * 7 + c) % 90), '#')), timestampMicros: ts, ttlSeconds: 0, localDeletionTimeSeconds: NO_DELETION_TIME, tombstone: false }],
-    };
-  return { keyspace: 'ks', key, token, updates: [{ tableId: TABLE.id, key, token, partitionDeletion: null, staticRow: null, rangeTombstones: [], rows: [row] }] };
+  const value = del ? null : Buffer.from(`v-${k}-${c}-${round}`.padEnd(40 + ((k * 7 + c) % 90), '#'));
+  return rowWrite(TABLE, { k, c, timestampMicros: 1_000_000 + round * 1000 + c, value, nowSeconds: NOW_SECONDS });
 }
 
 function readCell(engine: StorageEngineWithStats, k: number, c: number): string | null {
-  const key = int32(k);
-  const command: ReadCommand = {
-    tableId: TABLE.id, partitions: { kind: 'single', key, token: murmur3Token(key) },
-    clustering: { kind: 'names', clusterings: [[int32(c)]], reversed: false },
-    columns: 'all', limits: { rows: 1, perPartitionRows: 1, partitions: 1 },
-    nowSeconds: NOW_SECONDS, resumeAfterClustering: null, includeStaticRow: false,
-  };
-  const row = engine.read(command).partitions[0]?.rows[0];
-  return row === undefined ? null : (row.cells[0]?.value.toString('latin1') ?? '');
+  return readTableCell(engine, TABLE, { k, c, nowSeconds: NOW_SECONDS });
 }
 
 async function open(workers: WorkerSpawner | undefined, throughputBytesPerSecond = 0): Promise<{ engine: StorageEngineWithStats; tableDir: string }> {

@@ -10,11 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { realClock, realDisk, realTimers, realWorkers } from '../../../node-image/src/io/real/index.ts';
 import type { Clock, WorkerChannel, WorkerSpawner } from '../../../node-image/src/io/index.ts';
 import { silentLogger } from '../../../node-image/src/io/index.ts';
-import { murmur3Token } from '../../../node-image/src/lib/index.ts';
-import { DEFAULT_TABLE_OPTIONS, nativeType } from '../../../node-image/src/schema/index.ts';
-import type { SchemaSnapshot, TableMetadata } from '../../../node-image/src/schema/index.ts';
-import { NO_DELETION_TIME, openStorageEngine } from '../../../node-image/src/storage/index.ts';
-import type { Mutation, ReadCommand, StorageEngineWithStats } from '../../../node-image/src/storage/index.ts';
+import { openStorageEngine } from '../../../node-image/src/storage/index.ts';
+import type { Mutation, StorageEngineWithStats } from '../../../node-image/src/storage/index.ts';
+import { clusteredTable, readCell as readTableCell, rowWrite } from './clustered-table.ts';
 
 const PARTITIONS = 2000;
 const ROWS = 12;
@@ -22,22 +20,7 @@ const ROWS = 12;
 const WIDE = [7, 700, 1500];
 const WIDE_ROWS = 3000;
 const BIG_VALUE_BYTES = 1536 * 1024;
-const ck = { name: 'c', type: nativeType('int'), kind: 'clustering' as const, position: 0, clusteringOrder: 'asc' as const };
-const pk = { name: 'k', type: nativeType('int'), kind: 'partition_key' as const, position: 0, clusteringOrder: 'none' as const };
-const v = { name: 'v', type: nativeType('blob'), kind: 'regular' as const, position: -1, clusteringOrder: 'none' as const };
-const TABLE: TableMetadata = {
-  keyspace: 'ks', name: 'fw', id: '6d6e2b35-0d0c-4b9e-9a51-2d1c5f0e0008',
-  columns: [pk, ck, v], partitionKey: [pk], clustering: [ck], regularAndStatic: [v],
-  options: { ...DEFAULT_TABLE_OPTIONS },
-  droppedColumns: [], indexes: [], isView: false, isCounterTable: false,
-};
-const SCHEMA: SchemaSnapshot = {
-  version: '00000000-0000-1000-8000-000000000008',
-  keyspaces: new Map([['ks', {
-    name: 'ks', durableWrites: true, replication: { class: 'org.apache.cassandra.locator.SimpleStrategy', options: { replication_factor: '1' } },
-    tables: new Map([['fw', TABLE]]), views: new Map(), types: new Map(), functions: [],
-  }]]),
-};
+const { table: TABLE, schema: SCHEMA } = clusteredTable('fw', '6d6e2b35-0d0c-4b9e-9a51-2d1c5f0e0008');
 const NOW_SECONDS = Math.floor(Date.now() / 1000);
 /** Both engines stamp the same creation time into Statistics. */
 const FIXED_CLOCK: Clock = { nowMs: () => NOW_SECONDS * 1000, monotonicMs: () => realClock.monotonicMs() };
@@ -49,40 +32,17 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function int32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return b;
-}
-
 function valueOf(k: number, c: number): Buffer {
   if (k === 3 && c === 1) return Buffer.alloc(BIG_VALUE_BYTES, 'x');
   return Buffer.from(`v-${k}-${c}`.padEnd(30 + ((k * 7 + c) % 120), String.fromCharCode(97 + (k % 26))));
 }
 
 function write(k: number, c: number): Mutation {
-  const key = int32(k);
-  const token = murmur3Token(key);
-  const ts = 1_000_000 + k * 10 + c;
-  const row = (k + c) % 11 === 0
-    ? { clustering: [int32(c)], liveness: null, deletion: { markedForDeleteAtMicros: ts, localDeletionTimeSeconds: NOW_SECONDS - 100 }, complexDeletions: [], cells: [] }
-    : {
-      clustering: [int32(c)], liveness: { timestampMicros: ts, ttlSeconds: 0, localExpirationTimeSeconds: NO_DELETION_TIME }, deletion: null, complexDeletions: [],
-      cells: [{ column: 'v', path: null, value: valueOf(k, c), timestampMicros: ts, ttlSeconds: 0, localDeletionTimeSeconds: NO_DELETION_TIME, tombstone: false }],
-    };
-  return { keyspace: 'ks', key, token, updates: [{ tableId: TABLE.id, key, token, partitionDeletion: null, staticRow: null, rangeTombstones: [], rows: [row] }] };
+  return rowWrite(TABLE, { k, c, timestampMicros: 1_000_000 + k * 10 + c, value: (k + c) % 11 === 0 ? null : valueOf(k, c), nowSeconds: NOW_SECONDS });
 }
 
 function readCell(engine: StorageEngineWithStats, k: number, c: number): string | null {
-  const key = int32(k);
-  const command: ReadCommand = {
-    tableId: TABLE.id, partitions: { kind: 'single', key, token: murmur3Token(key) },
-    clustering: { kind: 'names', clusterings: [[int32(c)]], reversed: false },
-    columns: 'all', limits: { rows: 1, perPartitionRows: 1, partitions: 1 },
-    nowSeconds: NOW_SECONDS, resumeAfterClustering: null, includeStaticRow: false,
-  };
-  const row = engine.read(command).partitions[0]?.rows[0];
-  return row === undefined ? null : (row.cells[0]?.value.toString('latin1') ?? '');
+  return readTableCell(engine, TABLE, { k, c, nowSeconds: NOW_SECONDS });
 }
 
 async function open(workers: WorkerSpawner | undefined, dir?: string): Promise<{ engine: StorageEngineWithStats; dir: string; tableDir: string }> {
