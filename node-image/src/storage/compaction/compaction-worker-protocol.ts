@@ -7,7 +7,6 @@ import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import { BloomFilter } from '../sstable/bloom-filter.ts';
 import type { ChunkTable } from '../sstable/chunked-file.ts';
 import type { CompressionParams } from '../sstable/compression.ts';
-import type { SummaryEntry } from '../sstable/sstable-reader.ts';
 import type { SSTableStatistics } from '../sstable/sstable-statistics.ts';
 import type { PreparedSSTable } from '../sstable/sstable-writer.ts';
 
@@ -72,11 +71,6 @@ export interface WirePrepared {
   readonly generation: number;
   readonly statistics: SSTableStatistics;
   readonly filter: WireFilter;
-  /** Summary keys concatenated; entry i's key is keys[keyOffsets[i], keyOffsets[i+1]). */
-  readonly summaryKeys: Uint8Array;
-  readonly summaryKeyOffsets: Uint32Array;
-  readonly summaryTokens: BigInt64Array;
-  readonly summaryIndexOffsets: Float64Array;
   readonly dataTable: ChunkTable;
   readonly indexTable: ChunkTable;
   readonly sizeBytes: number;
@@ -91,39 +85,17 @@ export type FromWorker =
 
 /** Wire form of a prepared SSTable and the buffers to transfer with it. */
 export function toWirePrepared(p: PreparedSSTable, transfer: ArrayBuffer[]): WirePrepared {
-  const n = p.summary.length;
-  let keyBytes = 0;
-  for (const e of p.summary) keyBytes += e.key.length;
-  const summaryKeys = new Uint8Array(keyBytes);
-  const summaryKeyOffsets = new Uint32Array(n + 1);
-  const summaryTokens = new BigInt64Array(n);
-  const summaryIndexOffsets = new Float64Array(n);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    const e = p.summary[i]!;
-    summaryKeys.set(e.key, at);
-    summaryKeyOffsets[i] = at;
-    at += e.key.length;
-    summaryTokens[i] = e.token;
-    summaryIndexOffsets[i] = e.indexOffsetBytes;
-  }
-  summaryKeyOffsets[n] = at;
   const bits = new Uint8Array(p.filter.bits);
-  transfer.push(summaryKeys.buffer, summaryKeyOffsets.buffer, summaryTokens.buffer, summaryIndexOffsets.buffer, bits.buffer);
+  transfer.push(bits.buffer);
   return {
     generation: p.generation, statistics: p.statistics, filter: { hashCount: p.filter.hashCount, bitCount: p.filter.bitCount, bits },
-    summaryKeys, summaryKeyOffsets, summaryTokens, summaryIndexOffsets, dataTable: p.dataTable, indexTable: p.indexTable, sizeBytes: p.sizeBytes,
+    dataTable: p.dataTable, indexTable: p.indexTable, sizeBytes: p.sizeBytes,
   };
 }
 
 export function fromWirePrepared(w: WirePrepared, directory: string, compression: CompressionParams): PreparedSSTable {
-  const summary: SummaryEntry[] = [];
-  const keys = Buffer.from(w.summaryKeys.buffer, w.summaryKeys.byteOffset, w.summaryKeys.byteLength);
-  for (let i = 0; i < w.summaryTokens.length; i++) {
-    summary.push({ token: w.summaryTokens[i]!, key: keys.subarray(w.summaryKeyOffsets[i]!, w.summaryKeyOffsets[i + 1]!), indexOffsetBytes: w.summaryIndexOffsets[i]! });
-  }
   return {
-    directory, generation: w.generation, statistics: w.statistics, filter: filterFromWire(w.filter), summary,
+    directory, generation: w.generation, statistics: w.statistics, filter: filterFromWire(w.filter),
     dataTable: w.dataTable, indexTable: w.indexTable, compression, sizeBytes: w.sizeBytes,
   };
 }

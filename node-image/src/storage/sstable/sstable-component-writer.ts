@@ -1,6 +1,6 @@
 // The back half of SSTable writing: from the logical Data stream and one index entry per partition
 // (both produced by SSTableWriter's encoder, in order) it writes Data and Index as compressed,
-// checksummed chunk streams, samples the summary, fills the bloom filter, and on `finish` writes
+// checksummed chunk streams, fills the bloom filter, and on `finish` writes
 // Filter, Statistics, CompressionInfo and the TOC, all under temp names and fsynced. It never
 // looks at rows, so it runs the same in process and inside a flush worker (storage/flush/).
 import { assert } from '../../lib/index.ts';
@@ -19,7 +19,6 @@ import type { DropTimeBins } from './sstable-histograms.ts';
 import { serializeStatistics } from './sstable-statistics.ts';
 import type { SSTableStatistics } from './sstable-statistics.ts';
 import { TOC_CONTENTS } from './sstable-reader.ts';
-import type { SummaryEntry } from './sstable-reader.ts';
 import type { ChunkTable } from './chunked-file.ts';
 
 /** An SSTable written under temp names, durable, not yet visible. */
@@ -28,7 +27,6 @@ export interface PreparedSSTable {
   readonly generation: number;
   readonly statistics: SSTableStatistics;
   readonly filter: BloomFilter;
-  readonly summary: readonly SummaryEntry[];
   readonly dataTable: ChunkTable;
   readonly indexTable: ChunkTable;
   readonly compression: CompressionParams;
@@ -101,8 +99,8 @@ export class SSTableComponentWriter implements SSTableSink {
   private readonly index: ChunkedFileWriter;
   private readonly indexScratch = new ByteWriter(1024);
   private readonly filter: BloomFilter;
+  /** The Statistics' indexInterval (kept in the format; readers size their own partition index). */
   private readonly interval: number;
-  private readonly summary: SummaryEntry[] = [];
   private entries = 0;
   private minToken = 0n;
   private maxToken = 0n;
@@ -154,8 +152,6 @@ export class SSTableComponentWriter implements SSTableSink {
     const chunkLength = this.options.compression.chunkLengthBytes;
     const room = chunkLength - (this.index.logicalLengthBytes % chunkLength);
     if (w.length > room && w.length <= chunkLength) this.index.write(zeros(room));
-    const indexOffset = this.index.logicalLengthBytes;
-    if (this.entries % this.interval === 0) this.summary.push({ token: e.token, key: Buffer.from(e.key), indexOffsetBytes: indexOffset });
     this.index.write(w.view());
     if (this.entries === 0) this.minToken = e.token;
     this.entries++;
@@ -212,7 +208,7 @@ export class SSTableComponentWriter implements SSTableSink {
       const sizeBytes = dataTable.offsets[dataTable.offsets.length - 1]! + indexTable.offsets[indexTable.offsets.length - 1]! +
         filterBytes.length + statisticsBytes.length + compressionInfo.length + toc.length;
       return {
-        directory, generation, statistics, filter: this.filter, summary: this.summary, dataTable, indexTable, compression: this.options.compression, sizeBytes,
+        directory, generation, statistics, filter: this.filter, dataTable, indexTable, compression: this.options.compression, sizeBytes,
       };
     } catch (error) {
       this.abort();
@@ -244,7 +240,8 @@ export function removeTempComponents(disk: Disk, directory: string, generation: 
 }
 
 /**
- * Every how many index entries one is sampled into the in-memory summary: dense enough that a
+ * The sampling interval recorded as the Statistics' indexInterval (what readers sampled at before
+ * the partition index; kept so the component stays the same): dense enough that a
  * lookup scans few entries (SUMMARY_INTERVAL_MIN) while the summary stays near
  * SUMMARY_ENTRIES_TARGET entries, never sparser than max_index_interval. (Cassandra samples at
  * min_index_interval, 128, and downsamples; our index scan is linear, so small SSTables sample

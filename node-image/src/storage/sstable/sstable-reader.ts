@@ -36,13 +36,6 @@ import type { SSTableStatistics } from './sstable-statistics.ts';
 /** The TOC of this format, byte for byte (the writer writes exactly this). */
 export const TOC_CONTENTS = Buffer.from(`${ALL_COMPONENTS.join('\n')}\n`, 'utf8');
 
-/** A sample of the writer's summary (kept for the writer's PreparedSSTable; readers build a PartitionIndex). */
-export interface SummaryEntry {
-  readonly token: bigint;
-  readonly key: Buffer;
-  readonly indexOffsetBytes: number;
-}
-
 export interface IndexEntry {
   readonly key: Buffer;
   readonly token: bigint;
