@@ -39,3 +39,23 @@ export class MicrosTimestampSource {
     return this.lastMicros;
   }
 }
+
+/**
+ * Checks `done` every `pollMs` until it holds or `timeoutMs` passed on the monotonic clock (also
+ * bounded in polls, so a clock that never advances cannot loop forever). Resolves with whether it
+ * held and how long it waited.
+ */
+export async function pollUntil(
+  io: { readonly clock: Clock; readonly timers: Timers },
+  bounds: { readonly pollMs: number; readonly timeoutMs: number },
+  done: () => boolean,
+): Promise<{ done: boolean; elapsedMs: number }> {
+  const startMs = io.clock.monotonicMs();
+  const pollsMax = Math.ceil(bounds.timeoutMs / bounds.pollMs) + 1;
+  let held = done();
+  for (let polls = 0; polls < pollsMax && !held && io.clock.monotonicMs() - startMs < bounds.timeoutMs; polls++) {
+    await new Promise<void>((resolve) => io.timers.setTimeout(resolve, bounds.pollMs));
+    held = done();
+  }
+  return { done: held, elapsedMs: io.clock.monotonicMs() - startMs };
+}

@@ -1,6 +1,6 @@
 // Interfaces to the outside world. Real implementations: io/real. Simulated ones: sim/.
 export type { Clock, TimerHandle, Timers } from './clock.ts';
-export { MicrosTimestampSource } from './clock.ts';
+export { MicrosTimestampSource, pollUntil } from './clock.ts';
 export type { Random } from './random.ts';
 export { randomInt } from './random.ts';
 export type { Disk, DiskSpace, FileStat, ReadableFile, WritableFile } from './disk.ts';

@@ -5,6 +5,7 @@
 // drain() answers every request it accepted (within its bound) before it ends a connection.
 import type { CqlService, SchemaChangeEvent } from '../cql/index.ts';
 import type { Clock, Listener, Logger, Network, ServerTlsOptions, Socket, Timers } from '../io/index.ts';
+import { pollUntil } from '../io/index.ts';
 import { assert } from '../lib/index.ts';
 import { Connection } from './connection.ts';
 import type { ConnectionContext } from './connection.ts';
@@ -113,20 +114,12 @@ export class ProtocolServer {
     this.listener = null;
     const closingListener = listener?.close();
     for (const connection of this.connections) connection.startDraining(message);
-    const { clock, timers } = this.options;
-    const startMs = clock.monotonicMs();
-    const pollsMax = Math.ceil(inFlightWaitMs / DRAIN_POLL_MS) + 1;
-    for (let polls = 0; polls < pollsMax && this.inFlightCount > 0 && clock.monotonicMs() - startMs < inFlightWaitMs; polls++) {
-      await new Promise<void>((resolve) => timers.setTimeout(resolve, DRAIN_POLL_MS));
-    }
+    const { elapsedMs } = await pollUntil(this.options, { pollMs: DRAIN_POLL_MS, timeoutMs: inFlightWaitMs }, () => this.inFlightCount === 0);
     const left = this.inFlightCount;
-    if (left > 0) this.logger.warn({ inFlight: left, waitedMs: clock.monotonicMs() - startMs }, 'closing client connections with requests still in flight');
+    if (left > 0) this.logger.warn({ inFlight: left, waitedMs: elapsedMs }, 'closing client connections with requests still in flight');
     // Each connection writes what it has and ends; a client that does not close is cut after closeGraceMs.
     for (const connection of this.connections) connection.end();
-    const closePollsMax = Math.ceil(this.limits.closeGraceMs / DRAIN_POLL_MS) + 1;
-    for (let polls = 0; polls < closePollsMax && this.connections.size > 0; polls++) {
-      await new Promise<void>((resolve) => timers.setTimeout(resolve, DRAIN_POLL_MS));
-    }
+    await pollUntil(this.options, { pollMs: DRAIN_POLL_MS, timeoutMs: this.limits.closeGraceMs }, () => this.connections.size === 0);
     // Destroys what is left; the listener's close resolves once no connection remains.
     await this.close();
     await closingListener;

@@ -11,6 +11,7 @@ import {
 } from '../../cluster/index.ts';
 import type { EndpointAddress, HostId, ReplicationStrategy, Token, TokenMetadata, TokenRange } from '../../cluster/index.ts';
 import type { Clock, Disk, Logger, Random, TimerHandle, Timers } from '../../io/index.ts';
+import { pollUntil } from '../../io/index.ts';
 import type { KeyspaceMetadata, SchemaSnapshot } from '../../schema/index.ts';
 import type { StreamService } from '../../streaming/index.ts';
 import type { MembershipService } from '../membership-service.ts';
@@ -331,15 +332,12 @@ export class TopologyService {
   private async announceLeft(progress: Progress): Promise<void> {
     const m = this.o.membership;
     const waitMs = this.o.leftAnnounceWaitMs ?? Math.max(this.o.ringDelayMs, LEFT_ANNOUNCE_WAIT_MS_MIN);
-    const startMs = this.o.clock.monotonicMs();
-    const pollsMax = Math.ceil(waitMs / LEFT_ANNOUNCE_POLL_MS) + 1;
     progress({ done: 0, total: 1, message: `LEFT: announcing for at most ${waitMs} ms, until every live peer shows it` });
     let waiting = m.peersNotShowingLeft();
-    for (let polls = 0; polls < pollsMax && waiting.length > 0 && this.o.clock.monotonicMs() - startMs < waitMs; polls++) {
-      await new Promise<void>((resolve) => this.o.timers.setTimeout(resolve, LEFT_ANNOUNCE_POLL_MS));
+    const { elapsedMs } = await pollUntil(this.o, { pollMs: LEFT_ANNOUNCE_POLL_MS, timeoutMs: waitMs }, () => {
       waiting = m.peersNotShowingLeft();
-    }
-    const elapsedMs = this.o.clock.monotonicMs() - startMs;
+      return waiting.length === 0;
+    });
     if (waiting.length > 0) this.logger.warn({ waiting, elapsedMs }, 'LEFT: some live peers have not shown LEFT yet; stopping anyway');
     else this.logger.info({ elapsedMs }, 'LEFT: every live peer has seen it');
   }
