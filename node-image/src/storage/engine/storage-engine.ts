@@ -937,7 +937,8 @@ class LsmStorageEngine implements StorageEngineWithStats {
     if (store.memtable.isEmpty || this.closing !== null || this.failure !== null) return;
     const flushPosition = position ?? this.memtableUpperBound();
     const memtable = store.memtable;
-    store.memtable = new Memtable(store);
+    // Sized for as many partitions as the one it replaces: the next one likely fills alike.
+    store.memtable = new Memtable(store, memtable.partitionCount);
     store.memtableSinceMs = this.clock.monotonicMs();
     store.flushing.push(memtable);
     this.flushingMemtableBytes += memtable.sizeBytes;

@@ -1,12 +1,16 @@
 // A table's in-memory write buffer: partitions ordered by (token, key bytes) and, inside each,
-// rows ordered by the clustering comparator, both in insert-only B+ trees. Applying an update
+// rows ordered by the clustering comparator (partitions in sorted runs, rows in insert-only B+
+// trees), with a hash index by token for point lookups. Applying an update
 // merges it with what is there using the reconciliation rules; deletions are kept (reads and
 // flushes apply them). Memory is tracked approximately but consistently: every byte counted in
 // is counted out when the memtable is discarded.
 import { assert } from '../../lib/index.ts';
 import { BTreeMap } from '../btree-map.ts';
-import { PartitionTree } from './partition-tree.ts';
-import type { TreeKey } from './partition-tree.ts';
+import { PartitionRuns } from './partition-runs.ts';
+import type { TreeKey } from './partition-runs.ts';
+import { TokenIndex } from './token-index.ts';
+import type { TokenIndexed } from './token-index.ts';
+import { tokenHighOf, tokenLowOf } from '../sstable/partition-index.ts';
 import { boundsEqual } from '../clustering-position.ts';
 import { maxDeletion, supersedes } from '../deletion-time.ts';
 import type { Cell, Clustering, DeletionTime, PartitionUpdate, RangeTombstone, Row } from '../model.ts';
@@ -42,14 +46,14 @@ export function comparePartitionKeys(a: PartitionKey, b: PartitionKey): number {
 
 /** Signed high and unsigned low 32 bits of a token, compared as numbers (no BigInt on hot paths). */
 export function tokenHigh(token: bigint): number {
-  return Number(BigInt.asIntN(32, token >> 32n));
+  return tokenHighOf(token);
 }
 
 export function tokenLow(token: bigint): number {
-  return Number(BigInt.asUintN(32, token));
+  return tokenLowOf(token);
 }
 
-export class MemtablePartition implements PartitionKey, TreeKey {
+export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<MemtablePartition>, SSTablePartitionInput {
   readonly token: bigint;
   readonly key: Buffer;
   readonly tokenApprox: number;
@@ -64,19 +68,24 @@ export class MemtablePartition implements PartitionKey, TreeKey {
   onlyRow: Row | null = null;
   tree: BTreeMap<Clustering, Row> | null = null;
   rangeTombstones: RangeTombstone[] = [];
-  /** Another partition whose key has the same token (a hash collision): the lookup chain. */
-  sameToken: MemtablePartition | null = null;
+  /** Another partition in the same token-index slot (same double of the token): the lookup chain. */
+  sameSlot: MemtablePartition | null = null;
 
   constructor(token: bigint, key: Buffer) {
     this.token = token;
     this.key = key;
     this.tokenApprox = Number(token);
-    this.tokenHigh = tokenHigh(token);
-    this.tokenLow = tokenLow(token);
+    this.tokenHigh = tokenHighOf(token);
+    this.tokenLow = tokenLowOf(token);
   }
 
   get rowCount(): number {
     return this.tree !== null ? this.tree.size : this.onlyRow === null ? 0 : 1;
+  }
+
+  /** The rows in clustering order (SSTablePartitionInput: a flush writes the partition as it is). */
+  get rows(): readonly Row[] {
+    return this.rowsInOrder();
   }
 
   /** Rows in clustering order (a copy for a tree; flush and tests). */
@@ -97,9 +106,9 @@ export interface LayoutSource {
 
 export class Memtable {
   /** Ordered by (token, key): flushes and range reads. */
-  readonly partitions = new PartitionTree<MemtablePartition>();
-  /** The same partitions by token (colliding keys chained): point lookups without tree descents. */
-  private readonly byToken = new Map<bigint, MemtablePartition>();
+  readonly partitions = new PartitionRuns<MemtablePartition>();
+  /** The same partitions by token: point lookups. */
+  private readonly byToken: TokenIndex<MemtablePartition>;
   private partitionTotal = 0;
   private readonly layoutSource: LayoutSource;
   private bytes = 0;
@@ -115,8 +124,10 @@ export class Memtable {
     return merged;
   };
 
-  constructor(layoutSource: LayoutSource) {
+  /** `expectedPartitions` sizes the token index up front (it grows past that as needed). */
+  constructor(layoutSource: LayoutSource, expectedPartitions = 0) {
     this.layoutSource = layoutSource;
+    this.byToken = new TokenIndex<MemtablePartition>(expectedPartitions);
   }
 
   get layout(): TableLayout {
@@ -140,20 +151,16 @@ export class Memtable {
   }
 
   get(key: PartitionKey): MemtablePartition | undefined {
-    let p: MemtablePartition | null = this.byToken.get(key.token) ?? null;
-    while (p !== null && !sameKey(p.key, key.key)) p = p.sameToken;
-    return p ?? undefined;
+    return this.byToken.get(key.token, key.key);
   }
 
-  /** Partitions in (token, key) order with their rows in clustering order, for a flush. */
+  /**
+   * Partitions in (token, key) order with their rows in clustering order, for a flush (the
+   * memtable takes no more writes: its runs are merged into one first).
+   */
   *contents(): Generator<SSTablePartitionInput> {
-    for (const c = this.partitions.first(); c.valid; c.next()) {
-      const p = c.value;
-      yield {
-        key: p.key, token: p.token, tokenHigh: p.tokenHigh, tokenLow: p.tokenLow, partitionDeletion: p.partitionDeletion, staticRow: p.staticRow,
-        rows: p.rowsInOrder(), rangeTombstones: p.rangeTombstones,
-      };
-    }
+    this.partitions.collapse();
+    for (const c = this.partitions.first(); c.valid; c.next()) yield c.value;
   }
 
   /**
@@ -168,9 +175,7 @@ export class Memtable {
     let partition = this.get(update);
     if (partition === undefined) {
       partition = new MemtablePartition(update.token, detach(update.key));
-      const head = this.byToken.get(update.token);
-      if (head !== undefined) partition.sameToken = head;
-      this.byToken.set(update.token, partition);
+      this.byToken.add(partition);
       this.partitions.insert(partition);
       this.partitionTotal++;
       this.bytes += PARTITION_OVERHEAD_BYTES + partition.key.length;
@@ -285,10 +290,6 @@ export class Memtable {
     list.push(copy);
     this.bytes += RANGE_TOMBSTONE_OVERHEAD_BYTES + boundBytes(copy.start.values) + boundBytes(copy.end.values);
   }
-}
-
-function sameKey(a: Buffer, b: Buffer): boolean {
-  return a === b || (a.length === b.length && a.equals(b));
 }
 
 export function rowSizeBytes(row: Row): number {

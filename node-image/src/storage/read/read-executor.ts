@@ -5,7 +5,7 @@
 import type { Memtable, MemtablePartition, PartitionKey } from '../memtable/memtable.ts';
 import { comparePartitionKeys } from '../memtable/memtable.ts';
 import { MemtablePartitionSource } from '../memtable/memtable-source.ts';
-import type { PartitionCursor } from '../memtable/partition-tree.ts';
+import type { PartitionCursor } from '../memtable/partition-runs.ts';
 import { sliceOfClustering } from '../clustering-position.ts';
 import type { PartitionPosition, ReadCommand, ReadPartition, ReadResult, Slice } from '../model.ts';
 import { tokenHighOf, tokenLowOf } from '../sstable/partition-index.ts';
@@ -259,7 +259,7 @@ function rangeStreams(view: TableReadView, start: PartitionPosition, startInclus
   const streams: PartitionStream[] = [];
   for (const memtable of view.memtables) {
     if (memtable.isEmpty) continue;
-    const cursor = memtable.partitions.seek((p) => probe(p.token, p.key), true);
+    const cursor = memtable.partitions.seek((p) => probe(p.token, p.key));
     if (cursor.valid) streams.push(new MemtableStream(view.layout, cursor));
   }
   for (const sstable of view.sstables.all) {

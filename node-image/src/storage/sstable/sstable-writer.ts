@@ -28,6 +28,11 @@ import type { SSTableKeyCache } from './sstable-reader.ts';
 
 /** Bytes of Data written between two yields to the event loop during a flush. */
 export const FLUSH_YIELD_EVERY_BYTES = 256 * 1024;
+/**
+ * Encoded bytes gathered before they go to the sink inside a large partition (a partition's bytes
+ * go at its end otherwise: one sink call per small partition instead of one per piece).
+ */
+const SCRATCH_SPILL_BYTES = 64 * 1024;
 
 export interface SSTablePartitionInput extends PartitionContents {
   readonly key: Buffer;
@@ -149,8 +154,8 @@ export class SSTableWriter {
   };
   private readonly stats = new StatsCollector();
   private readonly absoluteTimestamps: boolean;
-  /** Logical Data bytes handed to the sink. */
-  private dataLength = 0;
+  /** Logical Data bytes handed to the sink; `scratch` holds the ones encoded since. */
+  private spilledLength = 0;
   private entries = 0;
   private previousKey: Buffer | null = null;
   // The partition being written.
@@ -183,6 +188,11 @@ export class SSTableWriter {
   /** Logical Data bytes written so far. */
   get dataLengthBytes(): number {
     return this.dataLength;
+  }
+
+  /** Logical Data bytes encoded so far (handed to the sink or still in `scratch`). */
+  private get dataLength(): number {
+    return this.spilledLength + this.scratch.length;
   }
 
   /** Physical (compressed) Data bytes written so far: what an output size limit compares against. */
@@ -234,9 +244,8 @@ export class SSTableWriter {
       this.blockStart = this.dataLength;
     }
     const scratch = this.scratch;
-    scratch.reset();
     this.encoder.writeFramedRow(scratch, row);
-    this.writeData(scratch.view());
+    if (scratch.length >= SCRATCH_SPILL_BYTES) this.spill();
     this.lastClustering = row.clustering;
     this.stats.row(row);
     if (this.dataLength - this.blockStart >= ROW_INDEX_BLOCK_BYTES) this.closeBlock();
@@ -248,14 +257,14 @@ export class SSTableWriter {
     if (this.pendingHeader !== null) this.writeHeader(null);
     if (this.blockFirst !== null) this.closeBlock();
     const scratch = this.scratch;
-    scratch.reset();
     this.encoder.writeEndOfRows(scratch);
     let rowIndexRelative = 0;
     if (this.blocks.length > 1) {
-      rowIndexRelative = this.dataLength + scratch.length - this.partitionStart;
+      rowIndexRelative = this.dataLength - this.partitionStart;
       writeRowIndex(scratch, this.blocks);
     }
-    this.writeData(scratch.view());
+    // The sink sees the partition's last Data byte before its entry.
+    this.spill();
     const dataLength = this.dataLength - this.partitionStart;
     const e = this.entry;
     e.key = key;
@@ -315,16 +324,19 @@ export class SSTableWriter {
     this.sink.abort();
   }
 
-  private writeData(bytes: Uint8Array): void {
-    this.sink.writeData(bytes);
-    this.dataLength += bytes.length;
+  /** Hands the encoded bytes gathered in `scratch` to the sink. */
+  private spill(): void {
+    const scratch = this.scratch;
+    if (scratch.length === 0) return;
+    this.sink.writeData(scratch.view());
+    this.spilledLength += scratch.length;
+    scratch.reset();
   }
 
   private writeHeader(firstRow: Row | null): void {
     const header = this.pendingHeader!;
     this.pendingHeader = null;
     const scratch = this.scratch;
-    scratch.reset();
     scratch.varBytes(this.partitionKey!);
     scratch.i64Halves(this.partitionTokenHigh, this.partitionTokenLow);
     // The partition's first timestamp, as firstTimestamp() picks it: deltas from it are small
@@ -337,7 +349,6 @@ export class SSTableWriter {
     else if (rowTime !== null) base = rowTime;
     else if (header.rangeTombstones.length > 0) base = header.rangeTombstones[0]!.deletion.markedForDeleteAtMicros;
     this.encoder.beginStreamedPartition(scratch, header, { baseTimestampMicros: base, absolute: this.absoluteTimestamps });
-    this.writeData(scratch.view());
     this.rowsStart = this.dataLength;
   }
 
