@@ -259,9 +259,23 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
   let nativeTransportRunning = false;
   // Drain (nodetool drain, SIGTERM): no new connections or requests (new ones are answered
   // Overloaded, which drivers retry on another node); requests in flight are answered first.
+  // Peers learn at once that CQL stops here (RPC_READY false: STATUS_CHANGE DOWN to their drivers).
   const stopNativeTransport = async (): Promise<void> => {
     nativeTransportRunning = false;
+    members?.setRpcReady(false);
     await protocol.drain();
+  };
+  // Replica traffic ends: no verb handler runs, no hint or batchlog replay, no internode socket.
+  const stopInternode = async (): Promise<void> => {
+    await clusterCoordinator?.stop();
+    await messaging?.close();
+  };
+  // Drain with peers, after the native transport (as Cassandra's StorageService.drain): gossip
+  // SHUTDOWN to live peers, which mark this node down at once, then no more replica writes before
+  // the flush. Every step is idempotent, so stop() after a drain repeats none of them.
+  const leaveCluster = members === null ? null : async (): Promise<void> => {
+    await members.stop();
+    await stopInternode();
   };
   const backend = new SingleNodeBackend({
     clock: io.clock,
@@ -271,6 +285,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
     clientSchema: () => cql.clientSchema(),
     storage,
     nativeTransport: { isRunning: () => nativeTransportRunning, stop: stopNativeTransport },
+    leaveCluster,
     diskSpace: (path) => {
       try {
         return io.disk.space?.(path) ?? null;
@@ -380,8 +395,7 @@ export async function startNode(config: NodeConfig, io: Io): Promise<RunningNode
         // Peers learn of the shutdown at once (gossip SHUTDOWN); then clients are let go.
         await members?.stop();
         await stopNativeTransport();
-        await clusterCoordinator?.stop();
-        await messaging?.close();
+        await stopInternode();
         // Drain: memtables go to SSTables so a restart replays nothing (SIGTERM without preStop too).
         try {
           await storage.flush();

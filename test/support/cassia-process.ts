@@ -52,6 +52,8 @@ export interface CassiaProcess {
   readonly managementPort: number;
   readonly storagePort: number;
   readonly pid: number | undefined;
+  /** Exit code of the current or last run once it ended; null while it runs or if a signal ended it. */
+  readonly exitCode: number | null;
   /** Graceful stop (SIGTERM, then SIGKILL after a bound). */
   stop(): Promise<void>;
   /** kill -9, no cleanup of any kind. */
@@ -172,6 +174,9 @@ export async function startCassiaProcess(options: CassiaProcessOptions = {}): Pr
     address, port, contactPoint: `${address}:${port}`, dataDir, dc, storagePort, managementPort: options.managementPort ?? 0,
     get pid() {
       return (child as ChildProcess | null)?.pid;
+    },
+    get exitCode() {
+      return (child as ChildProcess | null)?.exitCode ?? null;
     },
     stop,
     async kill() {

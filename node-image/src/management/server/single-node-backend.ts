@@ -30,6 +30,12 @@ export interface SingleNodeBackendOptions {
   readonly storage: StorageEngineWithStats;
   /** The CQL listener: whether it serves, and how drain stops it. */
   readonly nativeTransport: { isRunning(): boolean; stop(): Promise<void> };
+  /**
+   * With peers: announces the shutdown through gossip (peers mark this node down at once) and
+   * stops internode messaging, as drain does before it flushes; null when the node is alone.
+   * Idempotent (the node's stop repeats it).
+   */
+  readonly leaveCluster: (() => Promise<void>) | null;
   /** Space of the filesystem holding `dataDirectory`; null when unknown (reported as zeros). */
   readonly diskSpace: (path: string) => DiskSpace | null;
   readonly dataDirectory: string;
@@ -380,19 +386,27 @@ export class SingleNodeBackend implements ManagementBackend {
   }
 
   private drainRunner(): OperationRunner {
-    if (this.mode === 'DRAINED') return immediate({ cancellable: false, unit: 'steps', total: 2 }, { message: 'already drained' });
+    const leaveCluster = this.options.leaveCluster;
+    const total = leaveCluster === null ? 2 : 3;
+    if (this.mode === 'DRAINED') return immediate({ cancellable: false, unit: 'steps', total }, { message: 'already drained' });
     return {
       cancellable: false,
       progressUnit: 'steps',
-      progressTotal: 2,
+      progressTotal: total,
       run: async (context: OperationContext): Promise<JobResult> => {
         this.mode = 'DRAINING';
-        // Clients first (requests in flight are answered, new ones refused), so that no write
-        // lands in a memtable after the flush.
-        this.logger.info({}, 'draining: stopping the native transport, then flushing memtables');
-        context.progress({ done: 0, total: 2, message: 'stopping the native transport' });
+        // Clients first (requests in flight are answered, new ones refused), then, with peers, the
+        // gossip shutdown and the end of internode messaging (no replica write arrives any more),
+        // so that no write lands in a memtable after the flush (Cassandra's StorageService.drain).
+        this.logger.info({ peers: leaveCluster !== null }, 'draining: stopping the native transport, then leaving the cluster, then flushing memtables');
+        let done = 0;
+        context.progress({ done, total, message: 'stopping the native transport' });
         await this.options.nativeTransport.stop();
-        context.progress({ done: 1, total: 2, message: 'flushing memtables' });
+        if (leaveCluster !== null) {
+          context.progress({ done: ++done, total, message: 'announcing the shutdown to peers, stopping internode messaging' });
+          await leaveCluster();
+        }
+        context.progress({ done: ++done, total, message: 'flushing memtables' });
         await this.options.storage.flush();
         this.mode = 'DRAINED';
         this.logger.info({}, 'drained');
