@@ -98,6 +98,10 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
 }
 
 const NO_ROWS: readonly Row[] = Object.freeze([]);
+// Not frozen (readonly by type): frozen arrays have another elements kind, and the encoder's and
+// merger's loops over clusterings would turn polymorphic.
+const NO_VALUES: Clustering = [];
+const NO_COMPLEX_DELETIONS: Row['complexDeletions'] = [];
 
 /** Where a memtable reads its table's current layout (ALTER TABLE may add columns). */
 export interface LayoutSource {
@@ -330,11 +334,12 @@ function detachRow(row: Row): Row {
   for (const c of row.cells) if (needsDetach(c.value) || (c.path !== null && needsDetach(c.path))) dirty = true;
   if (!dirty) return row;
   return {
-    clustering: row.clustering.map(detach),
+    // Empty lists are shared: a memtable keeps its rows, and every kept object costs the collector.
+    clustering: row.clustering.length === 0 ? NO_VALUES : row.clustering.map(detach),
     liveness: row.liveness,
     deletion: row.deletion,
     cells: row.cells.map(detachCell),
-    complexDeletions: row.complexDeletions,
+    complexDeletions: row.complexDeletions.length === 0 ? NO_COMPLEX_DELETIONS : row.complexDeletions,
   };
 }
 
