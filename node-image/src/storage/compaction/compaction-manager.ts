@@ -16,6 +16,7 @@ import { MemtablePartitionSource } from '../memtable/memtable-source.ts';
 import type { PartitionSource } from '../read/partition-source.ts';
 import type { ChunkCache } from '../sstable/chunk-cache.ts';
 import { droppableBefore } from '../sstable/sstable-histograms.ts';
+import { PARTITION_INDEX_SCAN_STEP_ENTRIES } from '../sstable/sstable-reader.ts';
 import type { SSTableKeyCache, SSTableReader, SSTableScanner } from '../sstable/sstable-reader.ts';
 import { ALL_COMPONENTS, tempFileName } from '../sstable/sstable-format.ts';
 import type { PreparedSSTable } from '../sstable/sstable-writer.ts';
@@ -27,6 +28,7 @@ import { CompactionWorkerPool } from './compaction-worker-pool.ts';
 import type { WorkerJobResult } from './compaction-worker-pool.ts';
 import { fromWirePrepared } from './compaction-worker-protocol.ts';
 import type { PurgeSnapshot, WireFilter, WorkerTask } from './compaction-worker-protocol.ts';
+import { indexPreparedOutputs } from './output-partition-index.ts';
 import { InputsGone, replaceSSTables } from './sstable-replacement.ts';
 import { ThroughputThrottle } from './throughput-throttle.ts';
 
@@ -266,7 +268,7 @@ export class CompactionManager {
     const host = this.host;
     const inputs = task.inputs.map((g) => store.sstableByGeneration(g)!);
     if (task.kind === 'drop') {
-      this.commit(run, inputs, []);
+      await this.commit(run, inputs, []);
       return { inputs: inputs.length, outputs: 0, bytesRead: 0, bytesWritten: 0, partitionsIn: 0, partitionsOut: 0 };
     }
     const scanners: SSTableScanner[] = [];
@@ -304,12 +306,14 @@ export class CompactionManager {
         await this.throttle.acquire(Math.max(merger.counters.bytesRead - readBefore, out.writtenBytes - writtenBefore));
         if (run.cancelled || this.closed) throw new CompactionCancelled();
       }
-      const prepared = await out.finish();
-      if (run.cancelled || this.closed) {
-        out.abort();
-        throw new CompactionCancelled();
-      }
-      this.commit(run, inputs, prepared);
+      const finished = await out.finish();
+      if (run.cancelled || this.closed) throw new CompactionCancelled();
+      // The outputs' partition indexes in steps that yield: publishing them then scans no Index.db.
+      const prepared = await indexPreparedOutputs({
+        disk: host.disk, prepared: finished, stepEntries: PARTITION_INDEX_SCAN_STEP_ENTRIES, pause: () => yieldTurn(host.timers),
+      });
+      if (run.cancelled || this.closed) throw new CompactionCancelled();
+      await this.commit(run, inputs, prepared);
       const c = merger.counters;
       let written = 0;
       for (const p of prepared) written += p.sizeBytes;
@@ -382,7 +386,7 @@ export class CompactionManager {
       if (run.cancelled || this.closed) throw new CompactionCancelled();
       const prepared = result.prepared.map((w) => fromWirePrepared(w, store.directory, store.compression));
       run.completedBytes = result.counters.bytesRead;
-      this.commit(run, inputs, prepared);
+      await this.commit(run, inputs, prepared);
       committed = true;
       const c = result.counters;
       let written = 0;
@@ -402,8 +406,11 @@ export class CompactionManager {
     }
   }
 
-  /** Replaces the inputs by the outputs (sstable-replacement.ts); drops first raise the replay floor. */
-  private commit(run: Run, inputs: readonly SSTableReader[], prepared: readonly PreparedSSTable[]): void {
+  /**
+   * Replaces the inputs by the outputs (sstable-replacement.ts), deleting the inputs one per
+   * event-loop turn; drops first raise the replay floor.
+   */
+  private async commit(run: Run, inputs: readonly SSTableReader[], prepared: readonly PreparedSSTable[]): Promise<void> {
     const { store, task } = run;
     const host = this.host;
     if (task.kind === 'drop') {

@@ -7,8 +7,10 @@ import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import { BloomFilter } from '../sstable/bloom-filter.ts';
 import type { ChunkTable } from '../sstable/chunked-file.ts';
 import type { CompressionParams } from '../sstable/compression.ts';
+import { PartitionIndex } from '../sstable/partition-index.ts';
 import type { SSTableStatistics } from '../sstable/sstable-statistics.ts';
 import type { PreparedSSTable } from '../sstable/sstable-writer.ts';
+import type { IndexedPreparedSSTable } from './output-partition-index.ts';
 
 /** A bloom filter as bytes (bits transferred). */
 export interface WireFilter {
@@ -67,6 +69,17 @@ export interface WorkerCounters {
   readonly bytesRead: number;
 }
 
+/** A partition index's fields (structured clone drops the class; its arrays are transferred). */
+export interface WirePartitionIndex {
+  readonly count: number;
+  readonly interval: number;
+  readonly high: Int32Array;
+  readonly low: Uint32Array;
+  readonly dataOffsets: Float64Array | null;
+  readonly indexOffsets: Float64Array;
+  readonly dataEndBytes: number;
+}
+
 export interface WirePrepared {
   readonly generation: number;
   readonly statistics: SSTableStatistics;
@@ -74,6 +87,8 @@ export interface WirePrepared {
   readonly dataTable: ChunkTable;
   readonly indexTable: ChunkTable;
   readonly sizeBytes: number;
+  /** Built by the worker from the output's Index.db, so the main thread's reader needs no scan. */
+  readonly partitionIndex: WirePartitionIndex | null;
 }
 
 export type FromWorker =
@@ -83,20 +98,36 @@ export type FromWorker =
   | { readonly type: 'cancelled' }
   | { readonly type: 'failed'; readonly message: string; readonly corruption: { readonly path: string; readonly offsetBytes: number; readonly reason: string } | null };
 
-/** Wire form of a prepared SSTable and the buffers to transfer with it. */
-export function toWirePrepared(p: PreparedSSTable, transfer: ArrayBuffer[]): WirePrepared {
+/**
+ * Wire form of a prepared SSTable and the buffers to transfer with it (the sender gives up its
+ * partition index arrays, when it built one: indexPreparedOutputs).
+ */
+export function toWirePrepared(p: PreparedSSTable | IndexedPreparedSSTable, transfer: ArrayBuffer[]): WirePrepared {
   const bits = new Uint8Array(p.filter.bits);
   transfer.push(bits.buffer);
+  const index = 'partitionIndex' in p ? p.partitionIndex : null;
+  let partitionIndex: WirePartitionIndex | null = null;
+  if (index !== null) {
+    partitionIndex = {
+      count: index.count, interval: index.interval, high: index.high, low: index.low, dataOffsets: index.dataOffsets, indexOffsets: index.indexOffsets,
+      dataEndBytes: index.dataEndBytes,
+    };
+    // Each array owns its buffer (the builder fits them by copying), so each is transferred once.
+    for (const a of [index.high, index.low, index.dataOffsets, index.indexOffsets]) {
+      if (a !== null && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) transfer.push(a.buffer);
+    }
+  }
   return {
     generation: p.generation, statistics: p.statistics, filter: { hashCount: p.filter.hashCount, bitCount: p.filter.bitCount, bits },
-    dataTable: p.dataTable, indexTable: p.indexTable, sizeBytes: p.sizeBytes,
+    dataTable: p.dataTable, indexTable: p.indexTable, sizeBytes: p.sizeBytes, partitionIndex,
   };
 }
 
-export function fromWirePrepared(w: WirePrepared, directory: string, compression: CompressionParams): PreparedSSTable {
+export function fromWirePrepared(w: WirePrepared, directory: string, compression: CompressionParams): IndexedPreparedSSTable {
   return {
     directory, generation: w.generation, statistics: w.statistics, filter: filterFromWire(w.filter),
     dataTable: w.dataTable, indexTable: w.indexTable, compression, sizeBytes: w.sizeBytes,
+    partitionIndex: w.partitionIndex === null ? null : PartitionIndex.fromFields(w.partitionIndex),
   };
 }
 

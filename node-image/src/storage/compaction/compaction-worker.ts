@@ -15,6 +15,7 @@ import { CompactionMerger } from './compaction-merger.ts';
 import { CompactionOutput } from './compaction-output.ts';
 import type { FromWorker, PurgeSnapshot, ToWorker, WirePrepared, WorkerTask } from './compaction-worker-protocol.ts';
 import { filterFromWire, toWirePrepared } from './compaction-worker-protocol.ts';
+import { indexPreparedOutputs } from './output-partition-index.ts';
 
 /** Work between two progress reports (each waits for the main thread's throttle). */
 export const WORKER_SLICE_MS = 20;
@@ -93,7 +94,8 @@ async function runTask(host: WorkerHost, task: WorkerTask, reply: () => Promise<
       if (m.type === 'cancel') throw new Cancelled();
       assert(m.type === 'continue', 'progress answer');
     }
-    const prepared = await out.finish();
+    // The outputs' partition indexes, built here so the main thread's readers scan no Index.db.
+    const prepared = await indexPreparedOutputs({ disk, prepared: await out.finish(), stepEntries: Infinity, pause: null });
     const transfer: ArrayBuffer[] = [];
     const wire: WirePrepared[] = prepared.map((p) => toWirePrepared(p, transfer));
     host.post({ type: 'done', prepared: wire, counters: { ...merger.counters } } satisfies FromWorker, transfer);

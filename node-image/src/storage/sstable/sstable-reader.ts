@@ -5,6 +5,7 @@
 // read whole; a large one reads its header, then its row index and only the blocks a query
 // touches. Rows decode lazily in either direction (a row outside the query is skipped by its length).
 import type { Disk, ReadableFile } from '../../io/index.ts';
+import { assert } from '../../lib/index.ts';
 import { ByteReader, DecodeError } from '../codec/byte-reader.ts';
 import type { ColumnNameReader } from '../codec/partition-codec.ts';
 import { PartitionDecoder } from '../codec/partition-codec.ts';
@@ -379,28 +380,70 @@ export class SSTableReader implements PartitionIndexHolder {
     return true;
   }
 
-  /**
-   * Scans Index.db (through a private chunk cache: no shared-cache pollution) into a partition
-   * index, parsing entries in place. Checks order and count (StorageCorruptionError).
-   */
+  /** Scans Index.db into a partition index at `interval` in one go (PartitionIndexScan). */
   private buildPartitionIndex(interval: number): PartitionIndex {
-    const statistics = this.statistics;
-    const index = new ChunkedFileReader(this.index.file, { table: this.parts.indexTable, compressor: this.parts.compressor, cache: null });
-    const path = index.file.path;
-    // Sampled when the budget says so: the dense arrays are never held.
-    const builder = new PartitionIndexBuilder(statistics.partitionCount, interval);
+    const scan = new PartitionIndexScan({
+      file: this.index.file, indexTable: this.parts.indexTable, compressor: this.parts.compressor,
+      partitionCount: this.statistics.partitionCount, dataEndBytes: this.data.logicalLengthBytes, interval,
+    });
+    while (!scan.step(Infinity));
+    return scan.finish();
+  }
+}
+
+/** Index entries a PartitionIndexScan step of a caller that yields between steps should parse (~1-2 ms). */
+export const PARTITION_INDEX_SCAN_STEP_ENTRIES = 16_384;
+
+/**
+ * Scans an SSTable's Index.db (through a private chunk cache: no shared-cache pollution) into a
+ * partition index, parsing entries in place, in steps of a bounded number of entries so a caller
+ * can yield between them (or run it where stalls do not matter: a compaction worker builds its
+ * outputs' indexes so the main thread's reader gets them ready-made). Checks order and count
+ * (StorageCorruptionError). The file stays the caller's to close.
+ */
+export class PartitionIndexScan {
+  private readonly index: ChunkedFileReader;
+  private readonly path: string;
+  private readonly partitionCount: number;
+  private readonly dataEndBytes: number;
+  /** Sampled when the interval says so: the dense arrays are never held. */
+  private readonly builder: PartitionIndexBuilder;
+  private readonly end: number;
+  private offset = 0;
+  private prevHigh = 0;
+  private prevLow = 0;
+  // The previous key as a range of a buffer (a chunk: the private cache never recycles, so it
+  // stays valid across steps), compared only when two tokens are equal.
+  private prevKey: Buffer | null = null;
+  private prevKeyStart = 0;
+  private prevKeyEnd = 0;
+  private done = false;
+
+  constructor(options: {
+    file: ReadableFile; indexTable: ChunkTable; compressor: Compressor; partitionCount: number; dataEndBytes: number; interval: number;
+  }) {
+    this.index = new ChunkedFileReader(options.file, { table: options.indexTable, compressor: options.compressor, cache: null });
+    this.path = options.file.path;
+    this.partitionCount = options.partitionCount;
+    this.dataEndBytes = options.dataEndBytes;
+    this.builder = new PartitionIndexBuilder(options.partitionCount, options.interval);
+    this.end = this.index.logicalLengthBytes;
+  }
+
+  /** Parses up to `entriesMax` more entries; true once the whole file is scanned. */
+  step(entriesMax: number): boolean {
+    if (this.done) return true;
+    const { index, builder, path, end } = this;
     const chunkLength = index.chunkLengthBytes;
-    const end = index.logicalLengthBytes;
-    let offset = 0;
-    let prevHigh = 0;
-    let prevLow = 0;
-    // The previous key as a range of a buffer (a chunk: the private cache never recycles, so it
-    // stays valid), compared only when two tokens are equal.
-    let prevKey: Buffer | null = null;
-    let prevKeyStart = 0;
-    let prevKeyEnd = 0;
+    let offset = this.offset;
+    let prevHigh = this.prevHigh;
+    let prevLow = this.prevLow;
+    let prevKey = this.prevKey;
+    let prevKeyStart = this.prevKeyStart;
+    let prevKeyEnd = this.prevKeyEnd;
     const e = scratchEntry;
-    while (offset < end) {
+    let parsed = 0;
+    while (offset < end && parsed < entriesMax) {
       const chunk = index.chunkAt(offset);
       const start = offset % chunkLength;
       if (chunk[start] === 0) {
@@ -417,7 +460,10 @@ export class SSTableReader implements PartitionIndexHolder {
         // Straddles a chunk boundary (or is malformed): the general parser.
         const scanner = new IndexScanner(index, offset);
         const entry = scanner.next();
-        if (entry === null) break;
+        if (entry === null) {
+          offset = end;
+          break;
+        }
         e.high = Number(BigInt.asIntN(32, entry.token >> 32n));
         e.low = Number(BigInt.asUintN(32, entry.token));
         keyBuffer = entry.key;
@@ -434,21 +480,35 @@ export class SSTableReader implements PartitionIndexHolder {
         && keyBuffer.compare(prevKey, prevKeyStart, prevKeyEnd, e.keyStart, e.keyEnd) >= 0))))) {
         throw new StorageCorruptionError({ path, offsetBytes: entryOffset, reason: 'index entries out of order' });
       }
-      if (builder.count >= statistics.partitionCount) {
-        throw new StorageCorruptionError({ path, offsetBytes: entryOffset, reason: `more index entries than the ${statistics.partitionCount} statistics say` });
+      if (builder.count >= this.partitionCount) {
+        throw new StorageCorruptionError({ path, offsetBytes: entryOffset, reason: `more index entries than the ${this.partitionCount} statistics say` });
       }
       e.indexOffsetBytes = entryOffset;
       builder.add(high, low, e);
+      parsed++;
       prevHigh = high;
       prevLow = low;
       prevKey = keyBuffer;
       prevKeyStart = e.keyStart;
       prevKeyEnd = e.keyEnd;
     }
-    if (builder.count !== statistics.partitionCount) {
-      throw new StorageCorruptionError({ path, offsetBytes: 0, reason: `${builder.count} index entries, statistics say ${statistics.partitionCount}` });
+    this.offset = offset;
+    this.prevHigh = prevHigh;
+    this.prevLow = prevLow;
+    this.prevKey = prevKey;
+    this.prevKeyStart = prevKeyStart;
+    this.prevKeyEnd = prevKeyEnd;
+    this.done = offset >= end;
+    return this.done;
+  }
+
+  /** The index, once `step` returned true. */
+  finish(): PartitionIndex {
+    assert(this.done, 'partition index scan finished');
+    if (this.builder.count !== this.partitionCount) {
+      throw new StorageCorruptionError({ path: this.path, offsetBytes: 0, reason: `${this.builder.count} index entries, statistics say ${this.partitionCount}` });
     }
-    return builder.finish(this.data.logicalLengthBytes);
+    return this.builder.finish(this.dataEndBytes);
   }
 }
 

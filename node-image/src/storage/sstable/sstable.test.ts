@@ -10,7 +10,7 @@ import { TABLE_MAIN, int, liveCell, marker, pkOf, row, text } from '../testing/f
 import { compressionParamsOf } from './compression.ts';
 import type { CompressionParams } from './compression.ts';
 import { PartitionIndexBudget } from './partition-index-budget.ts';
-import { SSTableReader, readSSTableMetadata } from './sstable-reader.ts';
+import { PartitionIndexScan, SSTableReader, readSSTableMetadata } from './sstable-reader.ts';
 import type { SSTablePartitionInput } from './sstable-writer.ts';
 import { writeSSTable } from './sstable-writer.ts';
 import { Component, ROW_INDEX_BLOCK_BYTES } from './sstable-format.ts';
@@ -91,6 +91,34 @@ describe('SSTable write and read', () => {
       reader.close();
       expect(budget.usedBytes).toBe(0);
     }
+  });
+
+  it('builds the same partition index in steps of a few entries as in one go, and checks the count', async () => {
+    const disk = new MemoryDisk();
+    // Keys long enough that entries straddle Index.db chunks (the general parser between steps).
+    await write(disk, partitions(2000, (pk) => 1 + (pk % 2)), { compression: compressionParamsOf({ class: 'LZ4Compressor', chunk_length_in_kb: '4' }).params });
+    const whole = SSTableReader.open(disk, DIR, 1).partitionIndex;
+    const { statistics, info } = readSSTableMetadata(disk, DIR, 1);
+    const sampled = SSTableReader.open(disk, DIR, 1, { indexBudget: new PartitionIndexBudget(2000) }).partitionIndex;
+    expect(sampled.interval).toBeGreaterThan(1);
+    for (const expected of [whole, sampled]) {
+      const interval = expected.interval;
+      const file = disk.openRead(`${DIR}/cb-1-${Component.Index}`);
+      const scan = new PartitionIndexScan({
+        file, indexTable: info.index, compressor: info.compressor, partitionCount: statistics.partitionCount, dataEndBytes: info.data.logicalLengthBytes, interval,
+      });
+      let steps = 1;
+      while (!scan.step(7)) steps++;
+      expect(steps).toBeGreaterThanOrEqual(Math.ceil(2000 / 7));
+      expect(scan.finish()).toEqual(expected);
+      file.close();
+    }
+    const file = disk.openRead(`${DIR}/cb-1-${Component.Index}`);
+    const short = new PartitionIndexScan({
+      file, indexTable: info.index, compressor: info.compressor, partitionCount: 2001, dataEndBytes: info.data.logicalLengthBytes, interval: 1,
+    });
+    while (!short.step(100));
+    expect(() => short.finish()).toThrow(StorageCorruptionError);
   });
 
   it('finds every partition through filter, partition index (dense and sampled) and Index.db, and no absent one', async () => {
