@@ -3,7 +3,9 @@
 // merge (the logarithmic method), so each partition is sorted once and then moved about
 // log2(n / buffer) times by sequential merges. A random insert into a B+ tree of a million
 // partitions cost about 1 us in cache misses; this costs a fraction of that. Readers (range
-// reads, flushes) seal the buffer and walk a k-way merge of the runs (k <= log2(n / buffer) + 1).
+// reads, flushes) seal the buffer and walk a k-way merge of the runs through a min-heap (k is
+// about log2(n / buffer) plus the small runs that reads between writes seal, at most log2(buffer)
+// of them). A seek searches each run's doubles, not the probe.
 // Each run keeps its tokens as doubles (Number(token): monotonic in the token, exact below 2^53)
 // in a Float64Array, so comparisons rarely leave that array; only doubles that tie are compared
 // exactly (token halves, then key bytes) through the partitions. Runs are never modified once
@@ -63,18 +65,24 @@ export class PartitionRuns<V extends TreeKey> {
     return new PartitionCursor(this.runs, this.runs.map(() => 0));
   }
 
-  /** Cursor on the first value with probe(value) >= 0 (range reads: once per read). */
-  seek(probe: (value: V) => number): PartitionCursor<V> {
+  /**
+   * Cursor on the first value with probe(value) >= 0 (range reads: once per read). `startApprox`
+   * is Number() of the probe's token: values whose double is below it sort before the probe and
+   * values above it after (the double is monotonic in the token), so each run is searched on its
+   * Float64Array and the probe only decides among values sharing that double.
+   */
+  seek(probe: (value: V) => number, startApprox: number): PartitionCursor<V> {
     this.seal();
     const positions = this.runs.map((run) => {
-      const values = run.values;
+      const approx = run.approx;
       let lo = 0;
-      let hi = values.length;
+      let hi = approx.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (probe(values[mid]!) < 0) lo = mid + 1;
+        if (approx[mid]! < startApprox) lo = mid + 1;
         else hi = mid;
       }
+      while (lo < approx.length && approx[lo] === startApprox && probe(run.values[lo]!) < 0) lo++;
       return lo;
     });
     return new PartitionCursor(this.runs, positions);
@@ -143,48 +151,74 @@ function merge<V extends TreeKey>(a: Run<V>, b: Run<V>): Run<V> {
   return { approx, values };
 }
 
-/** A forward position in the merge of the runs it was opened on. */
+/**
+ * A forward position in the merge of the runs it was opened on: a binary min-heap of the runs
+ * by their head, so a step costs about log2(k) comparisons of doubles.
+ */
 export class PartitionCursor<V extends TreeKey> {
   private readonly runs: ReadonlyArray<Run<V>>;
   private readonly positions: number[];
-  /** The run holding the current value; -1 when exhausted. */
-  private current = -1;
+  /** Run indexes, heap-ordered by head; only runs with entries left. */
+  private readonly heap: number[] = [];
 
   constructor(runs: ReadonlyArray<Run<V>>, positions: number[]) {
     this.runs = runs.slice();
     this.positions = positions;
-    this.pick();
+    for (let r = 0; r < this.runs.length; r++) {
+      if (positions[r]! < this.runs[r]!.values.length) this.heap.push(r);
+    }
+    for (let i = (this.heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
   get valid(): boolean {
-    return this.current >= 0;
+    return this.heap.length > 0;
   }
 
   get value(): V {
-    assert(this.current >= 0, 'cursor is not on an entry');
-    return this.runs[this.current]!.values[this.positions[this.current]!]!;
+    assert(this.heap.length > 0, 'cursor is not on an entry');
+    const r = this.heap[0]!;
+    return this.runs[r]!.values[this.positions[r]!]!;
   }
 
   next(): void {
-    if (this.current < 0) return;
-    this.positions[this.current]!++;
-    this.pick();
+    const heap = this.heap;
+    if (heap.length === 0) return;
+    const r = heap[0]!;
+    const at = ++this.positions[r]!;
+    if (at >= this.runs[r]!.values.length) {
+      const last = heap.pop()!;
+      if (heap.length === 0) return;
+      heap[0] = last;
+    }
+    this.siftDown(0);
   }
 
-  /** Points `current` at the run whose head is smallest. */
-  private pick(): void {
-    let best = -1;
-    let bestApprox = 0;
-    for (let r = 0; r < this.runs.length; r++) {
-      const run = this.runs[r]!;
-      const at = this.positions[r]!;
-      if (at >= run.values.length) continue;
-      const a = run.approx[at]!;
-      if (best < 0 || a < bestApprox || (a === bestApprox && compareTreeKeys(run.values[at]!, this.runs[best]!.values[this.positions[best]!]!) < 0)) {
-        best = r;
-        bestApprox = a;
-      }
+  /** Whether run a's head sorts before run b's. */
+  private before(a: number, b: number): boolean {
+    const ra = this.runs[a]!;
+    const rb = this.runs[b]!;
+    const pa = this.positions[a]!;
+    const pb = this.positions[b]!;
+    const x = ra.approx[pa]!;
+    const y = rb.approx[pb]!;
+    if (x !== y) return x < y;
+    return compareTreeKeys(ra.values[pa]!, rb.values[pb]!) < 0;
+  }
+
+  private siftDown(from: number): void {
+    const heap = this.heap;
+    const n = heap.length;
+    let i = from;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) return;
+      const right = left + 1;
+      const child = right < n && this.before(heap[right]!, heap[left]!) ? right : left;
+      if (!this.before(heap[child]!, heap[i]!)) return;
+      const t = heap[i]!;
+      heap[i] = heap[child]!;
+      heap[child] = t;
+      i = child;
     }
-    this.current = best;
   }
 }

@@ -259,7 +259,7 @@ function rangeStreams(view: TableReadView, start: PartitionPosition, startInclus
   const streams: PartitionStream[] = [];
   for (const memtable of view.memtables) {
     if (memtable.isEmpty) continue;
-    const cursor = memtable.partitions.seek((p) => probe(p.token, p.key));
+    const cursor = memtable.partitions.seek((p) => probe(p.token, p.key), Number(start.token));
     if (cursor.valid) streams.push(new MemtableStream(view.layout, cursor));
   }
   for (const sstable of view.sstables.all) {
