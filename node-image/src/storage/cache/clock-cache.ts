@@ -2,7 +2,8 @@
 // namespaces (a file, an SSTable) keyed by small integers, with CLOCK (second-chance) eviction
 // over one ring. A hit only sets a flag; eviction gives flagged entries one more round. Keys stay
 // small integers so map lookups hash fast, and dropping a namespace (a closed file) is O(1): its
-// entries are marked dead and skipped by the ring.
+// byte and entry totals leave the cache's at once, and the ring skips its entries (an entry is
+// live while neither it is dead nor its namespace dropped).
 import { assert } from '../../lib/index.ts';
 
 /** Ring slots consumed before the ring is compacted (dead and moved entries dropped). */
@@ -22,6 +23,10 @@ export class CacheNamespace<V> {
   readonly entries = new Map<number, Entry<V>>();
   /** @internal */
   dropped = false;
+  /** @internal Bytes and count of its live entries. */
+  bytes = 0;
+  /** @internal */
+  live = 0;
 }
 
 export class ClockCache<V> {
@@ -67,9 +72,11 @@ export class ClockCache<V> {
     this.ring.push(entry);
     this.bytes += bytes;
     this.live++;
+    namespace.bytes += bytes;
+    namespace.live++;
     while (this.bytes > this.capacityBytes) {
       const oldest = this.ring[this.head++]!;
-      if (oldest.dead) continue;
+      if (oldest.dead || oldest.namespace.dropped) continue;
       if (oldest.referenced && oldest !== entry) {
         oldest.referenced = false;
         this.ring.push(oldest);
@@ -82,10 +89,14 @@ export class ClockCache<V> {
     if (this.head >= RING_COMPACT_MIN && this.head * 2 >= this.ring.length) this.compact();
   }
 
-  /** Drops every entry of the namespace (a file closed, an SSTable gone). */
+  /** Drops every entry of the namespace (a file closed, an SSTable gone): O(1), no pass over its entries. */
   drop(namespace: CacheNamespace<V>): void {
+    if (namespace.dropped) return;
     namespace.dropped = true;
-    for (const entry of namespace.entries.values()) this.kill(entry);
+    this.bytes -= namespace.bytes;
+    this.live -= namespace.live;
+    namespace.bytes = 0;
+    namespace.live = 0;
     namespace.entries.clear();
   }
 
@@ -94,6 +105,8 @@ export class ClockCache<V> {
     entry.dead = true;
     this.bytes -= entry.bytes;
     this.live--;
+    entry.namespace.bytes -= entry.bytes;
+    entry.namespace.live--;
   }
 
   private compact(): void {
@@ -101,7 +114,7 @@ export class ClockCache<V> {
     const seen = new Set<Entry<V>>();
     for (let i = this.head; i < this.ring.length; i++) {
       const e = this.ring[i]!;
-      if (!e.dead && !seen.has(e)) {
+      if (!e.dead && !e.namespace.dropped && !seen.has(e)) {
         seen.add(e);
         kept.push(e);
       }

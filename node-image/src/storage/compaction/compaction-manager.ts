@@ -29,7 +29,7 @@ import type { WorkerJobResult } from './compaction-worker-pool.ts';
 import { fromWirePrepared } from './compaction-worker-protocol.ts';
 import type { PurgeSnapshot, WireFilter, WorkerTask } from './compaction-worker-protocol.ts';
 import { indexPreparedOutputs } from './output-partition-index.ts';
-import { InputsGone, replaceSSTables } from './sstable-replacement.ts';
+import { InputsGone, replaceSSTablesStepwise } from './sstable-replacement.ts';
 import { ThroughputThrottle } from './throughput-throttle.ts';
 
 /** Work done between two yields to the event loop. */
@@ -420,10 +420,10 @@ export class CompactionManager {
       host.raiseReplayFloor(store, position);
     }
     try {
-      replaceSSTables({
+      await replaceSSTablesStepwise({
         disk: host.disk, logger: host.logger, chunkCache: host.chunkCache, keyCache: host.keyCache, store, inputs, prepared,
         onReplaced: (removed) => host.sstablesReplaced(store, removed),
-      });
+      }, () => yieldTurn(host.timers));
     } catch (error) {
       if (error instanceof InputsGone) throw new CompactionCancelled(error.message);
       throw error;

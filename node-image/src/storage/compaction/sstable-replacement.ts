@@ -1,7 +1,7 @@
 // Replaces SSTables of a table by others atomically on disk and in memory (compaction, scrub,
 // expired drops): compaction record, publish the outputs, swap the table's list in one
-// synchronous step, delete the inputs, remove the record (compaction-transaction.ts has the
-// crash-recovery argument). Throws InputsGone, with nothing changed, when an input already left
+// synchronous step, delete the inputs (all at once, or one per event-loop turn), remove the record
+// (compaction-transaction.ts has the crash-recovery argument). Throws InputsGone, with nothing changed, when an input already left
 // the table (quarantined, truncated, dropped).
 import type { Disk, Logger } from '../../io/index.ts';
 import type { TableStore } from '../engine/table-store.ts';
@@ -30,6 +30,30 @@ export interface ReplacementOptions {
 
 /** Returns readers on the published outputs. */
 export function replaceSSTables(o: ReplacementOptions): SSTableReader[] {
+  const { readers, id } = swap(o);
+  for (const r of o.inputs) r.delete();
+  retired(o, id);
+  return readers;
+}
+
+/**
+ * replaceSSTables, but the inputs are deleted one per `pause` (unlinking a large SSTable and
+ * dropping its cached chunks cost milliseconds each: not all in one event-loop turn). The record
+ * stays until the last is gone, so a crash in between still completes the compaction at open;
+ * the caller holds the compaction open until this resolves (truncate, drop and close wait for it).
+ */
+export async function replaceSSTablesStepwise(o: ReplacementOptions, pause: () => Promise<void>): Promise<SSTableReader[]> {
+  const { readers, id } = swap(o);
+  for (const r of o.inputs) {
+    await pause();
+    r.delete();
+  }
+  retired(o, id);
+  return readers;
+}
+
+/** Steps 2 and 3 of the record protocol and the in-memory swap; the inputs stay on disk. */
+function swap(o: ReplacementOptions): { readers: SSTableReader[]; id: number } {
   const { disk, store, inputs, prepared } = o;
   const live = store.sstables;
   for (const r of inputs) {
@@ -41,8 +65,11 @@ export function replaceSSTables(o: ReplacementOptions): SSTableReader[] {
   const gone = new Set(inputs);
   store.setSSTables([...live.filter((r) => !gone.has(r)), ...readers], o.logger);
   o.onReplaced(inputs);
-  for (const r of inputs) r.delete();
-  disk.syncDirectory(store.directory);
-  removeCompactionRecord(disk, store.directory, id);
-  return readers;
+  return { readers, id };
+}
+
+/** Steps 4 (the directory sync after the inputs' deletion) and 5. */
+function retired(o: ReplacementOptions, id: number): void {
+  o.disk.syncDirectory(o.store.directory);
+  removeCompactionRecord(o.disk, o.store.directory, id);
 }
