@@ -1,11 +1,13 @@
 // Runs inside a flush worker thread (spawned through io's WorkerSpawner; io/real/worker-entry.ts
 // calls runWorker): for each flush job it feeds the main thread's encoded batches to an
 // SSTableComponentWriter (chunking, compression, CRCs, Index, summary, bloom filter), and on
-// 'finish' writes the small components and fsyncs everything under temp names. It never renames,
+// 'finish' writes the small components, fsyncs everything under temp names and builds the dense
+// partition index from the temp Index.db (shipped with the prepared SSTable). It never renames,
 // publishes or deletes a live file: the main thread publishes. A failed or aborted job leaves no
 // temp file. Jobs of several tables may interleave; each job's messages arrive in order.
 import type { WorkerHost } from '../../io/index.ts';
 import { toWirePrepared } from '../compaction/compaction-worker-protocol.ts';
+import { indexPreparedOutputs } from '../compaction/output-partition-index.ts';
 import { compressionParamsOf } from '../sstable/compression.ts';
 import { SSTableComponentWriter } from '../sstable/sstable-component-writer.ts';
 import type { IndexEntryFields } from '../sstable/sstable-component-writer.ts';
@@ -53,12 +55,16 @@ export function runWorker(host: WorkerHost): void {
       case 'finish': {
         const writer = jobs.get(m.jobId);
         if (writer === undefined) return;
-        writer.finish(m.statistics).then((prepared) => {
-          jobs.delete(m.jobId);
-          const transfer: ArrayBuffer[] = [];
-          const wire = prepared === null ? null : toWirePrepared(prepared, transfer);
-          host.post({ type: 'done', jobId: m.jobId, prepared: wire } satisfies FromFlushWorker, transfer);
-        }, (error: unknown) => fail(m.jobId, error));
+        // The dense partition index is built here from the temp Index.db (off the main thread),
+        // so publishing the SSTable scans nothing on the event loop.
+        writer.finish(m.statistics)
+          .then((prepared) => (prepared === null ? null : indexPreparedOutputs({ disk: host.disk, prepared: [prepared], stepEntries: Infinity, pause: null }).then((indexed) => indexed[0]!)))
+          .then((prepared) => {
+            jobs.delete(m.jobId);
+            const transfer: ArrayBuffer[] = [];
+            const wire = prepared === null ? null : toWirePrepared(prepared, transfer);
+            host.post({ type: 'done', jobId: m.jobId, prepared: wire } satisfies FromFlushWorker, transfer);
+          }, (error: unknown) => fail(m.jobId, error));
         return;
       }
       case 'abort': {
