@@ -52,4 +52,14 @@ describe('rewriteMountPath', () => {
     expect(rewriteMountPath('/database', mounts, '/p')).toBe('/database');
     expect(rewriteMountPath('data', mounts, '/p')).toBe('data');
   });
+
+  it('leaves host paths the image was mapped to, even under a mount path (a checkout in /tmp with a /tmp mount)', () => {
+    const withTmp = ['/tmp', '/var/lib/cassia'];
+    const roots = ['/tmp/ci-clone'];
+    expect(rewriteMountPath('/tmp/ci-clone/node-image/cli/cassia.ts', withTmp, '/p', roots)).toBe('/tmp/ci-clone/node-image/cli/cassia.ts');
+    expect(rewriteMountPath('--x=/tmp/ci-clone/a', withTmp, '/p', roots)).toBe('--x=/tmp/ci-clone/a');
+    expect(rewriteMountPath('/tmp/ci-clone-other/a', withTmp, '/p', roots)).toBe('/p/tmp/ci-clone-other/a');
+    expect(rewriteMountPath('/tmp/scratch', withTmp, '/p', roots)).toBe('/p/tmp/scratch');
+    expect(rewriteMountPath('/tmp/ci-clone/node-image/cli/cassia.ts', withTmp, '/p')).toBe('/p/tmp/ci-clone/node-image/cli/cassia.ts');
+  });
 });

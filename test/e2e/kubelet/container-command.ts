@@ -57,11 +57,14 @@ export function resolveCommand(options: { image: string; command: readonly strin
 
 /**
  * Rewrites a value that is, or starts with, a mount path (also `--flag=<path>`) to the same
- * path under `prefix`. Longest mount path wins; other values are returned unchanged.
+ * path under `prefix`. Longest mount path wins; other values are returned unchanged, and so are
+ * paths under `hostRoots`: host paths that resolveCommand already mapped from the image (the
+ * repository), which a mount path such as /tmp must not capture when the checkout lives there.
  */
-export function rewriteMountPath(value: string, mountPaths: readonly string[], prefix: string): string {
+export function rewriteMountPath(value: string, mountPaths: readonly string[], prefix: string, hostRoots: readonly string[] = []): string {
   const eq = /^(-{1,2}[A-Za-z0-9_.-]+=)(\/.*)$/.exec(value);
-  if (eq) return eq[1]! + rewriteMountPath(eq[2]!, mountPaths, prefix);
+  if (eq) return eq[1]! + rewriteMountPath(eq[2]!, mountPaths, prefix, hostRoots);
+  for (const root of hostRoots) if (value === root || value.startsWith(`${root}/`)) return value;
   let best: string | undefined;
   for (const mp of mountPaths) {
     const m = mp.replace(/\/+$/, '') || '/';

@@ -220,7 +220,8 @@ export class PodWorker {
     const proc = new ManagedProcess({
       name: `${this.name}/${c.name}`,
       file: resolved.file,
-      args: resolved.args.map((a) => rewriteMountPath(a, mountPaths, rootfs)),
+      // Repository paths (the image's /app, mapped by resolveCommand) are host paths already.
+      args: resolved.args.map((a) => rewriteMountPath(a, mountPaths, rootfs, resolved.kind === 'local' ? [] : [this.host.runtime.repoDir])),
       logPath: path.join(logDir, `${c.name}-${run.restartCount}.log`),
       env: fullEnv,
       cwd: fs.existsSync(cwd) ? cwd : rootfs,
