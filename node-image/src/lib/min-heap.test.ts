@@ -45,6 +45,22 @@ describe('MinHeap', () => {
     }));
   });
 
+  it('updateTop restores the order after the top item grew (a k-way merge advancing its smallest run)', () => {
+    fc.assert(fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 20 }), { maxLength: 8 }), (lists) => {
+      const runs = lists.map((l) => [...l].sort((a, b) => a - b));
+      const at = runs.map(() => 0);
+      const heap = new MinHeap<number>((a, b) => runs[a]![at[a]!]! < runs[b]![at[b]!]!);
+      runs.forEach((_, r) => heap.push(r));
+      const merged: number[] = [];
+      for (let r = heap.peek(); r !== undefined; r = heap.peek()) {
+        merged.push(runs[r]![at[r]!]!);
+        if (++at[r]! >= runs[r]!.length) heap.pop();
+        else heap.updateTop();
+      }
+      expect(merged).toEqual(runs.flat().sort((a, b) => a - b));
+    }));
+  });
+
   it('clear empties it; an empty heap peeks and pops undefined', () => {
     const heap = new MinHeap<number>((a, b) => a < b);
     expect(heap.peek()).toBeUndefined();

@@ -46,6 +46,14 @@ export class MinHeap<T> {
     return top;
   }
 
+  /**
+   * The smallest item's ordering key grew (a merge cursor advanced it): restores the order with
+   * one sift, where pop and push would take two.
+   */
+  updateTop(): void {
+    if (this.items.length > 1) this.siftDown(0);
+  }
+
   /** Keeps only the items `keep` accepts (e.g. drops lazily cancelled entries), in O(n). */
   retain(keep: (item: T) => boolean): void {
     const a = this.items;

@@ -10,7 +10,7 @@
 // in a Float64Array, so comparisons rarely leave that array; only doubles that tie are compared
 // exactly (token halves, then key bytes) through the partitions. Runs are never modified once
 // built (a merge makes a new one), so a cursor keeps walking the runs it started on.
-import { assert } from '../../lib/index.ts';
+import { MinHeap, assert } from '../../lib/index.ts';
 
 /** Partitions appended before the buffer is sorted into a run. */
 export const PARTITION_RUNS_BUFFER = 512;
@@ -152,14 +152,14 @@ function merge<V extends TreeKey>(a: Run<V>, b: Run<V>): Run<V> {
 }
 
 /**
- * A forward position in the merge of the runs it was opened on: a binary min-heap of the runs
- * by their head, so a step costs about log2(k) comparisons of doubles.
+ * A forward position in the merge of the runs it was opened on: a min-heap of the runs by their
+ * head, so a step costs about log2(k) comparisons of doubles.
  */
 export class PartitionCursor<V extends TreeKey> {
   private readonly runs: ReadonlyArray<Run<V>>;
   private readonly positions: number[];
-  /** Run indexes, heap-ordered by head; only runs with entries left. */
-  private readonly heap: number[] = [];
+  /** Indexes of the runs with entries left, by head. */
+  private readonly heap = new MinHeap<number>((a, b) => this.before(a, b));
 
   constructor(runs: ReadonlyArray<Run<V>>, positions: number[]) {
     this.runs = runs.slice();
@@ -167,30 +167,23 @@ export class PartitionCursor<V extends TreeKey> {
     for (let r = 0; r < this.runs.length; r++) {
       if (positions[r]! < this.runs[r]!.values.length) this.heap.push(r);
     }
-    for (let i = (this.heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
   get valid(): boolean {
-    return this.heap.length > 0;
+    return this.heap.size > 0;
   }
 
   get value(): V {
-    assert(this.heap.length > 0, 'cursor is not on an entry');
-    const r = this.heap[0]!;
+    const r = this.heap.peek();
+    assert(r !== undefined, 'cursor is not on an entry');
     return this.runs[r]!.values[this.positions[r]!]!;
   }
 
   next(): void {
-    const heap = this.heap;
-    if (heap.length === 0) return;
-    const r = heap[0]!;
-    const at = ++this.positions[r]!;
-    if (at >= this.runs[r]!.values.length) {
-      const last = heap.pop()!;
-      if (heap.length === 0) return;
-      heap[0] = last;
-    }
-    this.siftDown(0);
+    const r = this.heap.peek();
+    if (r === undefined) return;
+    if (++this.positions[r]! >= this.runs[r]!.values.length) this.heap.pop();
+    else this.heap.updateTop();
   }
 
   /** Whether run a's head sorts before run b's. */
@@ -203,22 +196,5 @@ export class PartitionCursor<V extends TreeKey> {
     const y = rb.approx[pb]!;
     if (x !== y) return x < y;
     return compareTreeKeys(ra.values[pa]!, rb.values[pb]!) < 0;
-  }
-
-  private siftDown(from: number): void {
-    const heap = this.heap;
-    const n = heap.length;
-    let i = from;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= n) return;
-      const right = left + 1;
-      const child = right < n && this.before(heap[right]!, heap[left]!) ? right : left;
-      if (!this.before(heap[child]!, heap[i]!)) return;
-      const t = heap[i]!;
-      heap[i] = heap[child]!;
-      heap[child] = t;
-      i = child;
-    }
   }
 }
