@@ -44,19 +44,11 @@ export function comparePartitionKeys(a: PartitionKey, b: PartitionKey): number {
   return Buffer.compare(a.key, b.key);
 }
 
-/** Signed high and unsigned low 32 bits of a token, compared as numbers (no BigInt on hot paths). */
-export function tokenHigh(token: bigint): number {
-  return tokenHighOf(token);
-}
-
-export function tokenLow(token: bigint): number {
-  return tokenLowOf(token);
-}
-
 export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<MemtablePartition>, SSTablePartitionInput {
   readonly token: bigint;
   readonly key: Buffer;
   readonly tokenApprox: number;
+  /** Signed high and unsigned low 32 bits of the token, compared as numbers (no BigInt on hot paths). */
   readonly tokenHigh: number;
   readonly tokenLow: number;
   partitionDeletion: DeletionTime | null = null;
