@@ -8,6 +8,7 @@ import { BloomFilter } from '../sstable/bloom-filter.ts';
 import type { ChunkTable } from '../sstable/chunked-file.ts';
 import type { CompressionParams } from '../sstable/compression.ts';
 import { PartitionIndex } from '../sstable/partition-index.ts';
+import type { PartitionIndexFields } from '../sstable/partition-index.ts';
 import type { SSTableStatistics } from '../sstable/sstable-statistics.ts';
 import type { PreparedSSTable } from '../sstable/sstable-writer.ts';
 import type { IndexedPreparedSSTable } from './output-partition-index.ts';
@@ -69,16 +70,6 @@ export interface WorkerCounters {
   readonly bytesRead: number;
 }
 
-/** A partition index's fields (structured clone drops the class; its arrays are transferred). */
-export interface WirePartitionIndex {
-  readonly count: number;
-  readonly interval: number;
-  readonly high: Int32Array;
-  readonly low: Uint32Array;
-  readonly dataOffsets: Float64Array | null;
-  readonly indexOffsets: Float64Array;
-  readonly dataEndBytes: number;
-}
 
 export interface WirePrepared {
   readonly generation: number;
@@ -88,7 +79,7 @@ export interface WirePrepared {
   readonly indexTable: ChunkTable;
   readonly sizeBytes: number;
   /** Built by the worker from the output's Index.db, so the main thread's reader needs no scan. */
-  readonly partitionIndex: WirePartitionIndex | null;
+  readonly partitionIndex: PartitionIndexFields | null;
 }
 
 export type FromWorker =
@@ -106,7 +97,7 @@ export function toWirePrepared(p: PreparedSSTable | IndexedPreparedSSTable, tran
   const bits = new Uint8Array(p.filter.bits);
   transfer.push(bits.buffer);
   const index = 'partitionIndex' in p ? p.partitionIndex : null;
-  let partitionIndex: WirePartitionIndex | null = null;
+  let partitionIndex: PartitionIndexFields | null = null;
   if (index !== null) {
     partitionIndex = {
       count: index.count, interval: index.interval, high: index.high, low: index.low, dataOffsets: index.dataOffsets, indexOffsets: index.indexOffsets,

@@ -37,7 +37,18 @@ export function partitionIndexBytes(count: number, interval: number): number {
   return Math.ceil(count / interval) * SAMPLE_ENTRY_BYTES;
 }
 
-export class PartitionIndex {
+/** A partition index's data fields (what crosses a worker boundary: structured clone drops the class). */
+export interface PartitionIndexFields {
+  readonly count: number;
+  readonly interval: number;
+  readonly high: Int32Array;
+  readonly low: Uint32Array;
+  readonly dataOffsets: Float64Array | null;
+  readonly indexOffsets: Float64Array;
+  readonly dataEndBytes: number;
+}
+
+export class PartitionIndex implements PartitionIndexFields {
   /** Partitions of the SSTable. */
   readonly count: number;
   /** 1: dense; else every interval-th partition is sampled (a power of two). */
@@ -52,9 +63,7 @@ export class PartitionIndex {
   /** Logical Data length (end of the last partition). */
   readonly dataEndBytes: number;
 
-  constructor(fields: {
-    count: number; interval: number; high: Int32Array; low: Uint32Array; dataOffsets: Float64Array | null; indexOffsets: Float64Array; dataEndBytes: number;
-  }) {
+  constructor(fields: PartitionIndexFields) {
     this.count = fields.count;
     this.interval = fields.interval;
     this.high = fields.high;
@@ -67,9 +76,7 @@ export class PartitionIndex {
   }
 
   /** An index from its fields, e.g. one built by a writer in a worker thread (structured clone drops the class). */
-  static fromFields(fields: {
-    count: number; interval: number; high: Int32Array; low: Uint32Array; dataOffsets: Float64Array | null; indexOffsets: Float64Array; dataEndBytes: number;
-  }): PartitionIndex {
+  static fromFields(fields: PartitionIndexFields): PartitionIndex {
     return fields instanceof PartitionIndex ? fields : new PartitionIndex(fields);
   }
 
