@@ -18,10 +18,7 @@ describe('decommission then SIGTERM at LEFT', () => {
     cluster = await TopologyCluster.create(TEST, [1, 2, 3].map(A), {
       ring_delay: RING_DELAY_MS, num_tokens: 8, start_gossip: true, hinted_handoff_enabled: false,
     });
-    for (const i of [1, 2, 3]) {
-      await cluster.start(A(i), { seeds: A(1) });
-      await cluster.healthy(A(1));
-    }
+    await cluster.startInOrder([1, 2, 3].map(A), { seeds: A(1) });
   }, 600_000);
   afterAll(async () => {
     await cluster?.stopAll();

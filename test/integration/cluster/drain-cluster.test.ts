@@ -26,10 +26,7 @@ describe('drain in a cluster', () => {
     cluster = await TopologyCluster.create(TEST, NODES.map(A), {
       ring_delay: RING_DELAY_MS, num_tokens: 8, start_gossip: true,
     });
-    for (const i of NODES) {
-      await cluster.start(A(i), { seeds: A(1) });
-      await cluster.healthy(A(1));
-    }
+    await cluster.startInOrder(NODES.map(A), { seeds: A(1) });
   }, 600_000);
   afterAll(async () => {
     await app?.shutdown();

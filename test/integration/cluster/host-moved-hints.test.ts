@@ -27,10 +27,7 @@ describe('a node back at a new address with the same host id', () => {
     cluster = await TopologyCluster.create(TEST, [1, 2, 3, 4].map(A), {
       ring_delay: RING_DELAY_MS, num_tokens: 8, start_gossip: true, hints_flush_period: 500,
     });
-    for (const i of [1, 2, 3]) {
-      await cluster.start(A(i), { seeds: A(1) });
-      await cluster.healthy(A(1));
-    }
+    await cluster.startInOrder([1, 2, 3].map(A), { seeds: A(1) });
   }, 600_000);
   afterAll(async () => {
     await client?.shutdown();

@@ -97,6 +97,15 @@ export class TopologyCluster {
     return node;
   }
 
+  /** Starts the nodes one at a time, each once `seeds`' first node sees a healthy ring (one bootstrap at a time). */
+  async startInOrder(addresses: readonly string[], options: { seeds: string }): Promise<void> {
+    const first = options.seeds.split(',')[0]!;
+    for (const address of addresses) {
+      await this.start(address, options);
+      await this.healthy(first);
+    }
+  }
+
   async run<O extends Operation>(address: string, operation: O, request: OperationRequest<O>, timeoutMs: number): Promise<Job> {
     const client = this.clientFor(address);
     const job = await client.submit(operation, request);
