@@ -136,6 +136,7 @@ export class MembershipService implements Membership {
   private joinState: LocalJoinState = 'STARTING';
   private localTokens: readonly Token[];
   private shadowStates: readonly EndpointStateEntry[] = [];
+  private shadowStartingSeeds: readonly EndpointAddress[] = [];
   private retryHandle: { cancel(): void; resolve(): void } | null = null;
   private seedReloadHandle: TimerHandle | null = null;
   /**
@@ -297,6 +298,11 @@ export class MembershipService implements Membership {
   /** The states the seeds answered in the shadow round (the replace target's TOKENS come from here). */
   shadowRoundStates(): readonly EndpointStateEntry[] {
     return this.shadowStates;
+  }
+
+  /** The seeds that answered the shadow round from a shadow round of their own (still starting). */
+  shadowRoundStartingSeeds(): readonly EndpointAddress[] {
+    return this.shadowStartingSeeds;
   }
 
   joinStatus(): LocalJoinState {
@@ -590,6 +596,7 @@ export class MembershipService implements Membership {
           break;
         }
         case 'shadow_round_done':
+          this.shadowStartingSeeds = e.startingSeeds;
           this.shadowWaiter?.resolve(e.states);
           this.shadowWaiter = null;
           break;

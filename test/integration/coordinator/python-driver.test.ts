@@ -41,6 +41,21 @@ describe.skipIf(python === null)('the Python driver against three nodes', () => 
     await cluster?.destroy();
   });
 
+  it('nodes started at once choose their tokens after the seeds before them', () => {
+    // Seeds 1 and 2 and node 3 start together. Each waits for the starting nodes that come before
+    // it (seeds first, then by address) to own tokens, so none places its tokens against an empty
+    // ring except the first seed. Node 3 may hear of seed 2 only once seed 2 is NORMAL, so it sees
+    // at least seed 1.
+    const ringMembers = cluster.nodes.map((n) => {
+      const line = n.logTail(400_000).split('\n').find((l) => l.includes('"tokens chosen"'));
+      expect(line, `${n.address} logged its token choice`).toBeDefined();
+      return (JSON.parse(line!) as { ringMembers: number }).ringMembers;
+    });
+    report('coordinator-token-order', { ringMembers });
+    expect(ringMembers[1]).toBeGreaterThanOrEqual(1);
+    expect(ringMembers[2]).toBeGreaterThanOrEqual(1);
+  });
+
   it('cluster_driver.py', () => {
     const started = Date.now();
     const r = spawnSync(python!, [join(import.meta.dirname, 'cluster_driver.py')], {

@@ -94,6 +94,31 @@ describe('SYN handling (examineGossiper)', () => {
   });
 });
 
+describe('shadow round', () => {
+  const fresh = (self: EndpointAddress, seeds: EndpointAddress[]): Harness =>
+    new Harness(createGossiper(gossiperConfig({ self, clusterName: 'test', seeds }), GEN, T0));
+  const done = (h: Harness) => h.outputs.flatMap((o) => (o.kind === 'event' && o.event.type === 'shadow_round_done' ? [o.event] : []));
+  const emptyAck: GossipMessage = { type: 'ACK', digests: [], states: [] };
+
+  it('names the seeds as starting when every seed answers from a shadow round of its own', () => {
+    const h = fresh(C, [A, B]);
+    h.step({ kind: 'shadow_round' }, T0);
+    expect(h.sent().map((s) => s.to)).toEqual([A, B]);
+    h.receive(A, emptyAck, T0 + 5);
+    expect(done(h)).toEqual([]); // B has not answered yet
+    h.receive(B, emptyAck, T0 + 6);
+    expect(done(h)).toEqual([{ type: 'shadow_round_done', states: [], startingSeeds: [A, B] }]);
+  });
+
+  it('names no starting seed when a seed answers with states', () => {
+    const h = fresh(C, [A, B]);
+    h.step({ kind: 'shadow_round' }, T0);
+    const states = [{ endpoint: A, state: state(GEN, 3, { HOST_ID: ['00000000-0000-0000-0000-00000000000a', 1] }) }];
+    h.receive(A, { type: 'ACK', digests: [], states }, T0 + 5);
+    expect(done(h)).toEqual([{ type: 'shadow_round_done', states, startingSeeds: [] }]);
+  });
+});
+
 describe('applying state', () => {
   it('ignores ACK states before its first SYN (CASSANDRA-12653)', () => {
     const h = new Harness(gossiper(B, [A]));

@@ -144,7 +144,11 @@ export type GossipEvent =
   | { readonly type: 'dead'; readonly endpoint: EndpointAddress; readonly state: EndpointState }
   | { readonly type: 'restart'; readonly endpoint: EndpointAddress; readonly previous: EndpointState }
   | { readonly type: 'remove'; readonly endpoint: EndpointAddress }
-  | { readonly type: 'shadow_round_done'; readonly states: readonly EndpointStateEntry[] }
+  /**
+   * The shadow round ended. `startingSeeds`: the seeds that answered from a shadow round of their
+   * own (alive, still starting; set only when every seed did, which ends the round with no states).
+   */
+  | { readonly type: 'shadow_round_done'; readonly states: readonly EndpointStateEntry[]; readonly startingSeeds: readonly EndpointAddress[] }
   /** No seed answered the shadow round in time and this node is not a seed. */
   | { readonly type: 'shadow_round_failed'; readonly reason: string }
   | { readonly type: 'warning'; readonly message: string };
@@ -546,7 +550,7 @@ class Work {
 
   beginShadowRound(): void {
     if (this.seeds.length === 0) {
-      this.emit({ type: 'shadow_round_done', states: [] });
+      this.emit({ type: 'shadow_round_done', states: [], startingSeeds: [] });
       return;
     }
     this.shadowRound = { startedAtMs: this.nowMs, lastSentAtMs: this.nowMs, seedsInShadowRound: new Set() };
@@ -565,7 +569,7 @@ class Work {
     const limitMs = isSeed ? this.config.ringDelayMs : 2 * this.config.ringDelayMs;
     if (this.nowMs - round.startedAtMs > limitMs) {
       this.shadowRound = null;
-      if (isSeed) this.emit({ type: 'shadow_round_done', states: [] });
+      if (isSeed) this.emit({ type: 'shadow_round_done', states: [], startingSeeds: [] });
       else this.emit({ type: 'shadow_round_failed', reason: 'Unable to gossip with any peers' });
       return;
     }
@@ -586,14 +590,14 @@ class Work {
         this.emit({ type: 'warning', message: `Received an ack from ${respondent}, who isn't a seed. Ensure your seed list includes a live node. Exiting shadow round` });
       }
       this.shadowRound = null;
-      this.emit({ type: 'shadow_round_done', states });
+      this.emit({ type: 'shadow_round_done', states, startingSeeds: [] });
       return;
     }
     const inShadow = new Set(round.seedsInShadowRound);
     inShadow.add(respondent);
     if (this.seeds.every((s) => inShadow.has(s))) {
       this.shadowRound = null;
-      this.emit({ type: 'shadow_round_done', states: [] });
+      this.emit({ type: 'shadow_round_done', states: [], startingSeeds: [...inShadow] });
     } else {
       this.shadowRound = { ...round, seedsInShadowRound: inShadow };
     }

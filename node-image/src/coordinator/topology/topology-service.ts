@@ -222,21 +222,38 @@ export class TopologyService {
     });
     const chosen = chooseBootstrapTokens({ config, metadata: m.ring().onlyTokenMap(), endpoint: m.self, random: this.o.random });
     if (chosen.warning !== undefined) this.logger.warn({}, chosen.warning);
-    this.logger.info({ source: chosen.source, tokens: chosen.tokens.length }, 'tokens chosen');
+    this.logger.info({ source: chosen.source, tokens: chosen.tokens.length, ringMembers: m.ring().onlyTokenMap().members().length }, 'tokens chosen');
     return [...chosen.tokens];
   }
 
-  /** Waits (at most the ring delay) until the ring holds every NORMAL node the seeds told of. */
+  /**
+   * Waits (at most the ring delay) until the ring holds every NORMAL node the seeds told of, and
+   * every node known to be starting (no status yet) that comes before this one: seeds before
+   * other nodes, then by address. In a cluster whose nodes all start at once, the nodes then
+   * choose their tokens one after another, each against the tokens of those before it, instead of
+   * all against an empty ring, where blind choices can leave a node a sliver of the ring. The
+   * order is total, so no two nodes wait for each other; the ring delay bounds the wait for a
+   * node that never announces. Starting nodes are the status-less entries of the shadow round,
+   * or the seeds when every seed answered from a shadow round of its own.
+   */
   private async waitForRingInfo(): Promise<void> {
     const m = this.o.membership;
-    const expected = m.shadowRoundStates().filter((e) => e.endpoint !== m.self && e.state.states[AppState.Tokens] !== undefined
-      && (e.state.states[AppState.StatusWithPort]?.value ?? e.state.states[AppState.Status]?.value ?? '').startsWith('NORMAL'));
+    const seeds = new Set(m.seedList());
+    const rank = (e: EndpointAddress): string => `${seeds.has(e) ? 0 : 1}${e}`;
+    const before = (e: EndpointAddress): boolean => e !== m.self && rank(e) < rank(m.self);
+    const expected = new Set<EndpointAddress>(m.shadowRoundStartingSeeds().filter(before));
+    for (const e of m.shadowRoundStates()) {
+      if (e.endpoint === m.self) continue;
+      const status = e.state.states[AppState.StatusWithPort]?.value ?? e.state.states[AppState.Status]?.value ?? '';
+      if (status.startsWith('NORMAL') ? e.state.states[AppState.Tokens] !== undefined : status === '' && before(e.endpoint)) expected.add(e.endpoint);
+    }
     const deadline = this.o.clock.monotonicMs() + this.o.ringDelayMs;
     while (this.o.clock.monotonicMs() < deadline && !this.closed) {
-      if (expected.every((e) => m.ring().isMember(e.endpoint)) && this.schemaSettled()) return;
+      if ([...expected].every((e) => m.ring().isMember(e)) && this.schemaSettled()) return;
       await this.sleep(TOPOLOGY_POLL_MS);
     }
-    this.logger.warn({}, 'ring information or schema agreement incomplete after the ring delay; continuing');
+    const missing = [...expected].filter((e) => !m.ring().isMember(e));
+    this.logger.warn({ missing }, 'ring information or schema agreement incomplete after the ring delay; continuing');
   }
 
   /**
