@@ -964,6 +964,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
         layout: store.layout,
         compression: store.compression,
         partitions: memtable.contents(),
+        columns: memtable.encodedRows.columns,
         partitionCountEstimate: memtable.partitionCount,
         commitLogPosition: flushPosition,
         timestampRange: { minMicros: memtable.minTimestampMicros, maxMicros: memtable.maxTimestampMicros },

@@ -17,6 +17,8 @@ import type { Cell, Clustering, DeletionTime, PartitionUpdate, RangeTombstone, R
 import { assertCellsSorted, mergeRows } from '../reconcile.ts';
 import type { SSTablePartitionInput } from '../sstable/sstable-writer.ts';
 import type { TableLayout } from '../table-layout.ts';
+import { EncodedRows } from './encoded-rows.ts';
+import type { EncodedPartition } from './encoded-rows.ts';
 
 /** Approximate heap cost of a partition beyond its key bytes (objects, tree slots). */
 export const PARTITION_OVERHEAD_BYTES = 200;
@@ -56,9 +58,12 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   /**
    * The rows: while the partition has at most one, it is `onlyRow` and `tree` is null (most
    * partitions of key-value tables never need a tree); the tree takes over at the second row.
+   * A plain one-row partition keeps its row encoded instead (`encoded`; then `row` is null).
    */
-  onlyRow: Row | null = null;
+  private row: Row | null = null;
   tree: BTreeMap<Clustering, Row> | null = null;
+  /** The whole partition as SSTable Data bytes (encoded-rows.ts): one plain row, nothing else. */
+  encoded: EncodedPartition | null = null;
   rangeTombstones: RangeTombstone[] = [];
   /** Another partition in the same token-index slot (same double of the token): the lookup chain. */
   sameSlot: MemtablePartition | null = null;
@@ -72,7 +77,27 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   }
 
   get rowCount(): number {
-    return this.tree !== null ? this.tree.size : this.onlyRow === null ? 0 : 1;
+    return this.tree !== null ? this.tree.size : this.row === null && this.encoded === null ? 0 : 1;
+  }
+
+  /** The single row (decoded when it is encoded: a new object on each call), or null. */
+  get onlyRow(): Row | null {
+    return this.encoded !== null ? this.encoded.row() : this.row;
+  }
+
+  set onlyRow(row: Row | null) {
+    this.row = row;
+    this.encoded = null;
+  }
+
+  /** Encodes the single row when the partition is plain enough (EncodedRows.encode). */
+  tryEncode(codec: EncodedRows): void {
+    const row = this.row;
+    if (row === null || this.tree !== null || this.partitionDeletion !== null || this.staticRow !== null || this.rangeTombstones.length > 0) return;
+    const encoded = codec.encode(this.key, this.tokenHigh, this.tokenLow, row, rowSizeBytes(row));
+    if (encoded === null) return;
+    this.encoded = encoded;
+    this.row = null;
   }
 
   /** The rows in clustering order (SSTablePartitionInput: a flush writes the partition as it is). */
@@ -82,7 +107,10 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
 
   /** Rows in clustering order (a copy for a tree; flush and tests). */
   rowsInOrder(): readonly Row[] {
-    if (this.tree === null) return this.onlyRow === null ? NO_ROWS : [this.onlyRow];
+    if (this.tree === null) {
+      const only = this.onlyRow;
+      return only === null ? NO_ROWS : [only];
+    }
     const rows: Row[] = [];
     for (const r = this.tree.first(); r.valid; r.next()) rows.push(r.value);
     return rows;
@@ -113,6 +141,8 @@ export class Memtable {
   minTimestampMicros = Infinity;
   maxTimestampMicros = -Infinity;
   private lastMerged: Row | null = null;
+  /** Encoded one-row partitions: their column dictionary (which the flush's SSTable continues) and slabs. */
+  readonly encodedRows = new EncodedRows();
   /** Merges a row into the version in the tree (one function for the memtable's life). */
   private readonly mergeRow = (existing: Row, incoming: Row): Row => {
     const merged = mergeRows(this.layout, existing, incoming);
@@ -120,10 +150,16 @@ export class Memtable {
     return merged;
   };
 
-  /** `expectedPartitions` sizes the token index up front (it grows past that as needed). */
-  constructor(layoutSource: LayoutSource, expectedPartitions = 0) {
+  private readonly encodeRows: boolean;
+
+  /**
+   * `expectedPartitions` sizes the token index up front (it grows past that as needed).
+   * `encodeRows: false` keeps every row as objects (tests compare both forms).
+   */
+  constructor(layoutSource: LayoutSource, expectedPartitions = 0, options: { readonly encodeRows?: boolean } = {}) {
     this.layoutSource = layoutSource;
     this.byToken = new TokenIndex<MemtablePartition>(expectedPartitions);
+    this.encodeRows = options.encodeRows ?? true;
   }
 
   get layout(): TableLayout {
@@ -169,12 +205,34 @@ export class Memtable {
     const before = this.bytes;
     this.trackTimestamps(update);
     let partition = this.get(update);
+    if (partition !== undefined && partition.encoded !== null) {
+      // Any change to an encoded partition goes through objects (and is encoded again below when
+      // it stays plain). The old bytes stay in their slab until the memtable is discarded: counted
+      // from now on (a live encoded row is counted as the row objects it replaces).
+      this.bytes += partition.encoded.length;
+      partition.onlyRow = partition.encoded.row();
+    }
     if (partition === undefined) {
       partition = new MemtablePartition(update.token, detach(update.key));
       this.byToken.add(partition);
       this.partitions.insert(partition);
       this.partitionTotal++;
       this.bytes += PARTITION_OVERHEAD_BYTES + partition.key.length;
+    }
+    const rows = update.rows;
+    if (this.encodeRows && rows.length === 1 && partition.rowCount === 0 && update.partitionDeletion === null && update.staticRow === null && update.rangeTombstones.length === 0
+      && partition.partitionDeletion === null && partition.staticRow === null && partition.rangeTombstones.length === 0) {
+      // The common write, one row into a new partition: encoded straight from the update (the
+      // encoding copies its values, so nothing needs detaching).
+      const row = rows[0]!;
+      const size = rowSizeBytes(row);
+      const encoded = this.encodedRows.encode(partition.key, partition.tokenHigh, partition.tokenLow, row, size);
+      if (encoded !== null) {
+        partition.encoded = encoded;
+        this.bytes += size;
+        this.rowCount++;
+        return this.bytes - before;
+      }
     }
     if (update.partitionDeletion !== null) partition.partitionDeletion = maxDeletion(partition.partitionDeletion, update.partitionDeletion);
     if (update.staticRow !== null) {
@@ -189,7 +247,6 @@ export class Memtable {
         this.bytes += rowSizeBytes(merged) - rowSizeBytes(existing);
       }
     }
-    const rows = update.rows;
     for (let i = 0; i < rows.length; i++) {
       const incoming = detachRow(rows[i]!);
       let existing: Row | undefined;
@@ -221,6 +278,7 @@ export class Memtable {
       }
     }
     for (const rt of update.rangeTombstones) this.addRangeTombstone(partition, rt);
+    if (this.encodeRows && partition.tree === null && rows.length > 0) partition.tryEncode(this.encodedRows);
     return this.bytes - before;
   }
 

@@ -9,7 +9,9 @@
 import { assert } from '../../lib/index.ts';
 import type { Disk } from '../../io/index.ts';
 import { ByteWriter } from '../codec/byte-writer.ts';
-import type { ColumnNameWriter, PartitionContents } from '../codec/partition-codec.ts';
+import { ColumnDictionary } from '../codec/column-dictionary.ts';
+import type { EncodedPartition } from '../memtable/encoded-rows.ts';
+import type { PartitionContents } from '../codec/partition-codec.ts';
 import { PartitionEncoder, TIMESTAMP_DELTA_MAX, rowTimestamp } from '../codec/partition-codec.ts';
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import { NO_DELETION_TIME } from '../model.ts';
@@ -40,6 +42,11 @@ export interface SSTablePartitionInput extends PartitionContents {
   /** The token's signed high and unsigned low 32 bits, when known (memtables keep them). */
   readonly tokenHigh?: number;
   readonly tokenLow?: number;
+  /**
+   * The whole partition already encoded (a memtable's encoded row): copied as it is when the
+   * writer continues its dictionary (`SSTableWriterOptions.columns`) and writes timestamp deltas.
+   */
+  readonly encoded?: EncodedPartition | null;
 }
 
 export interface PartitionHeader {
@@ -60,21 +67,8 @@ export interface SSTableWriterOptions {
   readonly timestampRange: { readonly minMicros: number; readonly maxMicros: number };
   readonly level: number;
   readonly createdAtSeconds: number;
-}
-
-class DictionaryNames implements ColumnNameWriter {
-  readonly names: string[] = [];
-  private readonly indexes = new Map<string, number>();
-
-  write(writer: ByteWriter, name: string): void {
-    let i = this.indexes.get(name);
-    if (i === undefined) {
-      i = this.names.length;
-      this.names.push(name);
-      this.indexes.set(name, i);
-    }
-    writer.varint(i);
-  }
+  /** The column dictionary to continue (a flushed memtable's: its encoded rows are then copied). */
+  readonly columns?: ColumnDictionary;
 }
 
 class StatsCollector {
@@ -123,6 +117,17 @@ class StatsCollector {
     this.rowContents(r);
   }
 
+  /** A partition of one plain row (EncodedRows.encode: no deletion, TTL or tombstone in it). */
+  encodedPartition(e: EncodedPartition): void {
+    this.partitionCount++;
+    this.rowCount++;
+    this.cellCount += e.cellCount;
+    this.timestamp(e.minTimestampMicros);
+    this.timestamp(e.maxTimestampMicros);
+    // Every cell and the liveness are live without expiry: NO_DELETION_TIME, as dropTime takes it.
+    if (e.cellCount > 0 && NO_DELETION_TIME > this.maxLocalDeletionTimeSeconds) this.maxLocalDeletionTimeSeconds = NO_DELETION_TIME;
+  }
+
   private rowContents(r: Row): void {
     if (r.liveness !== null) {
       this.cellCount++;
@@ -146,7 +151,7 @@ export class SSTableWriter {
   readonly generation: number;
   private readonly options: SSTableWriterOptions;
   private readonly sink: SSTableSink;
-  private readonly names = new DictionaryNames();
+  private readonly names: ColumnDictionary;
   private readonly encoder: PartitionEncoder;
   private readonly scratch = new ByteWriter(64 * 1024);
   private readonly entry: IndexEntryFields = {
@@ -180,6 +185,7 @@ export class SSTableWriter {
     this.options = options;
     this.generation = options.generation;
     this.sink = sink ?? new SSTableComponentWriter(componentWriterOptionsOf(options));
+    this.names = options.columns ?? new ColumnDictionary();
     this.encoder = new PartitionEncoder(this.names);
     const range = options.timestampRange;
     this.absoluteTimestamps = !(range.maxMicros - range.minMicros < TIMESTAMP_DELTA_MAX);
@@ -214,12 +220,7 @@ export class SSTableWriter {
     assert(key.length > 0 && key.length <= PARTITION_KEY_LENGTH_MAX, 'partition key length');
     const h = high ?? Number(BigInt.asIntN(32, token >> 32n));
     const l = low ?? Number(BigInt.asUintN(32, token));
-    if (this.previousKey !== null) {
-      const ph = this.partitionTokenHigh;
-      const pl = this.partitionTokenLow;
-      const order = h !== ph ? (h > ph ? 1 : -1) : l !== pl ? (l > pl ? 1 : -1) : Buffer.compare(key, this.previousKey);
-      assert(order > 0, 'SSTable partitions must be written in strictly increasing (token, key) order');
-    }
+    this.checkOrder(key, h, l);
     this.partitionKey = key;
     this.partitionToken = token;
     this.partitionTokenHigh = h;
@@ -284,6 +285,11 @@ export class SSTableWriter {
 
   /** Writes a whole partition (flush). */
   writePartition(partition: SSTablePartitionInput): void {
+    const encoded = partition.encoded;
+    if (encoded != null && encoded.codec.columns === this.names && !this.absoluteTimestamps) {
+      this.copyPartition(partition.key, partition.token, encoded, partition.tokenHigh, partition.tokenLow);
+      return;
+    }
     this.beginPartition(partition.key, partition.token, partition, partition.tokenHigh, partition.tokenLow);
     for (const row of partition.rows) this.addRow(row);
     this.endPartition();
@@ -322,6 +328,42 @@ export class SSTableWriter {
     if (this.state === 'aborted') return;
     this.state = 'aborted';
     this.sink.abort();
+  }
+
+  private checkOrder(key: Buffer, h: number, l: number): void {
+    if (this.previousKey === null) return;
+    const ph = this.partitionTokenHigh;
+    const pl = this.partitionTokenLow;
+    const order = h !== ph ? (h > ph ? 1 : -1) : l !== pl ? (l > pl ? 1 : -1) : Buffer.compare(key, this.previousKey);
+    assert(order > 0, 'SSTable partitions must be written in strictly increasing (token, key) order');
+  }
+
+  /** A partition encoded beforehand in this SSTable's format and dictionary: its bytes go as they are. */
+  private copyPartition(key: Buffer, token: bigint, encoded: EncodedPartition, high?: number, low?: number): void {
+    assert(this.state === 'open' && this.partitionKey === null, 'a whole partition between partitions');
+    const h = high ?? Number(BigInt.asIntN(32, token >> 32n));
+    const l = low ?? Number(BigInt.asUintN(32, token));
+    this.checkOrder(key, h, l);
+    this.spill();
+    const start = this.dataLength;
+    this.sink.writeData(encoded.slab.subarray(encoded.start, encoded.start + encoded.length));
+    this.spilledLength += encoded.length;
+    this.partitionTokenHigh = h;
+    this.partitionTokenLow = l;
+    const e = this.entry;
+    e.key = key;
+    e.token = token;
+    e.tokenHigh = h;
+    e.tokenLow = l;
+    e.partitionStartBytes = start;
+    e.dataLengthBytes = encoded.length;
+    e.rowIndexRelativeBytes = 0;
+    e.rowsRelativeBytes = encoded.rowsAt;
+    this.sink.addEntry(e);
+    this.entries++;
+    this.stats.encodedPartition(encoded);
+    this.stats.partitionSize(encoded.length);
+    this.previousKey = key;
   }
 
   /** Hands the encoded bytes gathered in `scratch` to the sink. */

@@ -1,0 +1,177 @@
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
+import { MemoryDisk } from '../../io/index.ts';
+import type { Cell, PartitionUpdate, Row } from '../model.ts';
+import { compressionParamsOf } from '../sstable/compression.ts';
+import { readSSTableMetadata } from '../sstable/sstable-reader.ts';
+import type { SSTableReader } from '../sstable/sstable-reader.ts';
+import { writeSSTable } from '../sstable/sstable-writer.ts';
+import { tableLayoutOf } from '../table-layout.ts';
+import { TABLE_MAIN, deletion, expiringCell, int, liveCell, marker, pkOf, row, text, tombstoneCell, update } from '../testing/fixtures.ts';
+import { EncodedRows } from './encoded-rows.ts';
+import { Memtable } from './memtable.ts';
+import type { MemtablePartition } from './memtable.ts';
+
+const layout = tableLayoutOf(TABLE_MAIN);
+const source = { layout };
+const T = TABLE_MAIN.id;
+const BASE = 1_700_000_000_000_000;
+
+/** Cells in the layout's order (m, tags, v, w): some plain, some with TTL or tombstones when `plain` is false. */
+const cellsArb = (plain: boolean): fc.Arbitrary<Cell[]> => fc.record({
+  tags: fc.uniqueArray(fc.integer({ min: 0, max: 9 }), { maxLength: 3 }),
+  v: fc.option(fc.integer(), { nil: undefined }),
+  w: fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
+  ts: fc.integer({ min: 0, max: 1000 }),
+  kind: plain ? fc.constant(0) : fc.integer({ min: 0, max: 2 }),
+}).map(({ tags, v, w, ts, kind }) => {
+  const cells: Cell[] = [];
+  for (const t of [...tags].sort((a, b) => a - b)) cells.push(liveCell('tags', Buffer.alloc(0), BASE + ts, int(t)));
+  if (v !== undefined) {
+    cells.push(kind === 1 ? expiringCell('v', int(v), BASE + ts + 1, 60, 1_800_000_000) : kind === 2 ? tombstoneCell('v', BASE + ts + 1, 1_700_000_000) : liveCell('v', int(v), BASE + ts + 1));
+  }
+  if (w !== undefined) cells.push(liveCell('w', text(w), BASE + ts + 2));
+  return cells;
+});
+
+const rowArb = (plain: boolean): fc.Arbitrary<Row> => fc.record({
+  ck: fc.integer({ min: 0, max: 3 }),
+  cells: cellsArb(plain),
+  withMarker: fc.boolean(),
+  ts: fc.integer({ min: 0, max: 1000 }),
+}).map(({ ck, cells, withMarker, ts }) => row([int(ck)], { liveness: withMarker || cells.length === 0 ? marker(BASE + ts) : null, cells }));
+
+/** Mostly one plain row into a few partitions; sometimes a deletion, a static row, TTLs or two rows. */
+const updateArb: fc.Arbitrary<PartitionUpdate> = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(fc.integer({ min: 0, max: 12 }), rowArb(true)).map(([pk, r]) => update(T, pk, { rows: [r] })) },
+  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 0, max: 12 }), rowArb(false)).map(([pk, r]) => update(T, pk, { rows: [r] })) },
+  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 1000 })).map(([pk, ts]) => update(T, pk, { partitionDeletion: deletion(BASE + ts) })) },
+  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer()).map(([pk, s]) => update(T, pk, { staticRow: row([], { cells: [liveCell('s', int(s), BASE + 5)] }) })) },
+  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: 12 }), rowArb(true), rowArb(true)).filter(([, a, b]) => a.clustering[0]!.readInt32BE(0) < b.clustering[0]!.readInt32BE(0)).map(([pk, a, b]) => update(T, pk, { rows: [a, b] })) },
+);
+
+function apply(updates: readonly PartitionUpdate[], encodeRows: boolean): Memtable {
+  const m = new Memtable(source, 0, { encodeRows });
+  for (const u of updates) m.apply(u);
+  return m;
+}
+
+function partitionsOf(m: Memtable): MemtablePartition[] {
+  const out: MemtablePartition[] = [];
+  for (const c = m.partitions.first(); c.valid; c.next()) out.push(c.value);
+  return out;
+}
+
+const contentsOf = (p: MemtablePartition) => ({
+  key: p.key, partitionDeletion: p.partitionDeletion, staticRow: p.staticRow, rows: p.rowsInOrder(), rangeTombstones: p.rangeTombstones,
+});
+
+async function flush(m: Memtable, disk: MemoryDisk, generation: number, shareColumns: boolean): Promise<SSTableReader | null> {
+  return writeSSTable({
+    disk, directory: '/d', generation, layout, compression: compressionParamsOf({ enabled: 'false' }).params,
+    partitions: m.contents(), partitionCountEstimate: m.partitionCount, commitLogPosition: { segmentId: 1, offsetBytes: 0 },
+    timestampRange: { minMicros: m.minTimestampMicros, maxMicros: m.maxTimestampMicros }, level: 0, createdAtSeconds: 1,
+    yieldToEventLoop: () => Promise.resolve(),
+    ...(shareColumns ? { columns: m.encodedRows.columns } : {}),
+  });
+}
+
+function readAll(reader: SSTableReader): unknown[] {
+  const out: unknown[] = [];
+  const scanner = reader.scan(() => 1);
+  for (let entry = scanner.next(); entry !== null; entry = scanner.next()) {
+    const p = reader.readPartition(layout, entry);
+    const rows: Row[] = [];
+    const cursor = p.rows(false, null);
+    for (let r = cursor.next(); r !== null; r = cursor.next()) rows.push(r);
+    out.push({ key: entry.key, partitionDeletion: p.partitionDeletion, staticRow: p.staticRow, rows, rangeTombstones: p.rangeTombstones });
+  }
+  return out;
+}
+
+describe('encoded memtable rows', () => {
+  it('keep a plain one-row partition as bytes and give back the row it was', () => {
+    const r = row([int(4)], { liveness: marker(BASE), cells: [liveCell('tags', Buffer.alloc(0), BASE, int(2)), liveCell('v', int(7), BASE + 3), liveCell('w', text('hello'), BASE - 9)] });
+    const m = apply([update(T, 1, { rows: [r] })], true);
+    const p = m.get(pkOf(1))!;
+    expect(p.encoded).not.toBeNull();
+    expect(p.rowCount).toBe(1);
+    expect(p.onlyRow).toEqual(r);
+    expect(p.encoded!.cellCount).toBe(4);
+    expect([p.encoded!.minTimestampMicros, p.encoded!.maxTimestampMicros]).toEqual([BASE - 9, BASE + 3]);
+  });
+
+  it('keep rows with a TTL, a tombstone or a deletion as objects, and re-encode a merge that stays plain', () => {
+    const m = apply([
+      update(T, 1, { rows: [row([int(0)], { cells: [expiringCell('v', int(1), BASE, 60, 1_800_000_000)] })] }),
+      update(T, 2, { rows: [row([int(0)], { cells: [tombstoneCell('v', BASE, 1_700_000_000)] })] }),
+      update(T, 3, { rows: [row([int(0)], { deletion: deletion(BASE) })] }),
+      update(T, 4, { rows: [row([int(0)], { cells: [liveCell('v', int(1), BASE)] })] }),
+      update(T, 4, { rows: [row([int(0)], { cells: [liveCell('v', int(2), BASE + 1), liveCell('w', text('x'), BASE)] })] }),
+    ], true);
+    for (const pk of [1, 2, 3]) expect(m.get(pkOf(pk))!.encoded).toBeNull();
+    const merged = m.get(pkOf(4))!;
+    expect(merged.encoded).not.toBeNull();
+    expect(merged.onlyRow!.cells.map((c) => [c.column, c.value])).toEqual([['v', int(2)], ['w', text('x')]]);
+  });
+
+  it('count the slab bytes an overwrite leaves behind', () => {
+    const write = (v: number) => update(T, 1, { rows: [row([int(0)], { cells: [liveCell('v', int(v), BASE + v)] })] });
+    const m = new Memtable(source);
+    m.apply(write(0));
+    const first = m.sizeBytes;
+    const bytes = m.get(pkOf(1))!.encoded!.length;
+    for (let v = 1; v <= 100; v++) m.apply(write(v));
+    // Each overwrite leaves the previous encoding in its slab: the memtable's size says so.
+    expect(m.sizeBytes).toBe(first + 100 * bytes);
+    expect(m.encodedRows.slabBytes).toBe(101 * bytes);
+  });
+
+  it('hold what row objects would hold, under any mix of writes', () => {
+    fc.assert(fc.property(fc.array(updateArb, { minLength: 1, maxLength: 40 }), (updates) => {
+      const encoded = partitionsOf(apply(updates, true));
+      const objects = partitionsOf(apply(updates, false));
+      expect(encoded.map(contentsOf)).toEqual(objects.map(contentsOf));
+    }), { numRuns: 300 });
+  });
+
+  it('flush to the SSTable (contents and statistics) that row objects flush to', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(updateArb, { minLength: 1, maxLength: 40 }), async (updates) => {
+      const disk = new MemoryDisk();
+      const withBytes = apply(updates, true);
+      const encodedCount = partitionsOf(withBytes).filter((p) => p.encoded !== null).length;
+      const decode = vi.spyOn(EncodedRows.prototype, 'decode');
+      let copied: SSTableReader | null;
+      let fallback: SSTableReader | null;
+      try {
+        copied = await flush(withBytes, disk, 1, true);
+        expect(decode).toHaveBeenCalledTimes(0); // copied as they are
+        fallback = await flush(withBytes, disk, 3, false); // another dictionary: every row is decoded and encoded again
+        expect(decode).toHaveBeenCalledTimes(encodedCount);
+      } finally {
+        decode.mockRestore();
+      }
+      const reference = await flush(apply(updates, false), disk, 2, false);
+      expect(readAll(copied!)).toEqual(readAll(reference!));
+      expect(readAll(fallback!)).toEqual(readAll(reference!));
+      const stats = (g: number) => {
+        const { columns: _, generation: __, ...rest } = readSSTableMetadata(disk, '/d', g).statistics;
+        return rest;
+      };
+      expect(stats(1)).toEqual(stats(2));
+      expect(stats(3)).toEqual(stats(2));
+    }), { numRuns: 150 });
+  });
+
+  it('flush through objects when the memtable needs absolute timestamps', async () => {
+    const m = apply([
+      update(T, 1, { rows: [row([int(0)], { cells: [liveCell('v', int(1), 5)] })] }),
+      update(T, 2, { rows: [row([int(0)], { cells: [liveCell('v', int(2), 2 ** 52)] })] }),
+    ], true);
+    expect(m.get(pkOf(1))!.encoded).not.toBeNull();
+    const disk = new MemoryDisk();
+    const reader = await flush(m, disk, 1, true);
+    const rows = readAll(reader!) as Array<{ rows: Row[] }>;
+    expect(rows.flatMap((p) => p.rows.map((r) => r.cells[0]!.timestampMicros)).sort((a, b) => a - b)).toEqual([5, 2 ** 52]);
+  });
+});

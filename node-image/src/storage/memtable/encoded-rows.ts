@@ -1,0 +1,122 @@
+// Encoded memtable rows: a partition of one plain row (live cells without TTL, no deletion of any
+// kind, no static row) is kept as its SSTable Data bytes in slab memory instead of row objects.
+// The bytes are encoded at apply, while the row's objects are still in the CPU cache; a flush
+// copies them as they are (the SSTable continues the memtable's column dictionary), and a read
+// decodes them. Such rows never reach the old generation as objects, and the flush no longer
+// walks scattered row objects (about half of the event loop's cost per write before).
+// docs/design/storage.md, "Encoded rows".
+import { ByteReader } from '../codec/byte-reader.ts';
+import { ByteWriter } from '../codec/byte-writer.ts';
+import { ColumnDictionary } from '../codec/column-dictionary.ts';
+import { PartitionDecoder, PartitionEncoder, TIMESTAMP_DELTA_MAX } from '../codec/partition-codec.ts';
+import type { Clustering, Row } from '../model.ts';
+
+/** Encoded rows are packed into slabs: the first this large, each next one twice the last, up to ENCODED_SLAB_BYTES. */
+export const ENCODED_FIRST_SLAB_BYTES = 4 * 1024;
+export const ENCODED_SLAB_BYTES = 256 * 1024;
+/** Rows estimated larger than this stay objects (a slab holds many rows; the scratch stays small). */
+export const ENCODED_ROW_BYTES_MAX = 16 * 1024;
+
+const NO_HEADER = { partitionDeletion: null, staticRow: null, rangeTombstones: [] } as const;
+const NO_VALUES: Clustering = [];
+
+/** One partition's Data bytes: header (key, token, flags, base), one framed row, end of rows. */
+export class EncodedPartition {
+  readonly codec: EncodedRows;
+  readonly slab: Buffer;
+  readonly start: number;
+  readonly length: number;
+  /** Offset of the framed row from `start` (the index entry's rows offset). */
+  readonly rowsAt: number;
+  /** Cells for the SSTable statistics: the liveness counts as one, as the writer counts it. */
+  readonly cellCount: number;
+  readonly minTimestampMicros: number;
+  readonly maxTimestampMicros: number;
+
+  constructor(codec: EncodedRows, slab: Buffer, start: number, length: number, rowsAt: number, cellCount: number, minTimestampMicros: number, maxTimestampMicros: number) {
+    this.codec = codec;
+    this.slab = slab;
+    this.start = start;
+    this.length = length;
+    this.rowsAt = rowsAt;
+    this.cellCount = cellCount;
+    this.minTimestampMicros = minTimestampMicros;
+    this.maxTimestampMicros = maxTimestampMicros;
+  }
+
+  /** The row as objects (values are views of the slab). */
+  row(): Row {
+    return this.codec.decode(this);
+  }
+}
+
+/** A memtable's encoder, decoder, column dictionary and slabs. */
+export class EncodedRows {
+  readonly columns = new ColumnDictionary();
+  private readonly encoder = new PartitionEncoder(this.columns);
+  private readonly decoder = new PartitionDecoder(this.columns);
+  private slab: Buffer | null = null;
+  private slabUsed = 0;
+  /** Slab bytes handed out (live or overwritten): what the memtable holds beyond its objects. */
+  slabBytes = 0;
+
+  /**
+   * The partition's bytes, or null when the row must stay objects: a deletion, TTL, tombstone or
+   * counter delta anywhere in it (the statistics would need them), no timestamp at all, a row
+   * larger than ENCODED_ROW_BYTES_MAX (`estimatedBytes`), or timestamps too far apart for deltas.
+   */
+  encode(key: Buffer, tokenHigh: number, tokenLow: number, row: Row, estimatedBytes: number): EncodedPartition | null {
+    if (estimatedBytes + key.length > ENCODED_ROW_BYTES_MAX || row.deletion !== null || row.complexDeletions.length > 0) return null;
+    let min = Infinity;
+    let max = -Infinity;
+    const liveness = row.liveness;
+    if (liveness !== null) {
+      if (liveness.ttlSeconds !== 0) return null;
+      min = max = liveness.timestampMicros;
+    }
+    const cells = row.cells;
+    for (let i = 0; i < cells.length; i++) {
+      const c = cells[i]!;
+      if (c.tombstone || c.ttlSeconds !== 0 || c.counterDelta === true) return null;
+      const t = c.timestampMicros;
+      if (t < min) min = t;
+      if (t > max) max = t;
+    }
+    if (min === Infinity || max - min >= TIMESTAMP_DELTA_MAX) return null;
+    const base = liveness !== null ? liveness.timestampMicros : cells[0]!.timestampMicros;
+    const w = SCRATCH;
+    w.reset();
+    w.varBytes(key);
+    w.i64Halves(tokenHigh, tokenLow);
+    this.encoder.beginStreamedPartition(w, NO_HEADER, { baseTimestampMicros: base, absolute: false });
+    const rowsAt = w.length;
+    this.encoder.writeFramedRow(w, row);
+    this.encoder.writeEndOfRows(w);
+    const length = w.length;
+    let slab = this.slab;
+    if (slab === null || this.slabUsed + length > slab.length) {
+      // Small tables (most system tables) keep small slabs; busy ones reach full-size slabs fast.
+      const size = Math.max(length, slab === null ? ENCODED_FIRST_SLAB_BYTES : Math.min(ENCODED_SLAB_BYTES, slab.length * 2));
+      slab = this.slab = Buffer.allocUnsafeSlow(size);
+      this.slabUsed = 0;
+    }
+    const start = this.slabUsed;
+    w.buffer.copy(slab, start, 0, length);
+    this.slabUsed += length;
+    this.slabBytes += length;
+    return new EncodedPartition(this, slab, start, length, rowsAt, (liveness === null ? 0 : 1) + cells.length, min, max);
+  }
+
+  decode(e: EncodedPartition): Row {
+    const rowsAt = e.start + e.rowsAt;
+    // The header ends with the base timestamp (no deletion, static row or range tombstones follow).
+    this.decoder.setBase(e.slab.readDoubleBE(rowsAt - 8), false);
+    const reader = new ByteReader(e.slab, rowsAt, e.start + e.length);
+    const clustering: Buffer[] = [];
+    const bodyLength = this.decoder.readFramedRowClustering(reader, clustering);
+    return this.decoder.readRowBody(reader, clustering.length === 0 ? NO_VALUES : clustering, bodyLength);
+  }
+}
+
+/** Encoding is synchronous: one scratch serves every memtable. */
+const SCRATCH = new ByteWriter(ENCODED_ROW_BYTES_MAX + 1024);
