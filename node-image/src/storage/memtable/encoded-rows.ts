@@ -20,8 +20,11 @@ export const ENCODED_ROW_BYTES_MAX = 16 * 1024;
 const NO_HEADER = { partitionDeletion: null, staticRow: null, rangeTombstones: [] } as const;
 const NO_VALUES: Clustering = [];
 
-/** One partition's Data bytes: header (key, token, flags, base), one framed row, end of rows. */
-export class EncodedPartition {
+/**
+ * One partition's Data bytes: header (key, token, flags, base), one framed row, end of rows. The
+ * memtable's partition object carries these fields itself (one object fewer per partition).
+ */
+export interface EncodedPartition {
   readonly codec: EncodedRows;
   readonly slab: Buffer;
   readonly start: number;
@@ -32,22 +35,18 @@ export class EncodedPartition {
   readonly cellCount: number;
   readonly minTimestampMicros: number;
   readonly maxTimestampMicros: number;
+}
 
-  constructor(codec: EncodedRows, slab: Buffer, start: number, length: number, rowsAt: number, cellCount: number, minTimestampMicros: number, maxTimestampMicros: number) {
-    this.codec = codec;
-    this.slab = slab;
-    this.start = start;
-    this.length = length;
-    this.rowsAt = rowsAt;
-    this.cellCount = cellCount;
-    this.minTimestampMicros = minTimestampMicros;
-    this.maxTimestampMicros = maxTimestampMicros;
-  }
-
-  /** The row as objects (values are views of the slab). */
-  row(): Row {
-    return this.codec.decode(this);
-  }
+/** Where EncodedRows.encode puts the fields of an encoding (a memtable partition). */
+export interface EncodedPartitionTarget {
+  codec: EncodedRows | null;
+  slab: Buffer | null;
+  start: number;
+  length: number;
+  rowsAt: number;
+  cellCount: number;
+  minTimestampMicros: number;
+  maxTimestampMicros: number;
 }
 
 /** A memtable's encoder, decoder, column dictionary and slabs. */
@@ -61,28 +60,29 @@ export class EncodedRows {
   slabBytes = 0;
 
   /**
-   * The partition's bytes, or null when the row must stay objects: a deletion, TTL, tombstone or
-   * counter delta anywhere in it (the statistics would need them), no timestamp at all, a row
-   * larger than ENCODED_ROW_BYTES_MAX (`estimatedBytes`), or timestamps too far apart for deltas.
+   * Encodes the partition into `target`; false when the row must stay objects: a deletion, TTL,
+   * tombstone or counter delta anywhere in it (the statistics would need them), no timestamp at
+   * all, a row larger than ENCODED_ROW_BYTES_MAX (`estimatedBytes`), or timestamps too far apart
+   * for deltas.
    */
-  encode(key: Buffer, tokenHigh: number, tokenLow: number, row: Row, estimatedBytes: number): EncodedPartition | null {
-    if (estimatedBytes + key.length > ENCODED_ROW_BYTES_MAX || row.deletion !== null || row.complexDeletions.length > 0) return null;
+  encode(target: EncodedPartitionTarget, key: Buffer, tokenHigh: number, tokenLow: number, row: Row, estimatedBytes: number): boolean {
+    if (estimatedBytes + key.length > ENCODED_ROW_BYTES_MAX || row.deletion !== null || row.complexDeletions.length > 0) return false;
     let min = Infinity;
     let max = -Infinity;
     const liveness = row.liveness;
     if (liveness !== null) {
-      if (liveness.ttlSeconds !== 0) return null;
+      if (liveness.ttlSeconds !== 0) return false;
       min = max = liveness.timestampMicros;
     }
     const cells = row.cells;
     for (let i = 0; i < cells.length; i++) {
       const c = cells[i]!;
-      if (c.tombstone || c.ttlSeconds !== 0 || c.counterDelta === true) return null;
+      if (c.tombstone || c.ttlSeconds !== 0 || c.counterDelta === true) return false;
       const t = c.timestampMicros;
       if (t < min) min = t;
       if (t > max) max = t;
     }
-    if (min === Infinity || max - min >= TIMESTAMP_DELTA_MAX) return null;
+    if (min === Infinity || max - min >= TIMESTAMP_DELTA_MAX) return false;
     const base = liveness !== null ? liveness.timestampMicros : cells[0]!.timestampMicros;
     const w = SCRATCH;
     w.reset();
@@ -104,7 +104,15 @@ export class EncodedRows {
     w.buffer.copy(slab, start, 0, length);
     this.slabUsed += length;
     this.slabBytes += length;
-    return new EncodedPartition(this, slab, start, length, rowsAt, (liveness === null ? 0 : 1) + cells.length, min, max);
+    target.codec = this;
+    target.slab = slab;
+    target.start = start;
+    target.length = length;
+    target.rowsAt = rowsAt;
+    target.cellCount = (liveness === null ? 0 : 1) + cells.length;
+    target.minTimestampMicros = min;
+    target.maxTimestampMicros = max;
+    return true;
   }
 
   decode(e: EncodedPartition): Row {

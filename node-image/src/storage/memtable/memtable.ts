@@ -62,9 +62,19 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
    */
   private row: Row | null = null;
   tree: BTreeMap<Clustering, Row> | null = null;
-  /** The whole partition as SSTable Data bytes (encoded-rows.ts): one plain row, nothing else. */
-  encoded: EncodedPartition | null = null;
-  rangeTombstones: RangeTombstone[] = [];
+  // The whole partition as SSTable Data bytes (encoded-rows.ts) while `slab` is set: one plain
+  // row, nothing else. The fields of an EncodedPartition, kept here rather than in an object of
+  // their own: a memtable keeps every partition object, and each one costs the collector.
+  codec: EncodedRows | null = null;
+  slab: Buffer | null = null;
+  start = 0;
+  length = 0;
+  rowsAt = 0;
+  cellCount = 0;
+  minTimestampMicros = 0;
+  maxTimestampMicros = 0;
+  /** Shared and empty (NO_RANGE_TOMBSTONES, never written to) until the first one arrives. */
+  rangeTombstones: RangeTombstone[] = NO_RANGE_TOMBSTONES;
   /** Another partition in the same token-index slot (same double of the token): the lookup chain. */
   sameSlot: MemtablePartition | null = null;
 
@@ -77,27 +87,30 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   }
 
   get rowCount(): number {
-    return this.tree !== null ? this.tree.size : this.row === null && this.encoded === null ? 0 : 1;
+    return this.tree !== null ? this.tree.size : this.row === null && this.slab === null ? 0 : 1;
+  }
+
+  /** The partition's bytes when its row is encoded (SSTablePartitionInput: a flush copies them). */
+  get encoded(): EncodedPartition | null {
+    return this.slab !== null ? (this as EncodedPartition) : null;
   }
 
   /** The single row (decoded when it is encoded: a new object on each call), or null. */
   get onlyRow(): Row | null {
-    return this.encoded !== null ? this.encoded.row() : this.row;
+    return this.slab !== null ? this.codec!.decode(this as EncodedPartition) : this.row;
   }
 
   set onlyRow(row: Row | null) {
     this.row = row;
-    this.encoded = null;
+    this.slab = null;
+    this.codec = null;
   }
 
   /** Encodes the single row when the partition is plain enough (EncodedRows.encode). */
   tryEncode(codec: EncodedRows): void {
     const row = this.row;
     if (row === null || this.tree !== null || this.partitionDeletion !== null || this.staticRow !== null || this.rangeTombstones.length > 0) return;
-    const encoded = codec.encode(this.key, this.tokenHigh, this.tokenLow, row, rowSizeBytes(row));
-    if (encoded === null) return;
-    this.encoded = encoded;
-    this.row = null;
+    if (codec.encode(this, this.key, this.tokenHigh, this.tokenLow, row, rowSizeBytes(row))) this.row = null;
   }
 
   /** The rows in clustering order (SSTablePartitionInput: a flush writes the partition as it is). */
@@ -118,6 +131,7 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
 }
 
 const NO_ROWS: readonly Row[] = Object.freeze([]);
+const NO_RANGE_TOMBSTONES: RangeTombstone[] = [];
 // Not frozen (readonly by type): frozen arrays have another elements kind, and the encoder's and
 // merger's loops over clusterings would turn polymorphic.
 const NO_VALUES: Clustering = [];
@@ -205,12 +219,13 @@ export class Memtable {
     const before = this.bytes;
     this.trackTimestamps(update);
     let partition = this.get(update);
-    if (partition !== undefined && partition.encoded !== null) {
+    if (partition !== undefined && partition.slab !== null) {
       // Any change to an encoded partition goes through objects (and is encoded again below when
       // it stays plain). The old bytes stay in their slab until the memtable is discarded: counted
       // from now on (a live encoded row is counted as the row objects it replaces).
-      this.bytes += partition.encoded.length;
-      partition.onlyRow = partition.encoded.row();
+      this.bytes += partition.length;
+      const decoded = partition.onlyRow;
+      partition.onlyRow = decoded;
     }
     if (partition === undefined) {
       partition = new MemtablePartition(update.token, detach(update.key));
@@ -226,9 +241,7 @@ export class Memtable {
       // encoding copies its values, so nothing needs detaching).
       const row = rows[0]!;
       const size = rowSizeBytes(row);
-      const encoded = this.encodedRows.encode(partition.key, partition.tokenHigh, partition.tokenLow, row, size);
-      if (encoded !== null) {
-        partition.encoded = encoded;
+      if (this.encodedRows.encode(partition, partition.key, partition.tokenHigh, partition.tokenLow, row, size)) {
         this.bytes += size;
         this.rowCount++;
         return this.bytes - before;
@@ -328,7 +341,8 @@ export class Memtable {
   }
 
   private addRangeTombstone(partition: MemtablePartition, rt: RangeTombstone): void {
-    const list = partition.rangeTombstones;
+    let list = partition.rangeTombstones;
+    if (list === NO_RANGE_TOMBSTONES) list = partition.rangeTombstones = [];
     for (let i = 0; i < list.length; i++) {
       const existing = list[i]!;
       if (boundsEqual(existing.start, rt.start) && boundsEqual(existing.end, rt.end)) {
