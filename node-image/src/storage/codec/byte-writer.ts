@@ -106,6 +106,14 @@ export class ByteWriter {
     this.length += value.length;
   }
 
+  /** source[start, end) (no view object made). */
+  copyFrom(source: Buffer, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
+    source.copy(this.buffer, this.length, start, end);
+    this.length += n;
+  }
+
   /** varint length, then the bytes. */
   varBytes(value: Uint8Array): void {
     this.varint(value.length);

@@ -125,6 +125,12 @@ export class PartitionEncoder {
     }
   }
 
+  /** Sets the delta base of rows written next with writeFramedRow (rows encoded apart from their header). */
+  setBase(baseTimestampMicros: number): void {
+    this.base = baseTimestampMicros;
+    this.absolute = false;
+  }
+
   /** A row of a streamed partition: varint (clustering size + 1), the clustering, the body. */
   writeFramedRow(writer: ByteWriter, row: Row): void {
     try {

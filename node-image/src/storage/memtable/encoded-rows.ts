@@ -9,6 +9,7 @@ import { ByteReader } from '../codec/byte-reader.ts';
 import { ByteWriter } from '../codec/byte-writer.ts';
 import { ColumnDictionary } from '../codec/column-dictionary.ts';
 import { PartitionDecoder, PartitionEncoder, TIMESTAMP_DELTA_MAX } from '../codec/partition-codec.ts';
+import { NO_DELETION_TIME } from '../model.ts';
 import type { Clustering, Row } from '../model.ts';
 
 /** Encoded rows are packed into slabs: the first this large, each next one twice the last, up to ENCODED_SLAB_BYTES. */
@@ -47,6 +48,49 @@ export interface EncodedPartitionTarget {
   cellCount: number;
   minTimestampMicros: number;
   maxTimestampMicros: number;
+}
+
+/**
+ * One row of a many-row partition, encoded as a framed SSTable row whose timestamps are deltas
+ * from its partition's base (MemtablePartition.base, the header base its flush writes). Plain
+ * rows, and rows whose TTLs all expire at the same second, qualify.
+ */
+export class EncodedRow {
+  readonly clustering: Clustering;
+  readonly slab: Buffer;
+  readonly start: number;
+  readonly length: number;
+  /** rowSizeBytes of the row it encodes (the memtable counts it so). */
+  readonly sizeBytes: number;
+  readonly cellCount: number;
+  readonly minTimestampMicros: number;
+  readonly maxTimestampMicros: number;
+  /** The local expiration time of its expiring liveness and cells (NO_DELETION_TIME: none). */
+  readonly dropTimeSeconds: number;
+  /** Its expiring liveness and cells (each is a drop-time histogram entry). */
+  readonly expiringCount: number;
+
+  constructor(clustering: Clustering, slab: Buffer, start: number, length: number, sizeBytes: number, cellCount: number, minTimestampMicros: number, maxTimestampMicros: number, dropTimeSeconds: number, expiringCount: number) {
+    this.clustering = clustering;
+    this.slab = slab;
+    this.start = start;
+    this.length = length;
+    this.sizeBytes = sizeBytes;
+    this.cellCount = cellCount;
+    this.minTimestampMicros = minTimestampMicros;
+    this.maxTimestampMicros = maxTimestampMicros;
+    this.dropTimeSeconds = dropTimeSeconds;
+    this.expiringCount = expiringCount;
+  }
+}
+
+/** A many-row partition whose rows are partly encoded (SSTablePartitionInput.encodedTree). */
+export interface EncodedTree {
+  readonly codec: EncodedRows | null;
+  /** The timestamp base of its encoded rows: its flush writes the partition header with it. */
+  readonly base: number;
+  /** Its rows in clustering order, each encoded or objects. */
+  forEachRow(visit: (value: Row | EncodedRow) => void): void;
 }
 
 /** A memtable's encoder, decoder, column dictionary and slabs. */
@@ -93,17 +137,8 @@ export class EncodedRows {
     this.encoder.writeFramedRow(w, row);
     this.encoder.writeEndOfRows(w);
     const length = w.length;
-    let slab = this.slab;
-    if (slab === null || this.slabUsed + length > slab.length) {
-      // Small tables (most system tables) keep small slabs; busy ones reach full-size slabs fast.
-      const size = Math.max(length, slab === null ? ENCODED_FIRST_SLAB_BYTES : Math.min(ENCODED_SLAB_BYTES, slab.length * 2));
-      slab = this.slab = Buffer.allocUnsafeSlow(size);
-      this.slabUsed = 0;
-    }
-    const start = this.slabUsed;
+    const { slab, start } = this.place(length);
     w.buffer.copy(slab, start, 0, length);
-    this.slabUsed += length;
-    this.slabBytes += length;
     target.codec = this;
     target.slab = slab;
     target.start = start;
@@ -113,6 +148,74 @@ export class EncodedRows {
     target.minTimestampMicros = min;
     target.maxTimestampMicros = max;
     return true;
+  }
+
+  /**
+   * `row` as an EncodedRow with deltas from `base`, or null when it must stay objects: a deletion
+   * or tombstone, expiring parts that do not all expire at one second, a row larger than
+   * ENCODED_ROW_BYTES_MAX, or a timestamp too far from `base`.
+   */
+  encodeRow(row: Row, clustering: Clustering, base: number, sizeBytes: number): EncodedRow | null {
+    if (sizeBytes > ENCODED_ROW_BYTES_MAX || row.deletion !== null || row.complexDeletions.length > 0) return null;
+    let min = Infinity;
+    let max = -Infinity;
+    let dropTime = NO_DELETION_TIME;
+    let expiring = 0;
+    const liveness = row.liveness;
+    if (liveness !== null) {
+      min = max = liveness.timestampMicros;
+      if (liveness.ttlSeconds !== 0) {
+        dropTime = liveness.localExpirationTimeSeconds;
+        expiring = 1;
+      }
+    }
+    const cells = row.cells;
+    for (let i = 0; i < cells.length; i++) {
+      const c = cells[i]!;
+      if (c.tombstone || c.counterDelta === true) return null;
+      if (c.ttlSeconds !== 0) {
+        if (expiring > 0 && c.localDeletionTimeSeconds !== dropTime) return null;
+        dropTime = c.localDeletionTimeSeconds;
+        expiring++;
+      }
+      const t = c.timestampMicros;
+      if (t < min) min = t;
+      if (t > max) max = t;
+    }
+    if (min === Infinity || max - base >= TIMESTAMP_DELTA_MAX || base - min >= TIMESTAMP_DELTA_MAX) return null;
+    const w = SCRATCH;
+    w.reset();
+    this.encoder.setBase(base);
+    this.encoder.writeFramedRow(w, row);
+    const length = w.length;
+    const { slab, start } = this.place(length);
+    w.buffer.copy(slab, start, 0, length);
+    return new EncodedRow(clustering, slab, start, length, sizeBytes, (liveness === null ? 0 : 1) + cells.length, min, max, dropTime, expiring);
+  }
+
+  /** The row of an EncodedRow of a partition with timestamp base `base` (values are views of the slab). */
+  decodeRow(e: EncodedRow, base: number): Row {
+    this.decoder.setBase(base, false);
+    const reader = new ByteReader(e.slab, e.start, e.start + e.length);
+    const bodyLength = this.decoder.readFramedRowClustering(reader, DISCARDED);
+    return this.decoder.readRowBody(reader, e.clustering, bodyLength);
+  }
+
+  /** Room for `length` bytes in the current slab, or a new one. */
+  private place(length: number): { slab: Buffer; start: number } {
+    let slab = this.slab;
+    if (slab === null || this.slabUsed + length > slab.length) {
+      // Small tables (most system tables) keep small slabs; busy ones reach full-size slabs fast.
+      const size = Math.max(length, slab === null ? ENCODED_FIRST_SLAB_BYTES : Math.min(ENCODED_SLAB_BYTES, slab.length * 2));
+      slab = this.slab = Buffer.allocUnsafeSlow(size);
+      this.slabUsed = 0;
+    }
+    const start = this.slabUsed;
+    this.slabUsed += length;
+    this.slabBytes += length;
+    PLACE.slab = slab;
+    PLACE.start = start;
+    return PLACE;
   }
 
   decode(e: EncodedPartition): Row {
@@ -128,3 +231,7 @@ export class EncodedRows {
 
 /** Encoding is synchronous: one scratch serves every memtable. */
 const SCRATCH = new ByteWriter(ENCODED_ROW_BYTES_MAX + 1024);
+/** place()'s answer, reused (no allocation per row). */
+const PLACE: { slab: Buffer; start: number } = { slab: Buffer.alloc(0), start: 0 };
+/** Where decodeRow reads a clustering it already has (the tree's key). */
+const DISCARDED: Buffer[] = [];

@@ -6,6 +6,7 @@ import type { Clustering, DeletionTime, RangeTombstone, Row } from '../model.ts'
 import { EMPTY_CURSOR, arrayRows } from '../read/partition-source.ts';
 import type { ClusteringPosition, PartitionSource, RowCursor } from '../read/partition-source.ts';
 import type { TableLayout } from '../table-layout.ts';
+import type { EncodedRow } from './encoded-rows.ts';
 import type { MemtablePartition } from './memtable.ts';
 
 export class MemtablePartitionSource implements PartitionSource {
@@ -30,30 +31,32 @@ export class MemtablePartitionSource implements PartitionSource {
       const only = this.partition.onlyRow;
       return only === null ? EMPTY_CURSOR : arrayRows(this.layout, [only], reversed, from);
     }
-    let cursor: BTreeCursor<Clustering, Row>;
+    let cursor: BTreeCursor<Clustering, Row | EncodedRow>;
     if (from === null) cursor = reversed ? tree.last() : tree.first();
     else {
       const layout = this.layout;
       cursor = tree.seek((clustering) => comparePositions(layout, clustering, 0, from.values, from.side), !reversed);
     }
-    return new TreeRowCursor(cursor, reversed);
+    return new TreeRowCursor(this.partition, cursor, reversed);
   }
 }
 
 class TreeRowCursor implements RowCursor {
-  private readonly cursor: BTreeCursor<Clustering, Row>;
+  private readonly partition: MemtablePartition;
+  private readonly cursor: BTreeCursor<Clustering, Row | EncodedRow>;
   private readonly reversed: boolean;
 
-  constructor(cursor: BTreeCursor<Clustering, Row>, reversed: boolean) {
+  constructor(partition: MemtablePartition, cursor: BTreeCursor<Clustering, Row | EncodedRow>, reversed: boolean) {
+    this.partition = partition;
     this.cursor = cursor;
     this.reversed = reversed;
   }
 
   next(): Row | null {
     if (!this.cursor.valid) return null;
-    const row = this.cursor.value;
+    const value = this.cursor.value;
     if (this.reversed) this.cursor.prev();
     else this.cursor.next();
-    return row;
+    return this.partition.rowOf(value);
   }
 }

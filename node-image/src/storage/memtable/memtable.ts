@@ -17,8 +17,9 @@ import type { Cell, Clustering, DeletionTime, PartitionUpdate, RangeTombstone, R
 import { assertCellsSorted, mergeRows } from '../reconcile.ts';
 import type { SSTablePartitionInput } from '../sstable/sstable-writer.ts';
 import type { TableLayout } from '../table-layout.ts';
-import { EncodedRows } from './encoded-rows.ts';
-import type { EncodedPartition } from './encoded-rows.ts';
+import { rowTimestamp } from '../codec/partition-codec.ts';
+import { EncodedRow, EncodedRows } from './encoded-rows.ts';
+import type { EncodedPartition, EncodedTree } from './encoded-rows.ts';
 
 /** Approximate heap cost of a partition beyond its key bytes (objects, tree slots). */
 export const PARTITION_OVERHEAD_BYTES = 200;
@@ -46,7 +47,7 @@ export function comparePartitionKeys(a: PartitionKey, b: PartitionKey): number {
   return Buffer.compare(a.key, b.key);
 }
 
-export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<MemtablePartition>, SSTablePartitionInput {
+export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<MemtablePartition>, SSTablePartitionInput, EncodedTree {
   readonly token: bigint;
   readonly key: Buffer;
   readonly tokenApprox: number;
@@ -61,10 +62,14 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
    * A plain one-row partition keeps its row encoded instead (`encoded`; then `row` is null).
    */
   private row: Row | null = null;
-  tree: BTreeMap<Clustering, Row> | null = null;
+  /** Rows by clustering; a row is encoded (EncodedRow, deltas from `base`) or objects. */
+  tree: BTreeMap<Clustering, Row | EncodedRow> | null = null;
+  /** The timestamp base of the tree's encoded rows (NaN until the first is encoded). */
+  base = Number.NaN;
   // The whole partition as SSTable Data bytes (encoded-rows.ts) while `slab` is set: one plain
   // row, nothing else. The fields of an EncodedPartition, kept here rather than in an object of
   // their own: a memtable keeps every partition object, and each one costs the collector.
+  // `codec` is also set while the tree holds encoded rows.
   codec: EncodedRows | null = null;
   slab: Buffer | null = null;
   start = 0;
@@ -93,6 +98,20 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   /** The partition's bytes when its row is encoded (SSTablePartitionInput: a flush copies them). */
   get encoded(): EncodedPartition | null {
     return this.slab !== null ? (this as EncodedPartition) : null;
+  }
+
+  /** The tree when some of its rows are encoded (SSTablePartitionInput: a flush copies those). */
+  get encodedTree(): EncodedTree | null {
+    return this.tree !== null && this.codec !== null ? this : null;
+  }
+
+  forEachRow(visit: (value: Row | EncodedRow) => void): void {
+    for (const r = this.tree!.first(); r.valid; r.next()) visit(r.value);
+  }
+
+  /** A tree value as a row (decoded when it is encoded). */
+  rowOf(value: Row | EncodedRow): Row {
+    return value instanceof EncodedRow ? this.codec!.decodeRow(value, this.base) : value;
   }
 
   /** The single row (decoded when it is encoded: a new object on each call), or null. */
@@ -125,7 +144,7 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
       return only === null ? NO_ROWS : [only];
     }
     const rows: Row[] = [];
-    for (const r = this.tree.first(); r.valid; r.next()) rows.push(r.value);
+    for (const r = this.tree.first(); r.valid; r.next()) rows.push(this.rowOf(r.value));
     return rows;
   }
 }
@@ -157,11 +176,18 @@ export class Memtable {
   private lastMerged: Row | null = null;
   /** Encoded one-row partitions: their column dictionary (which the flush's SSTable continues) and slabs. */
   readonly encodedRows = new EncodedRows();
+  /** The tree value the last tree merge stored, and the partition it merges in. */
+  private lastMergedValue: Row | EncodedRow | null = null;
+  private merging: MemtablePartition | null = null;
   /** Merges a row into the version in the tree (one function for the memtable's life). */
-  private readonly mergeRow = (existing: Row, incoming: Row): Row => {
-    const merged = mergeRows(this.layout, existing, incoming);
-    this.lastMerged = merged;
-    return merged;
+  private readonly mergeRow = (existing: Row | EncodedRow, incoming: Row | EncodedRow): Row | EncodedRow => {
+    const p = this.merging!;
+    // An incoming row encoded for nothing leaves its bytes in the slab: counted.
+    if (incoming instanceof EncodedRow) this.bytes += incoming.length;
+    const merged = mergeRows(this.layout, p.rowOf(existing), p.rowOf(incoming));
+    const value = this.treeValue(p, merged);
+    this.lastMergedValue = value;
+    return value;
   };
 
   private readonly encodeRows: boolean;
@@ -261,11 +287,12 @@ export class Memtable {
       }
     }
     for (let i = 0; i < rows.length; i++) {
-      const incoming = detachRow(rows[i]!);
+      const raw = rows[i]!;
       let existing: Row | undefined;
       const only = partition.onlyRow;
-      if (partition.tree === null && (only === null || layout.compareClusterings(only.clustering, incoming.clustering) === 0)) {
+      if (partition.tree === null && (only === null || layout.compareClusterings(only.clustering, raw.clustering) === 0)) {
         // The single-row form: no tree until a second clustering arrives.
+        const incoming = detachRow(raw);
         if (only === null) {
           partition.onlyRow = incoming;
           existing = undefined;
@@ -274,25 +301,54 @@ export class Memtable {
           this.lastMerged = mergeRows(layout, only, incoming);
           partition.onlyRow = this.lastMerged;
         }
-      } else {
-        if (partition.tree === null) {
-          partition.tree = new BTreeMap(layout.compareClusterings);
-          partition.tree.set(only!.clustering, only!);
-          partition.onlyRow = null;
+        if (existing === undefined) {
+          this.bytes += rowSizeBytes(incoming);
+          this.rowCount++;
+        } else {
+          this.bytes += rowSizeBytes(this.lastMerged!) - rowSizeBytes(existing);
+          this.lastMerged = null;
         }
-        existing = partition.tree.upsert(incoming.clustering, incoming, this.mergeRow);
+        continue;
       }
-      if (existing === undefined) {
-        this.bytes += rowSizeBytes(incoming);
+      if (partition.tree === null) {
+        partition.tree = new BTreeMap(layout.compareClusterings);
+        partition.tree.set(only!.clustering, only!);
+        partition.onlyRow = null;
+      }
+      const value = this.treeValue(partition, raw);
+      this.merging = partition;
+      const replaced = partition.tree.upsert(value.clustering, value, this.mergeRow);
+      this.merging = null;
+      if (replaced === undefined) {
+        this.bytes += valueSizeBytes(value);
         this.rowCount++;
       } else {
-        this.bytes += rowSizeBytes(this.lastMerged!) - rowSizeBytes(existing);
-        this.lastMerged = null;
+        // The replaced version's bytes stay in their slab until the memtable is discarded.
+        this.bytes += valueSizeBytes(this.lastMergedValue!) - valueSizeBytes(replaced) + (replaced instanceof EncodedRow ? replaced.length : 0);
+        this.lastMergedValue = null;
       }
     }
     for (const rt of update.rangeTombstones) this.addRangeTombstone(partition, rt);
     if (this.encodeRows && partition.tree === null && rows.length > 0) partition.tryEncode(this.encodedRows);
     return this.bytes - before;
+  }
+
+  /**
+   * What the tree keeps of a row: encoded with deltas from the partition's base (set by its first
+   * encoded row) when it qualifies (EncodedRows.encodeRow), else the row with its buffers detached.
+   */
+  private treeValue(partition: MemtablePartition, row: Row): Row | EncodedRow {
+    if (this.encodeRows) {
+      if (Number.isNaN(partition.base)) partition.base = rowTimestamp(row) ?? Number.NaN;
+      if (!Number.isNaN(partition.base)) {
+        const encoded = this.encodedRows.encodeRow(row, detachValues(row.clustering), partition.base, rowSizeBytes(row));
+        if (encoded !== null) {
+          partition.codec = this.encodedRows;
+          return encoded;
+        }
+      }
+    }
+    return detachRow(row);
   }
 
   /** Widens the timestamp bounds by every timestamp of the update (no allocation: hot path). */
@@ -372,6 +428,10 @@ export function rowSizeBytes(row: Row): number {
   return n;
 }
 
+function valueSizeBytes(value: Row | EncodedRow): number {
+  return value instanceof EncodedRow ? value.sizeBytes : rowSizeBytes(value);
+}
+
 function boundBytes(values: readonly Buffer[]): number {
   let n = 0;
   for (const v of values) n += v.length;
@@ -389,6 +449,12 @@ function needsDetach(value: Buffer): boolean {
 
 function detach(value: Buffer): Buffer {
   return needsDetach(value) ? Buffer.from(value) : value;
+}
+
+/** The clustering itself unless one of its values is a small view of a large backing buffer. */
+function detachValues(values: Clustering): Clustering {
+  for (const v of values) if (needsDetach(v)) return values.map(detach);
+  return values;
 }
 
 /** The row itself unless one of its buffers is a small view of a large backing buffer. */

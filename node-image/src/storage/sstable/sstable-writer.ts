@@ -10,7 +10,8 @@ import { assert } from '../../lib/index.ts';
 import type { Disk } from '../../io/index.ts';
 import { ByteWriter } from '../codec/byte-writer.ts';
 import { ColumnDictionary } from '../codec/column-dictionary.ts';
-import type { EncodedPartition } from '../memtable/encoded-rows.ts';
+import { EncodedRow } from '../memtable/encoded-rows.ts';
+import type { EncodedPartition, EncodedTree } from '../memtable/encoded-rows.ts';
 import type { PartitionContents } from '../codec/partition-codec.ts';
 import { PartitionEncoder, TIMESTAMP_DELTA_MAX, rowTimestamp } from '../codec/partition-codec.ts';
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
@@ -47,6 +48,11 @@ export interface SSTablePartitionInput extends PartitionContents {
    * writer continues its dictionary (`SSTableWriterOptions.columns`) and writes timestamp deltas.
    */
   readonly encoded?: EncodedPartition | null;
+  /**
+   * Rows partly encoded (a memtable's many-row partition): the encoded ones are copied as they are
+   * under the same conditions, with the header written with their base.
+   */
+  readonly encodedTree?: EncodedTree | null;
 }
 
 export interface PartitionHeader {
@@ -117,6 +123,20 @@ class StatsCollector {
     this.rowContents(r);
   }
 
+  /** An encoded row of a many-row partition (EncodedRows.encodeRow). */
+  encodedRow(e: EncodedRow): void {
+    this.rowCount++;
+    this.cellCount += e.cellCount;
+    this.timestamp(e.minTimestampMicros);
+    this.timestamp(e.maxTimestampMicros);
+    if (e.expiringCount > 0) {
+      if (e.dropTimeSeconds > this.maxLocalDeletionTimeSeconds) this.maxLocalDeletionTimeSeconds = e.dropTimeSeconds;
+      this.dropTimes.add(e.dropTimeSeconds, e.expiringCount);
+    }
+    // The rest is live without expiry: NO_DELETION_TIME, as dropTime takes it.
+    if (e.cellCount > e.expiringCount && NO_DELETION_TIME > this.maxLocalDeletionTimeSeconds) this.maxLocalDeletionTimeSeconds = NO_DELETION_TIME;
+  }
+
   /** A partition of one plain row (EncodedRows.encode: no deletion, TTL or tombstone in it). */
   encodedPartition(e: EncodedPartition): void {
     this.partitionCount++;
@@ -176,6 +196,12 @@ export class SSTableWriter {
   private blockFirst: Clustering | null = null;
   private readonly blocks: RowIndexBlock[] = [];
   private state: 'open' | 'finished' | 'aborted' = 'open';
+  /** The header base to use instead of the partition's first timestamp (an encoded tree's). */
+  private pendingBase = Number.NaN;
+  private readonly addTreeRow = (value: Row | EncodedRow): void => {
+    if (value instanceof EncodedRow) this.addEncodedRow(value);
+    else this.addRow(value);
+  };
 
   /**
    * `sink`: where the encoded Data and index entries go (a flush worker's batches); by default an
@@ -252,6 +278,25 @@ export class SSTableWriter {
     if (this.dataLength - this.blockStart >= ROW_INDEX_BLOCK_BYTES) this.closeBlock();
   }
 
+  /** A row encoded beforehand with deltas from the header's base (pendingBase) in this SSTable's dictionary. */
+  private addEncodedRow(e: EncodedRow): void {
+    assert(this.partitionKey !== null, 'addRow inside a partition');
+    if (this.lastClustering !== null) {
+      assert(this.options.layout.compareClusterings(this.lastClustering, e.clustering) < 0, 'SSTable rows must be in strictly increasing clustering order');
+    }
+    if (this.pendingHeader !== null) this.writeHeader(null);
+    if (this.blockFirst === null) {
+      this.blockFirst = e.clustering;
+      this.blockStart = this.dataLength;
+    }
+    const scratch = this.scratch;
+    scratch.copyFrom(e.slab, e.start, e.start + e.length);
+    if (scratch.length >= SCRATCH_SPILL_BYTES) this.spill();
+    this.lastClustering = e.clustering;
+    this.stats.encodedRow(e);
+    if (this.dataLength - this.blockStart >= ROW_INDEX_BLOCK_BYTES) this.closeBlock();
+  }
+
   endPartition(): void {
     const key = this.partitionKey;
     assert(key !== null, 'endPartition inside a partition');
@@ -288,6 +333,14 @@ export class SSTableWriter {
     const encoded = partition.encoded;
     if (encoded != null && encoded.codec.columns === this.names && !this.absoluteTimestamps) {
       this.copyPartition(partition.key, partition.token, encoded, partition.tokenHigh, partition.tokenLow);
+      return;
+    }
+    const tree = partition.encodedTree;
+    if (tree != null && tree.codec!.columns === this.names && !this.absoluteTimestamps) {
+      this.beginPartition(partition.key, partition.token, partition, partition.tokenHigh, partition.tokenLow);
+      this.pendingBase = tree.base;
+      tree.forEachRow(this.addTreeRow);
+      this.endPartition();
       return;
     }
     this.beginPartition(partition.key, partition.token, partition, partition.tokenHigh, partition.tokenLow);
@@ -384,12 +437,15 @@ export class SSTableWriter {
     // The partition's first timestamp, as firstTimestamp() picks it: deltas from it are small
     // (one byte for a single write). Inlined: this runs once per partition written.
     let base = 0;
+    const explicitBase = this.pendingBase;
+    this.pendingBase = Number.NaN;
     const staticTimestamp = header.staticRow === null ? null : rowTimestamp(header.staticRow);
     const rowTime = firstRow === null ? null : rowTimestamp(firstRow);
     if (header.partitionDeletion !== null) base = header.partitionDeletion.markedForDeleteAtMicros;
     else if (staticTimestamp !== null) base = staticTimestamp;
     else if (rowTime !== null) base = rowTime;
     else if (header.rangeTombstones.length > 0) base = header.rangeTombstones[0]!.deletion.markedForDeleteAtMicros;
+    if (!Number.isNaN(explicitBase)) base = explicitBase;
     this.encoder.beginStreamedPartition(scratch, header, { baseTimestampMicros: base, absolute: this.absoluteTimestamps });
     this.rowsStart = this.dataLength;
   }
