@@ -109,9 +109,9 @@ describe('encoded memtable rows', () => {
     expect([p.encoded!.minTimestampMicros, p.encoded!.maxTimestampMicros]).toEqual([BASE - 9, BASE + 3]);
   });
 
-  it('keep rows with a TTL, a tombstone or a deletion as objects, and re-encode a merge that stays plain', () => {
+  it('keep rows with TTLs expiring at different seconds, a tombstone or a deletion as objects, and re-encode a merge that stays plain', () => {
     const m = apply([
-      update(T, 1, { rows: [row([int(0)], { cells: [expiringCell('v', int(1), BASE, 60, 1_800_000_000)] })] }),
+      update(T, 1, { rows: [row([int(0)], { cells: [expiringCell('v', int(1), BASE, 60, 1_800_000_000), expiringCell('w', text('x'), BASE, 61, 1_800_000_001)] })] }),
       update(T, 2, { rows: [row([int(0)], { cells: [tombstoneCell('v', BASE, 1_700_000_000)] })] }),
       update(T, 3, { rows: [row([int(0)], { deletion: deletion(BASE) })] }),
       update(T, 4, { rows: [row([int(0)], { cells: [liveCell('v', int(1), BASE)] })] }),
@@ -121,6 +121,8 @@ describe('encoded memtable rows', () => {
     const merged = m.get(pkOf(4))!;
     expect(merged.encoded).not.toBeNull();
     expect(merged.onlyRow!.cells.map((c) => [c.column, c.value])).toEqual([['v', int(2)], ['w', text('x')]]);
+    const expiring = apply([update(T, 5, { rows: [row([int(0)], { liveness: marker(BASE, 60, 1_800_000_000), cells: [expiringCell('v', int(1), BASE, 60, 1_800_000_000)] })] })], true).get(pkOf(5))!;
+    expect([expiring.encoded?.expiringCount, expiring.encoded?.dropTimeSeconds]).toEqual([2, 1_800_000_000]);
   });
 
   it('keep the rows of a many-row partition encoded against one base, rows expiring at one second included', () => {

@@ -1,5 +1,6 @@
-// Encoded memtable rows: a partition of one plain row (live cells without TTL, no deletion of any
-// kind, no static row) is kept as its SSTable Data bytes in slab memory instead of row objects.
+// Encoded memtable rows: a partition of one plain row (live cells, TTLs all expiring at one
+// second, no deletion of any kind, no static row) is kept as its SSTable Data bytes in slab
+// memory instead of row objects, and so are the rows of many-row partitions, one by one.
 // The bytes are encoded at apply, while the row's objects are still in the CPU cache; a flush
 // copies them as they are (the SSTable continues the memtable's column dictionary), and a read
 // decodes them. Such rows never reach the old generation as objects, and the flush no longer
@@ -36,6 +37,9 @@ export interface EncodedPartition {
   readonly cellCount: number;
   readonly minTimestampMicros: number;
   readonly maxTimestampMicros: number;
+  /** The local expiration time of its expiring liveness and cells (NO_DELETION_TIME: none), and how many there are. */
+  readonly dropTimeSeconds: number;
+  readonly expiringCount: number;
 }
 
 /** Where EncodedRows.encode puts the fields of an encoding (a memtable partition). */
@@ -48,6 +52,8 @@ export interface EncodedPartitionTarget {
   cellCount: number;
   minTimestampMicros: number;
   maxTimestampMicros: number;
+  dropTimeSeconds: number;
+  expiringCount: number;
 }
 
 /**
@@ -110,23 +116,11 @@ export class EncodedRows {
    * for deltas.
    */
   encode(target: EncodedPartitionTarget, key: Buffer, tokenHigh: number, tokenLow: number, row: Row, estimatedBytes: number): boolean {
-    if (estimatedBytes + key.length > ENCODED_ROW_BYTES_MAX || row.deletion !== null || row.complexDeletions.length > 0) return false;
-    let min = Infinity;
-    let max = -Infinity;
+    if (estimatedBytes + key.length > ENCODED_ROW_BYTES_MAX || !summarize(row)) return false;
+    const { min, max } = SUMMARY;
+    if (max - min >= TIMESTAMP_DELTA_MAX) return false;
     const liveness = row.liveness;
-    if (liveness !== null) {
-      if (liveness.ttlSeconds !== 0) return false;
-      min = max = liveness.timestampMicros;
-    }
     const cells = row.cells;
-    for (let i = 0; i < cells.length; i++) {
-      const c = cells[i]!;
-      if (c.tombstone || c.ttlSeconds !== 0 || c.counterDelta === true) return false;
-      const t = c.timestampMicros;
-      if (t < min) min = t;
-      if (t > max) max = t;
-    }
-    if (min === Infinity || max - min >= TIMESTAMP_DELTA_MAX) return false;
     const base = liveness !== null ? liveness.timestampMicros : cells[0]!.timestampMicros;
     const w = SCRATCH;
     w.reset();
@@ -147,6 +141,8 @@ export class EncodedRows {
     target.cellCount = (liveness === null ? 0 : 1) + cells.length;
     target.minTimestampMicros = min;
     target.maxTimestampMicros = max;
+    target.dropTimeSeconds = SUMMARY.dropTime;
+    target.expiringCount = SUMMARY.expiring;
     return true;
   }
 
@@ -156,33 +152,11 @@ export class EncodedRows {
    * ENCODED_ROW_BYTES_MAX, or a timestamp too far from `base`.
    */
   encodeRow(row: Row, clustering: Clustering, base: number, sizeBytes: number): EncodedRow | null {
-    if (sizeBytes > ENCODED_ROW_BYTES_MAX || row.deletion !== null || row.complexDeletions.length > 0) return null;
-    let min = Infinity;
-    let max = -Infinity;
-    let dropTime = NO_DELETION_TIME;
-    let expiring = 0;
+    if (sizeBytes > ENCODED_ROW_BYTES_MAX || !summarize(row)) return null;
+    const { min, max, dropTime, expiring } = SUMMARY;
+    if (max - base >= TIMESTAMP_DELTA_MAX || base - min >= TIMESTAMP_DELTA_MAX) return null;
     const liveness = row.liveness;
-    if (liveness !== null) {
-      min = max = liveness.timestampMicros;
-      if (liveness.ttlSeconds !== 0) {
-        dropTime = liveness.localExpirationTimeSeconds;
-        expiring = 1;
-      }
-    }
     const cells = row.cells;
-    for (let i = 0; i < cells.length; i++) {
-      const c = cells[i]!;
-      if (c.tombstone || c.counterDelta === true) return null;
-      if (c.ttlSeconds !== 0) {
-        if (expiring > 0 && c.localDeletionTimeSeconds !== dropTime) return null;
-        dropTime = c.localDeletionTimeSeconds;
-        expiring++;
-      }
-      const t = c.timestampMicros;
-      if (t < min) min = t;
-      if (t > max) max = t;
-    }
-    if (min === Infinity || max - base >= TIMESTAMP_DELTA_MAX || base - min >= TIMESTAMP_DELTA_MAX) return null;
     const w = SCRATCH;
     w.reset();
     this.encoder.setBase(base);
@@ -227,6 +201,49 @@ export class EncodedRows {
     const bodyLength = this.decoder.readFramedRowClustering(reader, clustering);
     return this.decoder.readRowBody(reader, clustering.length === 0 ? NO_VALUES : clustering, bodyLength);
   }
+}
+
+/** What summarize() found (reused: no allocation per row). */
+const SUMMARY = { min: Infinity, max: -Infinity, dropTime: NO_DELETION_TIME, expiring: 0 };
+
+/**
+ * Whether `row` can be encoded, its timestamp bounds and expiry into SUMMARY: no deletion,
+ * tombstone or counter delta, at least one timestamp, and every expiring part (liveness, cells)
+ * expiring at the same second (the statistics then take one drop time and a count).
+ */
+function summarize(row: Row): boolean {
+  if (row.deletion !== null || row.complexDeletions.length > 0) return false;
+  let min = Infinity;
+  let max = -Infinity;
+  let dropTime = NO_DELETION_TIME;
+  let expiring = 0;
+  const liveness = row.liveness;
+  if (liveness !== null) {
+    min = max = liveness.timestampMicros;
+    if (liveness.ttlSeconds !== 0) {
+      dropTime = liveness.localExpirationTimeSeconds;
+      expiring = 1;
+    }
+  }
+  const cells = row.cells;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i]!;
+    if (c.tombstone || c.counterDelta === true) return false;
+    if (c.ttlSeconds !== 0) {
+      if (expiring > 0 && c.localDeletionTimeSeconds !== dropTime) return false;
+      dropTime = c.localDeletionTimeSeconds;
+      expiring++;
+    }
+    const t = c.timestampMicros;
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  if (min === Infinity) return false;
+  SUMMARY.min = min;
+  SUMMARY.max = max;
+  SUMMARY.dropTime = dropTime;
+  SUMMARY.expiring = expiring;
+  return true;
 }
 
 /** Encoding is synchronous: one scratch serves every memtable. */

@@ -78,6 +78,8 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   cellCount = 0;
   minTimestampMicros = 0;
   maxTimestampMicros = 0;
+  dropTimeSeconds = 0;
+  expiringCount = 0;
   /** Shared and empty (NO_RANGE_TOMBSTONES, never written to) until the first one arrives. */
   rangeTombstones: RangeTombstone[] = NO_RANGE_TOMBSTONES;
   /** Another partition in the same token-index slot (same double of the token): the lookup chain. */

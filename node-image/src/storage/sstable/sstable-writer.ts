@@ -129,23 +129,26 @@ class StatsCollector {
     this.cellCount += e.cellCount;
     this.timestamp(e.minTimestampMicros);
     this.timestamp(e.maxTimestampMicros);
-    if (e.expiringCount > 0) {
-      if (e.dropTimeSeconds > this.maxLocalDeletionTimeSeconds) this.maxLocalDeletionTimeSeconds = e.dropTimeSeconds;
-      this.dropTimes.add(e.dropTimeSeconds, e.expiringCount);
-    }
-    // The rest is live without expiry: NO_DELETION_TIME, as dropTime takes it.
-    if (e.cellCount > e.expiringCount && NO_DELETION_TIME > this.maxLocalDeletionTimeSeconds) this.maxLocalDeletionTimeSeconds = NO_DELETION_TIME;
+    this.encodedDropTimes(e.cellCount, e.dropTimeSeconds, e.expiringCount);
   }
 
-  /** A partition of one plain row (EncodedRows.encode: no deletion, TTL or tombstone in it). */
+  /** A partition of one row encoded beforehand (EncodedRows.encode: no deletion or tombstone in it). */
   encodedPartition(e: EncodedPartition): void {
     this.partitionCount++;
     this.rowCount++;
     this.cellCount += e.cellCount;
     this.timestamp(e.minTimestampMicros);
     this.timestamp(e.maxTimestampMicros);
-    // Every cell and the liveness are live without expiry: NO_DELETION_TIME, as dropTime takes it.
-    if (e.cellCount > 0 && NO_DELETION_TIME > this.maxLocalDeletionTimeSeconds) this.maxLocalDeletionTimeSeconds = NO_DELETION_TIME;
+    this.encodedDropTimes(e.cellCount, e.dropTimeSeconds, e.expiringCount);
+  }
+
+  /** `expiring` of `cells` expire at `dropTime`; the rest are live without expiry (NO_DELETION_TIME, as dropTime takes it). */
+  private encodedDropTimes(cells: number, dropTime: number, expiring: number): void {
+    if (expiring > 0) {
+      if (dropTime > this.maxLocalDeletionTimeSeconds) this.maxLocalDeletionTimeSeconds = dropTime;
+      this.dropTimes.add(dropTime, expiring);
+    }
+    if (cells > expiring && NO_DELETION_TIME > this.maxLocalDeletionTimeSeconds) this.maxLocalDeletionTimeSeconds = NO_DELETION_TIME;
   }
 
   private rowContents(r: Row): void {
