@@ -3,8 +3,8 @@
 // (shadowed data removed, deletions kept), so a hit answers a read without touching memtables or
 // SSTables. Filled on read, invalidated by any write to the partition, bounded in bytes (CLOCK).
 import { assert } from '../../lib/index.ts';
-import type { ReadPartition } from '../model.ts';
-import { rowSizeBytes } from '../memtable/memtable.ts';
+import type { ReadPartition, Row } from '../model.ts';
+import { detachRow, rowSizeBytes } from '../memtable/memtable.ts';
 import type { CacheStats } from '../sstable/key-cache.ts';
 
 /** Approximate heap cost of one entry beyond its rows. */
@@ -50,7 +50,9 @@ export class RowCache {
     return slot.value;
   }
 
-  put(tableId: string, key: Buffer, value: CachedPartition): void {
+  put(tableId: string, key: Buffer, cached: CachedPartition): void {
+    // Rows read from a memtable hold views of its slabs: an entry must not keep those alive.
+    const value = cached.partition === null ? cached : { partition: detachPartition(cached.partition), complete: cached.complete };
     const bytes = ROW_CACHE_ENTRY_OVERHEAD_BYTES + key.length + partitionBytes(value.partition);
     if (bytes > this.capacityBytes * ROW_CACHE_ENTRY_FRACTION_MAX) return;
     const k = slotKey(tableId, key);
@@ -93,6 +95,18 @@ export class RowCache {
 function slotKey(tableId: string, key: Buffer): string {
   // latin1 maps each byte to one char: an exact, cheap string form of the key.
   return `${tableId}:${key.toString('latin1')}`;
+}
+
+function detachPartition(p: ReadPartition): ReadPartition {
+  const staticRow = p.staticRow === null ? null : detachRow(p.staticRow);
+  let rows = p.rows;
+  for (let i = 0; i < rows.length; i++) {
+    const row = detachRow(rows[i]!);
+    if (row === rows[i]) continue;
+    if (rows === p.rows) rows = rows.slice();
+    (rows as Row[])[i] = row;
+  }
+  return staticRow === p.staticRow && rows === p.rows ? p : { ...p, staticRow, rows };
 }
 
 function partitionBytes(p: ReadPartition | null): number {

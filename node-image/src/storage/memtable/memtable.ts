@@ -459,8 +459,11 @@ function detachValues(values: Clustering): Clustering {
   return values;
 }
 
-/** The row itself unless one of its buffers is a small view of a large backing buffer. */
-function detachRow(row: Row): Row {
+/**
+ * The row itself unless one of its buffers is a small view of a large backing buffer (a network
+ * frame, a memtable slab): then a copy that does not keep that buffer alive.
+ */
+export function detachRow(row: Row): Row {
   let dirty = false;
   for (const v of row.clustering) if (needsDetach(v)) dirty = true;
   for (const c of row.cells) if (needsDetach(c.value) || (c.path !== null && needsDetach(c.path))) dirty = true;
