@@ -51,14 +51,25 @@ export class ByteWriter {
 
   u32(value: number): void {
     this.ensure(4);
-    this.buffer.writeUInt32BE(value >>> 0, this.length);
-    this.length += 4;
+    // Byte stores: Buffer.writeUInt32BE's range checks cost more than the write (hot: every row
+    // body length and commit-log entry header).
+    const b = this.buffer;
+    const o = this.length;
+    b[o] = value >>> 24;
+    b[o + 1] = (value >>> 16) & 0xff;
+    b[o + 2] = (value >>> 8) & 0xff;
+    b[o + 3] = value & 0xff;
+    this.length = o + 4;
   }
 
   /** Overwrites a u32 already written at `offset` (length prefixes filled in afterwards). */
   u32At(offset: number, value: number): void {
     assert(offset + 4 <= this.length, 'u32At beyond written bytes');
-    this.buffer.writeUInt32BE(value >>> 0, offset);
+    const b = this.buffer;
+    b[offset] = value >>> 24;
+    b[offset + 1] = (value >>> 16) & 0xff;
+    b[offset + 2] = (value >>> 8) & 0xff;
+    b[offset + 3] = value & 0xff;
   }
 
   f64(value: number): void {
