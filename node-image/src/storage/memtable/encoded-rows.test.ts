@@ -8,9 +8,8 @@ import type { SSTableReader } from '../sstable/sstable-reader.ts';
 import { writeSSTable } from '../sstable/sstable-writer.ts';
 import { tableLayoutOf } from '../table-layout.ts';
 import { TABLE_MAIN, deletion, expiringCell, int, liveCell, marker, pkOf, row, text, tombstoneCell, update } from '../testing/fixtures.ts';
-import { EncodedRow, EncodedRows } from './encoded-rows.ts';
-import { Memtable } from './memtable.ts';
-import type { MemtablePartition } from './memtable.ts';
+import { EncodedRow, EncodedRows, SMALL_DELTA_MAX, encodedBase } from './encoded-rows.ts';
+import { Memtable, MemtablePartition } from './memtable.ts';
 
 const layout = tableLayoutOf(TABLE_MAIN);
 const source = { layout };
@@ -106,7 +105,24 @@ describe('encoded memtable rows', () => {
     expect(p.rowCount).toBe(1);
     expect(p.onlyRow).toEqual(r);
     expect(p.encoded!.cellCount).toBe(4);
-    expect([p.encoded!.minTimestampMicros, p.encoded!.maxTimestampMicros]).toEqual([BASE - 9, BASE + 3]);
+    expect([encodedBase(p.encoded!), p.encoded!.minTimestampDelta, p.encoded!.maxTimestampDelta]).toEqual([BASE, -9, 3]);
+  });
+
+  it('keep rows as objects when a timestamp is further than SMALL_DELTA_MAX from the base', () => {
+    const far = row([int(0)], { liveness: marker(BASE), cells: [liveCell('v', int(1), BASE + SMALL_DELTA_MAX + 1)] });
+    const near = row([int(1)], { liveness: marker(BASE), cells: [liveCell('v', int(1), BASE + SMALL_DELTA_MAX)] });
+    const m = apply([update(T, 1, { rows: [far] }), update(T, 2, { rows: [near] })], true);
+    expect(m.get(pkOf(1))!.encoded).toBeNull();
+    expect(m.get(pkOf(2))!.encoded).not.toBeNull();
+  });
+
+  it('give a partition the token halves and approximation of its BigInt token', () => {
+    fc.assert(fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (token) => {
+      const p = new MemtablePartition(token, int(1));
+      expect(p.tokenApprox).toBe(Number(token));
+      expect(BigInt(p.tokenHigh) * 2n ** 32n + BigInt(p.tokenLow)).toBe(token);
+      expect(p.tokenLow).toBeGreaterThanOrEqual(0);
+    }));
   });
 
   it('keep rows with TTLs expiring at different seconds, a tombstone or a deletion as objects, and re-encode a merge that stays plain', () => {
@@ -128,14 +144,14 @@ describe('encoded memtable rows', () => {
   it('keep the rows of a many-row partition encoded against one base, rows expiring at one second included', () => {
     const ttl = (ck: number, ts: number) => row([int(ck)], { liveness: marker(ts, 60, 1_800_000_000), cells: [expiringCell('v', int(ck), ts, 60, 1_800_000_000)] });
     const mixed = row([int(9)], { cells: [expiringCell('v', int(1), BASE, 60, 1_800_000_000), expiringCell('w', text('x'), BASE, 70, 1_800_000_010)] });
-    const m = apply([update(T, 1, { rows: [ttl(0, BASE + 7), ttl(1, BASE - 3), ttl(2, BASE + 2 ** 40), mixed] })], true);
+    const m = apply([update(T, 1, { rows: [ttl(0, BASE + 7), ttl(1, BASE - 3), ttl(2, BASE + 2 ** 20), mixed] })], true);
     const p = m.get(pkOf(1))!;
     expect(p.base).toBe(BASE - 3); // the first row encoded
     const kinds: string[] = [];
     p.forEachRow((v) => kinds.push(v instanceof EncodedRow ? `encoded:${v.expiringCount}@${v.dropTimeSeconds}` : 'objects'));
     // The first row stays the partition's only row until the second arrives (then it moves as it is).
     expect(kinds).toEqual(['objects', 'encoded:2@1800000000', 'encoded:2@1800000000', 'objects']);
-    expect(p.rowsInOrder().map((r) => r.cells[0]!.timestampMicros)).toEqual([BASE + 7, BASE - 3, BASE + 2 ** 40, BASE]);
+    expect(p.rowsInOrder().map((r) => r.cells[0]!.timestampMicros)).toEqual([BASE + 7, BASE - 3, BASE + 2 ** 20, BASE]);
   });
 
   it('count the slab bytes an overwrite leaves behind', () => {

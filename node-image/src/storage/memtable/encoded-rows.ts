@@ -9,13 +9,19 @@
 import { ByteReader } from '../codec/byte-reader.ts';
 import { ByteWriter } from '../codec/byte-writer.ts';
 import { ColumnDictionary } from '../codec/column-dictionary.ts';
-import { PartitionDecoder, PartitionEncoder, TIMESTAMP_DELTA_MAX } from '../codec/partition-codec.ts';
+import { PartitionDecoder, PartitionEncoder } from '../codec/partition-codec.ts';
 import { NO_DELETION_TIME } from '../model.ts';
 import type { Clustering, Row } from '../model.ts';
 
 /** Encoded rows are packed into slabs: the first this large, each next one twice the last, up to ENCODED_SLAB_BYTES. */
 export const ENCODED_FIRST_SLAB_BYTES = 4 * 1024;
 export const ENCODED_SLAB_BYTES = 256 * 1024;
+/**
+ * Timestamps further than this from their base keep a row as objects: the bounds are kept as
+ * deltas, and integers in this range stay unboxed in V8 objects (a double field costs a heap
+ * number per object, which the collector then copies). About 18 minutes of microseconds.
+ */
+export const SMALL_DELTA_MAX = 2 ** 30 - 1;
 /** Rows estimated larger than this stay objects (a slab holds many rows; the scratch stays small). */
 export const ENCODED_ROW_BYTES_MAX = 16 * 1024;
 
@@ -35,8 +41,9 @@ export interface EncodedPartition {
   readonly rowsAt: number;
   /** Cells for the SSTable statistics: the liveness counts as one, as the writer counts it. */
   readonly cellCount: number;
-  readonly minTimestampMicros: number;
-  readonly maxTimestampMicros: number;
+  /** Its timestamp bounds as deltas from the header's base (small integers: no boxed doubles). */
+  readonly minTimestampDelta: number;
+  readonly maxTimestampDelta: number;
   /** The local expiration time of its expiring liveness and cells (NO_DELETION_TIME: none), and how many there are. */
   readonly dropTimeSeconds: number;
   readonly expiringCount: number;
@@ -50,8 +57,8 @@ export interface EncodedPartitionTarget {
   length: number;
   rowsAt: number;
   cellCount: number;
-  minTimestampMicros: number;
-  maxTimestampMicros: number;
+  minTimestampDelta: number;
+  maxTimestampDelta: number;
   dropTimeSeconds: number;
   expiringCount: number;
 }
@@ -69,22 +76,23 @@ export class EncodedRow {
   /** rowSizeBytes of the row it encodes (the memtable counts it so). */
   readonly sizeBytes: number;
   readonly cellCount: number;
-  readonly minTimestampMicros: number;
-  readonly maxTimestampMicros: number;
+  /** Its timestamp bounds as deltas from the partition's base (small integers: no boxed doubles). */
+  readonly minTimestampDelta: number;
+  readonly maxTimestampDelta: number;
   /** The local expiration time of its expiring liveness and cells (NO_DELETION_TIME: none). */
   readonly dropTimeSeconds: number;
   /** Its expiring liveness and cells (each is a drop-time histogram entry). */
   readonly expiringCount: number;
 
-  constructor(clustering: Clustering, slab: Buffer, start: number, length: number, sizeBytes: number, cellCount: number, minTimestampMicros: number, maxTimestampMicros: number, dropTimeSeconds: number, expiringCount: number) {
+  constructor(clustering: Clustering, slab: Buffer, start: number, length: number, sizeBytes: number, cellCount: number, minTimestampDelta: number, maxTimestampDelta: number, dropTimeSeconds: number, expiringCount: number) {
     this.clustering = clustering;
     this.slab = slab;
     this.start = start;
     this.length = length;
     this.sizeBytes = sizeBytes;
     this.cellCount = cellCount;
-    this.minTimestampMicros = minTimestampMicros;
-    this.maxTimestampMicros = maxTimestampMicros;
+    this.minTimestampDelta = minTimestampDelta;
+    this.maxTimestampDelta = maxTimestampDelta;
     this.dropTimeSeconds = dropTimeSeconds;
     this.expiringCount = expiringCount;
   }
@@ -117,11 +125,12 @@ export class EncodedRows {
    */
   encode(target: EncodedPartitionTarget, key: Buffer, tokenHigh: number, tokenLow: number, row: Row, estimatedBytes: number): boolean {
     if (estimatedBytes + key.length > ENCODED_ROW_BYTES_MAX || !summarize(row)) return false;
-    const { min, max } = SUMMARY;
-    if (max - min >= TIMESTAMP_DELTA_MAX) return false;
     const liveness = row.liveness;
     const cells = row.cells;
     const base = liveness !== null ? liveness.timestampMicros : cells[0]!.timestampMicros;
+    const minDelta = SUMMARY.min - base;
+    const maxDelta = SUMMARY.max - base;
+    if (minDelta < -SMALL_DELTA_MAX || maxDelta > SMALL_DELTA_MAX) return false;
     const w = SCRATCH;
     w.reset();
     w.varBytes(key);
@@ -139,8 +148,8 @@ export class EncodedRows {
     target.length = length;
     target.rowsAt = rowsAt;
     target.cellCount = (liveness === null ? 0 : 1) + cells.length;
-    target.minTimestampMicros = min;
-    target.maxTimestampMicros = max;
+    target.minTimestampDelta = minDelta;
+    target.maxTimestampDelta = maxDelta;
     target.dropTimeSeconds = SUMMARY.dropTime;
     target.expiringCount = SUMMARY.expiring;
     return true;
@@ -153,8 +162,10 @@ export class EncodedRows {
    */
   encodeRow(row: Row, clustering: Clustering, base: number, sizeBytes: number): EncodedRow | null {
     if (sizeBytes > ENCODED_ROW_BYTES_MAX || !summarize(row)) return null;
-    const { min, max, dropTime, expiring } = SUMMARY;
-    if (max - base >= TIMESTAMP_DELTA_MAX || base - min >= TIMESTAMP_DELTA_MAX) return null;
+    const { dropTime, expiring } = SUMMARY;
+    const minDelta = SUMMARY.min - base;
+    const maxDelta = SUMMARY.max - base;
+    if (minDelta < -SMALL_DELTA_MAX || maxDelta > SMALL_DELTA_MAX) return null;
     const liveness = row.liveness;
     const cells = row.cells;
     const w = SCRATCH;
@@ -164,7 +175,7 @@ export class EncodedRows {
     const length = w.length;
     const { slab, start } = this.place(length);
     w.buffer.copy(slab, start, 0, length);
-    return new EncodedRow(clustering, slab, start, length, sizeBytes, (liveness === null ? 0 : 1) + cells.length, min, max, dropTime, expiring);
+    return new EncodedRow(clustering, slab, start, length, sizeBytes, (liveness === null ? 0 : 1) + cells.length, minDelta, maxDelta, dropTime, expiring);
   }
 
   /** The row of an EncodedRow of a partition with timestamp base `base` (values are views of the slab). */
@@ -194,13 +205,17 @@ export class EncodedRows {
 
   decode(e: EncodedPartition): Row {
     const rowsAt = e.start + e.rowsAt;
-    // The header ends with the base timestamp (no deletion, static row or range tombstones follow).
-    this.decoder.setBase(e.slab.readDoubleBE(rowsAt - 8), false);
+    this.decoder.setBase(encodedBase(e), false);
     const reader = new ByteReader(e.slab, rowsAt, e.start + e.length);
     const clustering: Buffer[] = [];
     const bodyLength = this.decoder.readFramedRowClustering(reader, clustering);
     return this.decoder.readRowBody(reader, clustering.length === 0 ? NO_VALUES : clustering, bodyLength);
   }
+}
+
+/** The header base of an encoded partition: the header ends with it (no deletion, static row or range tombstones follow). */
+export function encodedBase(e: EncodedPartition): number {
+  return e.slab.readDoubleBE(e.start + e.rowsAt - 8);
 }
 
 /** What summarize() found (reused: no allocation per row). */

@@ -50,10 +50,14 @@ export function comparePartitionKeys(a: PartitionKey, b: PartitionKey): number {
 export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<MemtablePartition>, SSTablePartitionInput, EncodedTree {
   readonly token: bigint;
   readonly key: Buffer;
-  readonly tokenApprox: number;
-  /** Signed high and unsigned low 32 bits of the token, compared as numbers (no BigInt on hot paths). */
+  /** Signed high 32 bits of the token, compared as numbers (no BigInt on hot paths). */
   readonly tokenHigh: number;
-  readonly tokenLow: number;
+  /**
+   * The low 32 bits as a signed integer: small integers stay unboxed in the object, while a
+   * double (the token's approximation, an unsigned low half above 2^31) would cost a heap number
+   * per partition, which the collector copies. tokenLow and tokenApprox are computed from these.
+   */
+  private readonly lowBits: number;
   partitionDeletion: DeletionTime | null = null;
   staticRow: Row | null = null;
   /**
@@ -62,10 +66,8 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
    * A plain one-row partition keeps its row encoded instead (`encoded`; then `row` is null).
    */
   private row: Row | null = null;
-  /** Rows by clustering; a row is encoded (EncodedRow, deltas from `base`) or objects. */
-  tree: BTreeMap<Clustering, Row | EncodedRow> | null = null;
-  /** The timestamp base of the tree's encoded rows (NaN until the first is encoded). */
-  base = Number.NaN;
+  /** Rows by clustering; a row is encoded (EncodedRow, deltas from the tree's `base`) or objects. */
+  tree: RowTree | null = null;
   // The whole partition as SSTable Data bytes (encoded-rows.ts) while `slab` is set: one plain
   // row, nothing else. The fields of an EncodedPartition, kept here rather than in an object of
   // their own: a memtable keeps every partition object, and each one costs the collector.
@@ -76,8 +78,8 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   length = 0;
   rowsAt = 0;
   cellCount = 0;
-  minTimestampMicros = 0;
-  maxTimestampMicros = 0;
+  minTimestampDelta = 0;
+  maxTimestampDelta = 0;
   dropTimeSeconds = 0;
   expiringCount = 0;
   /** Shared and empty (NO_RANGE_TOMBSTONES, never written to) until the first one arrives. */
@@ -88,9 +90,23 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   constructor(token: bigint, key: Buffer) {
     this.token = token;
     this.key = key;
-    this.tokenApprox = Number(token);
     this.tokenHigh = tokenHighOf(token);
-    this.tokenLow = tokenLowOf(token);
+    this.lowBits = tokenLowOf(token) | 0;
+  }
+
+  /** Unsigned low 32 bits of the token. */
+  get tokenLow(): number {
+    return this.lowBits >>> 0;
+  }
+
+  /** Number(token): exact, as the product of the high half and 2^32 plus the low half rounds once. */
+  get tokenApprox(): number {
+    return this.tokenHigh * 4294967296 + (this.lowBits >>> 0);
+  }
+
+  /** The timestamp base of the tree's encoded rows (EncodedTree). */
+  get base(): number {
+    return this.tree!.base;
   }
 
   get rowCount(): number {
@@ -113,7 +129,7 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
 
   /** A tree value as a row (decoded when it is encoded). */
   rowOf(value: Row | EncodedRow): Row {
-    return value instanceof EncodedRow ? this.codec!.decodeRow(value, this.base) : value;
+    return value instanceof EncodedRow ? this.codec!.decodeRow(value, this.tree!.base) : value;
   }
 
   /** The single row (decoded when it is encoded: a new object on each call), or null. */
@@ -149,6 +165,11 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
     for (const r = this.tree.first(); r.valid; r.next()) rows.push(this.rowOf(r.value));
     return rows;
   }
+}
+
+/** A partition's rows by clustering, with the timestamp base of those encoded (NaN until the first is). */
+class RowTree extends BTreeMap<Clustering, Row | EncodedRow> {
+  base = Number.NaN;
 }
 
 const NO_ROWS: readonly Row[] = Object.freeze([]);
@@ -313,7 +334,7 @@ export class Memtable {
         continue;
       }
       if (partition.tree === null) {
-        partition.tree = new BTreeMap(layout.compareClusterings);
+        partition.tree = new RowTree(layout.compareClusterings);
         partition.tree.set(only!.clustering, only!);
         partition.onlyRow = null;
       }
@@ -341,9 +362,10 @@ export class Memtable {
    */
   private treeValue(partition: MemtablePartition, row: Row): Row | EncodedRow {
     if (this.encodeRows) {
-      if (Number.isNaN(partition.base)) partition.base = rowTimestamp(row) ?? Number.NaN;
-      if (!Number.isNaN(partition.base)) {
-        const encoded = this.encodedRows.encodeRow(row, detachValues(row.clustering), partition.base, rowSizeBytes(row));
+      const tree = partition.tree!;
+      if (Number.isNaN(tree.base)) tree.base = rowTimestamp(row) ?? Number.NaN;
+      if (!Number.isNaN(tree.base)) {
+        const encoded = this.encodedRows.encodeRow(row, detachValues(row.clustering), tree.base, rowSizeBytes(row));
         if (encoded !== null) {
           partition.codec = this.encodedRows;
           return encoded;

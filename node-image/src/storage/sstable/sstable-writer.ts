@@ -10,7 +10,7 @@ import { assert } from '../../lib/index.ts';
 import type { Disk } from '../../io/index.ts';
 import { ByteWriter } from '../codec/byte-writer.ts';
 import { ColumnDictionary } from '../codec/column-dictionary.ts';
-import { EncodedRow } from '../memtable/encoded-rows.ts';
+import { EncodedRow, encodedBase } from '../memtable/encoded-rows.ts';
 import type { EncodedPartition, EncodedTree } from '../memtable/encoded-rows.ts';
 import type { PartitionContents } from '../codec/partition-codec.ts';
 import { PartitionEncoder, TIMESTAMP_DELTA_MAX, rowTimestamp } from '../codec/partition-codec.ts';
@@ -123,12 +123,12 @@ class StatsCollector {
     this.rowContents(r);
   }
 
-  /** An encoded row of a many-row partition (EncodedRows.encodeRow). */
-  encodedRow(e: EncodedRow): void {
+  /** An encoded row of a many-row partition whose rows' base is `base` (EncodedRows.encodeRow). */
+  encodedRow(e: EncodedRow, base: number): void {
     this.rowCount++;
     this.cellCount += e.cellCount;
-    this.timestamp(e.minTimestampMicros);
-    this.timestamp(e.maxTimestampMicros);
+    this.timestamp(base + e.minTimestampDelta);
+    this.timestamp(base + e.maxTimestampDelta);
     this.encodedDropTimes(e.cellCount, e.dropTimeSeconds, e.expiringCount);
   }
 
@@ -137,8 +137,9 @@ class StatsCollector {
     this.partitionCount++;
     this.rowCount++;
     this.cellCount += e.cellCount;
-    this.timestamp(e.minTimestampMicros);
-    this.timestamp(e.maxTimestampMicros);
+    const base = encodedBase(e);
+    this.timestamp(base + e.minTimestampDelta);
+    this.timestamp(base + e.maxTimestampDelta);
     this.encodedDropTimes(e.cellCount, e.dropTimeSeconds, e.expiringCount);
   }
 
@@ -201,6 +202,8 @@ export class SSTableWriter {
   private state: 'open' | 'finished' | 'aborted' = 'open';
   /** The header base to use instead of the partition's first timestamp (an encoded tree's). */
   private pendingBase = Number.NaN;
+  /** The base of the encoded tree being written. */
+  private treeBase = 0;
   private readonly addTreeRow = (value: Row | EncodedRow): void => {
     if (value instanceof EncodedRow) this.addEncodedRow(value);
     else this.addRow(value);
@@ -296,7 +299,7 @@ export class SSTableWriter {
     scratch.copyFrom(e.slab, e.start, e.start + e.length);
     if (scratch.length >= SCRATCH_SPILL_BYTES) this.spill();
     this.lastClustering = e.clustering;
-    this.stats.encodedRow(e);
+    this.stats.encodedRow(e, this.treeBase);
     if (this.dataLength - this.blockStart >= ROW_INDEX_BLOCK_BYTES) this.closeBlock();
   }
 
@@ -341,7 +344,7 @@ export class SSTableWriter {
     const tree = partition.encodedTree;
     if (tree != null && tree.codec!.columns === this.names && !this.absoluteTimestamps) {
       this.beginPartition(partition.key, partition.token, partition, partition.tokenHigh, partition.tokenLow);
-      this.pendingBase = tree.base;
+      this.pendingBase = this.treeBase = tree.base;
       tree.forEachRow(this.addTreeRow);
       this.endPartition();
       return;
