@@ -6,8 +6,9 @@ import { compressionParamsOf } from '../sstable/compression.ts';
 import { readSSTableMetadata } from '../sstable/sstable-reader.ts';
 import type { SSTableReader } from '../sstable/sstable-reader.ts';
 import { writeSSTable } from '../sstable/sstable-writer.ts';
+import { nativeType } from '../../schema/index.ts';
 import { tableLayoutOf } from '../table-layout.ts';
-import { TABLE_MAIN, deletion, expiringCell, int, liveCell, marker, pkOf, row, text, tombstoneCell, update } from '../testing/fixtures.ts';
+import { TABLE_MAIN, deletion, makeTable, expiringCell, int, liveCell, marker, pkOf, row, text, tombstoneCell, update } from '../testing/fixtures.ts';
 import { EncodedRow, EncodedRows, SMALL_DELTA_MAX, encodedBase } from './encoded-rows.ts';
 import { Memtable, MemtablePartition } from './memtable.ts';
 
@@ -114,6 +115,30 @@ describe('encoded memtable rows', () => {
     const m = apply([update(T, 1, { rows: [far] }), update(T, 2, { rows: [near] })], true);
     expect(m.get(pkOf(1))!.encoded).toBeNull();
     expect(m.get(pkOf(2))!.encoded).not.toBeNull();
+  });
+
+  it('encode a row larger than its estimate (many empty clustering values) in a buffer of its own', () => {
+    // Each empty value costs a length byte the estimate does not count: 5000 of them outgrow both
+    // the reservation and the first 4 KiB slab.
+    const wide = makeTable({
+      id: '00000000-0000-4000-8000-0000000000ff', name: 'wide', regulars: [{ name: 'v', type: nativeType('int') }],
+      clustering: Array.from({ length: 5000 }, (_, i) => ({ name: `c${String(i).padStart(4, '0')}`, type: nativeType('text'), order: 'asc' as const })),
+    });
+    const m = new Memtable({ layout: tableLayoutOf(wide) });
+    const clustering = (n: number) => Array.from({ length: 5000 }, (_, i) => (i === 0 ? int(n) : Buffer.alloc(0)));
+    const rows = [0, 1, 2].map((n) => row(clustering(n), { liveness: marker(BASE + n), cells: [liveCell('v', int(n), BASE + n)] }));
+    // Partition 1 gets one row (a whole-partition encoding), partition 2 three (tree rows).
+    m.apply(update(wide.id, 1, { rows: [rows[0]!] }));
+    m.apply(update(wide.id, 2, { rows }));
+    expect(m.get(pkOf(1))!.encoded).not.toBeNull();
+    expect(m.get(pkOf(1))!.onlyRow).toEqual(rows[0]);
+    expect(m.get(pkOf(2))!.rowsInOrder()).toEqual(rows);
+    const encodedRows: EncodedRow[] = [];
+    m.get(pkOf(2))!.forEachRow((v) => { if (v instanceof EncodedRow) encodedRows.push(v); });
+    expect(encodedRows.length).toBe(2);
+    const buffers = [m.get(pkOf(1))!.slab!, ...encodedRows.map((e) => e.slab)];
+    expect(new Set(buffers).size).toBe(3);
+    for (const b of buffers) expect(b.length).toBeGreaterThan(5000);
   });
 
   it('give a partition the token halves and approximation of its BigInt token', () => {
