@@ -232,6 +232,11 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.chunkCache = new ChunkCache(options.chunkCacheBytes ?? CHUNK_CACHE_BYTES_DEFAULT, {
       ...(options.indexSummaryCapacityBytes === undefined ? {} : { indexSummaryCapacityBytes: options.indexSummaryCapacityBytes }),
     });
+    // Partition indexes made denser when budget frees up are rebuilt a step per turn, not in the
+    // turn that closed an SSTable (a compaction commit).
+    this.chunkCache.indexBudget.setScheduler((run) => {
+      this.timers.setImmediate(run);
+    });
     const keyCacheBytes = options.keyCacheBytes ?? KEY_CACHE_BYTES_DEFAULT;
     this.keyCache = keyCacheBytes > 0 ? new KeyCache<IndexEntry>(keyCacheBytes) : null;
     this.rowCache = new RowCache(options.rowCacheBytes ?? ROW_CACHE_BYTES_DEFAULT);

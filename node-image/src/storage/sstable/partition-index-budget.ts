@@ -28,7 +28,21 @@ export interface PartitionIndexHolder {
   readonly readCount: number;
   /** Rebuilds the index at `interval` (rescans Index.db); false when it could not. */
   rebuildPartitionIndex(interval: number): boolean;
+  /** The same rebuild in steps (null: not possible now); the holder re-registers when it ends. */
+  beginPartitionIndexRebuild?(interval: number): PartitionIndexRebuild | null;
 }
+
+/** A rebuild done in steps. */
+export interface PartitionIndexRebuild {
+  /** Parses up to `entries` more index entries; true once the rebuild has ended (done or given up). */
+  step(entries: number): boolean;
+}
+
+/** Index entries a stepped upgrade parses per event-loop turn (about a millisecond). */
+export const INDEX_UPGRADE_STEP_ENTRIES = 16_384;
+
+/** Runs a function on a later event-loop turn (the engine's timers). */
+export type UpgradeScheduler = (run: () => void) => void;
 
 export interface PartitionIndexStats {
   readonly capacityBytes: number;
@@ -44,6 +58,11 @@ export class PartitionIndexBudget {
   readonly capacityBytes: number;
   private used = 0;
   private readonly holders = new Map<PartitionIndexHolder, number>();
+  private scheduler: UpgradeScheduler | null = null;
+  /** Stepped upgrades: the one under way, whether a turn is scheduled, and how many more may start. */
+  private rebuild: PartitionIndexRebuild | null = null;
+  private turnScheduled = false;
+  private upgradesLeft = 0;
 
   constructor(capacityBytes: number = INDEX_SUMMARY_CAPACITY_BYTES_DEFAULT) {
     assert(capacityBytes >= 0 && capacityBytes <= INDEX_SUMMARY_CAPACITY_BYTES_MAX, 'index summary capacity');
@@ -69,13 +88,75 @@ export class PartitionIndexBudget {
     this.holders.set(holder, sizeBytes);
   }
 
+  /**
+   * With a scheduler, upgrades are rebuilt in steps of INDEX_UPGRADE_STEP_ENTRIES, one step per
+   * turn: rebuilding a million-partition index in one go held the event loop for 300 ms inside
+   * the close of a compaction's input.
+   */
+  setScheduler(scheduler: UpgradeScheduler | null): void {
+    this.scheduler = scheduler;
+  }
+
   /** Forgets a holder (closed SSTable) and upgrades sampled indexes into the space freed. */
   release(holder: PartitionIndexHolder): void {
     const size = this.holders.get(holder);
     if (size === undefined) return;
     this.holders.delete(holder);
     this.used -= size;
-    this.upgrade();
+    if (this.scheduler === null) {
+      this.upgrade();
+      return;
+    }
+    this.upgradesLeft = Math.min(this.upgradesLeft + INDEX_UPGRADES_PER_RELEASE_MAX, 4 * INDEX_UPGRADES_PER_RELEASE_MAX);
+    this.scheduleTurn();
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled || this.scheduler === null) return;
+    this.turnScheduled = true;
+    this.scheduler(() => {
+      this.turnScheduled = false;
+      this.upgradeTurn();
+    });
+  }
+
+  /** One step of the stepped upgrades: starts the next rebuild if none runs, advances it, reschedules. */
+  private upgradeTurn(): void {
+    if (this.rebuild === null) {
+      if (this.upgradesLeft <= 0) return;
+      const next = this.nextUpgrade();
+      if (next === null) {
+        this.upgradesLeft = 0;
+        return;
+      }
+      this.upgradesLeft--;
+      const { holder, interval } = next;
+      this.rebuild = holder.beginPartitionIndexRebuild !== undefined ? holder.beginPartitionIndexRebuild(interval) : null;
+      if (this.rebuild === null && holder.beginPartitionIndexRebuild === undefined) holder.rebuildPartitionIndex(interval);
+    }
+    if (this.rebuild !== null && this.rebuild.step(INDEX_UPGRADE_STEP_ENTRIES)) this.rebuild = null;
+    if (this.rebuild !== null || this.upgradesLeft > 0) this.scheduleTurn();
+  }
+
+  /** The most-read sampled index that the free budget can make denser, and to what interval. */
+  private nextUpgrade(): { holder: PartitionIndexHolder; interval: number } | null {
+    const sampled = [...this.holders.keys()].filter((h) => h.partitionIndexInterval > 1).sort((a, b) => b.readCount - a.readCount);
+    for (const h of sampled) {
+      const interval = this.upgradeInterval(h);
+      if (interval < h.partitionIndexInterval) return { holder: h, interval };
+    }
+    return null;
+  }
+
+  private upgradeInterval(h: PartitionIndexHolder): number {
+    const current = this.holders.get(h)!;
+    const free = this.capacityBytes - this.used + current;
+    let interval = 1;
+    if (partitionIndexBytes(h.partitionCount, 1) > free) {
+      interval = DENSE_INDEX_OFFSET_INTERVAL;
+      while (interval < h.partitionIndexInterval && partitionIndexBytes(h.partitionCount, interval) > free) interval *= 2;
+    }
+    return interval;
   }
 
   private upgrade(): void {
@@ -83,13 +164,7 @@ export class PartitionIndexBudget {
     let rebuilds = 0;
     for (const h of sampled) {
       if (rebuilds >= INDEX_UPGRADES_PER_RELEASE_MAX) break;
-      const current = this.holders.get(h)!;
-      const free = this.capacityBytes - this.used + current;
-      let interval = 1;
-      if (partitionIndexBytes(h.partitionCount, 1) > free) {
-        interval = DENSE_INDEX_OFFSET_INTERVAL;
-        while (interval < h.partitionIndexInterval && partitionIndexBytes(h.partitionCount, interval) > free) interval *= 2;
-      }
+      const interval = this.upgradeInterval(h);
       if (interval >= h.partitionIndexInterval) continue;
       rebuilds++;
       // The holder re-registers its new size.

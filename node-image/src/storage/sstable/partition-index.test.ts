@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DENSE_INDEX_OFFSET_INTERVAL, PARTITION_INDEX_INTERVAL_MAX, PartitionIndexBuilder, partitionIndexBytes } from './partition-index.ts';
 import type { PartitionIndex } from './partition-index.ts';
-import { PartitionIndexBudget } from './partition-index-budget.ts';
+import { INDEX_UPGRADE_STEP_ENTRIES, PartitionIndexBudget } from './partition-index-budget.ts';
 import type { PartitionIndexHolder } from './partition-index-budget.ts';
 
 interface ModelEntry {
@@ -135,6 +135,48 @@ describe('partition index budget', () => {
     budget.release(a);
     expect(b.rebuilt).toEqual([1]);
     expect(budget.stats()).toMatchObject({ sstables: 1, dense: 1, sampled: 0, bytes: partitionIndexBytes(1000, 1) });
+  });
+
+  it('with a scheduler, upgrades on release in steps, one per scheduled turn, never in the releasing call', () => {
+    budget = new PartitionIndexBudget(partitionIndexBytes(50_000, 1) + partitionIndexBytes(50_000, 64));
+    const turns: Array<() => void> = [];
+    budget.setScheduler((run) => turns.push(run));
+    const stepped = (count: number, reads: number) => {
+      const h = holder(count, reads);
+      const steps: number[] = [];
+      return Object.assign(h, {
+        steps,
+        beginPartitionIndexRebuild(interval: number) {
+          let parsed = 0;
+          return {
+            step(entries: number) {
+              steps.push(entries);
+              parsed += entries;
+              if (parsed < count) return false;
+              h.rebuildPartitionIndex(interval);
+              return true;
+            },
+          };
+        },
+      });
+    };
+    const a = stepped(50_000, 0);
+    budget.register(a, partitionIndexBytes(50_000, 1));
+    const b = stepped(50_000, 9);
+    b.interval = budget.intervalFor(50_000);
+    expect(b.interval).toBe(64);
+    budget.register(b, partitionIndexBytes(50_000, 64));
+    budget.release(a);
+    expect(b.rebuilt).toEqual([]); // nothing done in the closing call
+    let ran = 0;
+    while (turns.length > 0 && ran < 100) {
+      turns.shift()!();
+      ran++;
+    }
+    expect(b.rebuilt).toEqual([1]);
+    expect(b.steps).toEqual([INDEX_UPGRADE_STEP_ENTRIES, INDEX_UPGRADE_STEP_ENTRIES, INDEX_UPGRADE_STEP_ENTRIES, INDEX_UPGRADE_STEP_ENTRIES]);
+    expect(ran).toBeGreaterThanOrEqual(4);
+    expect(budget.stats()).toMatchObject({ sstables: 1, dense: 1, sampled: 0, bytes: partitionIndexBytes(50_000, 1) });
   });
 
   it('never samples sparser than the maximum interval, even over budget', () => {

@@ -25,7 +25,7 @@ import type { CompressionInfo } from './compression-info.ts';
 import type { KeyCache, KeyCacheEntry, KeyCacheSpace } from './key-cache.ts';
 import { PartitionIndex, PartitionIndexBuilder, downsample, tokenHighOf, tokenLowOf } from './partition-index.ts';
 import { PartitionIndexBudget } from './partition-index-budget.ts';
-import type { PartitionIndexHolder } from './partition-index-budget.ts';
+import type { PartitionIndexHolder, PartitionIndexRebuild } from './partition-index-budget.ts';
 import { RowIndexReader } from './row-index.ts';
 import {
   ALL_COMPONENTS, Component, DATA_COMPONENTS, INDEX_ENTRY_BYTES_MAX, INDEX_ENTRY_WINDOW_BYTES, SSTABLE_FORMAT_VERSION, componentFileName,
@@ -378,6 +378,35 @@ export class SSTableReader implements PartitionIndexHolder {
     }
     this.budget.register(this, this.index_.sizeBytes);
     return true;
+  }
+
+  /** rebuildPartitionIndex in steps (the budget's upgrades, one step per event-loop turn). */
+  beginPartitionIndexRebuild(interval: number): PartitionIndexRebuild | null {
+    if (this.closed) return null;
+    let scan: PartitionIndexScan;
+    try {
+      scan = new PartitionIndexScan({
+        file: this.index.file, indexTable: this.parts.indexTable, compressor: this.parts.compressor,
+        partitionCount: this.statistics.partitionCount, dataEndBytes: this.data.logicalLengthBytes, interval,
+      });
+    } catch {
+      return null;
+    }
+    return {
+      step: (entries: number): boolean => {
+        // Closed meanwhile (compacted away, dropped): the rebuild is abandoned.
+        if (this.closed) return true;
+        try {
+          if (!scan.step(entries)) return false;
+          this.index_ = scan.finish();
+        } catch {
+          // A corrupt index is reported by the reads that meet it; the old index stays.
+          return true;
+        }
+        this.budget.register(this, this.index_.sizeBytes);
+        return true;
+      },
+    };
   }
 
   /** Scans Index.db into a partition index at `interval` in one go (PartitionIndexScan). */

@@ -121,6 +121,31 @@ describe('SSTable write and read', () => {
     expect(() => short.finish()).toThrow(StorageCorruptionError);
   });
 
+  it('makes a sampled index dense in scheduled steps once another SSTable frees the budget, reads right throughout', async () => {
+    const disk = new MemoryDisk();
+    await write(disk, partitions(3000, () => 1), { generation: 1 });
+    await write(disk, partitions(3000, () => 1), { generation: 2 });
+    const oneDense = SSTableReader.open(disk, DIR, 1).partitionIndex.sizeBytes;
+    const budget = new PartitionIndexBudget(oneDense + 1000);
+    const turns: Array<() => void> = [];
+    budget.setScheduler((run) => turns.push(run));
+    const first = SSTableReader.open(disk, DIR, 1, { indexBudget: budget });
+    const second = SSTableReader.open(disk, DIR, 2, { indexBudget: budget });
+    expect([first.partitionIndexInterval, second.partitionIndexInterval > 1]).toEqual([1, true]);
+    first.close();
+    expect(second.partitionIndexInterval).toBeGreaterThan(1); // not rebuilt in the closing call
+    let ran = 0;
+    while (turns.length > 0 && ran < 1000) {
+      turns.shift()!();
+      ran++;
+      for (let pk = ran % 7; pk < 3010; pk += 97) expect(allRows(second, pk)).toEqual(pk < 3000 ? [0] : []);
+    }
+    expect(second.partitionIndexInterval).toBe(1);
+    expect(ran).toBe(2); // 3000 entries: one step, then a turn that finds nothing more to upgrade
+    expect(budget.usedBytes).toBe(second.partitionIndex.sizeBytes);
+    for (let pk = 0; pk < 3010; pk += 7) expect(allRows(second, pk)).toEqual(pk < 3000 ? [0] : []);
+  });
+
   it('finds every partition through filter, partition index (dense and sampled) and Index.db, and no absent one', async () => {
     const disk = new MemoryDisk();
     const input = partitions(3000, (pk) => 1 + (pk % 3));
