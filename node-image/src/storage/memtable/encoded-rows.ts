@@ -22,7 +22,7 @@ export const ENCODED_SLAB_BYTES = 256 * 1024;
  * number per object, which the collector then copies). About 18 minutes of microseconds.
  */
 export const SMALL_DELTA_MAX = 2 ** 30 - 1;
-/** Rows estimated larger than this stay objects (a slab holds many rows; the scratch stays small). */
+/** Rows estimated larger than this stay objects (a slab holds many rows). */
 export const ENCODED_ROW_BYTES_MAX = 16 * 1024;
 
 const NO_HEADER = { partitionDeletion: null, staticRow: null, rangeTombstones: [] } as const;
