@@ -143,11 +143,22 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
     this.codec = null;
   }
 
-  /** Encodes the single row when the partition is plain enough (EncodedRows.encode). */
+  /**
+   * Makes `row` the partition's encoded single row when the partition holds nothing else (no tree,
+   * partition deletion, static row or range tombstone) and the row qualifies (EncodedRows.encode);
+   * false, with nothing changed, otherwise. `sizeBytes` is its rowSizeBytes.
+   */
+  encodeOnlyRow(codec: EncodedRows, row: Row, sizeBytes: number): boolean {
+    if (this.tree !== null || this.partitionDeletion !== null || this.staticRow !== null || this.rangeTombstones.length > 0) return false;
+    if (!codec.encode(this, this.key, this.tokenHigh, this.tokenLow, row, sizeBytes)) return false;
+    this.row = null;
+    return true;
+  }
+
+  /** Encodes the single row kept as objects, when encodeOnlyRow can (a partition that stayed plain after a change). */
   tryEncode(codec: EncodedRows): void {
     const row = this.row;
-    if (row === null || this.tree !== null || this.partitionDeletion !== null || this.staticRow !== null || this.rangeTombstones.length > 0) return;
-    if (codec.encode(this, this.key, this.tokenHigh, this.tokenLow, row, rowSizeBytes(row))) this.row = null;
+    if (row !== null) this.encodeOnlyRow(codec, row, rowSizeBytes(row));
   }
 
   /** The rows in clustering order (SSTablePartitionInput: a flush writes the partition as it is). */
@@ -284,13 +295,12 @@ export class Memtable {
       this.bytes += PARTITION_OVERHEAD_BYTES + partition.key.length;
     }
     const rows = update.rows;
-    if (this.encodeRows && rows.length === 1 && partition.rowCount === 0 && update.partitionDeletion === null && update.staticRow === null && update.rangeTombstones.length === 0
-      && partition.partitionDeletion === null && partition.staticRow === null && partition.rangeTombstones.length === 0) {
+    if (this.encodeRows && rows.length === 1 && partition.rowCount === 0 && update.partitionDeletion === null && update.staticRow === null && update.rangeTombstones.length === 0) {
       // The common write, one row into a new partition: encoded straight from the update (the
       // encoding copies its values, so nothing needs detaching).
       const row = rows[0]!;
       const size = rowSizeBytes(row);
-      if (this.encodedRows.encode(partition, partition.key, partition.tokenHigh, partition.tokenLow, row, size)) {
+      if (partition.encodeOnlyRow(this.encodedRows, row, size)) {
         this.bytes += size;
         this.rowCount++;
         return this.bytes - before;
@@ -352,7 +362,7 @@ export class Memtable {
       }
     }
     for (const rt of update.rangeTombstones) this.addRangeTombstone(partition, rt);
-    if (this.encodeRows && partition.tree === null && rows.length > 0) partition.tryEncode(this.encodedRows);
+    if (this.encodeRows && rows.length > 0) partition.tryEncode(this.encodedRows);
     return this.bytes - before;
   }
 

@@ -164,13 +164,13 @@ export function sortByTokenAndKey<V extends TreeKey>(values: readonly V[]): V[] 
   }
   const sorted = new Array<V>(n);
   for (let i = 0; i < n; i++) sorted[i] = values[order[i]!]!;
-  // Equal tokens (rare): ordered by key bytes, by insertion among them.
+  // Equal tokens (rare): ordered by key bytes, by insertion among them. Tokens are in order now,
+  // so compareTreeKeys is positive only between equal tokens.
   for (let i = 1; i < n; i++) {
     const v = sorted[i]!;
-    const p = sorted[i - 1]!;
-    if (v.tokenHigh !== p.tokenHigh || v.tokenLow !== p.tokenLow || Buffer.compare(p.key, v.key) <= 0) continue;
+    if (compareTreeKeys(sorted[i - 1]!, v) <= 0) continue;
     let j = i - 1;
-    while (j >= 0 && sorted[j]!.tokenHigh === v.tokenHigh && sorted[j]!.tokenLow === v.tokenLow && Buffer.compare(sorted[j]!.key, v.key) > 0) {
+    while (j >= 0 && compareTreeKeys(sorted[j]!, v) > 0) {
       sorted[j + 1] = sorted[j]!;
       j--;
     }

@@ -131,8 +131,8 @@ export class PartitionIndexBudget {
       }
       this.upgradesLeft--;
       const { holder, interval } = next;
-      this.rebuild = holder.beginPartitionIndexRebuild !== undefined ? holder.beginPartitionIndexRebuild(interval) : null;
-      if (this.rebuild === null && holder.beginPartitionIndexRebuild === undefined) holder.rebuildPartitionIndex(interval);
+      if (holder.beginPartitionIndexRebuild === undefined) holder.rebuildPartitionIndex(interval);
+      else this.rebuild = holder.beginPartitionIndexRebuild(interval);
     }
     if (this.rebuild !== null && this.rebuild.step(INDEX_UPGRADE_STEP_ENTRIES)) this.rebuild = null;
     if (this.rebuild !== null || this.upgradesLeft > 0) this.scheduleTurn();
@@ -140,12 +140,16 @@ export class PartitionIndexBudget {
 
   /** The most-read sampled index that the free budget can make denser, and to what interval. */
   private nextUpgrade(): { holder: PartitionIndexHolder; interval: number } | null {
-    const sampled = [...this.holders.keys()].filter((h) => h.partitionIndexInterval > 1).sort((a, b) => b.readCount - a.readCount);
-    for (const h of sampled) {
+    for (const h of this.sampledByReads()) {
       const interval = this.upgradeInterval(h);
       if (interval < h.partitionIndexInterval) return { holder: h, interval };
     }
     return null;
+  }
+
+  /** The sampled indexes, most-read first: the order upgrades take them in. */
+  private sampledByReads(): PartitionIndexHolder[] {
+    return [...this.holders.keys()].filter((h) => h.partitionIndexInterval > 1).sort((a, b) => b.readCount - a.readCount);
   }
 
   private upgradeInterval(h: PartitionIndexHolder): number {
@@ -160,9 +164,8 @@ export class PartitionIndexBudget {
   }
 
   private upgrade(): void {
-    const sampled = [...this.holders.keys()].filter((h) => h.partitionIndexInterval > 1).sort((a, b) => b.readCount - a.readCount);
     let rebuilds = 0;
-    for (const h of sampled) {
+    for (const h of this.sampledByReads()) {
       if (rebuilds >= INDEX_UPGRADES_PER_RELEASE_MAX) break;
       const interval = this.upgradeInterval(h);
       if (interval >= h.partitionIndexInterval) continue;

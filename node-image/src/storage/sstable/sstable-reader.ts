@@ -385,10 +385,7 @@ export class SSTableReader implements PartitionIndexHolder {
     if (this.closed) return null;
     let scan: PartitionIndexScan;
     try {
-      scan = new PartitionIndexScan({
-        file: this.index.file, indexTable: this.parts.indexTable, compressor: this.parts.compressor,
-        partitionCount: this.statistics.partitionCount, dataEndBytes: this.data.logicalLengthBytes, interval,
-      });
+      scan = this.partitionIndexScan(interval);
     } catch {
       return null;
     }
@@ -411,12 +408,17 @@ export class SSTableReader implements PartitionIndexHolder {
 
   /** Scans Index.db into a partition index at `interval` in one go (PartitionIndexScan). */
   private buildPartitionIndex(interval: number): PartitionIndex {
-    const scan = new PartitionIndexScan({
+    const scan = this.partitionIndexScan(interval);
+    while (!scan.step(Infinity));
+    return scan.finish();
+  }
+
+  /** A scan of this SSTable's Index.db into a partition index at `interval`. */
+  private partitionIndexScan(interval: number): PartitionIndexScan {
+    return new PartitionIndexScan({
       file: this.index.file, indexTable: this.parts.indexTable, compressor: this.parts.compressor,
       partitionCount: this.statistics.partitionCount, dataEndBytes: this.data.logicalLengthBytes, interval,
     });
-    while (!scan.step(Infinity));
-    return scan.finish();
   }
 }
 

@@ -20,6 +20,7 @@ import type { Clustering, DeletionTime, RangeTombstone, Row } from '../model.ts'
 import type { TableLayout } from '../table-layout.ts';
 import type { ChunkCache } from './chunk-cache.ts';
 import type { CompressionParams } from './compression.ts';
+import { tokenHighOf, tokenLowOf } from './partition-index.ts';
 import { writeRowIndex } from './row-index.ts';
 import type { RowIndexBlock } from './row-index.ts';
 import { SSTableComponentWriter } from './sstable-component-writer.ts';
@@ -200,10 +201,8 @@ export class SSTableWriter {
   private blockFirst: Clustering | null = null;
   private readonly blocks: RowIndexBlock[] = [];
   private state: 'open' | 'finished' | 'aborted' = 'open';
-  /** The header base to use instead of the partition's first timestamp (an encoded tree's). */
-  private pendingBase = Number.NaN;
-  /** The base of the encoded tree being written. */
-  private treeBase = 0;
+  /** The base of the encoded tree being written (NaN: none), its header's base instead of the partition's first timestamp. */
+  private treeBase = Number.NaN;
   private readonly addTreeRow = (value: Row | EncodedRow): void => {
     if (value instanceof EncodedRow) this.addEncodedRow(value);
     else this.addRow(value);
@@ -250,8 +249,8 @@ export class SSTableWriter {
   beginPartition(key: Buffer, token: bigint, header: PartitionHeader, high?: number, low?: number): void {
     assert(this.state === 'open' && this.partitionKey === null, 'beginPartition after endPartition');
     assert(key.length > 0 && key.length <= PARTITION_KEY_LENGTH_MAX, 'partition key length');
-    const h = high ?? Number(BigInt.asIntN(32, token >> 32n));
-    const l = low ?? Number(BigInt.asUintN(32, token));
+    const h = high ?? tokenHighOf(token);
+    const l = low ?? tokenLowOf(token);
     this.checkOrder(key, h, l);
     this.partitionKey = key;
     this.partitionToken = token;
@@ -266,40 +265,37 @@ export class SSTableWriter {
   }
 
   addRow(row: Row): void {
-    assert(this.partitionKey !== null, 'addRow inside a partition');
-    const layout = this.options.layout;
-    if (this.lastClustering !== null) {
-      assert(layout.compareClusterings(this.lastClustering, row.clustering) < 0, 'SSTable rows must be in strictly increasing clustering order');
-    }
-    if (this.pendingHeader !== null) this.writeHeader(row);
-    if (this.blockFirst === null) {
-      this.blockFirst = row.clustering;
-      this.blockStart = this.dataLength;
-    }
-    const scratch = this.scratch;
-    this.encoder.writeFramedRow(scratch, row);
-    if (scratch.length >= SCRATCH_SPILL_BYTES) this.spill();
-    this.lastClustering = row.clustering;
+    this.beforeRow(row.clustering, row);
+    this.encoder.writeFramedRow(this.scratch, row);
     this.stats.row(row);
-    if (this.dataLength - this.blockStart >= ROW_INDEX_BLOCK_BYTES) this.closeBlock();
+    this.afterRow(row.clustering);
   }
 
-  /** A row encoded beforehand with deltas from the header's base (pendingBase) in this SSTable's dictionary. */
+  /** A row encoded beforehand with deltas from the header's base (treeBase) in this SSTable's dictionary. */
   private addEncodedRow(e: EncodedRow): void {
+    this.beforeRow(e.clustering, null);
+    this.scratch.copyFrom(e.slab, e.start, e.start + e.length);
+    this.stats.encodedRow(e, this.treeBase);
+    this.afterRow(e.clustering);
+  }
+
+  /** Checks a row's order, writes the header before the first (`firstRow` picks its base) and opens a block. */
+  private beforeRow(clustering: Clustering, firstRow: Row | null): void {
     assert(this.partitionKey !== null, 'addRow inside a partition');
     if (this.lastClustering !== null) {
-      assert(this.options.layout.compareClusterings(this.lastClustering, e.clustering) < 0, 'SSTable rows must be in strictly increasing clustering order');
+      assert(this.options.layout.compareClusterings(this.lastClustering, clustering) < 0, 'SSTable rows must be in strictly increasing clustering order');
     }
-    if (this.pendingHeader !== null) this.writeHeader(null);
+    if (this.pendingHeader !== null) this.writeHeader(firstRow);
     if (this.blockFirst === null) {
-      this.blockFirst = e.clustering;
+      this.blockFirst = clustering;
       this.blockStart = this.dataLength;
     }
-    const scratch = this.scratch;
-    scratch.copyFrom(e.slab, e.start, e.start + e.length);
-    if (scratch.length >= SCRATCH_SPILL_BYTES) this.spill();
-    this.lastClustering = e.clustering;
-    this.stats.encodedRow(e, this.treeBase);
+  }
+
+  /** After a row's bytes: spills a full scratch and closes a full row-index block. */
+  private afterRow(clustering: Clustering): void {
+    if (this.scratch.length >= SCRATCH_SPILL_BYTES) this.spill();
+    this.lastClustering = clustering;
     if (this.dataLength - this.blockStart >= ROW_INDEX_BLOCK_BYTES) this.closeBlock();
   }
 
@@ -317,20 +313,7 @@ export class SSTableWriter {
     }
     // The sink sees the partition's last Data byte before its entry.
     this.spill();
-    const dataLength = this.dataLength - this.partitionStart;
-    const e = this.entry;
-    e.key = key;
-    e.token = this.partitionToken;
-    e.tokenHigh = this.partitionTokenHigh;
-    e.tokenLow = this.partitionTokenLow;
-    e.partitionStartBytes = this.partitionStart;
-    e.dataLengthBytes = dataLength;
-    e.rowIndexRelativeBytes = rowIndexRelative;
-    e.rowsRelativeBytes = this.rowsStart - this.partitionStart;
-    this.sink.addEntry(e);
-    this.entries++;
-    this.stats.partitionSize(dataLength);
-    this.previousKey = key;
+    this.addIndexEntry(key, this.partitionToken, this.partitionStart, this.dataLength - this.partitionStart, rowIndexRelative, this.rowsStart - this.partitionStart);
     this.partitionKey = null;
   }
 
@@ -344,9 +327,10 @@ export class SSTableWriter {
     const tree = partition.encodedTree;
     if (tree != null && tree.codec!.columns === this.names && !this.absoluteTimestamps) {
       this.beginPartition(partition.key, partition.token, partition, partition.tokenHigh, partition.tokenLow);
-      this.pendingBase = this.treeBase = tree.base;
+      this.treeBase = tree.base;
       tree.forEachRow(this.addTreeRow);
       this.endPartition();
+      this.treeBase = Number.NaN;
       return;
     }
     this.beginPartition(partition.key, partition.token, partition, partition.tokenHigh, partition.tokenLow);
@@ -400,8 +384,8 @@ export class SSTableWriter {
   /** A partition encoded beforehand in this SSTable's format and dictionary: its bytes go as they are. */
   private copyPartition(key: Buffer, token: bigint, encoded: EncodedPartition, high?: number, low?: number): void {
     assert(this.state === 'open' && this.partitionKey === null, 'a whole partition between partitions');
-    const h = high ?? Number(BigInt.asIntN(32, token >> 32n));
-    const l = low ?? Number(BigInt.asUintN(32, token));
+    const h = high ?? tokenHighOf(token);
+    const l = low ?? tokenLowOf(token);
     this.checkOrder(key, h, l);
     this.spill();
     const start = this.dataLength;
@@ -409,19 +393,24 @@ export class SSTableWriter {
     this.spilledLength += encoded.length;
     this.partitionTokenHigh = h;
     this.partitionTokenLow = l;
+    this.addIndexEntry(key, token, start, encoded.length, 0, encoded.rowsAt);
+    this.stats.encodedPartition(encoded);
+  }
+
+  /** The index entry of the partition just written (its token halves in partitionTokenHigh/Low). */
+  private addIndexEntry(key: Buffer, token: bigint, start: number, length: number, rowIndexRelative: number, rowsRelative: number): void {
     const e = this.entry;
     e.key = key;
     e.token = token;
-    e.tokenHigh = h;
-    e.tokenLow = l;
+    e.tokenHigh = this.partitionTokenHigh;
+    e.tokenLow = this.partitionTokenLow;
     e.partitionStartBytes = start;
-    e.dataLengthBytes = encoded.length;
-    e.rowIndexRelativeBytes = 0;
-    e.rowsRelativeBytes = encoded.rowsAt;
+    e.dataLengthBytes = length;
+    e.rowIndexRelativeBytes = rowIndexRelative;
+    e.rowsRelativeBytes = rowsRelative;
     this.sink.addEntry(e);
     this.entries++;
-    this.stats.encodedPartition(encoded);
-    this.stats.partitionSize(encoded.length);
+    this.stats.partitionSize(length);
     this.previousKey = key;
   }
 
@@ -443,15 +432,13 @@ export class SSTableWriter {
     // The partition's first timestamp, as firstTimestamp() picks it: deltas from it are small
     // (one byte for a single write). Inlined: this runs once per partition written.
     let base = 0;
-    const explicitBase = this.pendingBase;
-    this.pendingBase = Number.NaN;
     const staticTimestamp = header.staticRow === null ? null : rowTimestamp(header.staticRow);
     const rowTime = firstRow === null ? null : rowTimestamp(firstRow);
     if (header.partitionDeletion !== null) base = header.partitionDeletion.markedForDeleteAtMicros;
     else if (staticTimestamp !== null) base = staticTimestamp;
     else if (rowTime !== null) base = rowTime;
     else if (header.rangeTombstones.length > 0) base = header.rangeTombstones[0]!.deletion.markedForDeleteAtMicros;
-    if (!Number.isNaN(explicitBase)) base = explicitBase;
+    if (!Number.isNaN(this.treeBase)) base = this.treeBase;
     this.encoder.beginStreamedPartition(scratch, header, { baseTimestampMicros: base, absolute: this.absoluteTimestamps });
     this.rowsStart = this.dataLength;
   }
