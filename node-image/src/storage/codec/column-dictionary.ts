@@ -11,6 +11,15 @@ export class ColumnDictionary implements ColumnNameWriter, ColumnNameReader {
   readonly names: string[] = [];
   private readonly indexes = new Map<string, number>();
 
+  /** `names`: the dictionary to continue (indexes 0 .. n-1), e.g. a compaction input's. */
+  constructor(names: readonly string[] = []) {
+    for (const name of names) {
+      if (this.indexes.has(name)) continue;
+      this.indexes.set(name, this.names.length);
+      this.names.push(name);
+    }
+  }
+
   write(writer: ByteWriter, name: string): void {
     let i = this.indexes.get(name);
     if (i === undefined) {

@@ -22,6 +22,7 @@ import { ALL_COMPONENTS, tempFileName } from '../sstable/sstable-format.ts';
 import type { PreparedSSTable } from '../sstable/sstable-writer.ts';
 import { CompactionMerger } from './compaction-merger.ts';
 import { CompactionOutput } from './compaction-output.ts';
+import { copyColumnsOf } from './partition-copy.ts';
 import { majorCompaction, planCompactions } from './compaction-planner.ts';
 import type { CompactionTask, PlannerInput, SSTableInfo } from './compaction-task.ts';
 import { CompactionWorkerPool } from './compaction-worker-pool.ts';
@@ -277,10 +278,11 @@ export class CompactionManager {
       for (const r of inputs) scanners.push(r.openScanner());
       const inputSet = new Set(inputs);
       const { position, minMicros, maxMicros, perOutput, nowSeconds, gcBeforeSeconds } = outputPlanOf(store, task, inputs, host.clock.nowMs());
+      const columns = copyColumnsOf(scanners.map((sc) => sc.statistics));
       const out = new CompactionOutput({
         disk: host.disk, directory: store.directory, layout: store.layout, compression: store.compression, level: task.outputLevel,
         maxOutputBytes: task.maxOutputBytes, commitLogPosition: position, timestampRange: { minMicros, maxMicros },
-        partitionsPerOutputEstimate: Math.max(1, perOutput), createdAtSeconds: nowSeconds, nextGeneration: () => store.nextGeneration++,
+        partitionsPerOutputEstimate: Math.max(1, perOutput), createdAtSeconds: nowSeconds, nextGeneration: () => store.nextGeneration++, columns,
       });
       output = out;
       const merger = new CompactionMerger({
@@ -292,6 +294,7 @@ export class CompactionManager {
         ...(garbageCollect ? { shadowSources: (token: bigint, key: Buffer) => shadowSourcesOf(store, inputSet, token, key) } : {}),
         ...(keepToken === undefined ? {} : { keepToken }),
         sink: out,
+        copyColumns: columns,
       });
       const clock = host.clock;
       while (!merger.done) {

@@ -12,6 +12,8 @@ import type { PartitionSource, RowCursor } from '../read/partition-source.ts';
 import type { IndexEntry, SSTablePartition, SSTableScanner } from '../sstable/sstable-reader.ts';
 import type { PartitionHeader } from '../sstable/sstable-writer.ts';
 import type { TableLayout } from '../table-layout.ts';
+import { COPY_PARTITION_BYTES_MAX, CopyScan, isDictionaryPrefix } from './partition-copy.ts';
+import type { CopiedPartitionStats } from './partition-copy.ts';
 import { isPurgeable, purgeRow } from './purger.ts';
 import type { PurgeLimits } from './purger.ts';
 
@@ -20,6 +22,8 @@ export interface CompactionSink {
   beginPartition(key: Buffer, token: bigint, header: PartitionHeader): void;
   addRow(row: Row): void;
   endPartition(): void;
+  /** A partition copied as bytes (partition-copy.ts); only called with `copyColumns` set. */
+  copyPartition?(key: Buffer, token: bigint, bytes: Buffer, rowIndexRelative: number, rowsRelative: number, stats: CopiedPartitionStats): void;
 }
 
 export interface CompactionMergerOptions {
@@ -38,6 +42,12 @@ export interface CompactionMergerOptions {
   /** cleanup: partitions whose token this rejects are dropped (ranges the node no longer owns). */
   readonly keepToken?: (token: bigint) => boolean;
   readonly sink: CompactionSink;
+  /**
+   * The column dictionary the sink's outputs start with: a partition found in one input whose
+   * dictionary is a prefix of it, and which a merge would leave unchanged, is copied as bytes
+   * (partition-copy.ts). Unset: every partition is decoded and encoded again.
+   */
+  readonly copyColumns?: readonly string[];
 }
 
 export interface CompactionCounters {
@@ -52,6 +62,8 @@ export interface CompactionCounters {
 interface InputStream {
   readonly scanner: SSTableScanner;
   entry: IndexEntry | null;
+  /** Its partitions may be copied as bytes (its dictionary is a prefix of the outputs'). */
+  readonly copyable: boolean;
 }
 
 interface OpenPartition {
@@ -76,9 +88,18 @@ export class CompactionMerger {
   private open: OpenPartition | null = null;
   private finished = false;
 
+  /** Checks and summarizes partitions for copying; null when nothing may be copied. */
+  private readonly copyScan: CopyScan | null;
+
   constructor(options: CompactionMergerOptions) {
     this.options = options;
-    this.streams = options.inputs.map((scanner) => ({ scanner, entry: scanner.nextEntry() }));
+    const columns = options.copyColumns;
+    // Counter shards and garbagecollect's outside deletions can change a partition found in one input.
+    const copies = columns !== undefined && options.sink.copyPartition !== undefined && options.shadowSources === undefined && !options.layout.metadata.isCounterTable;
+    this.copyScan = copies ? new CopyScan(options.layout, options.nowSeconds) : null;
+    this.streams = options.inputs.map((scanner) => ({
+      scanner, entry: scanner.nextEntry(), copyable: copies && isDictionaryPrefix(scanner.statistics.columns, columns!),
+    }));
   }
 
   get done(): boolean {
@@ -133,6 +154,7 @@ export class CompactionMerger {
     const { layout } = this.options;
     const key = first.key;
     const token = first.token;
+    if (this.copyScan !== null && this.copyOnly(first)) return true;
     const parts: SSTablePartition[] = [];
     let inputBytes = 0;
     for (const s of this.streams) {
@@ -182,6 +204,31 @@ export class CompactionMerger {
     const open: OpenPartition = { key, token, limits, partitionDeletion, shadowing, header, headerWritten: false, cursors, heads, inputBytes };
     this.open = open;
     if (header.partitionDeletion !== null || header.staticRow !== null || header.rangeTombstones.length > 0) this.writeHeader(open);
+    return true;
+  }
+
+  /** Copies the partition as bytes when only one input has it and a merge would not change it; false otherwise (nothing consumed). */
+  private copyOnly(first: IndexEntry): boolean {
+    if (first.dataLengthBytes > COPY_PARTITION_BYTES_MAX) return false;
+    let only: InputStream | null = null;
+    for (const s of this.streams) {
+      const e = s.entry;
+      if (e === null || e.token !== first.token || !e.key.equals(first.key)) continue;
+      if (only !== null || !s.copyable) return false;
+      only = s;
+    }
+    if (only === null) return false;
+    const scan = this.copyScan!;
+    const bytes = only.scanner.copyable(first, scan);
+    if (bytes === null) return false;
+    this.options.sink.copyPartition!(first.key, first.token, bytes, first.rowIndexOffsetBytes, first.rowsOffsetBytes, scan.stats);
+    const c = this.counters;
+    c.partitionsIn++;
+    c.partitionsOut++;
+    c.rowsIn += scan.stats.rows;
+    c.rowsOut += scan.stats.rows;
+    c.bytesRead += first.dataLengthBytes;
+    only.entry = only.scanner.nextEntry();
     return true;
   }
 

@@ -4,6 +4,7 @@
 // in the background while the next one fills; `finish` waits for all and returns them prepared
 // (written, durable, invisible); `abort` removes everything written.
 import type { Disk } from '../../io/index.ts';
+import { ColumnDictionary } from '../codec/column-dictionary.ts';
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import type { Row } from '../model.ts';
 import type { CompressionParams } from '../sstable/compression.ts';
@@ -11,6 +12,7 @@ import { SSTableWriter } from '../sstable/sstable-writer.ts';
 import type { PartitionHeader, PreparedSSTable } from '../sstable/sstable-writer.ts';
 import type { TableLayout } from '../table-layout.ts';
 import type { CompactionSink } from './compaction-merger.ts';
+import type { CopiedPartitionStats } from './partition-copy.ts';
 
 export interface CompactionOutputOptions {
   readonly disk: Disk;
@@ -26,6 +28,8 @@ export interface CompactionOutputOptions {
   readonly createdAtSeconds: number;
   /** A fresh generation for each output. */
   readonly nextGeneration: () => number;
+  /** The column dictionary every output starts with (partitions copied as bytes refer to it: partition-copy.ts). */
+  readonly columns?: readonly string[];
 }
 
 export class CompactionOutput implements CompactionSink {
@@ -59,6 +63,14 @@ export class CompactionOutput implements CompactionSink {
     const w = this.writer;
     if (w === null || (w.dataPhysicalBytes >= this.options.maxOutputBytes && token !== this.lastToken)) this.rotate();
     this.writer!.beginPartition(key, token, header);
+    this.lastToken = token;
+  }
+
+  /** A partition copied as bytes from an input whose dictionary is a prefix of `columns` (partition-copy.ts). */
+  copyPartition(key: Buffer, token: bigint, bytes: Buffer, rowIndexRelative: number, rowsRelative: number, stats: CopiedPartitionStats): void {
+    const w = this.writer;
+    if (w === null || (w.dataPhysicalBytes >= this.options.maxOutputBytes && token !== this.lastToken)) this.rotate();
+    this.writer!.copyPartitionBytes(key, token, bytes, rowIndexRelative, rowsRelative, stats);
     this.lastToken = token;
   }
 
@@ -107,6 +119,7 @@ export class CompactionOutput implements CompactionSink {
       timestampRange: o.timestampRange,
       level: o.level,
       createdAtSeconds: o.createdAtSeconds,
+      ...(o.columns === undefined ? {} : { columns: new ColumnDictionary(o.columns) }),
     });
     this.writers.push(writer);
     this.writer = writer;

@@ -13,6 +13,7 @@ import { tableLayoutOf } from '../table-layout.ts';
 import { COMPACTION_SLICE_ROWS, rangeContains } from './compaction-manager.ts';
 import { CompactionMerger } from './compaction-merger.ts';
 import { CompactionOutput } from './compaction-output.ts';
+import { copyColumnsOf } from './partition-copy.ts';
 import type { FromWorker, PurgeSnapshot, ToWorker, WirePrepared, WorkerTask } from './compaction-worker-protocol.ts';
 import { filterFromWire, toWirePrepared } from './compaction-worker-protocol.ts';
 import { indexPreparedOutputs } from './output-partition-index.ts';
@@ -58,6 +59,7 @@ async function runTask(host: WorkerHost, task: WorkerTask, reply: () => Promise<
     for (const g of task.inputs) readers.push(SSTableReader.open(disk, task.directory, g));
     for (const r of readers) scanners.push(r.openScanner());
     const generations = [...task.generations];
+    const columns = copyColumnsOf(scanners.map((sc) => sc.statistics));
     const out = new CompactionOutput({
       disk, directory: task.directory, layout, compression, level: task.level, maxOutputBytes: task.maxOutputBytes,
       commitLogPosition: task.commitLogPosition, timestampRange: task.timestampRange, partitionsPerOutputEstimate: task.partitionsPerOutputEstimate,
@@ -67,6 +69,7 @@ async function runTask(host: WorkerHost, task: WorkerTask, reply: () => Promise<
         assert(g !== undefined, 'a reserved generation for every output');
         return g;
       },
+      columns,
     });
     output = out;
     const keep = task.keep;
@@ -75,6 +78,7 @@ async function runTask(host: WorkerHost, task: WorkerTask, reply: () => Promise<
       maxPurgeableTimestamp: purgeLimitOf(task.purge),
       ...(keep === null ? {} : { keepToken: (token: bigint) => keep.some((r) => r.left === r.right || rangeContains(r, token)) }),
       sink: out,
+      copyColumns: columns,
     });
     while (!merger.done) {
       if (generations.length === 0 && out.mayRotateAtNextPartition) {

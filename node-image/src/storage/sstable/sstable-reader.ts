@@ -14,6 +14,7 @@ import { StorageCorruptionError } from '../errors.ts';
 import type { DeletionTime, RangeTombstone, Row } from '../model.ts';
 import { ArrayRowCursor, EMPTY_CURSOR } from '../read/partition-source.ts';
 import type { ClusteringPosition, PartitionSource, RowCursor } from '../read/partition-source.ts';
+import type { CopyScan } from '../compaction/partition-copy.ts';
 import type { TableLayout } from '../table-layout.ts';
 import { BloomFilter } from './bloom-filter.ts';
 import type { ChunkCache } from './chunk-cache.ts';
@@ -1150,6 +1151,25 @@ export class SSTableScanner {
 
   open(layout: TableLayout, entry: IndexEntry): SSTablePartition {
     return readPartitionFrom(this.data, this.names, layout, entry);
+  }
+
+  /**
+   * The partition's Data bytes when `scan` finds a compaction may copy them as they are
+   * (partition-copy.ts), else null. The bytes are valid until the next read of this scanner.
+   */
+  copyable(entry: IndexEntry, scan: CopyScan): Buffer | null {
+    const path = this.data.file.path;
+    const bytes = this.data.read(entry.dataOffsetBytes, entry.dataLengthBytes);
+    try {
+      const reader = new ByteReader(bytes);
+      const key = reader.varBytes();
+      if (reader.i64() !== entry.token || !key.equals(entry.key)) {
+        throw new StorageCorruptionError({ path, offsetBytes: entry.dataOffsetBytes, reason: 'partition key does not match the index' });
+      }
+      return scan.scan(bytes, this.statistics.columns) ? bytes : null;
+    } catch (error) {
+      throw asCorruption(error, path, entry.dataOffsetBytes);
+    }
   }
 
   /** Checks every stored chunk of Data and Index (checksums, decompression) without the cache. */

@@ -26,6 +26,7 @@ import type { RowIndexBlock } from './row-index.ts';
 import { SSTableComponentWriter } from './sstable-component-writer.ts';
 import type { ComponentWriterOptions, IndexEntryFields, PreparedSSTable, SSTableSink } from './sstable-component-writer.ts';
 import { ALL_COMPONENTS, Component, DATA_COMPONENTS, PARTITION_KEY_LENGTH_MAX, ROW_INDEX_BLOCK_BYTES, componentFileName, tempFileName } from './sstable-format.ts';
+import type { CopiedPartitionStats } from '../compaction/partition-copy.ts';
 import { DropTimeHistogramBuilder, PARTITION_SIZE_BUCKETS, partitionSizeBucket } from './sstable-histograms.ts';
 import { SSTableReader } from './sstable-reader.ts';
 import type { SSTableKeyCache } from './sstable-reader.ts';
@@ -142,6 +143,20 @@ class StatsCollector {
     this.timestamp(base + e.minTimestampDelta);
     this.timestamp(base + e.maxTimestampDelta);
     this.encodedDropTimes(e.cellCount, e.dropTimeSeconds, e.expiringCount);
+  }
+
+  /** A partition copied as bytes from another SSTable (compaction: partition-copy.ts). */
+  copiedPartition(c: CopiedPartitionStats): void {
+    this.partitionCount++;
+    this.rowCount += c.rows;
+    this.cellCount += c.cells;
+    if (c.cells > 0) {
+      this.timestamp(c.minTimestampMicros);
+      this.timestamp(c.maxTimestampMicros);
+    }
+    const drops = c.dropTimes;
+    for (let i = 0; i < drops.length; i++) this.dropTime(drops[i]!);
+    if (c.permanent > 0 && NO_DELETION_TIME > this.maxLocalDeletionTimeSeconds) this.maxLocalDeletionTimeSeconds = NO_DELETION_TIME;
   }
 
   /** `expiring` of `cells` expire at `dropTime`; the rest are live without expiry (NO_DELETION_TIME, as dropTime takes it). */
@@ -395,6 +410,26 @@ export class SSTableWriter {
     this.partitionTokenLow = l;
     this.addIndexEntry(key, token, start, encoded.length, 0, encoded.rowsAt);
     this.stats.encodedPartition(encoded);
+  }
+
+  /**
+   * A whole partition of another SSTable of this table, as its Data bytes (key, token, body: the
+   * cells' column indexes mean the same in this SSTable's dictionary), with its row-index offsets
+   * and what a scan of it found (compaction: partition-copy.ts).
+   */
+  copyPartitionBytes(key: Buffer, token: bigint, bytes: Buffer, rowIndexRelative: number, rowsRelative: number, stats: CopiedPartitionStats): void {
+    assert(this.state === 'open' && this.partitionKey === null, 'a whole partition between partitions');
+    const h = tokenHighOf(token);
+    const l = tokenLowOf(token);
+    this.checkOrder(key, h, l);
+    this.spill();
+    const start = this.dataLength;
+    this.sink.writeData(bytes);
+    this.spilledLength += bytes.length;
+    this.partitionTokenHigh = h;
+    this.partitionTokenLow = l;
+    this.addIndexEntry(key, token, start, bytes.length, rowIndexRelative, rowsRelative);
+    this.stats.copiedPartition(stats);
   }
 
   /** The index entry of the partition just written (its token halves in partitionTokenHigh/Low). */
