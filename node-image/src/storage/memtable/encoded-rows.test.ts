@@ -143,7 +143,8 @@ describe('encoded memtable rows', () => {
 
   it('give a partition the token halves and approximation of its BigInt token', () => {
     fc.assert(fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (token) => {
-      const p = new MemtablePartition(token, int(1));
+      const p = MemtablePartition.of(token, int(1));
+      expect(p.token).toBe(token);
       expect(p.tokenApprox).toBe(Number(token));
       expect(BigInt(p.tokenHigh) * 2n ** 32n + BigInt(p.tokenLow)).toBe(token);
       expect(p.tokenLow).toBeGreaterThanOrEqual(0);
@@ -244,5 +245,46 @@ describe('encoded memtable rows', () => {
     const reader = await flush(m, disk, 1, true);
     const rows = readAll(reader!) as Array<{ rows: Row[] }>;
     expect(rows.flatMap((p) => p.rows.map((r) => r.cells[0]!.timestampMicros)).sort((a, b) => a - b)).toEqual([5, 2 ** 52]);
+  });
+
+  it('keep an encoded partition\'s key and token in its bytes only, through overwrites and lookups', async () => {
+    const m = new Memtable(source);
+    // Key lengths around the varint's one-byte limit; the last two share a token (a collision).
+    const keys = [1, 127, 128, 300, 301].map((n) => Buffer.alloc(n, n % 251));
+    const tokens = [-5n, 2n ** 62n + 1n, -(2n ** 63n), 77n, 77n];
+    const write = (i: number, v: number): void => {
+      m.apply({ tableId: T, key: Buffer.from(keys[i]!), token: tokens[i]!, partitionDeletion: null, staticRow: null, rangeTombstones: [], rows: [row([int(1)], { cells: [liveCell('v', int(v), BASE + v)] })] });
+    };
+    for (let i = 0; i < keys.length; i++) write(i, i);
+    for (let i = 0; i < keys.length; i++) {
+      const p = m.get({ token: tokens[i]!, key: keys[i]! })!;
+      expect(p.encoded).not.toBeNull();
+      expect(p.key).toEqual(keys[i]);
+      expect(p.token).toBe(tokens[i]);
+      // The same token with another key of the same length, and the same key under another token, are other partitions.
+      const other = Buffer.from(keys[i]!);
+      other[other.length - 1]! ^= 1;
+      expect(m.get({ token: tokens[i]!, key: other })).toBeUndefined();
+      expect(m.get({ token: tokens[i]! + 1n, key: keys[i]! })).toBeUndefined();
+    }
+    // Overwrites go through objects and are encoded again: key and token stay, and so do the others'.
+    for (let i = 0; i < keys.length; i++) write(i, 100 + i);
+    for (let i = 0; i < keys.length; i++) {
+      const p = m.get({ token: tokens[i]!, key: keys[i]! })!;
+      expect(p.encoded).not.toBeNull();
+      expect(p.key).toEqual(keys[i]);
+      expect(p.onlyRow!.cells[0]!.value.readInt32BE(0)).toBe(100 + i);
+    }
+    expect(m.partitionCount).toBe(keys.length);
+    // A deletion keeps the partition as objects, with its key.
+    m.apply({ tableId: T, key: Buffer.from(keys[3]!), token: tokens[3]!, partitionDeletion: deletion(BASE + 1), staticRow: null, rangeTombstones: [], rows: [] });
+    const deleted = m.get({ token: tokens[3]!, key: keys[3]! })!;
+    expect(deleted.encoded).toBeNull();
+    expect(deleted.key).toEqual(keys[3]);
+    expect(deleted.partitionDeletion).toEqual(deletion(BASE + 1));
+    // The flush finds every key.
+    const reader = await flush(m, new MemoryDisk(), 1, true);
+    const flushed = readAll(reader!) as Array<{ key: Buffer }>;
+    expect(flushed.map((p) => p.key.toString('hex')).sort()).toEqual(keys.map((k) => k.toString('hex')).sort());
   });
 });

@@ -47,9 +47,33 @@ export function comparePartitionKeys(a: PartitionKey, b: PartitionKey): number {
   return Buffer.compare(a.key, b.key);
 }
 
-export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<MemtablePartition>, SSTablePartitionInput, EncodedTree {
-  readonly token: bigint;
+/**
+ * What a partition holds beyond one encoded row: its key, deletions, static row and rows as
+ * objects. Most partitions of key-value tables never need one (MemtablePartition.objects).
+ */
+class PartitionObjects {
   readonly key: Buffer;
+  partitionDeletion: DeletionTime | null = null;
+  staticRow: Row | null = null;
+  /** The single row, while the partition has at most one and no tree (and it is not encoded). */
+  row: Row | null = null;
+  tree: RowTree | null = null;
+  /** Shared and empty (NO_RANGE_TOMBSTONES, never written to) until the first one arrives. */
+  rangeTombstones: RangeTombstone[] = NO_RANGE_TOMBSTONES;
+
+  constructor(key: Buffer) {
+    this.key = key;
+  }
+}
+
+/**
+ * A memtable partition. Every one stays alive until the flush, so each of its objects is copied
+ * by the young-generation collector and then kept in the old one: a plain one-row partition is
+ * therefore this one object and its bytes in a slab (key and token included: the SSTable Data
+ * format starts a partition with them), without a key Buffer, a BigInt token or row objects.
+ * `key` and `token` are made on demand from there.
+ */
+export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<MemtablePartition>, SSTablePartitionInput, EncodedTree {
   /** Signed high 32 bits of the token, compared as numbers (no BigInt on hot paths). */
   readonly tokenHigh: number;
   /**
@@ -58,20 +82,11 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
    * per partition, which the collector copies. tokenLow and tokenApprox are computed from these.
    */
   private readonly lowBits: number;
-  partitionDeletion: DeletionTime | null = null;
-  staticRow: Row | null = null;
-  /**
-   * The rows: while the partition has at most one, it is `onlyRow` and `tree` is null (most
-   * partitions of key-value tables never need a tree); the tree takes over at the second row.
-   * A plain one-row partition keeps its row encoded instead (`encoded`; then `row` is null).
-   */
-  private row: Row | null = null;
-  /** Rows by clustering; a row is encoded (EncodedRow, deltas from the tree's `base`) or objects. */
-  tree: RowTree | null = null;
+  /** The key, deletions, static row and rows as objects; null while the partition is one encoded row. */
+  private objects: PartitionObjects | null = null;
   // The whole partition as SSTable Data bytes (encoded-rows.ts) while `slab` is set: one plain
   // row, nothing else. The fields of an EncodedPartition, kept here rather than in an object of
-  // their own: a memtable keeps every partition object, and each one costs the collector.
-  // `codec` is also set while the tree holds encoded rows.
+  // their own. `codec` is also set while the tree holds encoded rows.
   codec: EncodedRows | null = null;
   slab: Buffer | null = null;
   start = 0;
@@ -82,16 +97,72 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   maxTimestampDelta = 0;
   dropTimeSeconds = 0;
   expiringCount = 0;
-  /** Shared and empty (NO_RANGE_TOMBSTONES, never written to) until the first one arrives. */
-  rangeTombstones: RangeTombstone[] = NO_RANGE_TOMBSTONES;
   /** Another partition in the same token-index slot (same double of the token): the lookup chain. */
   sameSlot: MemtablePartition | null = null;
 
-  constructor(token: bigint, key: Buffer) {
-    this.token = token;
-    this.key = key;
-    this.tokenHigh = tokenHighOf(token);
-    this.lowBits = tokenLowOf(token) | 0;
+  /** A partition of `token` whose key is set by objectsWith() or by an encoding (encodeOnlyRow). */
+  constructor(tokenHigh: number, tokenLow: number) {
+    this.tokenHigh = tokenHigh;
+    this.lowBits = tokenLow | 0;
+  }
+
+  /** A partition holding `key` as objects (tests; the memtable encodes first and falls back to this). */
+  static of(token: bigint, key: Buffer): MemtablePartition {
+    const p = new MemtablePartition(tokenHighOf(token), tokenLowOf(token));
+    p.objectsWith(key);
+    return p;
+  }
+
+  /** The partition's objects, made (holding `key`) if it has none. */
+  objectsWith(key: Buffer): PartitionObjects {
+    if (this.objects === null) this.objects = new PartitionObjects(key);
+    return this.objects;
+  }
+
+  /** Its objects, made with the key read from its encoding when it is encoded. */
+  private get own(): PartitionObjects {
+    return this.objects ?? this.objectsWith(this.slabKey());
+  }
+
+  /** The key bytes in the slab (a view: the slab lives as long as the memtable). */
+  private slabKey(): Buffer {
+    const slab = this.slab!;
+    let at = this.start;
+    let length = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const b = slab[at++]!;
+      length += (b & 0x7f) * shift;
+      if (b < 0x80) break;
+    }
+    return slab.subarray(at, at + length);
+  }
+
+  get key(): Buffer {
+    return this.objects !== null ? this.objects.key : this.slabKey();
+  }
+
+  /** The exact token (a new BigInt on each call: reads and flushes, not the write path). */
+  get token(): bigint {
+    return BigInt.asIntN(64, (BigInt(this.tokenHigh) << 32n) | BigInt(this.lowBits >>> 0));
+  }
+
+  /** Whether the partition's key is `key` (no allocation). */
+  keyEquals(key: Buffer): boolean {
+    if (this.objects !== null) {
+      const own = this.objects.key;
+      return own === key || own.equals(key);
+    }
+    const slab = this.slab!;
+    let at = this.start;
+    let length = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const b = slab[at++]!;
+      length += (b & 0x7f) * shift;
+      if (b < 0x80) break;
+    }
+    if (length !== key.length) return false;
+    for (let i = 0; i < length; i++) if (slab[at + i] !== key[i]) return false;
+    return true;
   }
 
   /** Unsigned low 32 bits of the token. */
@@ -104,13 +175,48 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
     return this.tokenHigh * 4294967296 + (this.lowBits >>> 0);
   }
 
+  get partitionDeletion(): DeletionTime | null {
+    return this.objects !== null ? this.objects.partitionDeletion : null;
+  }
+
+  set partitionDeletion(value: DeletionTime | null) {
+    this.own.partitionDeletion = value;
+  }
+
+  get staticRow(): Row | null {
+    return this.objects !== null ? this.objects.staticRow : null;
+  }
+
+  set staticRow(value: Row | null) {
+    this.own.staticRow = value;
+  }
+
+  /** Rows by clustering; a row is encoded (EncodedRow, deltas from the tree's `base`) or objects. */
+  get tree(): RowTree | null {
+    return this.objects !== null ? this.objects.tree : null;
+  }
+
+  set tree(value: RowTree | null) {
+    this.own.tree = value;
+  }
+
+  get rangeTombstones(): RangeTombstone[] {
+    return this.objects !== null ? this.objects.rangeTombstones : NO_RANGE_TOMBSTONES;
+  }
+
+  set rangeTombstones(value: RangeTombstone[]) {
+    this.own.rangeTombstones = value;
+  }
+
   /** The timestamp base of the tree's encoded rows (EncodedTree). */
   get base(): number {
     return this.tree!.base;
   }
 
   get rowCount(): number {
-    return this.tree !== null ? this.tree.size : this.row === null && this.slab === null ? 0 : 1;
+    const tree = this.tree;
+    if (tree !== null) return tree.size;
+    return this.slab !== null || (this.objects !== null && this.objects.row !== null) ? 1 : 0;
   }
 
   /** The partition's bytes when its row is encoded (SSTablePartitionInput: a flush copies them). */
@@ -134,11 +240,13 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
 
   /** The single row (decoded when it is encoded: a new object on each call), or null. */
   get onlyRow(): Row | null {
-    return this.slab !== null ? this.codec!.decode(this as EncodedPartition) : this.row;
+    if (this.slab !== null) return this.codec!.decode(this as EncodedPartition);
+    return this.objects !== null ? this.objects.row : null;
   }
 
+  /** Makes `row` (or nothing) the single row as objects; an encoding is dropped (its key kept first). */
   set onlyRow(row: Row | null) {
-    this.row = row;
+    this.own.row = row;
     this.slab = null;
     this.codec = null;
   }
@@ -146,19 +254,21 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   /**
    * Makes `row` the partition's encoded single row when the partition holds nothing else (no tree,
    * partition deletion, static row or range tombstone) and the row qualifies (EncodedRows.encode);
-   * false, with nothing changed, otherwise. `sizeBytes` is its rowSizeBytes.
+   * false, with nothing changed, otherwise. `sizeBytes` is its rowSizeBytes; `key` the partition's.
    */
-  encodeOnlyRow(codec: EncodedRows, row: Row, sizeBytes: number): boolean {
-    if (this.tree !== null || this.partitionDeletion !== null || this.staticRow !== null || this.rangeTombstones.length > 0) return false;
-    if (!codec.encode(this, this.key, this.tokenHigh, this.tokenLow, row, sizeBytes)) return false;
-    this.row = null;
+  encodeOnlyRow(codec: EncodedRows, row: Row, sizeBytes: number, key: Buffer): boolean {
+    const objects = this.objects;
+    if (objects !== null && (objects.tree !== null || objects.partitionDeletion !== null || objects.staticRow !== null || objects.rangeTombstones.length > 0)) return false;
+    if (!codec.encode(this, key, this.tokenHigh, this.tokenLow, row, sizeBytes)) return false;
+    // The key is in the slab now: the objects (if any) held nothing else.
+    this.objects = null;
     return true;
   }
 
   /** Encodes the single row kept as objects, when encodeOnlyRow can (a partition that stayed plain after a change). */
   tryEncode(codec: EncodedRows): void {
-    const row = this.row;
-    if (row !== null) this.encodeOnlyRow(codec, row, rowSizeBytes(row));
+    const objects = this.objects;
+    if (objects !== null && objects.row !== null) this.encodeOnlyRow(codec, objects.row, rowSizeBytes(objects.row), objects.key);
   }
 
   /** The rows in clustering order (SSTablePartitionInput: a flush writes the partition as it is). */
@@ -168,12 +278,13 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
 
   /** Rows in clustering order (a copy for a tree; flush and tests). */
   rowsInOrder(): readonly Row[] {
-    if (this.tree === null) {
+    const tree = this.tree;
+    if (tree === null) {
       const only = this.onlyRow;
       return only === null ? NO_ROWS : [only];
     }
     const rows: Row[] = [];
-    for (const r = this.tree.first(); r.valid; r.next()) rows.push(this.rowOf(r.value));
+    for (const r = tree.first(); r.valid; r.next()) rows.push(this.rowOf(r.value));
     return rows;
   }
 }
@@ -287,24 +398,21 @@ export class Memtable {
       const decoded = partition.onlyRow;
       partition.onlyRow = decoded;
     }
+    const rows = update.rows;
+    const plain = this.encodeRows && rows.length === 1 && update.partitionDeletion === null && update.staticRow === null && update.rangeTombstones.length === 0;
     if (partition === undefined) {
-      partition = new MemtablePartition(update.token, detach(update.key));
+      partition = new MemtablePartition(tokenHighOf(update.token), tokenLowOf(update.token));
+      this.bytes += PARTITION_OVERHEAD_BYTES + update.key.length;
+      // The common write, one row into a new partition: encoded straight from the update (the
+      // encoding copies its key and values, so nothing needs detaching).
+      const encoded = plain && this.encodeNew(partition, update);
+      if (!encoded) partition.objectsWith(detach(update.key));
       this.byToken.add(partition);
       this.partitions.insert(partition);
       this.partitionTotal++;
-      this.bytes += PARTITION_OVERHEAD_BYTES + partition.key.length;
-    }
-    const rows = update.rows;
-    if (this.encodeRows && rows.length === 1 && partition.rowCount === 0 && update.partitionDeletion === null && update.staticRow === null && update.rangeTombstones.length === 0) {
-      // The common write, one row into a new partition: encoded straight from the update (the
-      // encoding copies its values, so nothing needs detaching).
-      const row = rows[0]!;
-      const size = rowSizeBytes(row);
-      if (partition.encodeOnlyRow(this.encodedRows, row, size)) {
-        this.bytes += size;
-        this.rowCount++;
-        return this.bytes - before;
-      }
+      if (encoded) return this.bytes - before;
+    } else if (plain && partition.rowCount === 0 && this.encodeNew(partition, update)) {
+      return this.bytes - before;
     }
     if (update.partitionDeletion !== null) partition.partitionDeletion = maxDeletion(partition.partitionDeletion, update.partitionDeletion);
     if (update.staticRow !== null) {
@@ -364,6 +472,16 @@ export class Memtable {
     for (const rt of update.rangeTombstones) this.addRangeTombstone(partition, rt);
     if (this.encodeRows && rows.length > 0) partition.tryEncode(this.encodedRows);
     return this.bytes - before;
+  }
+
+  /** Encodes the update's single row as the partition's (which has no row); false when it must stay objects. */
+  private encodeNew(partition: MemtablePartition, update: PartitionUpdate): boolean {
+    const row = update.rows[0]!;
+    const size = rowSizeBytes(row);
+    if (!partition.encodeOnlyRow(this.encodedRows, row, size, update.key)) return false;
+    this.bytes += size;
+    this.rowCount++;
+    return true;
   }
 
   /**

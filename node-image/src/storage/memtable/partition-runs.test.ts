@@ -10,7 +10,10 @@ interface Entry extends TreeKey, TokenIndexed<Entry> {
 }
 
 function entryOf(token: bigint, key: Buffer): Entry {
-  return { token, tokenApprox: Number(token), tokenHigh: Number(BigInt.asIntN(32, token >> 32n)), tokenLow: Number(BigInt.asUintN(32, token)), key, sameSlot: null };
+  return {
+    token, tokenApprox: Number(token), tokenHigh: Number(BigInt.asIntN(32, token >> 32n)), tokenLow: Number(BigInt.asUintN(32, token)), key, sameSlot: null,
+    keyEquals: (other: Buffer) => other.equals(key),
+  };
 }
 
 // Tokens close together and far apart: doubles tie for neighbours above 2^53.

@@ -5,11 +5,12 @@
 // collision): the slot holds one partition and the rest chain through `next`, compared exactly.
 // Insert-only, like the memtable (a truncate drops the whole memtable).
 
-/** What the index holds: a partition's exact token, its double, key bytes and chain link. */
+/** What the index holds: a partition's token (its double and low 32 bits), key and chain link. */
 export interface TokenIndexed<V> {
-  readonly token: bigint;
   readonly tokenApprox: number;
-  readonly key: Buffer;
+  /** Unsigned low 32 bits: with the double, the exact token (two tokens with one double differ by less than 2^32). */
+  readonly tokenLow: number;
+  keyEquals(key: Buffer): boolean;
   /** Another partition in the same slot (same double). */
   sameSlot: V | null;
 }
@@ -53,8 +54,9 @@ export class TokenIndex<V extends TokenIndexed<V>> {
       const head = values[i];
       if (head === undefined) return undefined;
       if (keys[i] !== approx) continue;
+      const low = Number(BigInt.asUintN(32, token));
       for (let p: V | null = head; p !== null; ) {
-        if (p.token === token && (p.key === key || p.key.equals(key))) return p;
+        if (p.tokenLow === low && p.keyEquals(key)) return p;
         p = p.sameSlot;
       }
       return undefined;

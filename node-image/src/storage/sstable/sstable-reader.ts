@@ -509,7 +509,8 @@ export class PartitionIndexScan {
       const high = e.high;
       const low = e.low;
       if (prevKey !== null && (high < prevHigh || (high === prevHigh && (low < prevLow || (low === prevLow
-        && keyBuffer.compare(prevKey, prevKeyStart, prevKeyEnd, e.keyStart, e.keyEnd) >= 0))))) {
+        // Buffer#compare orders the receiver's range against the target's: the key must sort after the previous one.
+        && keyBuffer.compare(prevKey, prevKeyStart, prevKeyEnd, e.keyStart, e.keyEnd) <= 0))))) {
         throw new StorageCorruptionError({ path, offsetBytes: entryOffset, reason: 'index entries out of order' });
       }
       if (builder.count >= this.partitionCount) {
