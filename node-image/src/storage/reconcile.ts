@@ -195,7 +195,8 @@ export function toLiveRow(row: Row, nowSeconds: number): Row | null {
 
 export function assertCellsSorted(layout: TableLayout, row: Row): void {
   for (let i = 1; i < row.cells.length; i++) {
-    assert(compareCells(layout, row.cells[i - 1]!, row.cells[i]!) < 0, `cells of a row must be sorted and unique (column ${row.cells[i]!.column})`);
+    // (The message is built only on failure: a template literal argument would allocate per cell.)
+    if (compareCells(layout, row.cells[i - 1]!, row.cells[i]!) >= 0) assert(false, `cells of a row must be sorted and unique (column ${row.cells[i]!.column})`);
   }
   for (let i = 1; i < row.complexDeletions.length; i++) {
     assert(compareColumnNames(row.complexDeletions[i - 1]!.column, row.complexDeletions[i]!.column) < 0, 'complex deletions must be sorted by column');

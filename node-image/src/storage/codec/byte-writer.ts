@@ -79,8 +79,13 @@ export class ByteWriter {
   }
 
   i64(value: bigint): void {
+    if (value < INT64_MIN || value > INT64_MAX) throw new RangeError(`${value} is outside the signed 64-bit range`);
     this.ensure(8);
-    this.buffer.writeBigInt64BE(value, this.length);
+    // Through a DataView: Buffer#writeBigInt64BE allocates BigInts for the halves.
+    I64_VIEW.setBigInt64(0, value);
+    const b = this.buffer;
+    const at = this.length;
+    for (let i = 0; i < 8; i++) b[at + i] = I64_BYTES[i]!;
     this.length += 8;
   }
 
@@ -139,3 +144,8 @@ export class ByteWriter {
     this.length += this.buffer.write(value, this.length, n, 'utf8');
   }
 }
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const I64_VIEW = new DataView(new ArrayBuffer(8));
+const I64_BYTES = new Uint8Array(I64_VIEW.buffer);

@@ -89,18 +89,18 @@ export class PartitionEncoder {
   }
 
   /** Header, partition deletion and static row; range tombstones and rows follow. */
-  private beginPartition(writer: ByteWriter, contents: { partitionDeletion: DeletionTime | null; staticRow: Row | null; hasRangeTombstones: boolean; absoluteTimestamps: boolean; baseTimestampMicros: number }): void {
-    this.base = contents.baseTimestampMicros;
-    this.absolute = contents.absoluteTimestamps;
+  private beginPartition(writer: ByteWriter, partitionDeletion: DeletionTime | null, staticRow: Row | null, hasRangeTombstones: boolean, absoluteTimestamps: boolean, baseTimestampMicros: number): void {
+    this.base = baseTimestampMicros;
+    this.absolute = absoluteTimestamps;
     let flags = 0;
-    if (contents.partitionDeletion !== null) flags |= PartitionFlag.HAS_DELETION;
-    if (contents.staticRow !== null) flags |= PartitionFlag.HAS_STATIC_ROW;
-    if (contents.hasRangeTombstones) flags |= PartitionFlag.HAS_RANGE_TOMBSTONES;
-    if (this.absolute) flags |= PartitionFlag.ABSOLUTE_TIMESTAMPS;
+    if (partitionDeletion !== null) flags |= PartitionFlag.HAS_DELETION;
+    if (staticRow !== null) flags |= PartitionFlag.HAS_STATIC_ROW;
+    if (hasRangeTombstones) flags |= PartitionFlag.HAS_RANGE_TOMBSTONES;
+    if (absoluteTimestamps) flags |= PartitionFlag.ABSOLUTE_TIMESTAMPS;
     writer.u8(flags);
-    writer.f64(this.base);
-    if (contents.partitionDeletion !== null) this.writeDeletion(writer, contents.partitionDeletion);
-    if (contents.staticRow !== null) this.writeRow(writer, contents.staticRow);
+    writer.f64(baseTimestampMicros);
+    if (partitionDeletion !== null) this.writeDeletion(writer, partitionDeletion);
+    if (staticRow !== null) this.writeRow(writer, staticRow);
   }
 
   /**
@@ -111,18 +111,17 @@ export class PartitionEncoder {
    */
   beginStreamedPartition(writer: ByteWriter, contents: { partitionDeletion: DeletionTime | null; staticRow: Row | null; rangeTombstones: readonly RangeTombstone[] }, options: { baseTimestampMicros: number; absolute: boolean }): void {
     try {
-      this.beginPartition(writer, {
-        partitionDeletion: contents.partitionDeletion,
-        staticRow: contents.staticRow,
-        hasRangeTombstones: contents.rangeTombstones.length > 0,
-        absoluteTimestamps: options.absolute,
-        baseTimestampMicros: options.baseTimestampMicros,
-      });
+      this.beginPartition(writer, contents.partitionDeletion, contents.staticRow, contents.rangeTombstones.length > 0, options.absolute, options.baseTimestampMicros);
       if (contents.rangeTombstones.length > 0) this.writeRangeTombstones(writer, contents.rangeTombstones);
     } catch (signal) {
       if (signal === TIMESTAMP_RANGE) assert(false, 'streamed partition timestamps within the delta range of their base');
       throw signal;
     }
+  }
+
+  /** beginStreamedPartition of a partition with no deletion, static row or range tombstone, with timestamp deltas from `baseTimestampMicros`. */
+  beginPlainStreamedPartition(writer: ByteWriter, baseTimestampMicros: number): void {
+    this.beginPartition(writer, null, null, false, false, baseTimestampMicros);
   }
 
   /** Sets the delta base of rows written next with writeFramedRow (rows encoded apart from their header). */
@@ -198,13 +197,7 @@ export class PartitionEncoder {
   }
 
   private writePartitionWith(writer: ByteWriter, contents: PartitionContents, base: number, absolute: boolean): void {
-    this.beginPartition(writer, {
-      partitionDeletion: contents.partitionDeletion,
-      staticRow: contents.staticRow,
-      hasRangeTombstones: contents.rangeTombstones.length > 0,
-      absoluteTimestamps: absolute,
-      baseTimestampMicros: base,
-    });
+    this.beginPartition(writer, contents.partitionDeletion, contents.staticRow, contents.rangeTombstones.length > 0, absolute, base);
     if (contents.rangeTombstones.length > 0) this.writeRangeTombstones(writer, contents.rangeTombstones);
     writer.varint(contents.rows.length);
     for (const row of contents.rows) this.writeRow(writer, row);
@@ -215,7 +208,8 @@ export class PartitionEncoder {
     let flags = 0;
     if (cell.tombstone) flags |= CellFlag.TOMBSTONE;
     else if (cell.ttlSeconds > 0) flags |= CellFlag.EXPIRING;
-    else assert(cell.localDeletionTimeSeconds === NO_DELETION_TIME, `live non-expiring cell ${cell.column} with a deletion time`);
+    // (The message is built only on failure: a template literal argument would allocate per cell.)
+    else if (cell.localDeletionTimeSeconds !== NO_DELETION_TIME) assert(false, `live non-expiring cell ${cell.column} with a deletion time`);
     if (cell.path !== null) flags |= CellFlag.HAS_PATH;
     if (cell.value.length > 0) flags |= CellFlag.HAS_VALUE;
     writer.u8(flags);

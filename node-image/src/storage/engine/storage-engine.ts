@@ -624,16 +624,20 @@ class LsmStorageEngine implements StorageEngineWithStats {
     if (mutation.key.length > PARTITION_KEY_LENGTH_MAX) {
       throw invalidRequest(`Key length of ${mutation.key.length} is longer than maximum of ${PARTITION_KEY_LENGTH_MAX}`);
     }
-    if (mutation.updates.length === 0) return null;
-    const stores: TableStore[] = mutation.updates.length === 1 ? this.singleStore : [];
-    stores.length = 0;
-    for (const update of mutation.updates) {
+    const updates = mutation.updates;
+    const n = updates.length;
+    if (n === 0) return null;
+    // The scratch list is written in place: emptying an array (length = 0) frees its backing store,
+    // and the next push would allocate a new one on every write.
+    const stores: TableStore[] = n === 1 ? this.singleStore : [];
+    for (let i = 0; i < n; i++) {
+      const update = updates[i]!;
       const store = this.tables.get(update.tableId);
       if (store === undefined) throw invalidRequest(`unknown table ${update.tableId}`);
       if (store.layout.metadata.keyspace !== mutation.keyspace) throw invalidRequest(`table ${update.tableId} is not in keyspace ${mutation.keyspace}`);
       assert(update.token === mutation.token && (update.key === mutation.key || update.key.equals(mutation.key)), 'updates of a mutation share its partition key');
       assertWellFormedUpdate(store.layout, update);
-      stores.push(store);
+      stores[i] = store;
     }
     return stores;
   }

@@ -25,7 +25,6 @@ export const SMALL_DELTA_MAX = 2 ** 30 - 1;
 /** Rows estimated larger than this stay objects (a slab holds many rows). */
 export const ENCODED_ROW_BYTES_MAX = 16 * 1024;
 
-const NO_HEADER = { partitionDeletion: null, staticRow: null, rangeTombstones: [] } as const;
 const NO_VALUES: Clustering = [];
 
 /**
@@ -135,7 +134,7 @@ export class EncodedRows {
     const begin = w.length;
     w.varBytes(key);
     w.i64Halves(tokenHigh, tokenLow);
-    this.encoder.beginStreamedPartition(w, NO_HEADER, { baseTimestampMicros: base, absolute: false });
+    this.encoder.beginPlainStreamedPartition(w, base);
     const rowsAt = w.length - begin;
     this.encoder.writeFramedRow(w, row);
     this.encoder.writeEndOfRows(w);
