@@ -64,6 +64,33 @@ describe('BTreeMap', () => {
     );
   });
 
+  it('matches the model when keys come in runs that go before the first key or after the last', () => {
+    // Runs ascending, descending or random, from a moving start: inserts at both edges (the fast
+    // descent), inside, and repeats of the edge keys themselves.
+    const run = fc.record({ start: fc.integer({ min: -2000, max: 2000 }), length: fc.integer({ min: 1, max: 300 }), kind: fc.constantFrom('up', 'down', 'random', 'same') });
+    fc.assert(
+      fc.property(fc.array(run, { maxLength: 12 }), fc.integer(), (runs, seed) => {
+        const tree = new BTreeMap<number, string>(numeric);
+        const model = new Map<number, string>();
+        let x = seed | 0;
+        for (const r of runs) {
+          for (let i = 0; i < r.length; i++) {
+            x = (Math.imul(x, 1103515245) + 12345) | 0;
+            const k = r.kind === 'up' ? r.start + i : r.kind === 'down' ? r.start - i : r.kind === 'same' ? r.start : r.start + ((x >>> 8) % 500);
+            expect(tree.set(k, `v${k}.${i}`)).toBe(model.get(k));
+            model.set(k, `v${k}.${i}`);
+          }
+        }
+        const sorted = [...model.keys()].sort(numeric);
+        expect(tree.size).toBe(sorted.length);
+        expect(collectForward(tree)).toEqual(sorted);
+        expect(collectBackward(tree)).toEqual([...sorted].reverse());
+        for (const k of sorted) expect(tree.get(k)).toBe(model.get(k));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('upserts with a merge function in one descent', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 2000 }), (keys) => {
