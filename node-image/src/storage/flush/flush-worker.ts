@@ -17,7 +17,7 @@ import type { FlushBatch, FromFlushWorker, ToFlushWorker } from './flush-worker-
 export function runWorker(host: WorkerHost): void {
   const jobs = new Map<number, SSTableComponentWriter>();
   const entry: IndexEntryFields = {
-    key: Buffer.alloc(0), token: 0n, tokenHigh: 0, tokenLow: 0, partitionStartBytes: 0, dataLengthBytes: 0, rowIndexRelativeBytes: 0, rowsRelativeBytes: 0,
+    key: Buffer.alloc(0), tokenHigh: 0, tokenLow: 0, partitionStartBytes: 0, dataLengthBytes: 0, rowIndexRelativeBytes: 0, rowsRelativeBytes: 0,
   };
   const fail = (jobId: number, error: unknown): void => {
     const writer = jobs.get(jobId);
@@ -87,7 +87,6 @@ function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, entry: In
     const high = entries[at]!;
     const low = entries[at + 1]!;
     entry.key = keyBytes.subarray(keyOffsets[i]!, keyOffsets[i + 1]!);
-    entry.token = BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low));
     entry.tokenHigh = high;
     entry.tokenLow = low;
     entry.partitionStartBytes = entries[at + 2]!;

@@ -37,7 +37,7 @@ export interface PreparedSSTable {
 /** One partition's index entry as the encoder hands it over (a reused object: copy what is kept). */
 export interface IndexEntryFields {
   key: Buffer;
-  token: bigint;
+  /** The token's signed high and unsigned low 32 bits. */
   tokenHigh: number;
   tokenLow: number;
   /** Logical Data offset of the partition. */
@@ -102,8 +102,11 @@ export class SSTableComponentWriter implements SSTableSink {
   /** The Statistics' indexInterval (kept in the format; readers size their own partition index). */
   private readonly interval: number;
   private entries = 0;
-  private minToken = 0n;
-  private maxToken = 0n;
+  // The first and last entries' token halves (the BigInt tokens are made once, at finish).
+  private minTokenHigh = 0;
+  private minTokenLow = 0;
+  private maxTokenHigh = 0;
+  private maxTokenLow = 0;
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
   constructor(options: ComponentWriterOptions) {
@@ -153,10 +156,14 @@ export class SSTableComponentWriter implements SSTableSink {
     const room = chunkLength - (this.index.logicalLengthBytes % chunkLength);
     if (w.length > room && w.length <= chunkLength) this.index.write(zeros(room));
     this.index.write(w.view());
-    if (this.entries === 0) this.minToken = e.token;
+    if (this.entries === 0) {
+      this.minTokenHigh = e.tokenHigh;
+      this.minTokenLow = e.tokenLow;
+    }
     this.entries++;
     this.filter.addHalves(e.tokenHigh, e.tokenLow);
-    this.maxToken = e.token;
+    this.maxTokenHigh = e.tokenHigh;
+    this.maxTokenLow = e.tokenLow;
   }
 
   async finish(encoded: EncodedStatistics): Promise<PreparedSSTable | null> {
@@ -184,8 +191,8 @@ export class SSTableComponentWriter implements SSTableSink {
         tombstoneCount: encoded.tombstoneCount,
         minTimestampMicros: encoded.minTimestampMicros,
         maxTimestampMicros: encoded.maxTimestampMicros,
-        minToken: this.minToken,
-        maxToken: this.maxToken,
+        minToken: tokenOfHalves(this.minTokenHigh, this.minTokenLow),
+        maxToken: tokenOfHalves(this.maxTokenHigh, this.maxTokenLow),
         maxLocalDeletionTimeSeconds: encoded.maxLocalDeletionTimeSeconds,
         dropTimes: encoded.dropTimes,
         partitionSizeCounts: encoded.partitionSizeCounts,
@@ -267,4 +274,9 @@ async function writeSmallFile(disk: Disk, path: string, bytes: Buffer): Promise<
   } finally {
     file.close();
   }
+}
+
+/** The token whose signed high and unsigned low 32 bits these are. */
+function tokenOfHalves(high: number, low: number): bigint {
+  return BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low >>> 0));
 }

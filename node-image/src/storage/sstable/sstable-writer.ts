@@ -195,7 +195,7 @@ export class SSTableWriter {
   private readonly encoder: PartitionEncoder;
   private readonly scratch = new ByteWriter(64 * 1024);
   private readonly entry: IndexEntryFields = {
-    key: Buffer.alloc(0), token: 0n, tokenHigh: 0, tokenLow: 0, partitionStartBytes: 0, dataLengthBytes: 0, rowIndexRelativeBytes: 0, rowsRelativeBytes: 0,
+    key: Buffer.alloc(0), tokenHigh: 0, tokenLow: 0, partitionStartBytes: 0, dataLengthBytes: 0, rowIndexRelativeBytes: 0, rowsRelativeBytes: 0,
   };
   private readonly stats = new StatsCollector();
   private readonly absoluteTimestamps: boolean;
@@ -205,7 +205,6 @@ export class SSTableWriter {
   private previousKey: Buffer | null = null;
   // The partition being written.
   private partitionKey: Buffer | null = null;
-  private partitionToken = 0n;
   private partitionTokenHigh = 0;
   private partitionTokenLow = 0;
   private partitionStart = 0;
@@ -267,13 +266,15 @@ export class SSTableWriter {
 
   /** `high`/`low`: the token's 32-bit halves when the caller has them (spares BigInt work). */
   beginPartition(key: Buffer, token: bigint, header: PartitionHeader, high?: number, low?: number): void {
+    this.beginPartitionOf(key, high ?? tokenHighOf(token), low ?? tokenLowOf(token), header);
+  }
+
+  /** beginPartition with the token as its signed high and unsigned low 32 bits. */
+  private beginPartitionOf(key: Buffer, h: number, l: number, header: PartitionHeader): void {
     assert(this.state === 'open' && this.partitionKey === null, 'beginPartition after endPartition');
     assert(key.length > 0 && key.length <= PARTITION_KEY_LENGTH_MAX, 'partition key length');
-    const h = high ?? tokenHighOf(token);
-    const l = low ?? tokenLowOf(token);
     this.checkOrder(key, h, l);
     this.partitionKey = key;
-    this.partitionToken = token;
     this.partitionTokenHigh = h;
     this.partitionTokenLow = l;
     this.partitionStart = this.dataLength;
@@ -333,20 +334,23 @@ export class SSTableWriter {
     }
     // The sink sees the partition's last Data byte before its entry.
     this.spill();
-    this.addIndexEntry(key, this.partitionToken, this.partitionStart, this.dataLength - this.partitionStart, rowIndexRelative, this.rowsStart - this.partitionStart);
+    this.addIndexEntry(key, this.partitionStart, this.dataLength - this.partitionStart, rowIndexRelative, this.rowsStart - this.partitionStart);
     this.partitionKey = null;
   }
 
   /** Writes a whole partition (flush). */
   writePartition(partition: SSTablePartitionInput): void {
+    // Memtable partitions give their token's halves (their BigInt token is made on demand).
+    const h = partition.tokenHigh ?? tokenHighOf(partition.token);
+    const l = partition.tokenLow ?? tokenLowOf(partition.token);
     const encoded = partition.encoded;
     if (encoded != null && encoded.codec.columns === this.names && !this.absoluteTimestamps) {
-      this.copyPartition(partition.key, partition.token, encoded, partition.tokenHigh, partition.tokenLow);
+      this.copyPartition(partition.key, encoded, h, l);
       return;
     }
     const tree = partition.encodedTree;
     if (tree != null && tree.codec!.columns === this.names && !this.absoluteTimestamps) {
-      this.beginPartition(partition.key, partition.token, partition, partition.tokenHigh, partition.tokenLow);
+      this.beginPartitionOf(partition.key, h, l, partition);
       this.treeBase = tree.base;
       this.rowsFromTree = true;
       try {
@@ -358,7 +362,7 @@ export class SSTableWriter {
       this.treeBase = Number.NaN;
       return;
     }
-    this.beginPartition(partition.key, partition.token, partition, partition.tokenHigh, partition.tokenLow);
+    this.beginPartitionOf(partition.key, h, l, partition);
     for (const row of partition.rows) this.addRow(row);
     this.endPartition();
   }
@@ -407,10 +411,8 @@ export class SSTableWriter {
   }
 
   /** A partition encoded beforehand in this SSTable's format and dictionary: its bytes go as they are. */
-  private copyPartition(key: Buffer, token: bigint, encoded: EncodedPartition, high?: number, low?: number): void {
+  private copyPartition(key: Buffer, encoded: EncodedPartition, h: number, l: number): void {
     assert(this.state === 'open' && this.partitionKey === null, 'a whole partition between partitions');
-    const h = high ?? tokenHighOf(token);
-    const l = low ?? tokenLowOf(token);
     this.checkOrder(key, h, l);
     this.spill();
     const start = this.dataLength;
@@ -418,7 +420,7 @@ export class SSTableWriter {
     this.spilledLength += encoded.length;
     this.partitionTokenHigh = h;
     this.partitionTokenLow = l;
-    this.addIndexEntry(key, token, start, encoded.length, 0, encoded.rowsAt);
+    this.addIndexEntry(key, start, encoded.length, 0, encoded.rowsAt);
     this.stats.encodedPartition(encoded);
   }
 
@@ -438,15 +440,14 @@ export class SSTableWriter {
     this.spilledLength += bytes.length;
     this.partitionTokenHigh = h;
     this.partitionTokenLow = l;
-    this.addIndexEntry(key, token, start, bytes.length, rowIndexRelative, rowsRelative);
+    this.addIndexEntry(key, start, bytes.length, rowIndexRelative, rowsRelative);
     this.stats.copiedPartition(stats);
   }
 
   /** The index entry of the partition just written (its token halves in partitionTokenHigh/Low). */
-  private addIndexEntry(key: Buffer, token: bigint, start: number, length: number, rowIndexRelative: number, rowsRelative: number): void {
+  private addIndexEntry(key: Buffer, start: number, length: number, rowIndexRelative: number, rowsRelative: number): void {
     const e = this.entry;
     e.key = key;
-    e.token = token;
     e.tokenHigh = this.partitionTokenHigh;
     e.tokenLow = this.partitionTokenLow;
     e.partitionStartBytes = start;
