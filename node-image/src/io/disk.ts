@@ -42,6 +42,11 @@ export interface Disk {
   openWrite(path: string, options: { truncate: boolean }): WritableFile;
   rename(from: string, to: string): void;
   remove(path: string): void;
+  /**
+   * remove() off the calling thread: unlinking a large file takes the filesystem milliseconds.
+   * Absent where removal is cheap (memory disks): callers then use remove().
+   */
+  removeInBackground?(path: string): Promise<void>;
   /** Removes a directory tree; no error if absent. */
   removeTree(path: string): void;
   syncDirectory(path: string): void;

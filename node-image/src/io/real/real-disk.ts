@@ -120,6 +120,9 @@ export const realDisk: Disk = {
   remove(path) {
     fs.rmSync(path, { force: true });
   },
+  removeInBackground(path) {
+    return fs.promises.rm(path, { force: true });
+  },
   removeTree(path) {
     fs.rmSync(path, { recursive: true, force: true });
   },

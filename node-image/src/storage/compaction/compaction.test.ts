@@ -18,7 +18,7 @@ import type { Harness } from '../testing/engine-harness.ts';
 import { TABLE_MAIN, expiringCell, int, liveCell, makeSchema, marker, mutationOf, row, text, update } from '../testing/fixtures.ts';
 import { COMPACTION_RETRY_BASE_MS } from './compaction-manager.ts';
 import { overlaps } from './compaction-task.ts';
-import { recoverCompactions, transactionFileName, writeCompactionRecord } from './compaction-transaction.ts';
+import { TRANSACTION_FILE_PREFIX, recoverCompactions, transactionFileName, writeCompactionRecord } from './compaction-transaction.ts';
 import { ThroughputThrottle } from './throughput-throttle.ts';
 
 const NOW = 1_700_000_000;
@@ -214,6 +214,48 @@ describe('compaction through the engine', () => {
     const gc = await e.garbageCollect();
     expect(gc[0]!.inputs).toBe(1);
     expect(scan(e).size).toBe(150);
+  });
+
+  it('unlinks the inputs\' data files off the event loop where the disk can, and keeps the record until they are gone', async () => {
+    const h = harness({ timers: realTimers, schema: makeSchema([table({ class: 'SizeTieredCompactionStrategy', min_threshold: '32' })]) });
+    const view = h.disk.processView();
+    const held: Array<() => void> = [];
+    const removedInBackground: string[] = [];
+    const disk = {
+      ...view,
+      removeInBackground: (path: string) => new Promise<void>((resolve) => held.push(() => {
+        removedInBackground.push(path);
+        view.remove(path);
+        resolve();
+      })),
+    };
+    const e = await openStorageEngine({ disk, clock: h.clock, timers: h.timers, logger: h.logger, config: h.config, schema: h.schema });
+    engines.push(e);
+    await fill(e, 0, 200, 100);
+    const dir = tableDirectory(h);
+    const generations = h.disk.list(dir).filter((f) => f.endsWith('TOC.txt')).map((f) => Number(f.split('-')[1]));
+    expect(generations.length).toBe(2);
+    let finished = false;
+    const done = e.compact().then((outcomes) => {
+      finished = true;
+      return outcomes;
+    });
+    for (let i = 0; i < 1000 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(held.length).toBeGreaterThan(0);
+    // While an input's data files are being unlinked: its TOC is gone, the record is still there.
+    const pending = h.disk.list(dir);
+    expect(pending.some((f) => f.startsWith(TRANSACTION_FILE_PREFIX))).toBe(true);
+    expect(generations.some((g) => !pending.includes(componentFileName(g, Component.TOC)))).toBe(true);
+    while (!finished) {
+      for (const release of held.splice(0)) release();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect((await done)[0]!.inputs).toBe(2);
+    const after = h.disk.list(dir);
+    expect(after.some((f) => f.startsWith(TRANSACTION_FILE_PREFIX))).toBe(false);
+    for (const g of generations) expect(after.filter((f) => f.includes(`-${g}-`))).toEqual([]);
+    expect(removedInBackground.some((p) => p.endsWith(componentFileName(generations[0]!, Component.Data)))).toBe(true);
+    expect(scan(e).size).toBe(200);
   });
 
   it('never purges a tombstone while an SSTable outside the compaction may hold older data it shadows', async () => {

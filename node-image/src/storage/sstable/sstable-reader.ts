@@ -368,6 +368,22 @@ export class SSTableReader implements PartitionIndexHolder {
     for (const c of DATA_COMPONENTS) this.disk.remove(this.path(c));
   }
 
+  /**
+   * delete(), with the data components (Data.db can be gigabytes: its unlink takes the filesystem
+   * milliseconds) removed off the event loop where the disk can. The TOC goes first, at once, as
+   * in delete(): without it the rest is an incomplete SSTable that open ignores and removes.
+   */
+  async deleteInBackground(): Promise<void> {
+    const disk = this.disk;
+    if (disk.removeInBackground === undefined) {
+      this.delete();
+      return;
+    }
+    this.close();
+    disk.remove(this.path(Component.TOC));
+    await Promise.all(DATA_COMPONENTS.map((c) => disk.removeInBackground!(this.path(c))));
+  }
+
   /** Rebuilds the partition index at another interval (the budget upgrading it); false on failure. */
   rebuildPartitionIndex(interval: number): boolean {
     if (this.closed) return false;
