@@ -60,18 +60,20 @@ export class CompactionOutput implements CompactionSink {
   }
 
   beginPartition(key: Buffer, token: bigint, header: PartitionHeader): void {
-    const w = this.writer;
-    if (w === null || (w.dataPhysicalBytes >= this.options.maxOutputBytes && token !== this.lastToken)) this.rotate();
-    this.writer!.beginPartition(key, token, header);
-    this.lastToken = token;
+    this.writerFor(token).beginPartition(key, token, header);
   }
 
   /** A partition copied as bytes from an input whose dictionary is a prefix of `columns` (partition-copy.ts). */
   copyPartition(key: Buffer, token: bigint, bytes: Buffer, rowIndexRelative: number, rowsRelative: number, stats: CopiedPartitionStats): void {
+    this.writerFor(token).copyPartitionBytes(key, token, bytes, rowIndexRelative, rowsRelative, stats);
+  }
+
+  /** The writer of a partition of `token`: a new one once the current one is full, at a token boundary. */
+  private writerFor(token: bigint): SSTableWriter {
     const w = this.writer;
     if (w === null || (w.dataPhysicalBytes >= this.options.maxOutputBytes && token !== this.lastToken)) this.rotate();
-    this.writer!.copyPartitionBytes(key, token, bytes, rowIndexRelative, rowsRelative, stats);
     this.lastToken = token;
+    return this.writer!;
   }
 
   addRow(row: Row): void {

@@ -105,13 +105,7 @@ export class CopyScan {
     if ((flags & (RowFlag.HAS_DELETION | RowFlag.HAS_COMPLEX_DELETIONS)) !== 0) return false;
     if ((flags & RowFlag.HAS_LIVENESS) !== 0) {
       this.timestamp(this.readTimestamp(r));
-      if ((flags & RowFlag.LIVENESS_EXPIRING) !== 0) {
-        r.varint();
-        if (!this.expiring(r.varint())) return false;
-      } else {
-        this.stats.permanent++;
-      }
-      this.stats.cells++;
+      if (!this.counted(r, (flags & RowFlag.LIVENESS_EXPIRING) !== 0)) return false;
     }
     const cellCount = r.varint();
     // A row of nothing (no marker, no cell) is dropped by a merge.
@@ -130,21 +124,26 @@ export class CopyScan {
       this.timestamp(timestamp);
       if ((cellFlags & CellFlag.HAS_PATH) !== 0) r.skip(r.varint());
       if ((cellFlags & CellFlag.HAS_VALUE) !== 0) r.skip(r.varint());
-      if ((cellFlags & CellFlag.EXPIRING) !== 0) {
-        r.varint();
-        if (!this.expiring(r.varint())) return false;
-      } else {
-        this.stats.permanent++;
-      }
-      this.stats.cells++;
+      if (!this.counted(r, (cellFlags & CellFlag.EXPIRING) !== 0)) return false;
     }
     return true;
   }
 
-  /** An expiring cell or marker: false when it has expired (a merge would turn it into a tombstone). */
-  private expiring(localExpirationTimeSeconds: number): boolean {
-    if (localExpirationTimeSeconds <= this.nowSeconds) return false;
-    this.stats.dropTimes.push(localExpirationTimeSeconds);
+  /**
+   * Counts a cell or row marker, reading its TTL and expiration time when it is `expiring`: false
+   * when it has expired (a merge would turn it into a tombstone).
+   */
+  private counted(r: ByteReader, expiring: boolean): boolean {
+    const s = this.stats;
+    if (expiring) {
+      r.varint();
+      const localExpirationTimeSeconds = r.varint();
+      if (localExpirationTimeSeconds <= this.nowSeconds) return false;
+      s.dropTimes.push(localExpirationTimeSeconds);
+    } else {
+      s.permanent++;
+    }
+    s.cells++;
     return true;
   }
 

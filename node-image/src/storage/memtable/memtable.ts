@@ -10,7 +10,7 @@ import { PartitionRuns } from './partition-runs.ts';
 import type { TreeKey } from './partition-runs.ts';
 import { TokenIndex } from './token-index.ts';
 import type { TokenIndexed } from './token-index.ts';
-import { tokenHighOf, tokenLowOf } from '../sstable/partition-index.ts';
+import { tokenHighOf, tokenLowOf, tokenOfHalves } from '../sstable/partition-index.ts';
 import { boundsEqual } from '../clustering-position.ts';
 import { maxDeletion, supersedes } from '../deletion-time.ts';
 import type { Cell, Clustering, DeletionTime, PartitionUpdate, RangeTombstone, Row } from '../model.ts';
@@ -126,6 +126,12 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
 
   /** The key bytes in the slab (a view: the slab lives as long as the memtable). */
   private slabKey(): Buffer {
+    const at = this.slabKeyAt();
+    return this.slab!.subarray(at, at + SLAB_KEY.length);
+  }
+
+  /** Where the key bytes start in the slab, after their varint length (left in SLAB_KEY.length: no allocation). */
+  private slabKeyAt(): number {
     const slab = this.slab!;
     let at = this.start;
     let length = 0;
@@ -134,7 +140,8 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
       length += (b & 0x7f) * shift;
       if (b < 0x80) break;
     }
-    return slab.subarray(at, at + length);
+    SLAB_KEY.length = length;
+    return at;
   }
 
   get key(): Buffer {
@@ -143,7 +150,7 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
 
   /** The exact token (a new BigInt on each call: reads and flushes, not the write path). */
   get token(): bigint {
-    return BigInt.asIntN(64, (BigInt(this.tokenHigh) << 32n) | BigInt(this.lowBits >>> 0));
+    return tokenOfHalves(this.tokenHigh, this.lowBits >>> 0);
   }
 
   /** Whether the partition's key is `key` (no allocation). */
@@ -153,13 +160,8 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
       return own === key || own.equals(key);
     }
     const slab = this.slab!;
-    let at = this.start;
-    let length = 0;
-    for (let shift = 1; ; shift *= 128) {
-      const b = slab[at++]!;
-      length += (b & 0x7f) * shift;
-      if (b < 0x80) break;
-    }
+    const at = this.slabKeyAt();
+    const length = SLAB_KEY.length;
     if (length !== key.length) return false;
     for (let i = 0; i < length; i++) if (slab[at + i] !== key[i]) return false;
     return true;
@@ -295,6 +297,8 @@ class RowTree extends BTreeMap<Clustering, Row | EncodedRow> {
 }
 
 const NO_ROWS: readonly Row[] = Object.freeze([]);
+/** slabKeyAt()'s second answer, the key's length (reused: the lookup path allocates nothing). */
+const SLAB_KEY = { length: 0 };
 const NO_RANGE_TOMBSTONES: RangeTombstone[] = [];
 // Not frozen (readonly by type): frozen arrays have another elements kind, and the encoder's and
 // merger's loops over clusterings would turn polymorphic.

@@ -4,6 +4,7 @@
 // 2^53 share doubles with their neighbours, and distinct keys can share a token (a Murmur3
 // collision): the slot holds one partition and the rest chain through `next`, compared exactly.
 // Insert-only, like the memtable (a truncate drops the whole memtable).
+import { tokenLowOf } from '../sstable/partition-index.ts';
 
 /** What the index holds: a partition's token (its double and low 32 bits), key and chain link. */
 export interface TokenIndexed<V> {
@@ -54,7 +55,7 @@ export class TokenIndex<V extends TokenIndexed<V>> {
       const head = values[i];
       if (head === undefined) return undefined;
       if (keys[i] !== approx) continue;
-      const low = Number(BigInt.asUintN(32, token));
+      const low = tokenLowOf(token);
       for (let p: V | null = head; p !== null; ) {
         if (p.tokenLow === low && p.keyEquals(key)) return p;
         p = p.sameSlot;

@@ -4,6 +4,7 @@
 import { crc32 } from 'node:zlib';
 import { assert } from '../../lib/index.ts';
 import { StorageCorruptionError } from '../errors.ts';
+import { tokenHighOf, tokenLowOf } from './partition-index.ts';
 import { BLOOM_BITS_MAX, BLOOM_HASH_COUNT_MAX } from './sstable-format.ts';
 
 /** Smallest filter, so tiny SSTables still get a useful one. */
@@ -35,7 +36,7 @@ export class BloomFilter {
   }
 
   add(token: bigint): void {
-    this.addHalves(Number(BigInt.asIntN(32, token >> 32n)), Number(BigInt.asUintN(32, token)));
+    this.addHalves(tokenHighOf(token), tokenLowOf(token));
   }
 
   /** add() with the token as its signed high and unsigned low 32 bits (no BigInt on hot paths). */
@@ -49,7 +50,7 @@ export class BloomFilter {
   }
 
   mightContain(token: bigint): boolean {
-    return this.mightContainHalves(Number(BigInt.asIntN(32, token >> 32n)), Number(BigInt.asUintN(32, token)));
+    return this.mightContainHalves(tokenHighOf(token), tokenLowOf(token));
   }
 
   mightContainHalves(high: number, low: number): boolean {

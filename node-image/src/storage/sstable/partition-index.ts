@@ -31,6 +31,13 @@ export function tokenLowOf(token: bigint): number {
   return halvesView.getUint32(4);
 }
 
+/** The token whose signed high and unsigned low 32 bits these are. */
+export function tokenOfHalves(high: number, low: number): bigint {
+  halvesView.setInt32(0, high);
+  halvesView.setUint32(4, low);
+  return halvesView.getBigInt64(0);
+}
+
 /** Heap bytes of an index of `count` partitions at `interval` (1: dense). */
 export function partitionIndexBytes(count: number, interval: number): number {
   if (interval === 1) return count * 16 + Math.ceil(count / DENSE_INDEX_OFFSET_INTERVAL) * 8;

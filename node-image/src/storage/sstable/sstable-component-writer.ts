@@ -11,6 +11,7 @@ import { BloomFilter } from './bloom-filter.ts';
 import { ChunkedFileWriter } from './chunked-file.ts';
 import { serializeCompressionInfo } from './compression-info.ts';
 import type { CompressionParams } from './compression.ts';
+import { tokenOfHalves } from './partition-index.ts';
 import {
   ALL_COMPONENTS, Component, SSTABLE_FORMAT_VERSION, SUMMARY_ENTRIES_TARGET, SUMMARY_INTERVAL_DEFAULT, SUMMARY_INTERVAL_MIN, tempFileName,
 } from './sstable-format.ts';
@@ -274,9 +275,4 @@ async function writeSmallFile(disk: Disk, path: string, bytes: Buffer): Promise<
   } finally {
     file.close();
   }
-}
-
-/** The token whose signed high and unsigned low 32 bits these are. */
-function tokenOfHalves(high: number, low: number): bigint {
-  return BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low >>> 0));
 }

@@ -512,8 +512,8 @@ export class PartitionIndexScan {
           offset = end;
           break;
         }
-        e.high = Number(BigInt.asIntN(32, entry.token >> 32n));
-        e.low = Number(BigInt.asUintN(32, entry.token));
+        e.high = tokenHighOf(entry.token);
+        e.low = tokenLowOf(entry.token);
         keyBuffer = entry.key;
         e.keyStart = 0;
         e.keyEnd = entry.key.length;
@@ -642,9 +642,7 @@ function readPartitionFrom(data: ChunkedFileReader, names: ColumnNameReader, lay
   const bytes = data.readStable(entry.dataOffsetBytes, headerLength);
   try {
     const reader = new ByteReader(bytes);
-    const key = reader.varBytes();
-    const token = reader.i64();
-    if (token !== entry.token || !key.equals(entry.key)) {
+    if (!startsWithIndexedKey(reader, entry)) {
       if (keyUnverified) return null;
       throw new StorageCorruptionError({ path: dataPath, offsetBytes: entry.dataOffsetBytes, reason: 'partition key does not match the index' });
     }
@@ -657,6 +655,12 @@ function readPartitionFrom(data: ChunkedFileReader, names: ColumnNameReader, lay
   } catch (error) {
     throw asCorruption(error, dataPath, entry.dataOffsetBytes);
   }
+}
+
+/** Whether a partition's Data bytes (at the reader) start with the key and token of its index entry; the reader is left after them. */
+function startsWithIndexedKey(reader: ByteReader, entry: IndexEntry): boolean {
+  const key = reader.varBytes();
+  return reader.i64() === entry.token && key.equals(entry.key);
 }
 
 /** Sequential index entries; an entry straddling chunks is read with a second, larger window. */
@@ -706,8 +710,8 @@ export class IndexScanner {
         // Straddles a chunk boundary (or is malformed): take the general path for this entry.
         const entry = this.next();
         if (entry === null) return null;
-        const eh = Number(BigInt.asIntN(32, entry.token >> 32n));
-        const el = Number(BigInt.asUintN(32, entry.token));
+        const eh = tokenHighOf(entry.token);
+        const el = tokenLowOf(entry.token);
         const c = eh !== tokenHigh ? (eh < tokenHigh ? -1 : 1) : el !== tokenLow ? (el < tokenLow ? -1 : 1) : Buffer.compare(entry.key, key);
         if (c === 0) return entry;
         if (c > 0) return null;
@@ -1178,9 +1182,7 @@ export class SSTableScanner {
     const path = this.data.file.path;
     const bytes = this.data.read(entry.dataOffsetBytes, entry.dataLengthBytes);
     try {
-      const reader = new ByteReader(bytes);
-      const key = reader.varBytes();
-      if (reader.i64() !== entry.token || !key.equals(entry.key)) {
+      if (!startsWithIndexedKey(new ByteReader(bytes), entry)) {
         throw new StorageCorruptionError({ path, offsetBytes: entry.dataOffsetBytes, reason: 'partition key does not match the index' });
       }
       return scan.scan(bytes, this.statistics.columns) ? bytes : null;

@@ -412,15 +412,7 @@ export class SSTableWriter {
 
   /** A partition encoded beforehand in this SSTable's format and dictionary: its bytes go as they are. */
   private copyPartition(key: Buffer, encoded: EncodedPartition, h: number, l: number): void {
-    assert(this.state === 'open' && this.partitionKey === null, 'a whole partition between partitions');
-    this.checkOrder(key, h, l);
-    this.spill();
-    const start = this.dataLength;
-    this.sink.writeData(encoded.slab.subarray(encoded.start, encoded.start + encoded.length));
-    this.spilledLength += encoded.length;
-    this.partitionTokenHigh = h;
-    this.partitionTokenLow = l;
-    this.addIndexEntry(key, start, encoded.length, 0, encoded.rowsAt);
+    this.writeWholePartition(key, h, l, encoded.slab.subarray(encoded.start, encoded.start + encoded.length), 0, encoded.rowsAt);
     this.stats.encodedPartition(encoded);
   }
 
@@ -430,9 +422,13 @@ export class SSTableWriter {
    * and what a scan of it found (compaction: partition-copy.ts).
    */
   copyPartitionBytes(key: Buffer, token: bigint, bytes: Buffer, rowIndexRelative: number, rowsRelative: number, stats: CopiedPartitionStats): void {
+    this.writeWholePartition(key, tokenHighOf(token), tokenLowOf(token), bytes, rowIndexRelative, rowsRelative);
+    this.stats.copiedPartition(stats);
+  }
+
+  /** A whole partition's Data bytes, written as they are, and its index entry (the caller counts its statistics). */
+  private writeWholePartition(key: Buffer, h: number, l: number, bytes: Uint8Array, rowIndexRelative: number, rowsRelative: number): void {
     assert(this.state === 'open' && this.partitionKey === null, 'a whole partition between partitions');
-    const h = tokenHighOf(token);
-    const l = tokenLowOf(token);
     this.checkOrder(key, h, l);
     this.spill();
     const start = this.dataLength;
@@ -441,7 +437,6 @@ export class SSTableWriter {
     this.partitionTokenHigh = h;
     this.partitionTokenLow = l;
     this.addIndexEntry(key, start, bytes.length, rowIndexRelative, rowsRelative);
-    this.stats.copiedPartition(stats);
   }
 
   /** The index entry of the partition just written (its token halves in partitionTokenHigh/Low). */
