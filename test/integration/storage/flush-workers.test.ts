@@ -1,7 +1,8 @@
 // Memtable flushes through a flush worker thread on the real disk: every component (Data, Index,
 // Filter, Statistics, CompressionInfo, TOC) is byte-identical to the in-process flush of the same
 // writes (large partitions with row indexes, a value bigger than a batch, row deletions, enough
-// data for several batches in flight), and the worker ships the partition index so publishing scans
+// data for several batches in flight, single-row partitions the worker reads from the memtable's
+// shared slabs), and the worker ships the partition index so publishing scans
 // no Index.db on the main thread; a worker that dies or fails mid-flush fails the flush: no
 // temp file, the memtable stays readable, and a reopen replays every acknowledged write.
 import { readdirSync, readFileSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,8 @@ const ROWS = 12;
 const WIDE = [7, 700, 1500];
 const WIDE_ROWS = 3000;
 const BIG_VALUE_BYTES = 1536 * 1024;
+/** Partitions of one row after the others: encoded in the memtable, flushed from its shared slabs. */
+const SINGLES = 5000;
 const { table: TABLE, schema: SCHEMA } = clusteredTable('fw', '6d6e2b35-0d0c-4b9e-9a51-2d1c5f0e0008');
 const NOW_SECONDS = Math.floor(Date.now() / 1000);
 /** Both engines stamp the same creation time into Statistics. */
@@ -75,6 +78,7 @@ async function fill(engine: StorageEngineWithStats): Promise<void> {
     for (let c = 0; c < rows; c++) pending.push(engine.apply(write(k, c)));
     if (pending.length >= 5000) await drain();
   }
+  for (let k = PARTITIONS; k < PARTITIONS + SINGLES; k++) pending.push(engine.apply(write(k, 0)));
   await drain();
 }
 
@@ -95,6 +99,8 @@ function expectSameReads(a: StorageEngineWithStats, b: StorageEngineWithStats): 
   for (let k = 0; k < PARTITIONS; k += 13) for (let c = 0; c < ROWS; c += 5) expect(readCell(a, k, c)).toBe(readCell(b, k, c));
   for (const k of WIDE) for (let c = 0; c < WIDE_ROWS; c += 97) expect(readCell(a, k, c)).toBe(readCell(b, k, c));
   expect(readCell(a, 3, 1)?.length).toBe(BIG_VALUE_BYTES);
+  for (let k = PARTITIONS; k < PARTITIONS + SINGLES; k += 7) expect(readCell(a, k, 0)).toBe(readCell(b, k, 0));
+  expect(readCell(a, PARTITIONS + 1, 0)).toBe(valueOf(PARTITIONS + 1, 0).toString());
 }
 
 /** A spawner whose worker is disturbed once: `onMessage` may terminate it or drop a message. */
@@ -119,7 +125,27 @@ function disturbed(onMessage: (m: { type: string }, channel: WorkerChannel) => '
 describe('memtable flushes in a worker thread', () => {
   it('write the same SSTable bytes as the in-process flush', async () => {
     const local = await open(undefined);
-    const worker = await open(realWorkers);
+    // Data pieces and keys the worker is sent as places in shared slabs.
+    let slabPieces = 0;
+    let slabKeys = 0;
+    const counting: WorkerSpawner = {
+      spawn(moduleUrl): WorkerChannel {
+        const channel = realWorkers.spawn(moduleUrl);
+        return {
+          post: (m, t) => {
+            const batch = m as { type: string; segmentCount: number; segments: Int32Array; entryCount: number; entries: Float64Array };
+            if (batch.type === 'batch') {
+              for (let i = 0; i < batch.segmentCount; i++) if (batch.segments[i * 3]! >= 0) slabPieces++;
+              for (let i = 0; i < batch.entryCount; i++) if (batch.entries[i * 8 + 6]! >= 0) slabKeys++;
+            }
+            channel.post(m, t);
+          },
+          terminate: () => channel.terminate(),
+          listen: (h) => channel.listen(h),
+        };
+      },
+    };
+    const worker = await open(counting);
     await fill(local.engine);
     await fill(worker.engine);
     // Index.db scans on this (the main) thread: the in-process flush builds its reader's partition
@@ -131,6 +157,10 @@ describe('memtable flushes in a worker thread', () => {
       scans.mockClear();
       await worker.engine.flush();
       expect(scans.mock.calls.length).toBe(0);
+      // Every single-row partition with a live value went by slab; the many-row ones were copied.
+      const encodable = Array.from({ length: SINGLES }, (_, i) => PARTITIONS + i).filter((k) => k % 11 !== 0).length;
+      expect(slabPieces).toBe(encodable);
+      expect(slabKeys).toBe(encodable);
     } finally {
       scans.mockRestore();
     }

@@ -4,14 +4,16 @@
 // stream and index entries into it; it ships them in batches of FLUSH_BATCH_BYTES with at most
 // FLUSH_BATCHES_IN_FLIGHT_MAX unacknowledged (ready() is the backpressure, awaited between
 // partitions: one partition larger than the window is sent whole before it waits), and `finish` returns
-// the SSTable prepared (fsynced under temp names) by the worker. A worker that dies fails every
-// job in it; the next flush spawns a fresh one.
+// the SSTable prepared (fsynced under temp names) by the worker. A memtable's encoded partitions
+// sit in slabs of shared memory: the sink sends where they are (slab, start, length), each slab
+// once per job, and the worker reads their bytes and keys there; only the rest of the stream is
+// copied into the batch. A worker that dies fails every job in it; the next flush spawns a fresh one.
 import { assert } from '../../lib/index.ts';
 import type { Logger, WorkerChannel, WorkerSpawner } from '../../io/index.ts';
 import { fromWirePrepared } from '../compaction/compaction-worker-protocol.ts';
 import type { CompressionParams } from '../sstable/compression.ts';
 import type { EncodedStatistics, IndexEntryFields, PreparedSSTable, SSTableSink } from '../sstable/sstable-component-writer.ts';
-import { ENTRY_FIELDS } from './flush-worker-protocol.ts';
+import { ENTRY_FIELDS, INLINE } from './flush-worker-protocol.ts';
 import type { FlushBegin, FromFlushWorker, ToFlushWorker } from './flush-worker-protocol.ts';
 
 /** Logical Data bytes per batch sent to the worker. */
@@ -20,6 +22,8 @@ export const FLUSH_BATCH_BYTES = 1024 * 1024;
 export const FLUSH_BATCHES_IN_FLIGHT_MAX = 4;
 /** Index entries per batch before it is sent whatever its Data size (bounds the entry arrays). */
 export const FLUSH_BATCH_ENTRIES_MAX = 64 * 1024;
+/** Numbers per Data piece in a batch's `segments`. */
+const SEGMENT_FIELDS = 3;
 /** Data buffers kept for reuse once the worker hands them back. */
 const FREE_BUFFERS_MAX = FLUSH_BATCHES_IN_FLIGHT_MAX + 1;
 
@@ -100,6 +104,14 @@ export class WorkerFlushSink implements SSTableSink {
   private readonly compression: CompressionParams;
   private data: Uint8Array;
   private dataFill = 0;
+  /** The batch's Data stream as SEGMENT_FIELDS numbers per piece: source (INLINE: `data`; else a slab id), start, length. */
+  private segments = new Int32Array(1024 * SEGMENT_FIELDS);
+  private segmentCount = 0;
+  /** Data bytes of the batch that stay in slabs (they count towards FLUSH_BATCH_BYTES as copied ones do). */
+  private slabBytes = 0;
+  /** Slab ids of this job (the worker keeps the slabs by id until the job ends); slabs new in this batch. */
+  private readonly slabIds = new Map<ArrayBufferLike, number>();
+  private newSlabs: SharedArrayBuffer[] = [];
   private entries = new Float64Array(1024 * ENTRY_FIELDS);
   private entryCount = 0;
   private keys = new Uint8Array(16 * 1024);
@@ -157,11 +169,51 @@ export class WorkerFlushSink implements SSTableSink {
       }
     }
     this.data.set(bytes, this.dataFill);
+    this.addSegment(INLINE, this.dataFill, bytes.length);
     this.dataFill += bytes.length;
+  }
+
+  writeSlabPartition(slab: Buffer, start: number, length: number, e: IndexEntryFields): boolean {
+    this.check();
+    const buffer = slab.buffer;
+    let id = this.slabIds.get(buffer);
+    if (id === undefined) {
+      if (!(buffer instanceof SharedArrayBuffer)) return false;
+      id = this.slabIds.size;
+      this.slabIds.set(buffer, id);
+      this.newSlabs.push(buffer);
+    }
+    this.addSegment(id, slab.byteOffset + start, length);
+    this.slabBytes += length;
+    const at = this.pushEntry(e);
+    this.entries[at + 6] = id;
+    this.entries[at + 7] = slab.byteOffset + start;
+    this.keyOffsets[this.entryCount] = this.keyFill;
+    this.entryCount++;
+    if (this.dataFill + this.slabBytes >= FLUSH_BATCH_BYTES || this.entryCount >= FLUSH_BATCH_ENTRIES_MAX) this.sendBatch();
+    return true;
   }
 
   addEntry(e: IndexEntryFields): void {
     this.check();
+    const n = this.entryCount;
+    const at = this.pushEntry(e);
+    this.entries[at + 6] = INLINE;
+    const key = e.key;
+    if (this.keyFill + key.length > this.keys.length) {
+      const grown = new Uint8Array(Math.max(this.keys.length * 2, this.keyFill + key.length));
+      grown.set(this.keys.subarray(0, this.keyFill));
+      this.keys = grown;
+    }
+    this.keyOffsets[n] = this.keyFill;
+    this.keys.set(key, this.keyFill);
+    this.keyFill += key.length;
+    this.entryCount = n + 1;
+    if (this.dataFill + this.slabBytes >= FLUSH_BATCH_BYTES || this.entryCount >= FLUSH_BATCH_ENTRIES_MAX) this.sendBatch();
+  }
+
+  /** Entry `entryCount`'s first six fields (the caller sets its key's and counts it): where they start. */
+  private pushEntry(e: IndexEntryFields): number {
     const n = this.entryCount;
     if ((n + 1) * ENTRY_FIELDS > this.entries.length) {
       const grown = new Float64Array(this.entries.length * 2);
@@ -179,17 +231,27 @@ export class WorkerFlushSink implements SSTableSink {
     entries[at + 3] = e.dataLengthBytes;
     entries[at + 4] = e.rowIndexRelativeBytes;
     entries[at + 5] = e.rowsRelativeBytes;
-    const key = e.key;
-    if (this.keyFill + key.length > this.keys.length) {
-      const grown = new Uint8Array(Math.max(this.keys.length * 2, this.keyFill + key.length));
-      grown.set(this.keys.subarray(0, this.keyFill));
-      this.keys = grown;
+    return at;
+  }
+
+  /** The next piece of the Data stream; an inline piece right after the last one extends it. */
+  private addSegment(source: number, start: number, length: number): void {
+    let at = (this.segmentCount - 1) * SEGMENT_FIELDS;
+    const segments = this.segments;
+    if (source === INLINE && at >= 0 && segments[at] === INLINE && segments[at + 1]! + segments[at + 2]! === start) {
+      segments[at + 2] = segments[at + 2]! + length;
+      return;
     }
-    this.keyOffsets[n] = this.keyFill;
-    this.keys.set(key, this.keyFill);
-    this.keyFill += key.length;
-    this.entryCount = n + 1;
-    if (this.dataFill >= FLUSH_BATCH_BYTES || this.entryCount >= FLUSH_BATCH_ENTRIES_MAX) this.sendBatch();
+    at += SEGMENT_FIELDS;
+    if (at + SEGMENT_FIELDS > segments.length) {
+      const grown = new Int32Array(segments.length * 2);
+      grown.set(segments);
+      this.segments = grown;
+    }
+    this.segments[at] = source;
+    this.segments[at + 1] = start;
+    this.segments[at + 2] = length;
+    this.segmentCount++;
   }
 
   finish(statistics: EncodedStatistics): Promise<PreparedSSTable | null> {
@@ -275,18 +337,23 @@ export class WorkerFlushSink implements SSTableSink {
   }
 
   private sendBatch(): void {
-    if (this.dataFill === 0 && this.entryCount === 0) return;
+    if (this.segmentCount === 0 && this.entryCount === 0) return;
     const n = this.entryCount;
     this.keyOffsets[n] = this.keyFill;
     const data = this.data.subarray(0, this.dataFill);
+    const segments = this.segments.slice(0, this.segmentCount * SEGMENT_FIELDS);
     const entries = this.entries.slice(0, n * ENTRY_FIELDS);
     const keys = this.keys.slice(0, this.keyFill);
     const keyOffsets = this.keyOffsets.slice(0, n + 1);
+    const slabs = this.newSlabs;
     this.inFlight++;
-    this.send({ type: 'batch', jobId: this.jobId, data, entryCount: n, entries, keys, keyOffsets },
-      [data.buffer as ArrayBuffer, entries.buffer, keys.buffer, keyOffsets.buffer]);
+    this.send({ type: 'batch', jobId: this.jobId, slabs, data, segmentCount: this.segmentCount, segments, entryCount: n, entries, keys, keyOffsets },
+      [data.buffer as ArrayBuffer, segments.buffer, entries.buffer, keys.buffer, keyOffsets.buffer]);
     this.data = this.takeBuffer();
     this.dataFill = 0;
+    this.segmentCount = 0;
+    this.slabBytes = 0;
+    this.newSlabs = [];
     this.entryCount = 0;
     this.keyFill = 0;
   }

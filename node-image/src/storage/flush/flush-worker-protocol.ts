@@ -2,13 +2,22 @@
 // (flush-worker.ts). A flush is a job: 'begin', then 'batch'es of the logical Data stream with the
 // index entries of the partitions that ended in them (Data before entries, so every entry's bytes
 // precede it), then 'finish' with the encoder's statistics, or 'abort'. Byte arrays are transferred;
-// each batch's Data buffer comes back with its acknowledgement for reuse.
+// each batch's Data buffer comes back with its acknowledgement for reuse. Pieces of the Data stream
+// (and keys) may instead be places in a memtable's slabs of shared memory, each slab sent once per
+// job; the memtable is frozen while it flushes, so the bytes do not change under the worker.
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
 import type { EncodedStatistics } from '../sstable/sstable-component-writer.ts';
 import type { WirePrepared } from '../compaction/compaction-worker-protocol.ts';
 
-/** Numbers per index entry in a batch's `entries`: tokenHigh, tokenLow, start, length, rowIndexRelative, rowsRelative. */
-export const ENTRY_FIELDS = 6;
+/**
+ * Numbers per index entry in a batch's `entries`: tokenHigh, tokenLow, start, length,
+ * rowIndexRelative, rowsRelative, key source, key place. Key source INLINE: the key is in `keys`;
+ * otherwise a slab id, and the key is the one the Data bytes at the key place start with (varint
+ * length, bytes).
+ */
+export const ENTRY_FIELDS = 8;
+/** A segment or key source meaning the batch's own bytes (`data`, `keys`), not a slab. */
+export const INLINE = -1;
 
 export interface FlushBegin {
   readonly type: 'begin';
@@ -29,8 +38,16 @@ export interface FlushBegin {
 export interface FlushBatch {
   readonly type: 'batch';
   readonly jobId: number;
-  /** Logical Data bytes, continuing the previous batch's. */
+  /** Slabs first referred to in this batch: their ids follow the job's earlier ones (0, 1, ...). */
+  readonly slabs: readonly SharedArrayBuffer[];
+  /** Bytes of the inline segments. */
   readonly data: Uint8Array;
+  /**
+   * The batch's logical Data bytes, continuing the previous batch's, as `segmentCount` triples:
+   * source (INLINE: `data`; else a slab id), start, length.
+   */
+  readonly segmentCount: number;
+  readonly segments: Int32Array;
   readonly entryCount: number;
   /** ENTRY_FIELDS numbers per entry. */
   readonly entries: Float64Array;

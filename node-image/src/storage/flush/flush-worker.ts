@@ -2,7 +2,8 @@
 // calls runWorker): for each flush job it feeds the main thread's encoded batches to an
 // SSTableComponentWriter (chunking, compression, CRCs, Index, summary, bloom filter), and on
 // 'finish' writes the small components, fsyncs everything under temp names and builds the dense
-// partition index from the temp Index.db (shipped with the prepared SSTable). It never renames,
+// partition index from the temp Index.db (shipped with the prepared SSTable). Data pieces and keys
+// in a memtable's shared slabs are read there (flush-worker-protocol.ts). It never renames,
 // publishes or deletes a live file: the main thread publishes. A failed or aborted job leaves no
 // temp file. Jobs of several tables may interleave; each job's messages arrive in order.
 import type { WorkerHost } from '../../io/index.ts';
@@ -11,17 +12,20 @@ import { indexPreparedOutputs } from '../compaction/output-partition-index.ts';
 import { compressionParamsOf } from '../sstable/compression.ts';
 import { SSTableComponentWriter } from '../sstable/sstable-component-writer.ts';
 import type { IndexEntryFields } from '../sstable/sstable-component-writer.ts';
-import { ENTRY_FIELDS } from './flush-worker-protocol.ts';
+import { ENTRY_FIELDS, INLINE } from './flush-worker-protocol.ts';
 import type { FlushBatch, FromFlushWorker, ToFlushWorker } from './flush-worker-protocol.ts';
 
 export function runWorker(host: WorkerHost): void {
   const jobs = new Map<number, SSTableComponentWriter>();
+  /** Each job's slabs by id (dropped with the job). */
+  const slabsOf = new Map<number, Buffer[]>();
   const entry: IndexEntryFields = {
     key: Buffer.alloc(0), tokenHigh: 0, tokenLow: 0, partitionStartBytes: 0, dataLengthBytes: 0, rowIndexRelativeBytes: 0, rowsRelativeBytes: 0,
   };
   const fail = (jobId: number, error: unknown): void => {
     const writer = jobs.get(jobId);
     jobs.delete(jobId);
+    slabsOf.delete(jobId);
     writer?.abort();
     host.post({ type: 'failed', jobId, message: (error as Error).message ?? String(error) } satisfies FromFlushWorker);
   };
@@ -36,6 +40,7 @@ export function runWorker(host: WorkerHost): void {
             bloomFilterFpChance: m.bloomFilterFpChance, maxIndexInterval: m.maxIndexInterval, commitLogPosition: m.commitLogPosition,
             level: m.level, createdAtSeconds: m.createdAtSeconds,
           }));
+          slabsOf.set(m.jobId, []);
         } catch (error) {
           fail(m.jobId, error);
         }
@@ -44,7 +49,9 @@ export function runWorker(host: WorkerHost): void {
         const writer = jobs.get(m.jobId);
         if (writer === undefined) return; // failed or aborted already
         try {
-          writeBatch(writer, m, entry);
+          const slabs = slabsOf.get(m.jobId)!;
+          for (const shared of m.slabs) slabs.push(Buffer.from(shared));
+          writeBatch(writer, m, slabs, entry);
         } catch (error) {
           fail(m.jobId, error);
           return;
@@ -61,6 +68,7 @@ export function runWorker(host: WorkerHost): void {
           .then((prepared) => (prepared === null ? null : indexPreparedOutputs({ disk: host.disk, prepared: [prepared], stepEntries: Infinity, pause: null }).then((indexed) => indexed[0]!)))
           .then((prepared) => {
             jobs.delete(m.jobId);
+            slabsOf.delete(m.jobId);
             const transfer: ArrayBuffer[] = [];
             const wire = prepared === null ? null : toWirePrepared(prepared, transfer);
             host.post({ type: 'done', jobId: m.jobId, prepared: wire } satisfies FromFlushWorker, transfer);
@@ -70,6 +78,7 @@ export function runWorker(host: WorkerHost): void {
       case 'abort': {
         const writer = jobs.get(m.jobId);
         jobs.delete(m.jobId);
+        slabsOf.delete(m.jobId);
         writer?.abort();
         host.post({ type: 'aborted', jobId: m.jobId } satisfies FromFlushWorker);
         return;
@@ -78,15 +87,23 @@ export function runWorker(host: WorkerHost): void {
   });
 }
 
-function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, entry: IndexEntryFields): void {
-  writer.writeData(batch.data);
+function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, slabs: readonly Buffer[], entry: IndexEntryFields): void {
+  const { segments, data } = batch;
+  for (let i = 0; i < batch.segmentCount; i++) {
+    const at = i * 3;
+    const source = segments[at]!;
+    const start = segments[at + 1]!;
+    const bytes = source === INLINE ? data : slabOf(slabs, source);
+    writer.writeData(bytes.subarray(start, start + segments[at + 2]!));
+  }
   const { entries, keys, keyOffsets } = batch;
   const keyBytes = Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength);
   for (let i = 0; i < batch.entryCount; i++) {
     const at = i * ENTRY_FIELDS;
     const high = entries[at]!;
     const low = entries[at + 1]!;
-    entry.key = keyBytes.subarray(keyOffsets[i]!, keyOffsets[i + 1]!);
+    const keySource = entries[at + 6]!;
+    entry.key = keySource === INLINE ? keyBytes.subarray(keyOffsets[i]!, keyOffsets[i + 1]!) : slabKey(slabOf(slabs, keySource), entries[at + 7]!);
     entry.tokenHigh = high;
     entry.tokenLow = low;
     entry.partitionStartBytes = entries[at + 2]!;
@@ -95,4 +112,23 @@ function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, entry: In
     entry.rowsRelativeBytes = entries[at + 5]!;
     writer.addEntry(entry);
   }
+}
+
+function slabOf(slabs: readonly Buffer[], id: number): Buffer {
+  const slab = slabs[id];
+  if (slab === undefined) throw new Error(`flush batch refers to slab ${id}, not sent`);
+  return slab;
+}
+
+/** The key Data bytes at `at` start with: varint length, bytes (a view). */
+function slabKey(slab: Buffer, at: number): Buffer {
+  let length = 0;
+  for (let shift = 1; ; shift *= 128) {
+    const b = slab[at++];
+    if (b === undefined) throw new Error('flush batch key runs past its slab');
+    length += (b & 0x7f) * shift;
+    if (b < 0x80) break;
+  }
+  if (at + length > slab.length) throw new Error('flush batch key runs past its slab');
+  return slab.subarray(at, at + length);
 }

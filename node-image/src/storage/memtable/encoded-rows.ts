@@ -193,7 +193,7 @@ export class EncodedRows {
     if (slab === null || this.slabUsed + reserve > slab.length) {
       // Small tables (most system tables) keep small slabs; busy ones reach full-size slabs fast.
       const size = Math.max(reserve, slab === null ? ENCODED_FIRST_SLAB_BYTES : Math.min(ENCODED_SLAB_BYTES, slab.length * 2));
-      slab = this.slab = Buffer.allocUnsafeSlow(size);
+      slab = this.slab = sharedSlab(size);
       this.slabUsed = 0;
     }
     const w = SLAB_WRITER;
@@ -210,7 +210,7 @@ export class EncodedRows {
     if (w.buffer !== slab) {
       // The encoding outgrew its reservation (the writer moved everything to a bigger buffer):
       // rare, as the reservation is the row's estimated size. It goes to a slab of its own.
-      const own = Buffer.allocUnsafeSlow(length);
+      const own = sharedSlab(length);
       w.buffer.copy(own, 0, begin, w.length);
       slab = own;
       start = 0;
@@ -291,3 +291,12 @@ const ENCODING_SLACK_BYTES = 64;
 const PLACE: { slab: Buffer; start: number } = { slab: Buffer.alloc(0), start: 0 };
 /** Where decodeRow reads a clustering it already has (the tree's key). */
 const DISCARDED: Buffer[] = [];
+
+/**
+ * Slab memory is shared (SharedArrayBuffer): a flush worker reads encoded partitions where they
+ * are instead of receiving copies (flush-worker-pool.ts). Zero-filled on allocation (about 10 us
+ * for a full-size slab).
+ */
+function sharedSlab(size: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(size));
+}

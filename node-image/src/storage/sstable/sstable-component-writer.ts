@@ -72,6 +72,15 @@ export interface SSTableSink {
   writeData(bytes: Uint8Array): void;
   /** After the partition's last Data byte. */
   addEntry(entry: IndexEntryFields): void;
+  /**
+   * A whole partition whose Data bytes are `slab[start, start + length)` (a memtable's encoded
+   * partition: key length and key first, as the Data format has them), written with its index
+   * entry (`entry.key` unused: the key is read from the bytes) without the bytes passing through
+   * this thread. False, with nothing written, when the sink cannot take the slab this way (it is
+   * not shared memory); the caller then writes the bytes and the entry itself. Optional: a sink
+   * in the thread that writes the files has no use for it.
+   */
+  writeSlabPartition?(slab: Buffer, start: number, length: number, entry: IndexEntryFields): boolean;
   /** Null (and nothing left on disk) when no entry was added. */
   finish(statistics: EncodedStatistics): Promise<PreparedSSTable | null>;
   /** Best effort: closes and removes the temp components. */

@@ -202,7 +202,9 @@ export class SSTableWriter {
   /** Logical Data bytes handed to the sink; `scratch` holds the ones encoded since. */
   private spilledLength = 0;
   private entries = 0;
+  /** The last partition's key; null when it went by slab (writeSlabPartition): previousInput has it. */
   private previousKey: Buffer | null = null;
+  private previousInput: SSTablePartitionInput | null = null;
   // The partition being written.
   private partitionKey: Buffer | null = null;
   private partitionTokenHigh = 0;
@@ -345,7 +347,7 @@ export class SSTableWriter {
     const l = partition.tokenLow ?? tokenLowOf(partition.token);
     const encoded = partition.encoded;
     if (encoded != null && encoded.codec.columns === this.names && !this.absoluteTimestamps) {
-      this.copyPartition(partition.key, encoded, h, l);
+      if (this.sink.writeSlabPartition === undefined || !this.writeSlabPartition(partition, encoded, h, l)) this.copyPartition(partition.key, encoded, h, l);
       return;
     }
     const tree = partition.encodedTree;
@@ -403,11 +405,45 @@ export class SSTableWriter {
   }
 
   private checkOrder(key: Buffer, h: number, l: number): void {
-    if (this.previousKey === null) return;
+    if (this.entries === 0) return;
     const ph = this.partitionTokenHigh;
     const pl = this.partitionTokenLow;
-    const order = h !== ph ? (h > ph ? 1 : -1) : l !== pl ? (l > pl ? 1 : -1) : Buffer.compare(key, this.previousKey);
+    const order = h !== ph ? (h > ph ? 1 : -1) : l !== pl ? (l > pl ? 1 : -1) : Buffer.compare(key, this.previousKey ?? this.previousInput!.key);
     assert(order > 0, 'SSTable partitions must be written in strictly increasing (token, key) order');
+  }
+
+  /**
+   * An encoded memtable partition handed to the sink as a place in its slab (a flush worker reads
+   * the bytes and the key from shared memory): false when the sink cannot take it so. The key is
+   * made only for the order check of two partitions sharing a token.
+   */
+  private writeSlabPartition(partition: SSTablePartitionInput, encoded: EncodedPartition, h: number, l: number): boolean {
+    assert(this.state === 'open' && this.partitionKey === null, 'a whole partition between partitions');
+    if (this.entries > 0) {
+      const ph = this.partitionTokenHigh;
+      if (h === ph && l === this.partitionTokenLow) this.checkOrder(partition.key, h, l);
+      else assert(h !== ph ? h > ph : l > this.partitionTokenLow, 'SSTable partitions must be written in strictly increasing (token, key) order');
+    }
+    this.spill();
+    const start = this.dataLength;
+    const length = encoded.length;
+    const e = this.entry;
+    e.tokenHigh = h;
+    e.tokenLow = l;
+    e.partitionStartBytes = start;
+    e.dataLengthBytes = length;
+    e.rowIndexRelativeBytes = 0;
+    e.rowsRelativeBytes = encoded.rowsAt;
+    if (!this.sink.writeSlabPartition!(encoded.slab, encoded.start, length, e)) return false;
+    this.spilledLength += length;
+    this.partitionTokenHigh = h;
+    this.partitionTokenLow = l;
+    this.entries++;
+    this.stats.partitionSize(length);
+    this.previousKey = null;
+    this.previousInput = partition;
+    this.stats.encodedPartition(encoded);
+    return true;
   }
 
   /** A partition encoded beforehand in this SSTable's format and dictionary: its bytes go as they are. */
