@@ -13,6 +13,7 @@ import { realClock, realDisk, realTimers, realWorkers } from '../../../node-imag
 import type { Clock, WorkerChannel, WorkerSpawner } from '../../../node-image/src/io/index.ts';
 import { silentLogger } from '../../../node-image/src/io/index.ts';
 import { openStorageEngine } from '../../../node-image/src/storage/index.ts';
+import { ENTRY_FIELDS, INLINE } from '../../../node-image/src/storage/flush/flush-worker-protocol.ts';
 import { PartitionIndexScan } from '../../../node-image/src/storage/sstable/sstable-reader.ts';
 import type { Mutation, StorageEngineWithStats } from '../../../node-image/src/storage/index.ts';
 import { clusteredTable, readCell as readTableCell, rowWrite } from './clustered-table.ts';
@@ -135,8 +136,8 @@ describe('memtable flushes in a worker thread', () => {
           post: (m, t) => {
             const batch = m as { type: string; segmentCount: number; segments: Int32Array; entryCount: number; entries: Float64Array };
             if (batch.type === 'batch') {
-              for (let i = 0; i < batch.segmentCount; i++) if (batch.segments[i * 3]! >= 0) slabPieces++;
-              for (let i = 0; i < batch.entryCount; i++) if (batch.entries[i * 8 + 6]! >= 0) slabKeys++;
+              for (let i = 0; i < batch.segmentCount; i++) if (batch.segments[i * 3]! !== INLINE) slabPieces++;
+              for (let i = 0; i < batch.entryCount; i++) if (batch.entries[i * ENTRY_FIELDS + 6]! !== INLINE) slabKeys++;
             }
             channel.post(m, t);
           },

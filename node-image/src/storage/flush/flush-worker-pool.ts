@@ -173,7 +173,7 @@ export class WorkerFlushSink implements SSTableSink {
     this.dataFill += bytes.length;
   }
 
-  writeSlabPartition(slab: Buffer, start: number, length: number, e: IndexEntryFields): boolean {
+  writeSlabPartition(slab: Buffer, start: number, length: number, e: IndexEntryFields, minTimestampDelta: number, maxTimestampDelta: number): boolean {
     this.check();
     const buffer = slab.buffer;
     let id = this.slabIds.get(buffer);
@@ -188,6 +188,8 @@ export class WorkerFlushSink implements SSTableSink {
     const at = this.pushEntry(e);
     this.entries[at + 6] = id;
     this.entries[at + 7] = slab.byteOffset + start;
+    this.entries[at + 8] = minTimestampDelta;
+    this.entries[at + 9] = maxTimestampDelta;
     this.keyOffsets[this.entryCount] = this.keyFill;
     this.entryCount++;
     if (this.dataFill + this.slabBytes >= FLUSH_BATCH_BYTES || this.entryCount >= FLUSH_BATCH_ENTRIES_MAX) this.sendBatch();

@@ -11,11 +11,12 @@ import type { WirePrepared } from '../compaction/compaction-worker-protocol.ts';
 
 /**
  * Numbers per index entry in a batch's `entries`: tokenHigh, tokenLow, start, length,
- * rowIndexRelative, rowsRelative, key source, key place. Key source INLINE: the key is in `keys`;
- * otherwise a slab id, and the key is the one the Data bytes at the key place start with (varint
- * length, bytes).
+ * rowIndexRelative, rowsRelative, key source, key place, min and max timestamp deltas. Key source
+ * INLINE: the key is in `keys`; otherwise a slab id, the partition's bytes start at the key place
+ * with the key (varint length, bytes), and its timestamp bounds (not counted in the 'finish'
+ * statistics) are the deltas from the base its header ends with, 8 bytes before its rows.
  */
-export const ENTRY_FIELDS = 8;
+export const ENTRY_FIELDS = 10;
 /** A segment or key source meaning the batch's own bytes (`data`, `keys`), not a slab. */
 export const INLINE = -1;
 

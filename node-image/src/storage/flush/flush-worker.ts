@@ -17,8 +17,8 @@ import type { FlushBatch, FromFlushWorker, ToFlushWorker } from './flush-worker-
 
 export function runWorker(host: WorkerHost): void {
   const jobs = new Map<number, SSTableComponentWriter>();
-  /** Each job's slabs by id (dropped with the job). */
-  const slabsOf = new Map<number, Buffer[]>();
+  /** Each job's slabs by id and its slab partitions' timestamp bounds (dropped with the job). */
+  const slabsOf = new Map<number, SlabState>();
   const entry: IndexEntryFields = {
     key: Buffer.alloc(0), tokenHigh: 0, tokenLow: 0, partitionStartBytes: 0, dataLengthBytes: 0, rowIndexRelativeBytes: 0, rowsRelativeBytes: 0,
   };
@@ -40,7 +40,7 @@ export function runWorker(host: WorkerHost): void {
             bloomFilterFpChance: m.bloomFilterFpChance, maxIndexInterval: m.maxIndexInterval, commitLogPosition: m.commitLogPosition,
             level: m.level, createdAtSeconds: m.createdAtSeconds,
           }));
-          slabsOf.set(m.jobId, []);
+          slabsOf.set(m.jobId, { slabs: [], minTimestampMicros: Infinity, maxTimestampMicros: -Infinity });
         } catch (error) {
           fail(m.jobId, error);
         }
@@ -49,9 +49,9 @@ export function runWorker(host: WorkerHost): void {
         const writer = jobs.get(m.jobId);
         if (writer === undefined) return; // failed or aborted already
         try {
-          const slabs = slabsOf.get(m.jobId)!;
-          for (const shared of m.slabs) slabs.push(Buffer.from(shared));
-          writeBatch(writer, m, slabs, entry);
+          const state = slabsOf.get(m.jobId)!;
+          for (const shared of m.slabs) state.slabs.push(Buffer.from(shared));
+          writeBatch(writer, m, state, entry);
         } catch (error) {
           fail(m.jobId, error);
           return;
@@ -64,7 +64,13 @@ export function runWorker(host: WorkerHost): void {
         if (writer === undefined) return;
         // The dense partition index is built here from the temp Index.db (off the main thread),
         // so publishing the SSTable scans nothing on the event loop.
-        writer.finish(m.statistics)
+        const state = slabsOf.get(m.jobId)!;
+        const statistics = {
+          ...m.statistics,
+          minTimestampMicros: Math.min(m.statistics.minTimestampMicros, state.minTimestampMicros),
+          maxTimestampMicros: Math.max(m.statistics.maxTimestampMicros, state.maxTimestampMicros),
+        };
+        writer.finish(statistics)
           .then((prepared) => (prepared === null ? null : indexPreparedOutputs({ disk: host.disk, prepared: [prepared], stepEntries: Infinity, pause: null }).then((indexed) => indexed[0]!)))
           .then((prepared) => {
             jobs.delete(m.jobId);
@@ -87,7 +93,14 @@ export function runWorker(host: WorkerHost): void {
   });
 }
 
-function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, slabs: readonly Buffer[], entry: IndexEntryFields): void {
+interface SlabState {
+  readonly slabs: Buffer[];
+  minTimestampMicros: number;
+  maxTimestampMicros: number;
+}
+
+function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, state: SlabState, entry: IndexEntryFields): void {
+  const slabs = state.slabs;
   const { segments, data } = batch;
   for (let i = 0; i < batch.segmentCount; i++) {
     const at = i * 3;
@@ -103,7 +116,18 @@ function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, slabs: re
     const high = entries[at]!;
     const low = entries[at + 1]!;
     const keySource = entries[at + 6]!;
-    entry.key = keySource === INLINE ? keyBytes.subarray(keyOffsets[i]!, keyOffsets[i + 1]!) : slabKey(slabOf(slabs, keySource), entries[at + 7]!);
+    if (keySource === INLINE) {
+      entry.key = keyBytes.subarray(keyOffsets[i]!, keyOffsets[i + 1]!);
+    } else {
+      const slab = slabOf(slabs, keySource);
+      const start = entries[at + 7]!;
+      entry.key = slabKey(slab, start);
+      const base = slab.readDoubleBE(start + entries[at + 5]! - 8);
+      const min = base + entries[at + 8]!;
+      const max = base + entries[at + 9]!;
+      if (min < state.minTimestampMicros) state.minTimestampMicros = min;
+      if (max > state.maxTimestampMicros) state.maxTimestampMicros = max;
+    }
     entry.tokenHigh = high;
     entry.tokenLow = low;
     entry.partitionStartBytes = entries[at + 2]!;

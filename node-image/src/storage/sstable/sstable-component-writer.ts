@@ -56,6 +56,7 @@ export interface EncodedStatistics {
   readonly rowCount: number;
   readonly cellCount: number;
   readonly tombstoneCount: number;
+  /** Infinity and -Infinity when nothing had a timestamp (Statistics then records 0 and 0). */
   readonly minTimestampMicros: number;
   readonly maxTimestampMicros: number;
   readonly maxLocalDeletionTimeSeconds: number;
@@ -76,11 +77,13 @@ export interface SSTableSink {
    * A whole partition whose Data bytes are `slab[start, start + length)` (a memtable's encoded
    * partition: key length and key first, as the Data format has them), written with its index
    * entry (`entry.key` unused: the key is read from the bytes) without the bytes passing through
-   * this thread. False, with nothing written, when the sink cannot take the slab this way (it is
+   * this thread. Its timestamp bounds are deltas from the base its header ends with (at
+   * `entry.rowsRelativeBytes - 8`): the sink adds them to the statistics' bounds, which the caller
+   * leaves out. False, with nothing written, when the sink cannot take the slab this way (it is
    * not shared memory); the caller then writes the bytes and the entry itself. Optional: a sink
    * in the thread that writes the files has no use for it.
    */
-  writeSlabPartition?(slab: Buffer, start: number, length: number, entry: IndexEntryFields): boolean;
+  writeSlabPartition?(slab: Buffer, start: number, length: number, entry: IndexEntryFields, minTimestampDelta: number, maxTimestampDelta: number): boolean;
   /** Null (and nothing left on disk) when no entry was added. */
   finish(statistics: EncodedStatistics): Promise<PreparedSSTable | null>;
   /** Best effort: closes and removes the temp components. */
@@ -199,8 +202,8 @@ export class SSTableComponentWriter implements SSTableSink {
         rowCount: encoded.rowCount,
         cellCount: encoded.cellCount,
         tombstoneCount: encoded.tombstoneCount,
-        minTimestampMicros: encoded.minTimestampMicros,
-        maxTimestampMicros: encoded.maxTimestampMicros,
+        minTimestampMicros: Number.isFinite(encoded.minTimestampMicros) ? encoded.minTimestampMicros : 0,
+        maxTimestampMicros: Number.isFinite(encoded.maxTimestampMicros) ? encoded.maxTimestampMicros : 0,
         minToken: tokenOfHalves(this.minTokenHigh, this.minTokenLow),
         maxToken: tokenOfHalves(this.maxTokenHigh, this.maxTokenLow),
         maxLocalDeletionTimeSeconds: encoded.maxLocalDeletionTimeSeconds,

@@ -136,12 +136,17 @@ class StatsCollector {
 
   /** A partition of one row encoded beforehand (EncodedRows.encode: no deletion or tombstone in it). */
   encodedPartition(e: EncodedPartition): void {
-    this.partitionCount++;
-    this.rowCount++;
-    this.cellCount += e.cellCount;
     const base = encodedBase(e);
     this.timestamp(base + e.minTimestampDelta);
     this.timestamp(base + e.maxTimestampDelta);
+    this.encodedPartitionUntimed(e);
+  }
+
+  /** encodedPartition but its timestamp bounds, which the sink counts (they need the base, in the partition's bytes). */
+  encodedPartitionUntimed(e: EncodedPartition): void {
+    this.partitionCount++;
+    this.rowCount++;
+    this.cellCount += e.cellCount;
     this.encodedDropTimes(e.cellCount, e.dropTimeSeconds, e.expiringCount);
   }
 
@@ -383,8 +388,8 @@ export class SSTableWriter {
         rowCount: stats.rowCount,
         cellCount: stats.cellCount,
         tombstoneCount: stats.tombstoneCount,
-        minTimestampMicros: Number.isFinite(stats.minTimestampMicros) ? stats.minTimestampMicros : 0,
-        maxTimestampMicros: Number.isFinite(stats.maxTimestampMicros) ? stats.maxTimestampMicros : 0,
+        minTimestampMicros: stats.minTimestampMicros,
+        maxTimestampMicros: stats.maxTimestampMicros,
         maxLocalDeletionTimeSeconds: stats.maxLocalDeletionTimeSeconds,
         dropTimes: stats.dropTimes.build(),
         partitionSizeCounts: stats.partitionSizeCounts,
@@ -434,7 +439,7 @@ export class SSTableWriter {
     e.dataLengthBytes = length;
     e.rowIndexRelativeBytes = 0;
     e.rowsRelativeBytes = encoded.rowsAt;
-    if (!this.sink.writeSlabPartition!(encoded.slab, encoded.start, length, e)) return false;
+    if (!this.sink.writeSlabPartition!(encoded.slab, encoded.start, length, e, encoded.minTimestampDelta, encoded.maxTimestampDelta)) return false;
     this.spilledLength += length;
     this.partitionTokenHigh = h;
     this.partitionTokenLow = l;
@@ -442,7 +447,7 @@ export class SSTableWriter {
     this.stats.partitionSize(length);
     this.previousKey = null;
     this.previousInput = partition;
-    this.stats.encodedPartition(encoded);
+    this.stats.encodedPartitionUntimed(encoded);
     return true;
   }
 
