@@ -84,7 +84,25 @@ export class BTreeMap<K, V> {
   /** Inserts or replaces; returns the previous value. */
   set(key: K, value: V): V | undefined {
     this.previous = undefined;
-    const split = this.insert(this.root, key, value, this.edgeOf(key));
+    const edge = this.edgeOf(key);
+    if (edge !== 0) {
+      // A new first or last key goes straight into the edge leaf while it has room: no separator
+      // names the first leaf's first key or follows the last leaf's last, so no branch changes,
+      // and the descent (a cold node or two per level in a tree among many) is skipped.
+      const leaf = edge < 0 ? this.firstLeaf : this.lastLeaf;
+      if (leaf.keys.length < BTREE_NODE_CAPACITY) {
+        if (edge < 0) {
+          insertAt(leaf.keys, 0, key);
+          insertAt(leaf.values, 0, value);
+        } else {
+          leaf.keys.push(key);
+          leaf.values.push(value);
+        }
+        this.count++;
+        return undefined;
+      }
+    }
+    const split = this.insert(this.root, key, value, edge);
     if (split !== null) {
       const branch: Branch<K, V> = { leaf: false, keys: [split.separator], children: [this.root, split.right] };
       this.root = branch;
