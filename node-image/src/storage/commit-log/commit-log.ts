@@ -456,7 +456,7 @@ export class CommitLog {
       try {
         s.file?.close();
         s.file = null;
-        this.options.disk.remove(s.path);
+        this.removeSegmentFile(s.path);
       } catch (error) {
         this.fail(error as Error);
         return;
@@ -464,6 +464,22 @@ export class CommitLog {
       this.segments.splice(i, 1);
       i--;
     }
+  }
+
+  /**
+   * A clean segment's file goes off the event loop where the disk can (unlinking a large file took
+   * milliseconds): should the process die first, the next start replays it and skips every entry,
+   * as its tables' SSTables cover them.
+   */
+  private removeSegmentFile(path: string): void {
+    const disk = this.options.disk;
+    if (disk.removeInBackground === undefined) {
+      disk.remove(path);
+      return;
+    }
+    disk.removeInBackground(path).catch((error: unknown) => {
+      this.options.logger.warn({ err: (error as Error).message, path }, 'clean commit-log segment not removed; the next start replays and skips it');
+    });
   }
 
   private fail(error: Error): void {
