@@ -101,20 +101,14 @@ interface SlabState {
 
 function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, state: SlabState, entry: IndexEntryFields): void {
   const slabs = state.slabs;
-  const { segments, data } = batch;
-  for (let i = 0; i < batch.segmentCount; i++) {
-    const at = i * 3;
-    const source = segments[at]!;
-    const start = segments[at + 1]!;
-    const bytes = source === INLINE ? data : slabOf(slabs, source);
-    writer.writeData(bytes.subarray(start, start + segments[at + 2]!));
-  }
   const { entries, keys, keyOffsets } = batch;
   const keyBytes = Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength);
+  // Entries and Data pieces interleaved: a slab partition's key and base are read first (its
+  // bytes' first touch), then its bytes are copied while they are in the cache, then its entry
+  // follows its last Data byte.
+  let segment = 0;
   for (let i = 0; i < batch.entryCount; i++) {
     const at = i * ENTRY_FIELDS;
-    const high = entries[at]!;
-    const low = entries[at + 1]!;
     const keySource = entries[at + 6]!;
     if (keySource === INLINE) {
       entry.key = keyBytes.subarray(keyOffsets[i]!, keyOffsets[i + 1]!);
@@ -128,14 +122,33 @@ function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, state: Sl
       if (min < state.minTimestampMicros) state.minTimestampMicros = min;
       if (max > state.maxTimestampMicros) state.maxTimestampMicros = max;
     }
-    entry.tokenHigh = high;
-    entry.tokenLow = low;
+    const partitionEnd = entries[at + 2]! + entries[at + 3]!;
+    while (segment < batch.segmentCount && writer.dataLogicalBytes < partitionEnd) writeSegment(writer, batch, slabs, segment++);
+    entry.tokenHigh = entries[at]!;
+    entry.tokenLow = entries[at + 1]!;
     entry.partitionStartBytes = entries[at + 2]!;
     entry.dataLengthBytes = entries[at + 3]!;
     entry.rowIndexRelativeBytes = entries[at + 4]!;
     entry.rowsRelativeBytes = entries[at + 5]!;
     writer.addEntry(entry);
   }
+  // The start of a partition whose entry comes in a later batch.
+  while (segment < batch.segmentCount) writeSegment(writer, batch, slabs, segment++);
+}
+
+function writeSegment(writer: SSTableComponentWriter, batch: FlushBatch, slabs: readonly Buffer[], i: number): void {
+  const segments = batch.segments;
+  const at = i * 3;
+  const source = segments[at]!;
+  const start = segments[at + 1]!;
+  const end = start + segments[at + 2]!;
+  if (source === INLINE) {
+    writer.writeData(batch.data.subarray(start, end));
+    return;
+  }
+  const slab = slabOf(slabs, source);
+  if (start < 0 || end > slab.length) throw new Error(`flush batch piece [${start}, ${end}) runs past its slab of ${slab.length} bytes`);
+  writer.writeDataFrom(slab, start, end);
 }
 
 function slabOf(slabs: readonly Buffer[], id: number): Buffer {

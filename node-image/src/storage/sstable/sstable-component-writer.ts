@@ -152,6 +152,11 @@ export class SSTableComponentWriter implements SSTableSink {
     this.data.write(bytes);
   }
 
+  /** writeData(source.subarray(start, end)) without the view (ChunkedFileWriter.writeFrom). */
+  writeDataFrom(source: Buffer, start: number, end: number): void {
+    this.data.writeFrom(source, start, end);
+  }
+
   addEntry(e: IndexEntryFields): void {
     assert(e.partitionStartBytes + e.dataLengthBytes <= this.data.logicalLengthBytes, 'index entry after its Data');
     const w = this.indexScratch;
