@@ -97,6 +97,12 @@ export class PartitionRuns<V extends TreeKey> {
     }
   }
 
+  /** Every value in order, as collapse() leaves them (one run; valid until the next insert). */
+  collapsed(): readonly V[] {
+    this.collapse();
+    return this.runs.length === 0 ? [] : this.runs[0]!.values;
+  }
+
   /** Sorts the buffer into a run and merges runs of equal or smaller size into it. */
   private seal(): void {
     if (this.buffer.length === 0) return;
