@@ -50,6 +50,13 @@ export interface Disk {
   /** Removes a directory tree; no error if absent. */
   removeTree(path: string): void;
   syncDirectory(path: string): void;
+  /**
+   * syncDirectory() and writeFileAtomic() off the calling thread: an fsync waits for the device,
+   * milliseconds while compactions write. Absent where they are cheap (memory disks): callers then
+   * use the synchronous ones.
+   */
+  syncDirectoryInBackground?(path: string): Promise<void>;
+  writeFileAtomicInBackground?(path: string, bytes: Uint8Array): Promise<void>;
   /** Size and free space of the filesystem holding `path` (statfs); absent where unknown (memory disks). */
   space?(path: string): DiskSpace;
 }

@@ -28,4 +28,10 @@ export interface WorkerHost {
   monotonicMs(): number;
   post(message: unknown, transfer?: readonly ArrayBuffer[]): void;
   onMessage(handler: (message: unknown) => void): void;
+  /**
+   * Runs this thread `niceIncrement` below its current priority where the OS can do it for one
+   * thread (Linux), so background work yields the CPU to the event loop when cores are busy.
+   * Returns the thread's priority now (nice value), or null when unchanged.
+   */
+  lowerPriority?(niceIncrement: number): number | null;
 }

@@ -127,11 +127,34 @@ export const realDisk: Disk = {
     fs.rmSync(path, { recursive: true, force: true });
   },
   syncDirectory,
+  syncDirectoryInBackground,
+  async writeFileAtomicInBackground(path, bytes) {
+    const tmp = `${path}.tmp`;
+    const handle = await fs.promises.open(tmp, 'w');
+    try {
+      let done = 0;
+      while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done)).bytesWritten;
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    fs.renameSync(tmp, path);
+    await syncDirectoryInBackground(dirname(path));
+  },
   space(path): DiskSpace {
     const s = fs.statfsSync(path);
     return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
   },
 };
+
+async function syncDirectoryInBackground(path: string): Promise<void> {
+  const handle = await fs.promises.open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
 
 function syncDirectory(path: string): void {
   const fd = fs.openSync(path, 'r');

@@ -1,5 +1,6 @@
 // Entry module of every worker thread (real-workers.ts): imports the module named in workerData
 // and calls its runWorker with the real disk and a channel to the parent. Nothing else runs here.
+import { getPriority, setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { WorkerHost } from '../workers.ts';
@@ -19,5 +20,17 @@ module.runWorker({
   post: (message, transfer) => port.postMessage(message, transfer === undefined ? undefined : [...transfer]),
   onMessage: (handler) => {
     port.on('message', handler);
+  },
+  lowerPriority: (niceIncrement) => {
+    // Linux keeps a nice value per thread, and setpriority(PRIO_PROCESS, 0) changes the calling
+    // thread's only; elsewhere it would change the whole process, event loop included.
+    if (process.platform !== 'linux') return null;
+    try {
+      const nice = Math.min(19, getPriority(0) + niceIncrement);
+      setPriority(0, nice);
+      return getPriority(0);
+    } catch {
+      return null;
+    }
   },
 });

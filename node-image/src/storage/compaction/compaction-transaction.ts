@@ -37,6 +37,31 @@ export function removeCompactionRecord(disk: Disk, directory: string, id: number
   disk.syncDirectory(directory);
 }
 
+/** writeCompactionRecord with its fsyncs off the event loop where the disk can. */
+export async function writeCompactionRecordInBackground(disk: Disk, directory: string, record: CompactionRecord): Promise<void> {
+  if (disk.writeFileAtomicInBackground === undefined) {
+    writeCompactionRecord(disk, directory, record);
+    return;
+  }
+  const json = JSON.stringify({ version: TRANSACTION_FORMAT_VERSION, ...record });
+  await disk.writeFileAtomicInBackground(`${directory}/${transactionFileName(record.id)}`, Buffer.from(json, 'utf8'));
+}
+
+/** removeCompactionRecord with its directory sync off the event loop where the disk can. */
+export async function removeCompactionRecordInBackground(disk: Disk, directory: string, id: number): Promise<void> {
+  disk.remove(`${directory}/${transactionFileName(id)}`);
+  await syncDirectoryInBackground(disk, directory);
+}
+
+/** disk.syncDirectory off the event loop where the disk can. */
+export function syncDirectoryInBackground(disk: Disk, directory: string): Promise<void> {
+  if (disk.syncDirectoryInBackground === undefined) {
+    disk.syncDirectory(directory);
+    return Promise.resolve();
+  }
+  return disk.syncDirectoryInBackground(directory);
+}
+
 function parseRecord(disk: Disk, path: string): CompactionRecord {
   let parsed: { version?: unknown; id?: unknown; inputs?: unknown; outputs?: unknown };
   try {

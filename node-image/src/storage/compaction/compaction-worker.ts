@@ -27,7 +27,16 @@ class Cancelled extends Error {
   override readonly name = 'Cancelled';
 }
 
+/**
+ * How far below the node's priority compaction threads run (nice +10: about a tenth of the CPU
+ * weight of a normal thread when both want a core).
+ */
+export const COMPACTION_NICE_INCREMENT = 10;
+
 export function runWorker(host: WorkerHost): void {
+  // Compaction is background work: when the cores are busy, the event loop's requests go first
+  // (Cassandra runs its compaction threads at the lowest priority too).
+  host.lowerPriority?.(COMPACTION_NICE_INCREMENT);
   let waiting: ((m: ToWorker) => void) | null = null;
   let busy = false;
   host.onMessage((raw) => {

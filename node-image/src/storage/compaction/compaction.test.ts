@@ -258,6 +258,67 @@ describe('compaction through the engine', () => {
     expect(scan(e).size).toBe(200);
   });
 
+  it('waits for the commit\'s fsyncs off the event loop where the disk can: the inputs serve reads and writes go on meanwhile', async () => {
+    const h = harness({ timers: realTimers, schema: makeSchema([table({ class: 'SizeTieredCompactionStrategy', min_threshold: '32' })]) });
+    const view = h.disk.processView();
+    const held: Array<{ what: string; release: () => void }> = [];
+    const hold = (what: string, work: () => void): Promise<void> => new Promise<void>((resolve) => held.push({ what, release: () => {
+      work();
+      resolve();
+    } }));
+    const disk = {
+      ...view,
+      syncDirectoryInBackground: (path: string) => hold(`sync ${path}`, () => view.syncDirectory(path)),
+      writeFileAtomicInBackground: (path: string, bytes: Uint8Array) => hold(`record ${path}`, () => view.writeFileAtomic(path, bytes)),
+    };
+    const e = await openStorageEngine({ disk, clock: h.clock, timers: h.timers, logger: h.logger, config: h.config, schema: h.schema });
+    engines.push(e);
+    // The flushes publish through the same background syncs.
+    const filling = fill(e, 0, 200, 100);
+    const seen: string[] = [];
+    let filled = false;
+    void filling.then(() => {
+      filled = true;
+    });
+    while (!filled) {
+      for (const x of held.splice(0)) {
+        seen.push(x.what);
+        x.release();
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(seen.filter((w) => w.startsWith('sync')).length).toBe(4);
+    const dir = tableDirectory(h);
+    expect(e.tableStats(TABLE_MAIN.id)!.sstableCount).toBe(2);
+    let finished = false;
+    const done = e.compact().then((outcomes) => {
+      finished = true;
+      return outcomes;
+    });
+    for (let i = 0; i < 1000 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    // Held at the record's write: nothing decided yet; the two inputs still serve, writes go on.
+    expect(held.length).toBe(1);
+    const record = held[0]!.what;
+    expect(record.startsWith(`record ${dir}/${TRANSACTION_FILE_PREFIX}`)).toBe(true);
+    expect(e.tableStats(TABLE_MAIN.id)!.sstableCount).toBe(2);
+    expect(scan(e).size).toBe(200);
+    await e.apply(write(500));
+    expect(scan(e).size).toBe(201);
+    while (!finished) {
+      for (const x of held.splice(0)) {
+        seen.push(x.what);
+        x.release();
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect((await done)[0]!.inputs).toBe(2);
+    // Record, publication (two syncs), the inputs' deletion and the record's removal (one each).
+    expect(seen.slice(4)).toEqual([record, `sync ${dir}`, `sync ${dir}`, `sync ${dir}`, `sync ${dir}`]);
+    expect(h.disk.list(dir).some((f) => f.startsWith(TRANSACTION_FILE_PREFIX))).toBe(false);
+    expect(e.tableStats(TABLE_MAIN.id)!.sstableCount).toBe(1);
+    expect(scan(e).size).toBe(201);
+  });
+
   it('never purges a tombstone while an SSTable outside the compaction may hold older data it shadows', async () => {
     const h = harness({ timers: realTimers, schema: makeSchema([table({ class: 'SizeTieredCompactionStrategy', min_threshold: '32' }, 0)]) });
     const e = await open(h);

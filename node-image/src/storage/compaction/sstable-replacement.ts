@@ -7,9 +7,11 @@ import type { Disk, Logger } from '../../io/index.ts';
 import type { TableStore } from '../engine/table-store.ts';
 import type { ChunkCache } from '../sstable/chunk-cache.ts';
 import type { SSTableKeyCache, SSTableReader } from '../sstable/sstable-reader.ts';
-import { publishSSTables } from '../sstable/sstable-writer.ts';
+import { publishSSTables, publishSSTablesInBackground } from '../sstable/sstable-writer.ts';
 import type { PreparedSSTable } from '../sstable/sstable-writer.ts';
-import { removeCompactionRecord, writeCompactionRecord } from './compaction-transaction.ts';
+import {
+  removeCompactionRecord, removeCompactionRecordInBackground, syncDirectoryInBackground, writeCompactionRecord, writeCompactionRecordInBackground,
+} from './compaction-transaction.ts';
 
 export class InputsGone extends Error {
   override readonly name = 'InputsGone';
@@ -39,27 +41,61 @@ export function replaceSSTables(o: ReplacementOptions): SSTableReader[] {
 /**
  * replaceSSTables, but the inputs are deleted one per `pause` (dropping an SSTable's cached chunks
  * costs milliseconds: not all in one event-loop turn), their data files unlinked off the event
- * loop where the disk can (up to 93 ms per large Data.db was measured on it). The record
- * stays until the last is gone, so a crash in between still completes the compaction at open;
- * the caller holds the compaction open until this resolves (truncate, drop and close wait for it).
+ * loop where the disk can (up to 93 ms per large Data.db was measured on it), and the record's,
+ * the publication's and the deletion's fsyncs (five, 15-25 ms together in one event-loop turn
+ * while compactions write) wait off the event loop too. The record stays until the last input is
+ * gone, so a crash in between still completes the compaction at open; the caller holds the
+ * compaction open until this resolves (truncate, drop and close wait for it).
  */
 export async function replaceSSTablesStepwise(o: ReplacementOptions, pause: () => Promise<void>): Promise<SSTableReader[]> {
-  const { readers, id } = swap(o);
+  const { readers, id } = await swapInBackground(o);
   for (const r of o.inputs) {
     await pause();
     await r.deleteInBackground();
   }
-  retired(o, id);
+  await syncDirectoryInBackground(o.disk, o.store.directory);
+  await removeCompactionRecordInBackground(o.disk, o.store.directory, id);
   return readers;
+}
+
+/**
+ * swap() with the record's and the publication's fsyncs awaited. Inputs that left the table
+ * while they ran (a quarantine) undo it: the outputs are deleted (TOC first), the directory
+ * synced and the record removed, as recovery would after a crash at that point, and InputsGone
+ * is thrown with the inputs untouched.
+ */
+async function swapInBackground(o: ReplacementOptions): Promise<{ readers: SSTableReader[]; id: number }> {
+  const { disk, store, inputs, prepared } = o;
+  checkInputsLive(store, inputs);
+  const id = store.nextGeneration++;
+  await writeCompactionRecordInBackground(disk, store.directory, { id, inputs: inputs.map((r) => r.generation), outputs: prepared.map((p) => p.generation) });
+  const readers = await publishSSTablesInBackground({ disk, prepared, chunkCache: o.chunkCache, keyCache: o.keyCache });
+  try {
+    checkInputsLive(store, inputs);
+  } catch (error) {
+    for (const r of readers) r.delete();
+    disk.syncDirectory(store.directory);
+    removeCompactionRecord(disk, store.directory, id);
+    throw error;
+  }
+  const gone = new Set(inputs);
+  store.setSSTables([...store.sstables.filter((r) => !gone.has(r)), ...readers], o.logger);
+  o.onReplaced(inputs);
+  return { readers, id };
+}
+
+function checkInputsLive(store: TableStore, inputs: readonly SSTableReader[]): void {
+  const live = store.sstables;
+  for (const r of inputs) {
+    if (r.isClosed || !live.includes(r)) throw new InputsGone(`input generation ${r.generation} left the table (quarantined, truncated or dropped)`);
+  }
 }
 
 /** Steps 2 and 3 of the record protocol and the in-memory swap; the inputs stay on disk. */
 function swap(o: ReplacementOptions): { readers: SSTableReader[]; id: number } {
   const { disk, store, inputs, prepared } = o;
+  checkInputsLive(store, inputs);
   const live = store.sstables;
-  for (const r of inputs) {
-    if (r.isClosed || !live.includes(r)) throw new InputsGone(`input generation ${r.generation} left the table (quarantined, truncated or dropped)`);
-  }
   const id = store.nextGeneration++;
   writeCompactionRecord(disk, store.directory, { id, inputs: inputs.map((r) => r.generation), outputs: prepared.map((p) => p.generation) });
   const readers = publishSSTables({ disk, prepared, chunkCache: o.chunkCache, keyCache: o.keyCache });
