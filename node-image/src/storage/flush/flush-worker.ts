@@ -62,14 +62,15 @@ export function runWorker(host: WorkerHost): void {
       case 'finish': {
         const writer = jobs.get(m.jobId);
         if (writer === undefined) return;
-        // The dense partition index is built here from the temp Index.db (off the main thread),
-        // so publishing the SSTable scans nothing on the event loop.
+        // The slab partitions' timestamp bounds join the encoder's statistics.
         const state = slabsOf.get(m.jobId)!;
         const statistics = {
           ...m.statistics,
           minTimestampMicros: Math.min(m.statistics.minTimestampMicros, state.minTimestampMicros),
           maxTimestampMicros: Math.max(m.statistics.maxTimestampMicros, state.maxTimestampMicros),
         };
+        // The dense partition index is built here from the temp Index.db (off the main thread),
+        // so publishing the SSTable scans nothing on the event loop.
         writer.finish(statistics)
           .then((prepared) => (prepared === null ? null : indexPreparedOutputs({ disk: host.disk, prepared: [prepared], stepEntries: Infinity, pause: null }).then((indexed) => indexed[0]!)))
           .then((prepared) => {
