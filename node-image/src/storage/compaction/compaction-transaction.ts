@@ -28,8 +28,11 @@ export function transactionFileName(id: number): string {
 }
 
 export function writeCompactionRecord(disk: Disk, directory: string, record: CompactionRecord): void {
-  const json = JSON.stringify({ version: TRANSACTION_FORMAT_VERSION, ...record });
-  disk.writeFileAtomic(`${directory}/${transactionFileName(record.id)}`, Buffer.from(json, 'utf8'));
+  disk.writeFileAtomic(`${directory}/${transactionFileName(record.id)}`, recordBytes(record));
+}
+
+function recordBytes(record: CompactionRecord): Buffer {
+  return Buffer.from(JSON.stringify({ version: TRANSACTION_FORMAT_VERSION, ...record }), 'utf8');
 }
 
 export function removeCompactionRecord(disk: Disk, directory: string, id: number): void {
@@ -43,8 +46,7 @@ export async function writeCompactionRecordInBackground(disk: Disk, directory: s
     writeCompactionRecord(disk, directory, record);
     return;
   }
-  const json = JSON.stringify({ version: TRANSACTION_FORMAT_VERSION, ...record });
-  await disk.writeFileAtomicInBackground(`${directory}/${transactionFileName(record.id)}`, Buffer.from(json, 'utf8'));
+  await disk.writeFileAtomicInBackground(`${directory}/${transactionFileName(record.id)}`, recordBytes(record));
 }
 
 /** removeCompactionRecord with its directory sync off the event loop where the disk can. */

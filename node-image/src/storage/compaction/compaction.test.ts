@@ -71,6 +71,14 @@ async function fill(e: StorageEngineWithStats, from: number, count: number, flus
   await e.flush();
 }
 
+/** Releases held disk work, a round every `pauseMs`, until `done()`. */
+async function releaseUntil(held: Array<() => void>, done: () => boolean, pauseMs: number): Promise<void> {
+  while (!done()) {
+    for (const release of held.splice(0)) release();
+    await new Promise((r) => setTimeout(r, pauseMs));
+  }
+}
+
 function tableDirectory(h: Harness): string {
   return `${h.config.dataDirectory}/${TABLE_MAIN.id}`;
 }
@@ -246,10 +254,7 @@ describe('compaction through the engine', () => {
     const pending = h.disk.list(dir);
     expect(pending.some((f) => f.startsWith(TRANSACTION_FILE_PREFIX))).toBe(true);
     expect(generations.some((g) => !pending.includes(componentFileName(g, Component.TOC)))).toBe(true);
-    while (!finished) {
-      for (const release of held.splice(0)) release();
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await releaseUntil(held, () => finished, 5);
     expect((await done)[0]!.inputs).toBe(2);
     const after = h.disk.list(dir);
     expect(after.some((f) => f.startsWith(TRANSACTION_FILE_PREFIX))).toBe(false);
@@ -261,11 +266,16 @@ describe('compaction through the engine', () => {
   it('waits for the commit\'s fsyncs off the event loop where the disk can: the inputs serve reads and writes go on meanwhile', async () => {
     const h = harness({ timers: realTimers, schema: makeSchema([table({ class: 'SizeTieredCompactionStrategy', min_threshold: '32' })]) });
     const view = h.disk.processView();
-    const held: Array<{ what: string; release: () => void }> = [];
-    const hold = (what: string, work: () => void): Promise<void> => new Promise<void>((resolve) => held.push({ what, release: () => {
-      work();
-      resolve();
-    } }));
+    const held: Array<() => void> = [];
+    // What was held, in the order asked for (each step awaits the one before).
+    const requested: string[] = [];
+    const hold = (what: string, work: () => void): Promise<void> => new Promise<void>((resolve) => {
+      requested.push(what);
+      held.push(() => {
+        work();
+        resolve();
+      });
+    });
     const disk = {
       ...view,
       syncDirectoryInBackground: (path: string) => hold(`sync ${path}`, () => view.syncDirectory(path)),
@@ -274,20 +284,12 @@ describe('compaction through the engine', () => {
     const e = await openStorageEngine({ disk, clock: h.clock, timers: h.timers, logger: h.logger, config: h.config, schema: h.schema });
     engines.push(e);
     // The flushes publish through the same background syncs.
-    const filling = fill(e, 0, 200, 100);
-    const seen: string[] = [];
     let filled = false;
-    void filling.then(() => {
+    void fill(e, 0, 200, 100).then(() => {
       filled = true;
     });
-    while (!filled) {
-      for (const x of held.splice(0)) {
-        seen.push(x.what);
-        x.release();
-      }
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    expect(seen.filter((w) => w.startsWith('sync')).length).toBe(4);
+    await releaseUntil(held, () => filled, 1);
+    expect(requested.filter((w) => w.startsWith('sync')).length).toBe(4);
     const dir = tableDirectory(h);
     expect(e.tableStats(TABLE_MAIN.id)!.sstableCount).toBe(2);
     let finished = false;
@@ -298,22 +300,17 @@ describe('compaction through the engine', () => {
     for (let i = 0; i < 1000 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     // Held at the record's write: nothing decided yet; the two inputs still serve, writes go on.
     expect(held.length).toBe(1);
-    const record = held[0]!.what;
+    expect(requested.length).toBe(5);
+    const record = requested[4]!;
     expect(record.startsWith(`record ${dir}/${TRANSACTION_FILE_PREFIX}`)).toBe(true);
     expect(e.tableStats(TABLE_MAIN.id)!.sstableCount).toBe(2);
     expect(scan(e).size).toBe(200);
     await e.apply(write(500));
     expect(scan(e).size).toBe(201);
-    while (!finished) {
-      for (const x of held.splice(0)) {
-        seen.push(x.what);
-        x.release();
-      }
-      await new Promise((r) => setTimeout(r, 1));
-    }
+    await releaseUntil(held, () => finished, 1);
     expect((await done)[0]!.inputs).toBe(2);
     // Record, publication (two syncs), the inputs' deletion and the record's removal (one each).
-    expect(seen.slice(4)).toEqual([record, `sync ${dir}`, `sync ${dir}`, `sync ${dir}`, `sync ${dir}`]);
+    expect(requested.slice(4)).toEqual([record, `sync ${dir}`, `sync ${dir}`, `sync ${dir}`, `sync ${dir}`]);
     expect(h.disk.list(dir).some((f) => f.startsWith(TRANSACTION_FILE_PREFIX))).toBe(false);
     expect(e.tableStats(TABLE_MAIN.id)!.sstableCount).toBe(1);
     expect(scan(e).size).toBe(201);

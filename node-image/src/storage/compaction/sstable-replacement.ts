@@ -12,6 +12,7 @@ import type { PreparedSSTable } from '../sstable/sstable-writer.ts';
 import {
   removeCompactionRecord, removeCompactionRecordInBackground, syncDirectoryInBackground, writeCompactionRecord, writeCompactionRecordInBackground,
 } from './compaction-transaction.ts';
+import type { CompactionRecord } from './compaction-transaction.ts';
 
 export class InputsGone extends Error {
   override readonly name = 'InputsGone';
@@ -68,7 +69,7 @@ async function swapInBackground(o: ReplacementOptions): Promise<{ readers: SSTab
   const { disk, store, inputs, prepared } = o;
   checkInputsLive(store, inputs);
   const id = store.nextGeneration++;
-  await writeCompactionRecordInBackground(disk, store.directory, { id, inputs: inputs.map((r) => r.generation), outputs: prepared.map((p) => p.generation) });
+  await writeCompactionRecordInBackground(disk, store.directory, recordOf(o, id));
   const readers = await publishSSTablesInBackground({ disk, prepared, chunkCache: o.chunkCache, keyCache: o.keyCache });
   try {
     checkInputsLive(store, inputs);
@@ -78,9 +79,7 @@ async function swapInBackground(o: ReplacementOptions): Promise<{ readers: SSTab
     removeCompactionRecord(disk, store.directory, id);
     throw error;
   }
-  const gone = new Set(inputs);
-  store.setSSTables([...store.sstables.filter((r) => !gone.has(r)), ...readers], o.logger);
-  o.onReplaced(inputs);
+  install(o, readers);
   return { readers, id };
 }
 
@@ -95,14 +94,22 @@ function checkInputsLive(store: TableStore, inputs: readonly SSTableReader[]): v
 function swap(o: ReplacementOptions): { readers: SSTableReader[]; id: number } {
   const { disk, store, inputs, prepared } = o;
   checkInputsLive(store, inputs);
-  const live = store.sstables;
   const id = store.nextGeneration++;
-  writeCompactionRecord(disk, store.directory, { id, inputs: inputs.map((r) => r.generation), outputs: prepared.map((p) => p.generation) });
+  writeCompactionRecord(disk, store.directory, recordOf(o, id));
   const readers = publishSSTables({ disk, prepared, chunkCache: o.chunkCache, keyCache: o.keyCache });
-  const gone = new Set(inputs);
-  store.setSSTables([...live.filter((r) => !gone.has(r)), ...readers], o.logger);
-  o.onReplaced(inputs);
+  install(o, readers);
   return { readers, id };
+}
+
+function recordOf(o: ReplacementOptions, id: number): CompactionRecord {
+  return { id, inputs: o.inputs.map((r) => r.generation), outputs: o.prepared.map((p) => p.generation) };
+}
+
+/** The in-memory swap: the table's list loses the inputs and gains `readers` in one synchronous step. */
+function install(o: ReplacementOptions, readers: readonly SSTableReader[]): void {
+  const gone = new Set(o.inputs);
+  o.store.setSSTables([...o.store.sstables.filter((r) => !gone.has(r)), ...readers], o.logger);
+  o.onReplaced(o.inputs);
 }
 
 /** Steps 4 (the directory sync after the inputs' deletion) and 5. */

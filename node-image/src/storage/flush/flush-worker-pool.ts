@@ -192,7 +192,7 @@ export class WorkerFlushSink implements SSTableSink {
     this.entries[at + 9] = maxTimestampDelta;
     this.keyOffsets[this.entryCount] = this.keyFill;
     this.entryCount++;
-    if (this.dataFill + this.slabBytes >= FLUSH_BATCH_BYTES || this.entryCount >= FLUSH_BATCH_ENTRIES_MAX) this.sendBatch();
+    this.sendIfFull();
     return true;
   }
 
@@ -211,6 +211,11 @@ export class WorkerFlushSink implements SSTableSink {
     this.keys.set(key, this.keyFill);
     this.keyFill += key.length;
     this.entryCount = n + 1;
+    this.sendIfFull();
+  }
+
+  /** After an entry: the batch goes once its Data (copied or in slabs) or its entries reach their bound. */
+  private sendIfFull(): void {
     if (this.dataFill + this.slabBytes >= FLUSH_BATCH_BYTES || this.entryCount >= FLUSH_BATCH_ENTRIES_MAX) this.sendBatch();
   }
 

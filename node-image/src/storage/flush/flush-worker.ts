@@ -9,6 +9,7 @@
 import type { WorkerHost } from '../../io/index.ts';
 import { toWirePrepared } from '../compaction/compaction-worker-protocol.ts';
 import { indexPreparedOutputs } from '../compaction/output-partition-index.ts';
+import { ENCODED_KEY, encodedKeyAt } from '../memtable/encoded-rows.ts';
 import { compressionParamsOf } from '../sstable/compression.ts';
 import { SSTableComponentWriter } from '../sstable/sstable-component-writer.ts';
 import type { IndexEntryFields } from '../sstable/sstable-component-writer.ts';
@@ -116,7 +117,8 @@ function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, state: Sl
     } else {
       const slab = slabOf(slabs, keySource);
       const start = entries[at + 7]!;
-      entry.key = slabKey(slab, start);
+      const keyAt = encodedKeyAt(slab, start);
+      entry.key = slab.subarray(keyAt, keyAt + ENCODED_KEY.length);
       const base = slab.readDoubleBE(start + entries[at + 5]! - 8);
       const min = base + entries[at + 8]!;
       const max = base + entries[at + 9]!;
@@ -156,17 +158,4 @@ function slabOf(slabs: readonly Buffer[], id: number): Buffer {
   const slab = slabs[id];
   if (slab === undefined) throw new Error(`flush batch refers to slab ${id}, not sent`);
   return slab;
-}
-
-/** The key Data bytes at `at` start with: varint length, bytes (a view). */
-function slabKey(slab: Buffer, at: number): Buffer {
-  let length = 0;
-  for (let shift = 1; ; shift *= 128) {
-    const b = slab[at++];
-    if (b === undefined) throw new Error('flush batch key runs past its slab');
-    length += (b & 0x7f) * shift;
-    if (b < 0x80) break;
-  }
-  if (at + length > slab.length) throw new Error('flush batch key runs past its slab');
-  return slab.subarray(at, at + length);
 }

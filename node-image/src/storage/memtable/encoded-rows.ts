@@ -292,6 +292,26 @@ const PLACE: { slab: Buffer; start: number } = { slab: Buffer.alloc(0), start: 0
 /** Where decodeRow reads a clustering it already has (the tree's key). */
 const DISCARDED: Buffer[] = [];
 
+/** encodedKeyAt()'s second answer, the key's length (reused: lookups allocate nothing). */
+export const ENCODED_KEY = { length: 0 };
+
+/**
+ * Where the key of the partition whose Data bytes start at `at` begins, after its varint length
+ * (left in ENCODED_KEY.length). Throws when the length or the key runs past `bytes`.
+ */
+export function encodedKeyAt(bytes: Uint8Array, at: number): number {
+  let length = 0;
+  for (let shift = 1; ; shift *= 128) {
+    const b = bytes[at++];
+    if (b === undefined) throw new Error('encoded partition key runs past its bytes');
+    length += (b & 0x7f) * shift;
+    if (b < 0x80) break;
+  }
+  if (at + length > bytes.length) throw new Error('encoded partition key runs past its bytes');
+  ENCODED_KEY.length = length;
+  return at;
+}
+
 /**
  * Slab memory is shared (SharedArrayBuffer): a flush worker reads encoded partitions where they
  * are instead of receiving copies (flush-worker-pool.ts). Zero-filled on allocation (about 10 us

@@ -18,7 +18,7 @@ import { assertCellsSorted, mergeRows } from '../reconcile.ts';
 import type { SSTablePartitionInput } from '../sstable/sstable-writer.ts';
 import type { TableLayout } from '../table-layout.ts';
 import { rowTimestamp } from '../codec/partition-codec.ts';
-import { EncodedRow, EncodedRows } from './encoded-rows.ts';
+import { ENCODED_KEY, EncodedRow, EncodedRows, encodedKeyAt } from './encoded-rows.ts';
 import type { EncodedPartition, EncodedTree } from './encoded-rows.ts';
 
 /** Approximate heap cost of a partition beyond its key bytes (objects, tree slots). */
@@ -146,22 +146,8 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
 
   /** The key bytes in the slab (a view: the slab lives as long as the memtable). */
   private slabKey(): Buffer {
-    const at = this.slabKeyAt();
-    return this.slab!.subarray(at, at + SLAB_KEY.length);
-  }
-
-  /** Where the key bytes start in the slab, after their varint length (left in SLAB_KEY.length: no allocation). */
-  private slabKeyAt(): number {
-    const slab = this.slab!;
-    let at = this.start;
-    let length = 0;
-    for (let shift = 1; ; shift *= 128) {
-      const b = slab[at++]!;
-      length += (b & 0x7f) * shift;
-      if (b < 0x80) break;
-    }
-    SLAB_KEY.length = length;
-    return at;
+    const at = encodedKeyAt(this.slab!, this.start);
+    return this.slab!.subarray(at, at + ENCODED_KEY.length);
   }
 
   get key(): Buffer {
@@ -180,8 +166,8 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
       return own === key || own.equals(key);
     }
     const slab = this.slab!;
-    const at = this.slabKeyAt();
-    const length = SLAB_KEY.length;
+    const at = encodedKeyAt(slab, this.start);
+    const length = ENCODED_KEY.length;
     if (length !== key.length) return false;
     for (let i = 0; i < length; i++) if (slab[at + i] !== key[i]) return false;
     return true;
@@ -317,8 +303,6 @@ class RowTree extends BTreeMap<Clustering, Row | EncodedRow> {
 }
 
 const NO_ROWS: readonly Row[] = Object.freeze([]);
-/** slabKeyAt()'s second answer, the key's length (reused: the lookup path allocates nothing). */
-const SLAB_KEY = { length: 0 };
 const NO_RANGE_TOMBSTONES: RangeTombstone[] = [];
 // Not frozen (readonly by type): frozen arrays have another elements kind, and the encoder's and
 // merger's loops over clusterings would turn polymorphic.

@@ -26,6 +26,7 @@ import type { RowIndexBlock } from './row-index.ts';
 import { SSTableComponentWriter } from './sstable-component-writer.ts';
 import type { ComponentWriterOptions, IndexEntryFields, PreparedSSTable, SSTableSink } from './sstable-component-writer.ts';
 import { ALL_COMPONENTS, Component, DATA_COMPONENTS, PARTITION_KEY_LENGTH_MAX, ROW_INDEX_BLOCK_BYTES, componentFileName, tempFileName } from './sstable-format.ts';
+import type { ComponentName } from './sstable-format.ts';
 import type { CopiedPartitionStats } from '../compaction/partition-copy.ts';
 import { DropTimeHistogramBuilder, PARTITION_SIZE_BUCKETS, partitionSizeBucket } from './sstable-histograms.ts';
 import { SSTableReader } from './sstable-reader.ts';
@@ -554,20 +555,15 @@ export function componentPaths(directory: string, generation: number): string[] 
  * Makes prepared SSTables visible: data components renamed and the directory synced, then the
  * TOCs renamed and the directory synced again. Returns readers on them.
  */
-export function publishSSTables(options: {
-  disk: Disk; prepared: readonly PreparedSSTable[]; chunkCache: ChunkCache | null; keyCache: SSTableKeyCache | null;
-}): SSTableReader[] {
+export function publishSSTables(options: PublishOptions): SSTableReader[] {
   const { disk, prepared } = options;
   if (prepared.length === 0) return [];
-  const directory = prepared[0]!.directory;
-  for (const p of prepared) {
-    assert(p.directory === directory, 'SSTables published together share a directory');
-    for (const c of DATA_COMPONENTS) disk.rename(`${directory}/${tempFileName(p.generation, c)}`, `${directory}/${componentFileName(p.generation, c)}`);
-  }
+  const directory = publishedDirectory(prepared);
+  renameFromTemp(disk, prepared, DATA_COMPONENTS);
   disk.syncDirectory(directory);
-  for (const p of prepared) disk.rename(`${directory}/${tempFileName(p.generation, Component.TOC)}`, `${directory}/${componentFileName(p.generation, Component.TOC)}`);
+  renameFromTemp(disk, prepared, [Component.TOC]);
   disk.syncDirectory(directory);
-  return prepared.map((p) => SSTableReader.fromWritten({ disk, prepared: p, chunkCache: options.chunkCache, keyCache: options.keyCache }));
+  return openPublished(options);
 }
 
 /**
@@ -575,21 +571,41 @@ export function publishSSTables(options: {
  * for the device: milliseconds while compactions write). Same steps in the same order: data
  * components renamed, directory synced, TOCs renamed, directory synced.
  */
-export async function publishSSTablesInBackground(options: {
-  disk: Disk; prepared: readonly PreparedSSTable[]; chunkCache: ChunkCache | null; keyCache: SSTableKeyCache | null;
-}): Promise<SSTableReader[]> {
+export async function publishSSTablesInBackground(options: PublishOptions): Promise<SSTableReader[]> {
   const { disk, prepared } = options;
   if (prepared.length === 0) return [];
   if (disk.syncDirectoryInBackground === undefined) return publishSSTables(options);
+  const directory = publishedDirectory(prepared);
+  renameFromTemp(disk, prepared, DATA_COMPONENTS);
+  await disk.syncDirectoryInBackground(directory);
+  renameFromTemp(disk, prepared, [Component.TOC]);
+  await disk.syncDirectoryInBackground(directory);
+  return openPublished(options);
+}
+
+interface PublishOptions {
+  readonly disk: Disk;
+  readonly prepared: readonly PreparedSSTable[];
+  readonly chunkCache: ChunkCache | null;
+  readonly keyCache: SSTableKeyCache | null;
+}
+
+/** The directory of SSTables published together (they must share it). */
+function publishedDirectory(prepared: readonly PreparedSSTable[]): string {
   const directory = prepared[0]!.directory;
+  for (const p of prepared) assert(p.directory === directory, 'SSTables published together share a directory');
+  return directory;
+}
+
+/** Renames `components` of each prepared SSTable from their temp names to their final ones. */
+function renameFromTemp(disk: Disk, prepared: readonly PreparedSSTable[], components: readonly ComponentName[]): void {
   for (const p of prepared) {
-    assert(p.directory === directory, 'SSTables published together share a directory');
-    for (const c of DATA_COMPONENTS) disk.rename(`${directory}/${tempFileName(p.generation, c)}`, `${directory}/${componentFileName(p.generation, c)}`);
+    for (const c of components) disk.rename(`${p.directory}/${tempFileName(p.generation, c)}`, `${p.directory}/${componentFileName(p.generation, c)}`);
   }
-  await disk.syncDirectoryInBackground(directory);
-  for (const p of prepared) disk.rename(`${directory}/${tempFileName(p.generation, Component.TOC)}`, `${directory}/${componentFileName(p.generation, Component.TOC)}`);
-  await disk.syncDirectoryInBackground(directory);
-  return prepared.map((p) => SSTableReader.fromWritten({ disk, prepared: p, chunkCache: options.chunkCache, keyCache: options.keyCache }));
+}
+
+function openPublished(options: PublishOptions): SSTableReader[] {
+  return options.prepared.map((p) => SSTableReader.fromWritten({ disk: options.disk, prepared: p, chunkCache: options.chunkCache, keyCache: options.keyCache }));
 }
 
 export interface FlushWriteOptions extends SSTableWriterOptions {
