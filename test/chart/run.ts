@@ -88,7 +88,7 @@ async function buildTools(): Promise<Tools> {
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (c: string) => (text += c));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`${script} failed (exit ${code}); is Go installed? see the output above`))));
+    child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`${script} failed (exit ${code}); is Go installed? see the output above`))));
   });
   const paths = Object.fromEntries(out.trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
   if (paths.helm === undefined || paths.kubeconform === undefined) throw new Error(`unexpected output of ${script}: ${out}`);

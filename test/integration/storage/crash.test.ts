@@ -57,7 +57,10 @@ function runWriter(options: { dir: string; stateFile: string; startKey: number; 
       if (stderr.length < 20_000) stderr += chunk;
     });
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': exit can come before the pipes are drained, and a line the child wrote
+    // just before its kill (a delete it issued: "u <n>") would be lost, so the next verify would
+    // wrongly expect that key present.
+    child.on('close', (code) => {
       clearTimeout(guard);
       resolve({ lines, verifiedLine, compactions, exitCode: code, stderr });
     });
