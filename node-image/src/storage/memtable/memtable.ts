@@ -1,15 +1,17 @@
-// A table's in-memory write buffer: partitions ordered by (token, key bytes) and, inside each,
+// A table's in-memory write buffer: partitions ordered by (token, key) and, inside each,
 // rows ordered by the clustering comparator (partitions in sorted runs, rows in insert-only B+
 // trees), with a hash index by token for point lookups. Applying an update
 // merges it with what is there using the reconciliation rules; deletions are kept (reads and
 // flushes apply them). Memory is tracked approximately but consistently: every byte counted in
 // is counted out when the memtable is discarded.
+// Partitions are numbers whose fields live in columns (PartitionTable): every one stays alive
+// until the flush, and an object per partition was copied by the young-generation collector and
+// then traced in the old one (a tenth of a write's cost). Callers get MemtablePartition views.
 import { assert } from '../../lib/index.ts';
 import { BTreeMap } from '../btree-map.ts';
 import { PartitionRuns } from './partition-runs.ts';
-import type { TreeKey } from './partition-runs.ts';
+import type { PartitionKeys } from './partition-runs.ts';
 import { TokenIndex } from './token-index.ts';
-import type { TokenIndexed } from './token-index.ts';
 import { tokenHighOf, tokenLowOf, tokenOfHalves } from '../sstable/partition-index.ts';
 import { boundsEqual } from '../clustering-position.ts';
 import { maxDeletion, supersedes } from '../deletion-time.ts';
@@ -19,7 +21,7 @@ import type { SSTablePartitionInput } from '../sstable/sstable-writer.ts';
 import type { TableLayout } from '../table-layout.ts';
 import { rowTimestamp } from '../codec/partition-codec.ts';
 import { ENCODED_KEY, EncodedRow, EncodedRows, encodedKeyAt } from './encoded-rows.ts';
-import type { EncodedPartition, EncodedTree } from './encoded-rows.ts';
+import type { EncodedPartition, EncodedPartitionTarget, EncodedTree } from './encoded-rows.ts';
 
 /** Approximate heap cost of a partition beyond its key bytes (objects, tree slots). */
 export const PARTITION_OVERHEAD_BYTES = 200;
@@ -49,7 +51,7 @@ export function comparePartitionKeys(a: PartitionKey, b: PartitionKey): number {
 
 /**
  * What a partition holds beyond one encoded row: its key, deletions, static row and rows as
- * objects. Most partitions of key-value tables never need one (MemtablePartition.objects).
+ * objects. Most partitions of key-value tables never need one.
  */
 class PartitionObjects {
   readonly key: Buffer;
@@ -66,125 +68,317 @@ class PartitionObjects {
   }
 }
 
-/**
- * Partitions a flush walk reads ahead: the walk goes in token order over objects allocated in
- * write order, so each is a cache miss; loading the next ones together, a group at a time, lets
- * the processor wait for their misses in parallel instead of one after another.
- */
+// A partition's fields in PartitionTable.fields, STRIDE int32s from id * STRIDE (one cache line).
+// Token halves, then the fields of an EncodedPartition while SLAB is not NO_SLAB: the whole
+// partition as SSTable Data bytes in a slab (encoded-rows.ts), one plain row and nothing else.
+const HIGH = 0;
+const LOW = 1;
+const SLAB = 2;
+const START = 3;
+const LENGTH = 4;
+const ROWS_AT = 5;
+const CELLS = 6;
+const MIN_DELTA = 7;
+const MAX_DELTA = 8;
+const DROP_TIME = 9;
+const EXPIRING = 10;
+/** CODEC_SET: the codec is set (the partition is encoded, or its tree holds encoded rows). */
+const FLAGS = 11;
+const STRIDE = 12;
+const CODEC_SET = 1;
+const NO_SLAB = -1;
+const INITIAL_PARTITIONS = 256;
+/** Partitions a flush walk reads ahead (their fields are scattered in token order). */
 const FLUSH_TOUCH_AHEAD = 8;
 /** Where touchAhead leaves what it read, so the loads are not dropped as unused. */
 const TOUCHED = { sum: 0 };
 
-function touchAhead(values: readonly MemtablePartition[], from: number): void {
-  const end = Math.min(values.length, from + FLUSH_TOUCH_AHEAD);
-  let sum = 0;
-  // A field at each end of the object: it spans two cache lines.
-  for (let i = from; i < end; i++) {
-    const p = values[i]!;
-    sum += p.tokenHigh + p.expiringCount;
-  }
-  TOUCHED.sum = sum;
-}
-
 /**
- * A memtable partition. Every one stays alive until the flush, so each of its objects is copied
- * by the young-generation collector and then kept in the old one: a plain one-row partition is
- * therefore this one object and its bytes in a slab (key and token included: the SSTable Data
- * format starts a partition with them), without a key Buffer, a BigInt token or row objects.
- * `key` and `token` are made on demand from there.
+ * A memtable's partitions as columns, by number (in insert order): the fields of partition `id`
+ * are STRIDE int32s in one typed array, and its objects (when it needs any) at `objects[id]`. A
+ * memtable of a million one-row partitions thus holds no object per partition.
  */
-export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<MemtablePartition>, SSTablePartitionInput, EncodedTree {
-  /** Signed high 32 bits of the token, compared as numbers (no BigInt on hot paths). */
-  readonly tokenHigh: number;
-  /**
-   * The low 32 bits as a signed integer: small integers stay unboxed in the object, while a
-   * double (the token's approximation, an unsigned low half above 2^31) would cost a heap number
-   * per partition, which the collector copies. tokenLow and tokenApprox are computed from these.
-   */
-  private readonly lowBits: number;
-  /** The key, deletions, static row and rows as objects; null while the partition is one encoded row. */
-  private objects: PartitionObjects | null = null;
-  // The whole partition as SSTable Data bytes (encoded-rows.ts) while `slab` is set: one plain
-  // row, nothing else. The fields of an EncodedPartition, kept here rather than in an object of
-  // their own. `codec` is also set while the tree holds encoded rows.
-  codec: EncodedRows | null = null;
-  slab: Buffer | null = null;
-  start = 0;
-  length = 0;
-  rowsAt = 0;
-  cellCount = 0;
-  minTimestampDelta = 0;
-  maxTimestampDelta = 0;
-  dropTimeSeconds = 0;
-  expiringCount = 0;
-  /** Another partition in the same token-index slot (same double of the token): the lookup chain. */
-  sameSlot: MemtablePartition | null = null;
+export class PartitionTable implements PartitionKeys<MemtablePartition> {
+  count = 0;
+  private fields = new Int32Array(INITIAL_PARTITIONS * STRIDE);
+  private objects: Array<PartitionObjects | null> = new Array<PartitionObjects | null>(INITIAL_PARTITIONS).fill(null);
+  /** Slabs by number (a partition's SLAB field). */
+  private readonly slabs: Buffer[] = [];
+  private readonly slabNumbers = new Map<Buffer, number>();
+  private lastSlab: Buffer | null = null;
+  private lastSlabNumber = NO_SLAB;
+  /** The memtable's codec (what CODEC_SET stands for). */
+  readonly codec: EncodedRows;
 
-  /** A partition of `token` whose key is set by objectsWith() or by an encoding (encodeOnlyRow). */
-  constructor(tokenHigh: number, tokenLow: number) {
-    this.tokenHigh = tokenHigh;
-    this.lowBits = tokenLow | 0;
+  constructor(codec: EncodedRows) {
+    this.codec = codec;
   }
 
-  /** A partition holding `key` as objects (tests; the memtable encodes first and falls back to this). */
-  static of(token: bigint, key: Buffer): MemtablePartition {
-    const p = new MemtablePartition(tokenHighOf(token), tokenLowOf(token));
-    p.objectsWith(key);
-    return p;
+  /** A new partition of the token with these halves (its key comes from objectsWith() or an encoding). */
+  add(tokenHigh: number, tokenLow: number): number {
+    const id = this.count;
+    if ((id + 1) * STRIDE > this.fields.length) this.grow();
+    const at = id * STRIDE;
+    const f = this.fields;
+    f[at + HIGH] = tokenHigh;
+    f[at + LOW] = tokenLow | 0;
+    f[at + SLAB] = NO_SLAB;
+    this.count = id + 1;
+    return id;
   }
 
-  /** The partition's objects, made (holding `key`) if it has none. */
-  objectsWith(key: Buffer): PartitionObjects {
-    if (this.objects === null) this.objects = new PartitionObjects(key);
-    return this.objects;
+  private grow(): void {
+    const fields = new Int32Array(this.fields.length * 2);
+    fields.set(this.fields);
+    this.fields = fields;
+    const objects = new Array<PartitionObjects | null>(this.objects.length * 2).fill(null);
+    for (let i = 0; i < this.count; i++) objects[i] = this.objects[i]!;
+    this.objects = objects;
   }
 
-  /** Its objects, made with the key read from its encoding when it is encoded. */
-  private get own(): PartitionObjects {
-    return this.objects ?? this.objectsWith(this.slabKey());
+  tokenHigh(id: number): number {
+    return this.fields[id * STRIDE + HIGH]!;
   }
 
-  /** The key bytes in the slab (a view: the slab lives as long as the memtable). */
-  private slabKey(): Buffer {
-    const at = encodedKeyAt(this.slab!, this.start);
-    return this.slab!.subarray(at, at + ENCODED_KEY.length);
+  tokenLow(id: number): number {
+    return this.fields[id * STRIDE + LOW]! >>> 0;
   }
 
-  get key(): Buffer {
-    return this.objects !== null ? this.objects.key : this.slabKey();
+  compareKeys(a: number, b: number): number {
+    return Buffer.compare(this.keyOf(a), this.keyOf(b));
   }
 
-  /** The exact token (a new BigInt on each call: reads and flushes, not the write path). */
-  get token(): bigint {
-    return tokenOfHalves(this.tokenHigh, this.lowBits >>> 0);
-  }
-
-  /** Whether the partition's key is `key` (no allocation). */
-  keyEquals(key: Buffer): boolean {
-    if (this.objects !== null) {
-      const own = this.objects.key;
+  keyEquals(id: number, key: Buffer): boolean {
+    const objects = this.objects[id]!;
+    if (objects !== null) {
+      const own = objects.key;
       return own === key || own.equals(key);
     }
-    const slab = this.slab!;
-    const at = encodedKeyAt(slab, this.start);
+    const slab = this.slabs[this.fields[id * STRIDE + SLAB]!]!;
+    const at = encodedKeyAt(slab, this.fields[id * STRIDE + START]!);
     const length = ENCODED_KEY.length;
     if (length !== key.length) return false;
     for (let i = 0; i < length; i++) if (slab[at + i] !== key[i]) return false;
     return true;
   }
 
+  valueOf(id: number): MemtablePartition {
+    return new MemtablePartition(this, id);
+  }
+
+  /** The key: its objects' or a view of its encoding in the slab (the slab lives as long as the memtable). */
+  keyOf(id: number): Buffer {
+    const objects = this.objects[id]!;
+    return objects !== null ? objects.key : this.slabKey(id);
+  }
+
+  private slabKey(id: number): Buffer {
+    const slab = this.slabOf(id)!;
+    const at = encodedKeyAt(slab, this.fields[id * STRIDE + START]!);
+    return slab.subarray(at, at + ENCODED_KEY.length);
+  }
+
+  objectsOf(id: number): PartitionObjects | null {
+    return this.objects[id]!;
+  }
+
+  /** The partition's objects, made (holding `key`) if it has none. */
+  objectsWith(id: number, key: Buffer): PartitionObjects {
+    let objects = this.objects[id]!;
+    if (objects === null) objects = this.objects[id] = new PartitionObjects(key);
+    return objects;
+  }
+
+  /** Its objects, made with the key read from its encoding when it is encoded. */
+  own(id: number): PartitionObjects {
+    return this.objects[id] ?? this.objectsWith(id, this.slabKey(id));
+  }
+
+  dropObjects(id: number): void {
+    this.objects[id] = null;
+  }
+
+  field(id: number, field: number): number {
+    return this.fields[id * STRIDE + field]!;
+  }
+
+  setField(id: number, field: number, value: number): void {
+    this.fields[id * STRIDE + field] = value;
+  }
+
+  slabOf(id: number): Buffer | null {
+    const n = this.fields[id * STRIDE + SLAB]!;
+    return n === NO_SLAB ? null : this.slabs[n]!;
+  }
+
+  setSlab(id: number, slab: Buffer | null): void {
+    this.fields[id * STRIDE + SLAB] = slab === null ? NO_SLAB : this.slabNumber(slab);
+  }
+
+  private slabNumber(slab: Buffer): number {
+    if (slab === this.lastSlab) return this.lastSlabNumber;
+    let n = this.slabNumbers.get(slab);
+    if (n === undefined) {
+      n = this.slabs.length;
+      this.slabs.push(slab);
+      this.slabNumbers.set(slab, n);
+    }
+    this.lastSlab = slab;
+    this.lastSlabNumber = n;
+    return n;
+  }
+
+  /** Copies an encoding (EncodedRows.encode's target) into partition `id`'s fields. */
+  setEncoded(id: number, e: EncodedPartitionTarget): void {
+    const f = this.fields;
+    const at = id * STRIDE;
+    f[at + SLAB] = this.slabNumber(e.slab!);
+    f[at + START] = e.start;
+    f[at + LENGTH] = e.length;
+    f[at + ROWS_AT] = e.rowsAt;
+    f[at + CELLS] = e.cellCount;
+    f[at + MIN_DELTA] = e.minTimestampDelta;
+    f[at + MAX_DELTA] = e.maxTimestampDelta;
+    f[at + DROP_TIME] = e.dropTimeSeconds;
+    f[at + EXPIRING] = e.expiringCount;
+    f[at + FLAGS] |= CODEC_SET;
+  }
+
+  /** Reads the fields of partitions `ids[from..]` a few at a time ahead of a walk (their cache misses overlap). */
+  touchAhead(ids: Int32Array, from: number): void {
+    const end = Math.min(ids.length, from + FLUSH_TOUCH_AHEAD);
+    const f = this.fields;
+    let sum = 0;
+    for (let i = from; i < end; i++) sum += f[ids[i]! * STRIDE]!;
+    TOUCHED.sum = sum;
+  }
+}
+
+/** Where an encoding lands before the table copies it (no allocation per write). */
+const ENCODE_TARGET: EncodedPartitionTarget = {
+  codec: null, slab: null, start: 0, length: 0, rowsAt: 0, cellCount: 0, minTimestampDelta: 0, maxTimestampDelta: 0, dropTimeSeconds: 0, expiringCount: 0,
+};
+
+/**
+ * A memtable partition: a view of partition `id` of its table (made on demand, for reads and
+ * flushes; the table holds the state, so two views of one partition agree). `key` and `token` are
+ * made on demand from the table: an encoded partition keeps its key in its slab only.
+ */
+export class MemtablePartition implements PartitionKey, SSTablePartitionInput, EncodedTree {
+  private readonly table: PartitionTable;
+  readonly id: number;
+
+  constructor(table: PartitionTable, id: number) {
+    this.table = table;
+    this.id = id;
+  }
+
+  /** A partition holding `key` as objects, in a table of its own (tests). */
+  static of(token: bigint, key: Buffer): MemtablePartition {
+    const table = new PartitionTable(new EncodedRows());
+    const id = table.add(tokenHighOf(token), tokenLowOf(token));
+    table.objectsWith(id, key);
+    return table.valueOf(id);
+  }
+
+  /** The partition's objects, made (holding `key`) if it has none. */
+  objectsWith(key: Buffer): PartitionObjects {
+    return this.table.objectsWith(this.id, key);
+  }
+
+  private get objects(): PartitionObjects | null {
+    return this.table.objectsOf(this.id);
+  }
+
+  private get own(): PartitionObjects {
+    return this.table.own(this.id);
+  }
+
+  get key(): Buffer {
+    return this.table.keyOf(this.id);
+  }
+
+  /** The exact token (a new BigInt on each call: reads and flushes, not the write path). */
+  get token(): bigint {
+    return tokenOfHalves(this.tokenHigh, this.tokenLow);
+  }
+
+  /** Signed high 32 bits of the token. */
+  get tokenHigh(): number {
+    return this.table.tokenHigh(this.id);
+  }
+
   /** Unsigned low 32 bits of the token. */
   get tokenLow(): number {
-    return this.lowBits >>> 0;
+    return this.table.tokenLow(this.id);
   }
 
   /** Number(token): exact, as the product of the high half and 2^32 plus the low half rounds once. */
   get tokenApprox(): number {
-    return this.tokenHigh * 4294967296 + (this.lowBits >>> 0);
+    return this.tokenHigh * 4294967296 + this.tokenLow;
+  }
+
+  /** Whether the partition's key is `key` (no allocation). */
+  keyEquals(key: Buffer): boolean {
+    return this.table.keyEquals(this.id, key);
+  }
+
+  /** The memtable's codec while the partition is encoded or its tree holds encoded rows. */
+  get codec(): EncodedRows | null {
+    return (this.table.field(this.id, FLAGS) & CODEC_SET) !== 0 ? this.table.codec : null;
+  }
+
+  set codec(value: EncodedRows | null) {
+    assert(value === null || value === this.table.codec, 'a memtable partition uses its memtable codec');
+    const flags = this.table.field(this.id, FLAGS);
+    this.table.setField(this.id, FLAGS, value === null ? flags & ~CODEC_SET : flags | CODEC_SET);
+  }
+
+  /** The slab of its encoding (EncodedPartition), or null when it is not encoded. */
+  get slab(): Buffer | null {
+    return this.table.slabOf(this.id);
+  }
+
+  get start(): number {
+    return this.table.field(this.id, START);
+  }
+
+  get length(): number {
+    return this.table.field(this.id, LENGTH);
+  }
+
+  get rowsAt(): number {
+    return this.table.field(this.id, ROWS_AT);
+  }
+
+  get cellCount(): number {
+    return this.table.field(this.id, CELLS);
+  }
+
+  get minTimestampDelta(): number {
+    return this.table.field(this.id, MIN_DELTA);
+  }
+
+  get maxTimestampDelta(): number {
+    return this.table.field(this.id, MAX_DELTA);
+  }
+
+  get dropTimeSeconds(): number {
+    return this.table.field(this.id, DROP_TIME);
+  }
+
+  get expiringCount(): number {
+    return this.table.field(this.id, EXPIRING);
+  }
+
+  /** Whether the partition is one encoded row. */
+  get isEncoded(): boolean {
+    return this.table.field(this.id, SLAB) !== NO_SLAB;
   }
 
   get partitionDeletion(): DeletionTime | null {
-    return this.objects !== null ? this.objects.partitionDeletion : null;
+    const objects = this.objects;
+    return objects !== null ? objects.partitionDeletion : null;
   }
 
   set partitionDeletion(value: DeletionTime | null) {
@@ -192,7 +386,8 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   }
 
   get staticRow(): Row | null {
-    return this.objects !== null ? this.objects.staticRow : null;
+    const objects = this.objects;
+    return objects !== null ? objects.staticRow : null;
   }
 
   set staticRow(value: Row | null) {
@@ -201,7 +396,8 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
 
   /** Rows by clustering; a row is encoded (EncodedRow, deltas from the tree's `base`) or objects. */
   get tree(): RowTree | null {
-    return this.objects !== null ? this.objects.tree : null;
+    const objects = this.objects;
+    return objects !== null ? objects.tree : null;
   }
 
   set tree(value: RowTree | null) {
@@ -209,7 +405,8 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   }
 
   get rangeTombstones(): RangeTombstone[] {
-    return this.objects !== null ? this.objects.rangeTombstones : NO_RANGE_TOMBSTONES;
+    const objects = this.objects;
+    return objects !== null ? objects.rangeTombstones : NO_RANGE_TOMBSTONES;
   }
 
   set rangeTombstones(value: RangeTombstone[]) {
@@ -224,12 +421,14 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   get rowCount(): number {
     const tree = this.tree;
     if (tree !== null) return tree.size;
-    return this.slab !== null || (this.objects !== null && this.objects.row !== null) ? 1 : 0;
+    if (this.isEncoded) return 1;
+    const objects = this.objects;
+    return objects !== null && objects.row !== null ? 1 : 0;
   }
 
   /** The partition's bytes when its row is encoded (SSTablePartitionInput: a flush copies them). */
   get encoded(): EncodedPartition | null {
-    return this.slab !== null ? (this as EncodedPartition) : null;
+    return this.isEncoded ? (this as EncodedPartition) : null;
   }
 
   /** The tree when some of its rows are encoded (SSTablePartitionInput: a flush copies those). */
@@ -248,14 +447,15 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
 
   /** The single row (decoded when it is encoded: a new object on each call), or null. */
   get onlyRow(): Row | null {
-    if (this.slab !== null) return this.codec!.decode(this as EncodedPartition);
-    return this.objects !== null ? this.objects.row : null;
+    if (this.isEncoded) return this.table.codec.decode(this as EncodedPartition);
+    const objects = this.objects;
+    return objects !== null ? objects.row : null;
   }
 
   /** Makes `row` (or nothing) the single row as objects; an encoding is dropped (its key kept first). */
   set onlyRow(row: Row | null) {
     this.own.row = row;
-    this.slab = null;
+    this.table.setSlab(this.id, null);
     this.codec = null;
   }
 
@@ -265,12 +465,7 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
    * false, with nothing changed, otherwise. `sizeBytes` is its rowSizeBytes; `key` the partition's.
    */
   encodeOnlyRow(codec: EncodedRows, row: Row, sizeBytes: number, key: Buffer): boolean {
-    const objects = this.objects;
-    if (objects !== null && (objects.tree !== null || objects.partitionDeletion !== null || objects.staticRow !== null || objects.rangeTombstones.length > 0)) return false;
-    if (!codec.encode(this, key, this.tokenHigh, this.tokenLow, row, sizeBytes)) return false;
-    // The key is in the slab now: the objects (if any) held nothing else.
-    this.objects = null;
-    return true;
+    return encodeOnlyRow(this.table, this.id, codec, row, sizeBytes, key);
   }
 
   /** Encodes the single row kept as objects, when encodeOnlyRow can (a partition that stayed plain after a change). */
@@ -297,6 +492,20 @@ export class MemtablePartition implements PartitionKey, TreeKey, TokenIndexed<Me
   }
 }
 
+/** MemtablePartition.encodeOnlyRow on partition `id` of `table` (the write path calls it without a view). */
+function encodeOnlyRow(table: PartitionTable, id: number, codec: EncodedRows, row: Row, sizeBytes: number, key: Buffer): boolean {
+  assert(codec === table.codec, 'a memtable partition uses its memtable codec');
+  const objects = table.objectsOf(id);
+  if (objects !== null && (objects.tree !== null || objects.partitionDeletion !== null || objects.staticRow !== null || objects.rangeTombstones.length > 0)) return false;
+  if (!codec.encode(ENCODE_TARGET, key, table.tokenHigh(id), table.tokenLow(id), row, sizeBytes)) return false;
+  table.setEncoded(id, ENCODE_TARGET);
+  ENCODE_TARGET.slab = null;
+  ENCODE_TARGET.codec = null;
+  // The key is in the slab now: the objects (if any) held nothing else.
+  table.dropObjects(id);
+  return true;
+}
+
 /** A partition's rows by clustering, with the timestamp base of those encoded (NaN until the first is). */
 class RowTree extends BTreeMap<Clustering, Row | EncodedRow> {
   base = Number.NaN;
@@ -315,10 +524,14 @@ export interface LayoutSource {
 }
 
 export class Memtable {
+  /** Encoded one-row partitions: their column dictionary (which the flush's SSTable continues) and slabs. */
+  readonly encodedRows = new EncodedRows();
+  /** The partitions' fields, by number. */
+  private readonly table = new PartitionTable(this.encodedRows);
   /** Ordered by (token, key): flushes and range reads. */
-  readonly partitions = new PartitionRuns<MemtablePartition>();
+  readonly partitions = new PartitionRuns<MemtablePartition>(this.table);
   /** The same partitions by token: point lookups. */
-  private readonly byToken: TokenIndex<MemtablePartition>;
+  private readonly byToken: TokenIndex;
   private partitionTotal = 0;
   private readonly layoutSource: LayoutSource;
   private bytes = 0;
@@ -327,8 +540,6 @@ export class Memtable {
   minTimestampMicros = Infinity;
   maxTimestampMicros = -Infinity;
   private lastMerged: Row | null = null;
-  /** Encoded one-row partitions: their column dictionary (which the flush's SSTable continues) and slabs. */
-  readonly encodedRows = new EncodedRows();
   /** The tree value the last tree merge stored, and the partition it merges in. */
   private lastMergedValue: Row | EncodedRow | null = null;
   private merging: MemtablePartition | null = null;
@@ -351,7 +562,7 @@ export class Memtable {
    */
   constructor(layoutSource: LayoutSource, expectedPartitions = 0, options: { readonly encodeRows?: boolean } = {}) {
     this.layoutSource = layoutSource;
-    this.byToken = new TokenIndex<MemtablePartition>(expectedPartitions);
+    this.byToken = new TokenIndex(this.table, expectedPartitions);
     this.encodeRows = options.encodeRows ?? true;
   }
 
@@ -376,7 +587,8 @@ export class Memtable {
   }
 
   get(key: PartitionKey): MemtablePartition | undefined {
-    return this.byToken.get(key.token, key.key);
+    const id = this.byToken.get(key.token, key.key);
+    return id < 0 ? undefined : this.table.valueOf(id);
   }
 
   /**
@@ -384,10 +596,11 @@ export class Memtable {
    * memtable takes no more writes: its runs are merged into one first).
    */
   *contents(): Generator<SSTablePartitionInput> {
-    const values = this.partitions.collapsed();
-    for (let i = 0; i < values.length; i++) {
-      if ((i & (FLUSH_TOUCH_AHEAD - 1)) === 0) touchAhead(values, i + FLUSH_TOUCH_AHEAD);
-      yield values[i]!;
+    const ids = this.partitions.collapsed();
+    const table = this.table;
+    for (let i = 0; i < ids.length; i++) {
+      if ((i & (FLUSH_TOUCH_AHEAD - 1)) === 0) table.touchAhead(ids, i + FLUSH_TOUCH_AHEAD);
+      yield table.valueOf(ids[i]!);
     }
   }
 
@@ -400,30 +613,34 @@ export class Memtable {
     const layout = this.layout;
     const before = this.bytes;
     this.trackTimestamps(update);
-    let partition = this.get(update);
-    if (partition !== undefined && partition.slab !== null) {
-      // Any change to an encoded partition goes through objects (and is encoded again below when
-      // it stays plain). The old bytes stay in their slab until the memtable is discarded: counted
-      // from now on (a live encoded row is counted as the row objects it replaces).
-      this.bytes += partition.length;
-      const decoded = partition.onlyRow;
-      partition.onlyRow = decoded;
-    }
+    const table = this.table;
+    const id = this.byToken.get(update.token, update.key);
+    let partition: MemtablePartition;
     const rows = update.rows;
     const plain = this.encodeRows && rows.length === 1 && update.partitionDeletion === null && update.staticRow === null && update.rangeTombstones.length === 0;
-    if (partition === undefined) {
-      partition = new MemtablePartition(tokenHighOf(update.token), tokenLowOf(update.token));
+    if (id < 0) {
+      const added = table.add(tokenHighOf(update.token), tokenLowOf(update.token));
       this.bytes += PARTITION_OVERHEAD_BYTES + update.key.length;
       // The common write, one row into a new partition: encoded straight from the update (the
       // encoding copies its key and values, so nothing needs detaching).
-      const encoded = plain && this.encodeNew(partition, update);
-      if (!encoded) partition.objectsWith(detach(update.key));
-      this.byToken.add(partition);
-      this.partitions.insert(partition);
+      const encoded = plain && this.encodeNew(added, update);
+      if (!encoded) table.objectsWith(added, detach(update.key));
+      this.byToken.add(added);
+      this.partitions.insert(added);
       this.partitionTotal++;
       if (encoded) return this.bytes - before;
-    } else if (plain && partition.rowCount === 0 && this.encodeNew(partition, update)) {
-      return this.bytes - before;
+      partition = table.valueOf(added);
+    } else {
+      partition = table.valueOf(id);
+      if (partition.isEncoded) {
+        // Any change to an encoded partition goes through objects (and is encoded again below when
+        // it stays plain). The old bytes stay in their slab until the memtable is discarded: counted
+        // from now on (a live encoded row is counted as the row objects it replaces).
+        this.bytes += partition.length;
+        const decoded = partition.onlyRow;
+        partition.onlyRow = decoded;
+      }
+      if (plain && partition.rowCount === 0 && this.encodeNew(id, update)) return this.bytes - before;
     }
     if (update.partitionDeletion !== null) partition.partitionDeletion = maxDeletion(partition.partitionDeletion, update.partitionDeletion);
     if (update.staticRow !== null) {
@@ -485,11 +702,11 @@ export class Memtable {
     return this.bytes - before;
   }
 
-  /** Encodes the update's single row as the partition's (which has no row); false when it must stay objects. */
-  private encodeNew(partition: MemtablePartition, update: PartitionUpdate): boolean {
+  /** Encodes the update's single row as partition `id`'s (which has no row); false when it must stay objects. */
+  private encodeNew(id: number, update: PartitionUpdate): boolean {
     const row = update.rows[0]!;
     const size = rowSizeBytes(row);
-    if (!partition.encodeOnlyRow(this.encodedRows, row, size, update.key)) return false;
+    if (!encodeOnlyRow(this.table, id, this.encodedRows, row, size, update.key)) return false;
     this.bytes += size;
     this.rowCount++;
     return true;

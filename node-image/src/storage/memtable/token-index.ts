@@ -1,24 +1,18 @@
-// A memtable's point-lookup index: partitions by token, in an open-addressing hash table keyed on
-// the token's double (Number(token)) with linear probing. A Map keyed on BigInt tokens cost about
-// 0.6 us per lookup (BigInt hashing); this hashes the double's two 32-bit halves. Tokens above
-// 2^53 share doubles with their neighbours, and distinct keys can share a token (a Murmur3
-// collision): the slot holds one partition and the rest chain through `next`, compared exactly.
+// A memtable's point-lookup index: partitions (numbers, as PartitionKeys reads them) by token, in
+// an open-addressing hash table keyed on the token's double (Number(token)) with linear probing.
+// A Map keyed on BigInt tokens cost about 0.6 us per lookup (BigInt hashing); this hashes the
+// double's two 32-bit halves. Tokens above 2^53 share doubles with their neighbours, and distinct
+// keys can share a token (a Murmur3 collision): the slot holds one partition and the rest chain
+// through `next`, compared exactly. Typed arrays only: nothing for the garbage collector to trace.
 // Insert-only, like the memtable (a truncate drops the whole memtable).
 import { tokenLowOf } from '../sstable/partition-index.ts';
-
-/** What the index holds: a partition's token (its double and low 32 bits), key and chain link. */
-export interface TokenIndexed<V> {
-  readonly tokenApprox: number;
-  /** Unsigned low 32 bits: with the double, the exact token (two tokens with one double differ by less than 2^32). */
-  readonly tokenLow: number;
-  keyEquals(key: Buffer): boolean;
-  /** Another partition in the same slot (same double). */
-  sameSlot: V | null;
-}
+import { tokenApproxOf } from './partition-runs.ts';
+import type { PartitionKeys } from './partition-runs.ts';
 
 const INITIAL_SLOTS = 1024;
 /** A size hint never allocates more slots than this up front (16 MiB of keys). */
 const MAX_PRESIZED_SLOTS = 1 << 21;
+const NONE = -1;
 const halves = new Float64Array(1);
 const halvesInt = new Int32Array(halves.buffer);
 
@@ -30,83 +24,87 @@ function hashOf(approx: number): number {
   return h ^ (h >>> 16);
 }
 
-export class TokenIndex<V extends TokenIndexed<V>> {
-  private keys: Float64Array;
-  private values: Array<V | undefined>;
+export class TokenIndex {
+  private readonly partitions: PartitionKeys<unknown>;
+  /** Each slot's double; meaningful where `heads` is not NONE. */
+  private approxes: Float64Array;
+  /** Each slot's first partition (NONE: empty). */
+  private heads: Int32Array;
+  /** Per partition: the next one in its slot (same double), or NONE. */
+  private next = new Int32Array(INITIAL_SLOTS).fill(NONE);
   private mask: number;
   /** Occupied slots (distinct doubles). */
   private used = 0;
 
   /** Sized so that `expected` partitions fit without growing (at most half the slots used). */
-  constructor(expected = 0) {
+  constructor(partitions: PartitionKeys<unknown>, expected = 0) {
+    this.partitions = partitions;
     let slots = INITIAL_SLOTS;
     while (slots < expected * 2 && slots < MAX_PRESIZED_SLOTS) slots *= 2;
-    this.keys = new Float64Array(slots);
-    this.values = new Array<V | undefined>(slots).fill(undefined);
+    this.approxes = new Float64Array(slots);
+    this.heads = new Int32Array(slots).fill(NONE);
     this.mask = slots - 1;
   }
 
-  /** The partition with this token and key, if any. */
-  get(token: bigint, key: Buffer): V | undefined {
+  /** The partition with this token and key, or -1. */
+  get(token: bigint, key: Buffer): number {
     const approx = Number(token);
-    const keys = this.keys;
-    const values = this.values;
+    const approxes = this.approxes;
+    const heads = this.heads;
     for (let i = hashOf(approx) & this.mask; ; i = (i + 1) & this.mask) {
-      const head = values[i];
-      if (head === undefined) return undefined;
-      if (keys[i] !== approx) continue;
+      const head = heads[i]!;
+      if (head === NONE) return NONE;
+      if (approxes[i] !== approx) continue;
+      // One double and one low half: one token (two tokens sharing a double differ by less than 2^32).
       const low = tokenLowOf(token);
-      for (let p: V | null = head; p !== null; ) {
-        if (p.tokenLow === low && p.keyEquals(key)) return p;
-        p = p.sameSlot;
+      const partitions = this.partitions;
+      for (let p = head; p !== NONE; p = this.next[p]!) {
+        if (partitions.tokenLow(p) === low && partitions.keyEquals(p, key)) return p;
       }
-      return undefined;
+      return NONE;
     }
   }
 
-  /** Adds a partition that `get` does not find. */
-  add(value: V): void {
-    if ((this.used + 1) * 2 > this.values.length) this.grow();
-    if (this.place(value)) this.used++;
+  /** Adds partition `id` (numbers are given out in order, from 0), which `get` does not find. */
+  add(id: number): void {
+    if (id >= this.next.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.next.length * 2)).fill(NONE);
+      grown.set(this.next);
+      this.next = grown;
+    }
+    if ((this.used + 1) * 2 > this.heads.length) this.grow();
+    if (this.place(id, tokenApproxOf(this.partitions, id), true)) this.used++;
   }
 
-  /** Puts `value` in its slot; true when the slot was empty. */
-  private place(value: V): boolean {
-    const approx = value.tokenApprox;
-    const keys = this.keys;
-    const values = this.values;
+  /** Puts `id` in its slot (chained before the partitions there when `link`); true when the slot was empty. */
+  private place(id: number, approx: number, link: boolean): boolean {
+    const approxes = this.approxes;
+    const heads = this.heads;
     for (let i = hashOf(approx) & this.mask; ; i = (i + 1) & this.mask) {
-      const head = values[i];
-      if (head === undefined) {
-        keys[i] = approx;
-        values[i] = value;
+      const head = heads[i]!;
+      if (head === NONE) {
+        approxes[i] = approx;
+        heads[i] = id;
         return true;
       }
-      if (keys[i] === approx) {
-        value.sameSlot = head;
-        values[i] = value;
+      if (link && approxes[i] === approx) {
+        this.next[id] = head;
+        heads[i] = id;
         return false;
       }
     }
   }
 
   private grow(): void {
-    const old = this.values;
-    const size = old.length * 2;
-    this.keys = new Float64Array(size);
-    this.values = new Array<V | undefined>(size).fill(undefined);
+    const oldHeads = this.heads;
+    const oldApproxes = this.approxes;
+    const size = oldHeads.length * 2;
+    this.approxes = new Float64Array(size);
+    this.heads = new Int32Array(size).fill(NONE);
     this.mask = size - 1;
-    for (const head of old) {
-      if (head === undefined) continue;
-      // The chain moves as a whole: its head keeps the links.
-      const approx = head.tokenApprox;
-      for (let i = hashOf(approx) & this.mask; ; i = (i + 1) & this.mask) {
-        if (this.values[i] === undefined) {
-          this.keys[i] = approx;
-          this.values[i] = head;
-          break;
-        }
-      }
+    // A chain moves as a whole: its head keeps the links.
+    for (let i = 0; i < oldHeads.length; i++) {
+      if (oldHeads[i] !== NONE) this.place(oldHeads[i]!, oldApproxes[i]!, false);
     }
   }
 }
