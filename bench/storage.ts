@@ -15,7 +15,8 @@
 // their cost is reported on its own line. Cassia's
 // kv table uses 4 KiB compression chunks, LevelDB's block size (its default is 16 KiB).
 // Besides wall-clock ops/s, ops per CPU-second of the process are reported: the machine may be
-// shared, and CPU time is the steadier comparison.
+// shared, and CPU time is the steadier comparison. The process runs under the node's Node.js
+// flags (bench/lib/node-flags.ts), as the engine does in a node.
 // Knobs: BENCH_KEYS (1000000), BENCH_BATCH (100), BENCH_READS (200000), BENCH_SCANS (20000),
 // BENCH_SERIES (1000), BENCH_POINTS (1000), BENCH_STORES (cassia,leveldb,rocksdb), BENCH_SEED,
 // BENCH_SKIP_P99, BENCH_ONLY_P99 (skips the per-store workloads: only the Cassia p99 run),
@@ -35,6 +36,9 @@ import type { ColumnMetadata, SchemaSnapshot, TableMetadata } from '../node-imag
 import { NO_DELETION_TIME, openStorageEngine } from '../node-image/src/storage/index.ts';
 import type { Mutation, ReadCommand, StorageEngineWithStats } from '../node-image/src/storage/index.ts';
 import { emitJsonLine, progress, ratio } from './lib/json-lines.ts';
+import { runUnderNodeRuntimeFlags } from './lib/node-flags.ts';
+
+runUnderNodeRuntimeFlags();
 
 const KEYS = Number(process.env['BENCH_KEYS'] ?? 1_000_000);
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 100);
@@ -605,7 +609,7 @@ async function openStore(name: string, directory: string): Promise<Store | null>
 const root = mkdtempSync(join(tmpdir(), 'cassia-bench-storage-'));
 const kvUserBytes = KEYS * (KEY_BYTES + VALUE_BYTES);
 try {
-  emitJsonLine({ bench: 'storage_config', keys: KEYS, key_bytes: KEY_BYTES, value_bytes: VALUE_BYTES, batch: BATCH, reads: READS, scans: SCANS, scan_rows: SCAN_ROWS, series: SERIES, points: POINTS, seed: SEED, node: process.version });
+  emitJsonLine({ bench: 'storage_config', keys: KEYS, key_bytes: KEY_BYTES, value_bytes: VALUE_BYTES, batch: BATCH, reads: READS, scans: SCANS, scan_rows: SCAN_ROWS, series: SERIES, points: POINTS, seed: SEED, node: process.version, node_flags: process.execArgv.filter((a) => a.startsWith('--v8')) });
   if (STORES.includes('cassia')) computeTokens();
   const randomOrder = process.env['BENCH_ONLY_P99'] === undefined ? shuffled(KEYS, SEED) : new Uint32Array(0);
   for (const name of process.env['BENCH_ONLY_P99'] === undefined ? STORES : []) {

@@ -73,6 +73,13 @@ describe('StatefulSet builder', () => {
     // args, not command: the image's ENTRYPOINT (tini) stays PID 1.
     expect(c.command).toBe(undefined);
     expect(c.args).toEqual(['node', '/app/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml']);
+    // V8's background threads sized to the pod's CPUs (limit, else request); none given: Node's default.
+    const pool = (resources: Any): string[] => sts({ resources }).spec.template.spec.containers[0].args.filter((a: string) => a.startsWith('--v8-pool-size'));
+    expect(pool({ requests: { cpu: 2 } })).toEqual(['--v8-pool-size=1']);
+    expect(pool({ requests: { cpu: '4' } })).toEqual(['--v8-pool-size=3']);
+    expect(pool({ requests: { cpu: '500m' }, limits: { cpu: '16' } })).toEqual(['--v8-pool-size=4']);
+    expect(pool({ requests: { cpu: '2500m' } })).toEqual(['--v8-pool-size=1']);
+    expect(pool({ requests: { memory: '8Gi' } })).toEqual([]);
     expect(c.terminationMessagePolicy).toBe('FallbackToLogsOnError');
     expect(c.readinessProbe.httpGet).toEqual({ path: '/api/v1/probes/readiness', port: 8080 });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/api/v1/probes/liveness', port: 8080 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommitLogSyncMode } from './cassandra/index.ts';
+import { nodeRuntimeFlags } from '../../node-image/cli/runtime-flags.ts';
 import { exitPromise, hasExited, isListening, logTail, terminate, waitForPort } from './process-control.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -96,7 +97,7 @@ async function startCassiaProcess(options: CassiaTargetOptions): Promise<Running
   const outputFd = openSync(outputPath, 'a');
   const spawnedAtMs = Date.now();
   const nodeArgs = (process.env['CASSIA_PEER_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
-  const child = spawn(process.execPath, [...nodeArgs, CASSIA_MAIN_MODULE, '--config', configPath], {
+  const child = spawn(process.execPath, [...nodeRuntimeFlags(), ...nodeArgs, CASSIA_MAIN_MODULE, '--config', configPath], {
     cwd: dataDir,
     stdio: ['ignore', outputFd, outputFd],
   });

@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { nodeRuntimeFlags } from '../../node-image/cli/runtime-flags.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(REPO_ROOT, 'node-image', 'src', 'main.ts');
@@ -128,7 +129,7 @@ export async function startCassiaProcess(options: CassiaProcessOptions = {}): Pr
   const launch = async (): Promise<void> => {
     if (await listening(address, port)) throw new Error(`${address}:${port} is already in use`);
     const fd = openSync(logPath, 'a');
-    const c = spawn(process.execPath, [MAIN, '--config', configPath], { cwd: dataDir, stdio: ['ignore', fd, fd] });
+    const c = spawn(process.execPath, [...nodeRuntimeFlags(), MAIN, '--config', configPath], { cwd: dataDir, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     child = c;
     exited = new Promise((done) => {

@@ -14,6 +14,7 @@ import { clusterDir, DEFAULT_LOCAL_DIR, MANIFEST_FILE, ManifestError, nodePaths,
 import type { ClusterManifest, ManifestNode } from './cluster-manifest.ts';
 import { portInUse, probeCql } from './cql-probe.ts';
 import { renderNodeConfig } from './node-config-file.ts';
+import { nodeRuntimeFlags } from '../runtime-flags.ts';
 import type { CommitLogSync } from './node-config-file.ts';
 import { fileSize, LogFollower, prettyLogLine, tailLines } from './node-logs.ts';
 import { isRunning, readPidFile, removePidFile, stopProcess, writePidFile } from './process-control.ts';
@@ -143,7 +144,7 @@ export function startNodeProcess(clusterDirectory: string, node: ManifestNode, f
   let child: ChildProcess;
   try {
     // Own process group: a Ctrl-C in the terminal reaches the CLI, which stops nodes in order.
-    child = spawn(process.execPath, [CASSIA_ENTRY, 'node', '--config', paths.config], {
+    child = spawn(process.execPath, [...nodeRuntimeFlags(), CASSIA_ENTRY, 'node', '--config', paths.config], {
       cwd: paths.dir, detached: true, stdio: ['ignore', fd, fd], env: process.env,
     });
   } finally {
