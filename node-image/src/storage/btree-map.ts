@@ -92,8 +92,9 @@ export class BTreeMap<K, V> {
       const leaf = edge < 0 ? this.firstLeaf : this.lastLeaf;
       if (leaf.keys.length < BTREE_NODE_CAPACITY) {
         if (edge < 0) {
-          insertAt(leaf.keys, 0, key);
-          insertAt(leaf.values, 0, value);
+          // unshift moves the elements in one native step (a loop of stores cost a write barrier each).
+          leaf.keys.unshift(key);
+          leaf.values.unshift(value);
         } else {
           leaf.keys.push(key);
           leaf.values.push(value);
@@ -200,7 +201,9 @@ export class BTreeMap<K, V> {
       insertAt(node.values, i, value);
       this.count++;
       if (node.keys.length <= BTREE_NODE_CAPACITY) return null;
-      const half = node.keys.length >>> 1;
+      // A key past an edge leaves the full leaf whole and starts a leaf of its own: keys arriving
+      // in order (a time series, either way) fill their leaves instead of leaving them half full.
+      const half = edge > 0 ? node.keys.length - 1 : edge < 0 ? 1 : node.keys.length >>> 1;
       const right: Leaf<K, V> = { leaf: true, keys: node.keys.splice(half), values: node.values.splice(half), next: node.next, prev: node };
       if (node.next !== null) node.next.prev = right;
       else this.lastLeaf = right;
