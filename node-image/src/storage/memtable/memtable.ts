@@ -9,7 +9,7 @@
 // then traced in the old one (a tenth of a write's cost). Callers get MemtablePartition views.
 import { assert } from '../../lib/index.ts';
 import { BTreeMap } from '../btree-map.ts';
-import { PartitionRuns } from './partition-runs.ts';
+import { PartitionRuns, tokenApproxOf } from './partition-runs.ts';
 import type { PartitionKeys } from './partition-runs.ts';
 import { TokenIndex } from './token-index.ts';
 import { tokenHighOf, tokenLowOf, tokenOfHalves } from '../sstable/partition-index.ts';
@@ -154,7 +154,7 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
       const own = objects.key;
       return own === key || own.equals(key);
     }
-    const slab = this.slabs[this.fields[id * STRIDE + SLAB]!]!;
+    const slab = this.slabOf(id)!;
     const at = encodedKeyAt(slab, this.fields[id * STRIDE + START]!);
     const length = ENCODED_KEY.length;
     if (length !== key.length) return false;
@@ -211,8 +211,10 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
     return n === NO_SLAB ? null : this.slabs[n]!;
   }
 
-  setSlab(id: number, slab: Buffer | null): void {
-    this.fields[id * STRIDE + SLAB] = slab === null ? NO_SLAB : this.slabNumber(slab);
+  /** Forgets the partition's encoding (its bytes stay in their slab) and the codec with it. */
+  dropEncoding(id: number): void {
+    this.fields[id * STRIDE + SLAB] = NO_SLAB;
+    this.fields[id * STRIDE + FLAGS] &= ~CODEC_SET;
   }
 
   private slabNumber(slab: Buffer): number {
@@ -281,11 +283,6 @@ export class MemtablePartition implements PartitionKey, SSTablePartitionInput, E
     return table.valueOf(id);
   }
 
-  /** The partition's objects, made (holding `key`) if it has none. */
-  objectsWith(key: Buffer): PartitionObjects {
-    return this.table.objectsWith(this.id, key);
-  }
-
   private get objects(): PartitionObjects | null {
     return this.table.objectsOf(this.id);
   }
@@ -315,12 +312,7 @@ export class MemtablePartition implements PartitionKey, SSTablePartitionInput, E
 
   /** Number(token): exact, as the product of the high half and 2^32 plus the low half rounds once. */
   get tokenApprox(): number {
-    return this.tokenHigh * 4294967296 + this.tokenLow;
-  }
-
-  /** Whether the partition's key is `key` (no allocation). */
-  keyEquals(key: Buffer): boolean {
-    return this.table.keyEquals(this.id, key);
+    return tokenApproxOf(this.table, this.id);
   }
 
   /** The memtable's codec while the partition is encoded or its tree holds encoded rows. */
@@ -455,23 +447,13 @@ export class MemtablePartition implements PartitionKey, SSTablePartitionInput, E
   /** Makes `row` (or nothing) the single row as objects; an encoding is dropped (its key kept first). */
   set onlyRow(row: Row | null) {
     this.own.row = row;
-    this.table.setSlab(this.id, null);
-    this.codec = null;
-  }
-
-  /**
-   * Makes `row` the partition's encoded single row when the partition holds nothing else (no tree,
-   * partition deletion, static row or range tombstone) and the row qualifies (EncodedRows.encode);
-   * false, with nothing changed, otherwise. `sizeBytes` is its rowSizeBytes; `key` the partition's.
-   */
-  encodeOnlyRow(codec: EncodedRows, row: Row, sizeBytes: number, key: Buffer): boolean {
-    return encodeOnlyRow(this.table, this.id, codec, row, sizeBytes, key);
+    this.table.dropEncoding(this.id);
   }
 
   /** Encodes the single row kept as objects, when encodeOnlyRow can (a partition that stayed plain after a change). */
   tryEncode(codec: EncodedRows): void {
     const objects = this.objects;
-    if (objects !== null && objects.row !== null) this.encodeOnlyRow(codec, objects.row, rowSizeBytes(objects.row), objects.key);
+    if (objects !== null && objects.row !== null) encodeOnlyRow(this.table, this.id, codec, objects.row, rowSizeBytes(objects.row), objects.key);
   }
 
   /** The rows in clustering order (SSTablePartitionInput: a flush writes the partition as it is). */
@@ -492,7 +474,11 @@ export class MemtablePartition implements PartitionKey, SSTablePartitionInput, E
   }
 }
 
-/** MemtablePartition.encodeOnlyRow on partition `id` of `table` (the write path calls it without a view). */
+/**
+ * Makes `row` partition `id`'s encoded single row when the partition holds nothing else (no tree,
+ * partition deletion, static row or range tombstone) and the row qualifies (EncodedRows.encode);
+ * false, with nothing changed, otherwise. `sizeBytes` is its rowSizeBytes; `key` the partition's.
+ */
 function encodeOnlyRow(table: PartitionTable, id: number, codec: EncodedRows, row: Row, sizeBytes: number, key: Buffer): boolean {
   assert(codec === table.codec, 'a memtable partition uses its memtable codec');
   const objects = table.objectsOf(id);
