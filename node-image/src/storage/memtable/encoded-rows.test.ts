@@ -127,7 +127,7 @@ describe('encoded memtable rows', () => {
     const m = new Memtable({ layout: tableLayoutOf(wide) });
     const clustering = (n: number) => Array.from({ length: 5000 }, (_, i) => (i === 0 ? int(n) : Buffer.alloc(0)));
     const rows = [0, 1, 2].map((n) => row(clustering(n), { liveness: marker(BASE + n), cells: [liveCell('v', int(n), BASE + n)] }));
-    // Partition 1 gets one row (a whole-partition encoding), partition 2 three (tree rows).
+    // Partition 1 gets one row (a whole-partition encoding), partition 2 three (a row run: each row encoded).
     m.apply(update(wide.id, 1, { rows: [rows[0]!] }));
     m.apply(update(wide.id, 2, { rows }));
     expect(m.get(pkOf(1))!.encoded).not.toBeNull();
@@ -135,9 +135,9 @@ describe('encoded memtable rows', () => {
     expect(m.get(pkOf(2))!.rowsInOrder()).toEqual(rows);
     const encodedRows: EncodedRow[] = [];
     m.get(pkOf(2))!.forEachRow((v) => { if (v instanceof EncodedRow) encodedRows.push(v); });
-    expect(encodedRows.length).toBe(2);
+    expect(encodedRows.length).toBe(3);
     const buffers = [m.get(pkOf(1))!.slab!, ...encodedRows.map((e) => e.slab)];
-    expect(new Set(buffers).size).toBe(3);
+    expect(new Set(buffers).size).toBe(4);
     for (const b of buffers) expect(b.length).toBeGreaterThan(5000);
   });
 
@@ -172,11 +172,11 @@ describe('encoded memtable rows', () => {
     const mixed = row([int(9)], { cells: [expiringCell('v', int(1), BASE, 60, 1_800_000_000), expiringCell('w', text('x'), BASE, 70, 1_800_000_010)] });
     const m = apply([update(T, 1, { rows: [ttl(0, BASE + 7), ttl(1, BASE - 3), ttl(2, BASE + 2 ** 20), mixed] })], true);
     const p = m.get(pkOf(1))!;
-    expect(p.base).toBe(BASE - 3); // the first row encoded
+    expect(p.base).toBe(BASE + 7); // the first row's: the rows start a run with it
     const kinds: string[] = [];
     p.forEachRow((v) => kinds.push(v instanceof EncodedRow ? `encoded:${v.expiringCount}@${v.dropTimeSeconds}` : 'objects'));
-    // The first row stays the partition's only row until the second arrives (then it moves as it is).
-    expect(kinds).toEqual(['objects', 'encoded:2@1800000000', 'encoded:2@1800000000', 'objects']);
+    // The run's rows keep their encodings in the tree the mixed row turns it into.
+    expect(kinds).toEqual(['encoded:2@1800000000', 'encoded:2@1800000000', 'encoded:2@1800000000', 'objects']);
     expect(p.rowsInOrder().map((r) => r.cells[0]!.timestampMicros)).toEqual([BASE + 7, BASE - 3, BASE + 2 ** 20, BASE]);
   });
 

@@ -62,12 +62,26 @@ export interface EncodedPartitionTarget {
   expiringCount: number;
 }
 
+/** What a flush reads of an encoded row of a many-row partition (EncodedRow, or a row run's reused view). */
+export interface EncodedRowView {
+  /** Its clustering (a run's view decodes it from the slab on each read: a flush reads it once per row-index block). */
+  readonly clustering: Clustering;
+  readonly slab: Buffer;
+  readonly start: number;
+  readonly length: number;
+  readonly cellCount: number;
+  readonly minTimestampDelta: number;
+  readonly maxTimestampDelta: number;
+  readonly dropTimeSeconds: number;
+  readonly expiringCount: number;
+}
+
 /**
  * One row of a many-row partition, encoded as a framed SSTable row whose timestamps are deltas
  * from its partition's base (MemtablePartition.base, the header base its flush writes). Plain
  * rows, and rows whose TTLs all expire at the same second, qualify.
  */
-export class EncodedRow {
+export class EncodedRow implements EncodedRowView {
   readonly clustering: Clustering;
   readonly slab: Buffer;
   readonly start: number;
@@ -97,13 +111,25 @@ export class EncodedRow {
   }
 }
 
+/** Where EncodedRows.encodeRowTo puts the fields of a row's encoding. */
+export interface EncodedRowTarget {
+  slab: Buffer;
+  start: number;
+  length: number;
+  cellCount: number;
+  minTimestampDelta: number;
+  maxTimestampDelta: number;
+  dropTimeSeconds: number;
+  expiringCount: number;
+}
+
 /** A many-row partition whose rows are partly encoded (SSTablePartitionInput.encodedTree). */
 export interface EncodedTree {
   readonly codec: EncodedRows | null;
   /** The timestamp base of its encoded rows: its flush writes the partition header with it. */
   readonly base: number;
-  /** Its rows in clustering order, each encoded or objects. */
-  forEachRow(visit: (value: Row | EncodedRow) => void): void;
+  /** Its rows in clustering order, each to `row` (objects) or `encoded` (a view valid during the call). */
+  writeRows(row: (r: Row) => void, encoded: (e: EncodedRowView) => void): void;
 }
 
 /** A memtable's encoder, decoder, column dictionary and slabs. */
@@ -159,20 +185,41 @@ export class EncodedRows {
    * ENCODED_ROW_BYTES_MAX, or a timestamp too far from `base`.
    */
   encodeRow(row: Row, clustering: Clustering, base: number, sizeBytes: number): EncodedRow | null {
-    if (sizeBytes > ENCODED_ROW_BYTES_MAX || !summarize(row)) return null;
-    const { dropTime, expiring } = SUMMARY;
+    const t = ROW_TARGET;
+    if (!this.encodeRowTo(t, row, base, sizeBytes)) return null;
+    return new EncodedRow(clustering, t.slab, t.start, t.length, sizeBytes, t.cellCount, t.minTimestampDelta, t.maxTimestampDelta, t.dropTimeSeconds, t.expiringCount);
+  }
+
+  /**
+   * encodeRow without the object: the encoding's fields go to `target` (overwritten by the next
+   * call). False, with nothing written, when the row must stay objects.
+   */
+  encodeRowTo(target: EncodedRowTarget, row: Row, base: number, sizeBytes: number): boolean {
+    if (sizeBytes > ENCODED_ROW_BYTES_MAX || !summarize(row)) return false;
     const minDelta = SUMMARY.min - base;
     const maxDelta = SUMMARY.max - base;
-    if (minDelta < -SMALL_DELTA_MAX || maxDelta > SMALL_DELTA_MAX) return null;
-    const liveness = row.liveness;
-    const cells = row.cells;
+    if (minDelta < -SMALL_DELTA_MAX || maxDelta > SMALL_DELTA_MAX) return false;
     const w = this.slabWriter(sizeBytes + ENCODING_SLACK_BYTES);
     const begin = w.length;
     this.encoder.setBase(base);
     this.encoder.writeFramedRow(w, row);
     const { slab, start } = this.claim(w, begin);
-    const length = w.length - begin;
-    return new EncodedRow(clustering, slab, start, length, sizeBytes, (liveness === null ? 0 : 1) + cells.length, minDelta, maxDelta, dropTime, expiring);
+    target.slab = slab;
+    target.start = start;
+    target.length = w.length - begin;
+    target.cellCount = (row.liveness === null ? 0 : 1) + row.cells.length;
+    target.minTimestampDelta = minDelta;
+    target.maxTimestampDelta = maxDelta;
+    target.dropTimeSeconds = SUMMARY.dropTime;
+    target.expiringCount = SUMMARY.expiring;
+    return true;
+  }
+
+  /** The clustering of the framed row at `slab[start..end)` (views of the slab). */
+  clusteringAt(slab: Buffer, start: number, end: number): Clustering {
+    const clustering: Buffer[] = [];
+    this.decoder.readFramedRowClustering(new ByteReader(slab, start, end), clustering);
+    return clustering.length === 0 ? NO_VALUES : clustering;
   }
 
   /** The row of an EncodedRow of a partition with timestamp base `base` (values are views of the slab). */
@@ -289,6 +336,8 @@ const SLAB_WRITER = new ByteWriter(0);
 const ENCODING_SLACK_BYTES = 64;
 /** place()'s answer, reused (no allocation per row). */
 const PLACE: { slab: Buffer; start: number } = { slab: Buffer.alloc(0), start: 0 };
+/** encodeRow's target (reused: encoding is synchronous). */
+const ROW_TARGET: EncodedRowTarget = { slab: EMPTY_SLAB, start: 0, length: 0, cellCount: 0, minTimestampDelta: 0, maxTimestampDelta: 0, dropTimeSeconds: 0, expiringCount: 0 };
 /** Where decodeRow reads a clustering it already has (the tree's key). */
 const DISCARDED: Buffer[] = [];
 

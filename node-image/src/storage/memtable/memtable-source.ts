@@ -1,13 +1,12 @@
-// A memtable partition as a read-merge source: rows come straight from its B+ tree (or its one
-// row), positioned with a seek on the clustering position and walked in either direction.
-import type { BTreeCursor } from '../btree-map.ts';
+// A memtable partition as a read-merge source: rows come straight from its row run or B+ tree
+// (or its one row), positioned with a seek on the clustering position and walked in either direction.
 import { comparePositions } from '../clustering-position.ts';
-import type { Clustering, DeletionTime, RangeTombstone, Row } from '../model.ts';
+import type { DeletionTime, RangeTombstone, Row } from '../model.ts';
 import { EMPTY_CURSOR, arrayRows } from '../read/partition-source.ts';
 import type { ClusteringPosition, PartitionSource, RowCursor } from '../read/partition-source.ts';
 import type { TableLayout } from '../table-layout.ts';
-import type { EncodedRow } from './encoded-rows.ts';
 import type { MemtablePartition } from './memtable.ts';
+import type { RowsCursor } from './row-run.ts';
 
 export class MemtablePartitionSource implements PartitionSource {
   readonly partitionDeletion: DeletionTime | null;
@@ -31,7 +30,7 @@ export class MemtablePartitionSource implements PartitionSource {
       const only = this.partition.onlyRow;
       return only === null ? EMPTY_CURSOR : arrayRows(this.layout, [only], reversed, from);
     }
-    let cursor: BTreeCursor<Clustering, Row | EncodedRow>;
+    let cursor: RowsCursor;
     if (from === null) cursor = reversed ? tree.last() : tree.first();
     else {
       const layout = this.layout;
@@ -43,10 +42,10 @@ export class MemtablePartitionSource implements PartitionSource {
 
 class TreeRowCursor implements RowCursor {
   private readonly partition: MemtablePartition;
-  private readonly cursor: BTreeCursor<Clustering, Row | EncodedRow>;
+  private readonly cursor: RowsCursor;
   private readonly reversed: boolean;
 
-  constructor(partition: MemtablePartition, cursor: BTreeCursor<Clustering, Row | EncodedRow>, reversed: boolean) {
+  constructor(partition: MemtablePartition, cursor: RowsCursor, reversed: boolean) {
     this.partition = partition;
     this.cursor = cursor;
     this.reversed = reversed;

@@ -21,7 +21,9 @@ import type { SSTablePartitionInput } from '../sstable/sstable-writer.ts';
 import type { TableLayout } from '../table-layout.ts';
 import { rowTimestamp } from '../codec/partition-codec.ts';
 import { ENCODED_KEY, EncodedRow, EncodedRows, encodedKeyAt } from './encoded-rows.ts';
-import type { EncodedPartition, EncodedPartitionTarget, EncodedTree } from './encoded-rows.ts';
+import type { EncodedPartition, EncodedPartitionTarget, EncodedRowTarget, EncodedRowView, EncodedTree } from './encoded-rows.ts';
+import { RowRun } from './row-run.ts';
+import type { RowsCursor } from './row-run.ts';
 
 /** Approximate heap cost of a partition beyond its key bytes (objects, tree slots). */
 export const PARTITION_OVERHEAD_BYTES = 200;
@@ -59,7 +61,8 @@ class PartitionObjects {
   staticRow: Row | null = null;
   /** The single row, while the partition has at most one and no tree (and it is not encoded). */
   row: Row | null = null;
-  tree: RowTree | null = null;
+  /** Many rows: a run while they arrive in clustering order (or its reverse) and encode, else a tree. */
+  tree: RowTree | RowRun | null = null;
   /** Shared and empty (NO_RANGE_TOMBSTONES, never written to) until the first one arrives. */
   rangeTombstones: RangeTombstone[] = NO_RANGE_TOMBSTONES;
 
@@ -386,13 +389,16 @@ export class MemtablePartition implements PartitionKey, SSTablePartitionInput, E
     this.own.staticRow = value;
   }
 
-  /** Rows by clustering; a row is encoded (EncodedRow, deltas from the tree's `base`) or objects. */
-  get tree(): RowTree | null {
+  /**
+   * Its rows when it has more than one: a run of encoded rows (RowRun) or a tree by clustering
+   * whose rows are encoded (EncodedRow, deltas from the tree's `base`) or objects.
+   */
+  get tree(): RowTree | RowRun | null {
     const objects = this.objects;
     return objects !== null ? objects.tree : null;
   }
 
-  set tree(value: RowTree | null) {
+  set tree(value: RowTree | RowRun | null) {
     this.own.tree = value;
   }
 
@@ -429,7 +435,22 @@ export class MemtablePartition implements PartitionKey, SSTablePartitionInput, E
   }
 
   forEachRow(visit: (value: Row | EncodedRow) => void): void {
-    for (const r = this.tree!.first(); r.valid; r.next()) visit(r.value);
+    const tree = this.tree!;
+    if (tree instanceof RowRun) tree.forEachRow(visit);
+    else for (const r = tree.first(); r.valid; r.next()) visit(r.value);
+  }
+
+  /** EncodedTree: a flush's walk (a run's rows through one view, no object per row). */
+  writeRows(row: (r: Row) => void, encoded: (e: EncodedRowView) => void): void {
+    const tree = this.tree!;
+    if (tree instanceof RowRun) tree.forEachView(encoded);
+    else {
+      for (const r = tree.first(); r.valid; r.next()) {
+        const value = r.value;
+        if (value instanceof EncodedRow) encoded(value);
+        else row(value);
+      }
+    }
   }
 
   /** A tree value as a row (decoded when it is encoded). */
@@ -469,7 +490,7 @@ export class MemtablePartition implements PartitionKey, SSTablePartitionInput, E
       return only === null ? NO_ROWS : [only];
     }
     const rows: Row[] = [];
-    for (const r = tree.first(); r.valid; r.next()) rows.push(this.rowOf(r.value));
+    for (const r: RowsCursor = tree.first(); r.valid; r.next()) rows.push(this.rowOf(r.value));
     return rows;
   }
 }
@@ -496,6 +517,19 @@ function encodeOnlyRow(table: PartitionTable, id: number, codec: EncodedRows, ro
 class RowTree extends BTreeMap<Clustering, Row | EncodedRow> {
   base = Number.NaN;
 }
+
+/** A run's rows in a tree (the run's encodings and base kept as they are). */
+function treeOfRun(layout: TableLayout, run: RowRun): RowTree {
+  const tree = new RowTree(layout.compareClusterings);
+  tree.base = run.base;
+  run.forEachRow((e) => tree.set(e.clustering, e));
+  return tree;
+}
+
+/** Where a row run's encodings land (no allocation per write). */
+const RUN_TARGET: EncodedRowTarget = {
+  slab: Buffer.alloc(0), start: 0, length: 0, cellCount: 0, minTimestampDelta: 0, maxTimestampDelta: 0, dropTimeSeconds: 0, expiringCount: 0,
+};
 
 const NO_ROWS: readonly Row[] = Object.freeze([]);
 const NO_RANGE_TOMBSTONES: RangeTombstone[] = [];
@@ -665,14 +699,20 @@ export class Memtable {
         }
         continue;
       }
-      if (partition.tree === null) {
+      if (partition.tree === null && !this.startRun(partition, only!)) {
         partition.tree = new RowTree(layout.compareClusterings);
         partition.tree.set(only!.clustering, only!);
         partition.onlyRow = null;
       }
+      let tree = partition.tree!;
+      if (tree instanceof RowRun) {
+        if (this.appendToRun(tree, raw)) continue;
+        // Out of order, an overwrite, or a row that stays objects: the rows go to a tree.
+        tree = partition.tree = treeOfRun(layout, tree);
+      }
       const value = this.treeValue(partition, raw);
       this.merging = partition;
-      const replaced = partition.tree.upsert(value.clustering, value, this.mergeRow);
+      const replaced = tree.upsert(value.clustering, value, this.mergeRow);
       this.merging = null;
       if (replaced === undefined) {
         this.bytes += valueSizeBytes(value);
@@ -699,12 +739,40 @@ export class Memtable {
   }
 
   /**
+   * Makes the partition's single row (`only`) the first of a row run, encoded with its timestamp
+   * as the run's base; false (nothing changed) when it cannot be encoded.
+   */
+  private startRun(partition: MemtablePartition, only: Row): boolean {
+    if (!this.encodeRows) return false;
+    const base = rowTimestamp(only);
+    if (base === null) return false;
+    const size = rowSizeBytes(only);
+    // Counted already (as the row objects or encoding it was): a live encoded row counts as its objects.
+    if (!this.encodedRows.encodeRowTo(RUN_TARGET, only, base, size)) return false;
+    partition.onlyRow = null;
+    partition.tree = new RowRun(this.encodedRows, this.layout.compareClusterings, base, only.clustering, RUN_TARGET, size);
+    partition.codec = this.encodedRows;
+    return true;
+  }
+
+  /** Appends `row` to the run when it continues it and encodes; false (nothing changed) otherwise. */
+  private appendToRun(run: RowRun, row: Row): boolean {
+    if (!run.continuesWith(row.clustering)) return false;
+    const size = rowSizeBytes(row);
+    if (!this.encodedRows.encodeRowTo(RUN_TARGET, row, run.base, size)) return false;
+    run.append(detachValues(row.clustering), RUN_TARGET, size);
+    this.bytes += size;
+    this.rowCount++;
+    return true;
+  }
+
+  /**
    * What the tree keeps of a row: encoded with deltas from the partition's base (set by its first
    * encoded row) when it qualifies (EncodedRows.encodeRow), else the row with its buffers detached.
    */
   private treeValue(partition: MemtablePartition, row: Row): Row | EncodedRow {
     if (this.encodeRows) {
-      const tree = partition.tree!;
+      const tree = partition.tree as RowTree;
       if (Number.isNaN(tree.base)) tree.base = rowTimestamp(row) ?? Number.NaN;
       if (!Number.isNaN(tree.base)) {
         const encoded = this.encodedRows.encodeRow(row, detachValues(row.clustering), tree.base, rowSizeBytes(row));

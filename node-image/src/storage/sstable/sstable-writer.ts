@@ -10,8 +10,8 @@ import { assert } from '../../lib/index.ts';
 import type { Disk } from '../../io/index.ts';
 import { ByteWriter } from '../codec/byte-writer.ts';
 import { ColumnDictionary } from '../codec/column-dictionary.ts';
-import { EncodedRow, encodedBase } from '../memtable/encoded-rows.ts';
-import type { EncodedPartition, EncodedTree } from '../memtable/encoded-rows.ts';
+import { encodedBase } from '../memtable/encoded-rows.ts';
+import type { EncodedPartition, EncodedRowView, EncodedTree } from '../memtable/encoded-rows.ts';
 import type { PartitionContents } from '../codec/partition-codec.ts';
 import { PartitionEncoder, TIMESTAMP_DELTA_MAX, rowTimestamp } from '../codec/partition-codec.ts';
 import type { CommitLogPosition } from '../commit-log/commit-log-position.ts';
@@ -127,7 +127,7 @@ class StatsCollector {
   }
 
   /** An encoded row of a many-row partition whose rows' base is `base` (EncodedRows.encodeRow). */
-  encodedRow(e: EncodedRow, base: number): void {
+  encodedRow(e: EncodedRowView, base: number): void {
     this.rowCount++;
     this.cellCount += e.cellCount;
     this.timestamp(base + e.minTimestampDelta);
@@ -230,10 +230,8 @@ export class SSTableWriter {
   private rowsFromTree = false;
   /** The base of the encoded tree being written (NaN: none), its header's base instead of the partition's first timestamp. */
   private treeBase = Number.NaN;
-  private readonly addTreeRow = (value: Row | EncodedRow): void => {
-    if (value instanceof EncodedRow) this.addEncodedRow(value);
-    else this.addRow(value);
-  };
+  private readonly addTreeRow = (row: Row): void => this.addRow(row);
+  private readonly addTreeEncodedRow = (e: EncodedRowView): void => this.addEncodedRow(e);
 
   /**
    * `sink`: where the encoded Data and index entries go (a flush worker's batches); by default an
@@ -300,12 +298,24 @@ export class SSTableWriter {
     this.afterRow(row.clustering);
   }
 
-  /** A row encoded beforehand with deltas from the header's base (treeBase) in this SSTable's dictionary. */
-  private addEncodedRow(e: EncodedRow): void {
-    this.beforeRow(e.clustering, null);
+  /**
+   * A row encoded beforehand with deltas from the header's base (treeBase) in this SSTable's
+   * dictionary. It comes from a memtable's tree or run, in order by construction, so only a
+   * row-index block's first row needs its clustering (a run's view decodes it on demand).
+   */
+  private addEncodedRow(e: EncodedRowView): void {
+    assert(this.partitionKey !== null && this.rowsFromTree, 'an encoded row inside a memtable partition');
+    if (this.pendingHeader !== null) this.writeHeader(null);
+    if (this.blockFirst === null) {
+      this.blockFirst = e.clustering;
+      this.blockStart = this.dataLength;
+    }
     this.scratch.copyFrom(e.slab, e.start, e.start + e.length);
     this.stats.encodedRow(e, this.treeBase);
-    this.afterRow(e.clustering);
+    if (this.scratch.length >= SCRATCH_SPILL_BYTES) this.spill();
+    // Tree rows skip the order check that reads it.
+    this.lastClustering = null;
+    if (this.dataLength - this.blockStart >= ROW_INDEX_BLOCK_BYTES) this.closeBlock();
   }
 
   /** Checks a row's order, writes the header before the first (`firstRow` picks its base) and opens a block. */
@@ -362,7 +372,7 @@ export class SSTableWriter {
       this.treeBase = tree.base;
       this.rowsFromTree = true;
       try {
-        tree.forEachRow(this.addTreeRow);
+        tree.writeRows(this.addTreeRow, this.addTreeEncodedRow);
       } finally {
         this.rowsFromTree = false;
       }
