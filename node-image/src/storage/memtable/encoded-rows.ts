@@ -114,6 +114,8 @@ export class EncodedRow implements EncodedRowView {
 /** Where EncodedRows.encodeRowTo puts the fields of a row's encoding. */
 export interface EncodedRowTarget {
   slab: Buffer;
+  /** The slab's number in its EncodedRows (slabAt). */
+  slabNumber: number;
   start: number;
   length: number;
   cellCount: number;
@@ -139,6 +141,10 @@ export class EncodedRows {
   private readonly decoder = new PartitionDecoder(this.columns);
   private slab: Buffer | null = null;
   private slabUsed = 0;
+  /** Every slab handed out, by number (a row run keeps a row's slab as its number). */
+  private readonly slabs: Buffer[] = [];
+  /** The current slab's number. */
+  private slabNumber = -1;
   /** Slab bytes handed out (live or overwritten): what the memtable holds beyond its objects. */
   slabBytes = 0;
 
@@ -203,8 +209,9 @@ export class EncodedRows {
     const begin = w.length;
     this.encoder.setBase(base);
     this.encoder.writeFramedRow(w, row);
-    const { slab, start } = this.claim(w, begin);
+    const { slab, start, slabNumber } = this.claim(w, begin);
     target.slab = slab;
+    target.slabNumber = slabNumber;
     target.start = start;
     target.length = w.length - begin;
     target.cellCount = (row.liveness === null ? 0 : 1) + row.cells.length;
@@ -241,6 +248,7 @@ export class EncodedRows {
       // Small tables (most system tables) keep small slabs; busy ones reach full-size slabs fast.
       const size = Math.max(reserve, slab === null ? ENCODED_FIRST_SLAB_BYTES : Math.min(ENCODED_SLAB_BYTES, slab.length * 2));
       slab = this.slab = sharedSlab(size);
+      this.slabNumber = this.slabs.push(slab) - 1;
       this.slabUsed = 0;
     }
     const w = SLAB_WRITER;
@@ -250,7 +258,7 @@ export class EncodedRows {
   }
 
   /** Takes the bytes written since `begin` through slabWriter: where they are. */
-  private claim(w: ByteWriter, begin: number): { slab: Buffer; start: number } {
+  private claim(w: ByteWriter, begin: number): { slab: Buffer; slabNumber: number; start: number } {
     const length = w.length - begin;
     let slab = this.slab!;
     let start = begin;
@@ -261,14 +269,21 @@ export class EncodedRows {
       w.buffer.copy(own, 0, begin, w.length);
       slab = own;
       start = 0;
+      PLACE.slabNumber = this.slabs.push(own) - 1;
     } else {
       this.slabUsed = w.length;
+      PLACE.slabNumber = this.slabNumber;
     }
     w.buffer = EMPTY_SLAB;
     this.slabBytes += length;
     PLACE.slab = slab;
     PLACE.start = start;
     return PLACE;
+  }
+
+  /** Slab number `n` (EncodedRowTarget.slabNumber). */
+  slabAt(n: number): Buffer {
+    return this.slabs[n]!;
   }
 
   decode(e: EncodedPartition): Row {
@@ -335,9 +350,9 @@ const SLAB_WRITER = new ByteWriter(0);
 /** Room reserved beyond a row's estimated size (key length prefix, token, partition header). */
 const ENCODING_SLACK_BYTES = 64;
 /** place()'s answer, reused (no allocation per row). */
-const PLACE: { slab: Buffer; start: number } = { slab: Buffer.alloc(0), start: 0 };
+const PLACE: { slab: Buffer; slabNumber: number; start: number } = { slab: Buffer.alloc(0), slabNumber: 0, start: 0 };
 /** encodeRow's target (reused: encoding is synchronous). */
-const ROW_TARGET: EncodedRowTarget = { slab: EMPTY_SLAB, start: 0, length: 0, cellCount: 0, minTimestampDelta: 0, maxTimestampDelta: 0, dropTimeSeconds: 0, expiringCount: 0 };
+const ROW_TARGET: EncodedRowTarget = { slab: EMPTY_SLAB, slabNumber: 0, start: 0, length: 0, cellCount: 0, minTimestampDelta: 0, maxTimestampDelta: 0, dropTimeSeconds: 0, expiringCount: 0 };
 /** Where decodeRow reads a clustering it already has (the tree's key). */
 const DISCARDED: Buffer[] = [];
 

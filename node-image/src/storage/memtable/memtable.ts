@@ -528,7 +528,7 @@ function treeOfRun(layout: TableLayout, run: RowRun): RowTree {
 
 /** Where a row run's encodings land (no allocation per write). */
 const RUN_TARGET: EncodedRowTarget = {
-  slab: Buffer.alloc(0), start: 0, length: 0, cellCount: 0, minTimestampDelta: 0, maxTimestampDelta: 0, dropTimeSeconds: 0, expiringCount: 0,
+  slab: Buffer.alloc(0), slabNumber: 0, start: 0, length: 0, cellCount: 0, minTimestampDelta: 0, maxTimestampDelta: 0, dropTimeSeconds: 0, expiringCount: 0,
 };
 
 const NO_ROWS: readonly Row[] = Object.freeze([]);
@@ -760,7 +760,7 @@ export class Memtable {
     if (!run.continuesWith(row.clustering)) return false;
     const size = rowSizeBytes(row);
     if (!this.encodedRows.encodeRowTo(RUN_TARGET, row, run.base, size)) return false;
-    run.append(detachValues(row.clustering), RUN_TARGET, size);
+    run.append(row.clustering, RUN_TARGET, size);
     this.bytes += size;
     this.rowCount++;
     return true;

@@ -43,17 +43,19 @@ export class RowRun {
   private order: -1 | 0 | 1 = 0;
   private fields = new Int32Array(INITIAL_ROWS * STRIDE);
   private count = 0;
-  /** The slabs the rows are in (a row's SLAB field indexes this). */
-  private readonly slabs: Buffer[] = [];
-  /** The clustering of the row that arrived last: the next one must sort past it, the way the run goes. */
-  private newest: Clustering;
+  /**
+   * The clustering of the row that arrived last (the next one must sort past it, the way the run
+   * goes): the run's own copies, overwritten in place while the lengths stay (a time series: no
+   * allocation per row).
+   */
+  private newest: Buffer[];
 
   /** A run of one row, encoded in `first` with deltas from `base`, with clustering `clustering`. */
   constructor(codec: EncodedRows, compare: (a: Clustering, b: Clustering) => number, base: number, clustering: Clustering, first: EncodedRowTarget, sizeBytes: number) {
     this.codec = codec;
     this.compare = compare;
     this.base = base;
-    this.newest = clustering;
+    this.newest = copies(clustering);
     this.push(first, sizeBytes);
   }
 
@@ -70,11 +72,22 @@ export class RowRun {
     return c !== 0 && (this.order === 0 || (c > 0) === (this.order > 0));
   }
 
-  /** Adds a row continuesWith() accepted, encoded in `e`; `clustering` is kept until the next (detached by the caller). */
+  /** Adds a row continuesWith() accepted, encoded in `e` (its clustering is copied, not kept). */
   append(clustering: Clustering, e: EncodedRowTarget, sizeBytes: number): void {
     if (this.order === 0) this.order = this.compare(clustering, this.newest) > 0 ? 1 : -1;
-    this.newest = clustering;
+    this.remember(clustering);
     this.push(e, sizeBytes);
+  }
+
+  private remember(clustering: Clustering): void {
+    const own = this.newest;
+    let fits = own.length === clustering.length;
+    for (let i = 0; fits && i < own.length; i++) fits = own[i]!.length === clustering[i]!.length;
+    if (!fits) {
+      this.newest = copies(clustering);
+      return;
+    }
+    for (let i = 0; i < own.length; i++) own[i]!.set(clustering[i]!);
   }
 
   private push(e: EncodedRowTarget, sizeBytes: number): void {
@@ -84,11 +97,9 @@ export class RowRun {
       grown.set(this.fields);
       this.fields = grown;
     }
-    const slabs = this.slabs;
-    if (slabs.length === 0 || slabs[slabs.length - 1] !== e.slab) slabs.push(e.slab);
     const f = this.fields;
     const at = i * STRIDE;
-    f[at + SLAB] = slabs.length - 1;
+    f[at + SLAB] = e.slabNumber;
     f[at + START] = e.start;
     f[at + LENGTH] = e.length;
     f[at + SIZE] = sizeBytes;
@@ -110,7 +121,7 @@ export class RowRun {
     const at = this.arrival(pos) * STRIDE;
     const f = this.fields;
     const start = f[at + START]!;
-    return this.codec.clusteringAt(this.slabs[f[at + SLAB]!]!, start, start + f[at + LENGTH]!);
+    return this.codec.clusteringAt(this.codec.slabAt(f[at + SLAB]!), start, start + f[at + LENGTH]!);
   }
 
   /** The row at position `pos` in clustering order, as an EncodedRow (a new object). */
@@ -118,7 +129,7 @@ export class RowRun {
     assert(pos >= 0 && pos < this.count, 'row run position');
     const at = this.arrival(pos) * STRIDE;
     const f = this.fields;
-    const slab = this.slabs[f[at + SLAB]!]!;
+    const slab = this.codec.slabAt(f[at + SLAB]!);
     const start = f[at + START]!;
     const length = f[at + LENGTH]!;
     return new EncodedRow(
@@ -138,7 +149,7 @@ export class RowRun {
     const f = this.fields;
     for (let pos = 0; pos < this.count; pos++) {
       const at = this.arrival(pos) * STRIDE;
-      view.slab = this.slabs[f[at + SLAB]!]!;
+      view.slab = this.codec.slabAt(f[at + SLAB]!);
       view.start = f[at + START]!;
       view.length = f[at + LENGTH]!;
       view.cellCount = f[at + CELLS]!;
@@ -206,6 +217,15 @@ class RunRowView implements EncodedRowView {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Copies of the values in buffers of their own (Buffer.alloc: not slices of a shared pool, which they would pin). */
+function copies(values: Clustering): Buffer[] {
+  return values.map((v) => {
+    const own = Buffer.alloc(v.length);
+    own.set(v);
+    return own;
+  });
+}
 
 /**
  * A position in a run by arrival number (`step`: the way clustering order goes), so appends do
