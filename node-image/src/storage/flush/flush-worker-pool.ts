@@ -175,14 +175,8 @@ export class WorkerFlushSink implements SSTableSink {
 
   writeSlabPartition(slab: Buffer, start: number, length: number, e: IndexEntryFields, minTimestampDelta: number, maxTimestampDelta: number): boolean {
     this.check();
-    const buffer = slab.buffer;
-    let id = this.slabIds.get(buffer);
-    if (id === undefined) {
-      if (!(buffer instanceof SharedArrayBuffer)) return false;
-      id = this.slabIds.size;
-      this.slabIds.set(buffer, id);
-      this.newSlabs.push(buffer);
-    }
+    const id = this.slabId(slab);
+    if (id < 0) return false;
     this.addSegment(id, slab.byteOffset + start, length);
     this.slabBytes += length;
     const at = this.pushEntry(e);
@@ -194,6 +188,29 @@ export class WorkerFlushSink implements SSTableSink {
     this.entryCount++;
     this.sendIfFull();
     return true;
+  }
+
+  writeSlabData(slab: Buffer, start: number, length: number): boolean {
+    this.check();
+    const id = this.slabId(slab);
+    if (id < 0) return false;
+    this.addSegment(id, slab.byteOffset + start, length);
+    this.slabBytes += length;
+    this.sendIfFull();
+    return true;
+  }
+
+  /** The batch's id of a slab's shared memory (sent with the next batch when new); -1 when it is not shared. */
+  private slabId(slab: Buffer): number {
+    const buffer = slab.buffer;
+    let id = this.slabIds.get(buffer);
+    if (id === undefined) {
+      if (!(buffer instanceof SharedArrayBuffer)) return -1;
+      id = this.slabIds.size;
+      this.slabIds.set(buffer, id);
+      this.newSlabs.push(buffer);
+    }
+    return id;
   }
 
   addEntry(e: IndexEntryFields): void {
@@ -241,11 +258,11 @@ export class WorkerFlushSink implements SSTableSink {
     return at;
   }
 
-  /** The next piece of the Data stream; an inline piece right after the last one extends it. */
+  /** The next piece of the Data stream; a piece right after the last one in the same source extends it. */
   private addSegment(source: number, start: number, length: number): void {
     let at = (this.segmentCount - 1) * SEGMENT_FIELDS;
     const segments = this.segments;
-    if (source === INLINE && at >= 0 && segments[at] === INLINE && segments[at + 1]! + segments[at + 2]! === start) {
+    if (at >= 0 && segments[at] === source && segments[at + 1]! + segments[at + 2]! === start) {
       segments[at + 2] = segments[at + 2]! + length;
       return;
     }

@@ -84,6 +84,12 @@ export interface SSTableSink {
    * in the thread that writes the files has no use for it.
    */
   writeSlabPartition?(slab: Buffer, start: number, length: number, entry: IndexEntryFields, minTimestampDelta: number, maxTimestampDelta: number): boolean;
+  /**
+   * Data bytes `slab[start, start + length)` (a memtable's encoded row) next in the Data stream,
+   * without them passing through this thread; false, with nothing written, when the slab is not
+   * shared memory (the caller writes them). Optional, as writeSlabPartition.
+   */
+  writeSlabData?(slab: Buffer, start: number, length: number): boolean;
   /** Null (and nothing left on disk) when no entry was added. */
   finish(statistics: EncodedStatistics): Promise<PreparedSSTable | null>;
   /** Best effort: closes and removes the temp components. */

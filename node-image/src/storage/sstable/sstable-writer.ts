@@ -310,7 +310,14 @@ export class SSTableWriter {
       this.blockFirst = e.clustering;
       this.blockStart = this.dataLength;
     }
-    this.scratch.copyFrom(e.slab, e.start, e.start + e.length);
+    if (this.sink.writeSlabData !== undefined) {
+      // A flush worker's sink takes the bytes as a place in shared memory: no copy here.
+      this.spill();
+      if (this.sink.writeSlabData(e.slab, e.start, e.length)) this.spilledLength += e.length;
+      else this.scratch.copyFrom(e.slab, e.start, e.start + e.length);
+    } else {
+      this.scratch.copyFrom(e.slab, e.start, e.start + e.length);
+    }
     this.stats.encodedRow(e, this.treeBase);
     if (this.scratch.length >= SCRATCH_SPILL_BYTES) this.spill();
     // Tree rows skip the order check that reads it.
