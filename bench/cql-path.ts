@@ -73,6 +73,12 @@ class StubStorage implements StorageEngine {
     }
     return this.batch;
   }
+  /** Every mutation joins the same batch: its promise answers for all. */
+  applyAll(mutations: readonly Mutation[]): Promise<void> {
+    let done = Promise.resolve();
+    for (const m of mutations) done = this.apply(m);
+    return done;
+  }
   /** The stress schema has no counters; a counter write is applied like any other and logged as given. */
   applyCounter(mutation: Mutation): Promise<Mutation> {
     return this.apply(mutation).then(() => mutation);

@@ -91,7 +91,7 @@ export class LocalCoordinator implements Coordinator {
       for (const m of mutations) this.checkAvailable(m.keyspace, options.consistency, true);
       // One mutation: storage's durability promise is the answer (no extra promise hop).
       if (mutations.length === 1) return this.storage.apply(mutations[0]!);
-      return Promise.all(mutations.map((m) => this.storage.apply(m))).then(nothing);
+      return this.storage.applyAll(mutations);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -179,8 +179,6 @@ export class LocalCoordinator implements Coordinator {
     return 'org.apache.cassandra.dht.Murmur3Partitioner';
   }
 }
-
-function nothing(): void {}
 
 function tableIds(schema: SchemaSnapshot): Set<string> {
   const ids = new Set<string>();

@@ -73,6 +73,14 @@ export interface StorageEngine {
    */
   apply(mutation: Mutation): Promise<void>;
   /**
+   * apply() for each mutation, in order, with one promise for all: every mutation is validated
+   * before any is appended (an invalid one rejects the call and nothing is written), and the call
+   * is admitted against memtable space as a whole. Not atomic beyond that: a later failure (a
+   * mutation too large for the commit log, a failed disk) leaves the earlier ones applied, as
+   * separate apply() calls would. What an unlogged batch of several partitions is applied with.
+   */
+  applyAll(mutations: readonly Mutation[]): Promise<void>;
+  /**
    * Applies a mutation, resolving its counter deltas into totals at commit-log append (after every
    * earlier write of the partition under batch/group sync). Resolves once the write is durable per
    * the sync mode and readable, with the mutation as logged: each delta cell replaced by its new

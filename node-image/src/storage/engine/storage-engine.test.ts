@@ -312,6 +312,49 @@ describe('storage engine writes', () => {
     await e.apply(insert(1, 1, 1));
   });
 
+  it('applies a list of mutations with one promise: all readable when it resolves, all durable across a reopen', async () => {
+    for (const sync of ['periodic', 'batch'] as const) {
+      const h = harness({ timers: realTimers, schema: SCHEMA, config: { commitLogSync: sync } });
+      let e = await open(h);
+      const simple = mutationOf(update(TABLE_SIMPLE.id, 9, { rows: [row([], { liveness: marker(7), cells: [liveCell('v', int(9), 7)] })] }));
+      const writes = [insert(1, 1, 10), insert(2, 1, 20), insert(1, 2, 11), simple, insert(3, 1, 30)];
+      await e.applyAll(writes);
+      const read = () => [1, 2, 3].map((pk) => cks(e.read(cmd({ pk })).partitions[0]));
+      expect(read()).toEqual([[1, 2], [1], [1]]);
+      expect(e.read(cmd({ tableId: TABLE_SIMPLE.id, pk: 9 })).partitions.length).toBe(1);
+      await e.close();
+      e = await open(h);
+      expect(read(), sync).toEqual([[1, 2], [1], [1]]);
+      expect(e.read(cmd({ tableId: TABLE_SIMPLE.id, pk: 9 })).partitions.length).toBe(1);
+      await e.close();
+    }
+  });
+
+  it('validates every mutation of a list before any is written: one invalid rejects them all', async () => {
+    const h = harness({ timers: realTimers, schema: SCHEMA });
+    let e = await open(h);
+    const unsorted = mutationOf(update(TABLE_MAIN.id, 2, { rows: [row([int(2)], { liveness: marker(1) }), row([int(1)], { liveness: marker(1) })] }));
+    await expect(e.applyAll([insert(1, 1, 1), unsorted, insert(3, 1, 1)])).rejects.toThrow(/sorted/);
+    const unknown = mutationOf(update('00000000-0000-4000-8000-00000000dead', 4, { rows: [row([int(1)], { liveness: marker(1) })] }));
+    await expect(e.applyAll([insert(1, 1, 1), unknown])).rejects.toMatchObject({ code: ErrorCode.Invalid });
+    expect(e.read(cmd({ range: FULL_RANGE })).partitions).toEqual([]);
+    await e.close();
+    e = await open(h);
+    expect(e.read(cmd({ range: FULL_RANGE })).partitions).toEqual([]);
+  });
+
+  it('applies a list holding counter deltas in order, each resolved into totals', async () => {
+    const h = harness({ timers: realTimers, schema: SCHEMA });
+    const e = await open(h);
+    const inc = (delta: bigint): Mutation => mutationOf(update(TABLE_COUNTER.id, 1, {
+      rows: [row([int(1)], { cells: [{ ...liveCell('c', bigint64(delta), 10), counterDelta: true }] })],
+    }));
+    await e.applyAll([inc(5n), insert(1, 1, 1), inc(3n)]);
+    const p = e.read(cmd({ tableId: TABLE_COUNTER.id, pk: 1 })).partitions[0]!;
+    expect(toLivePartition(p, NOW).rows[0]!.cells[0]!.value.readBigInt64BE(0)).toBe(8n);
+    expect(cks(e.read(cmd({})).partitions[0])).toEqual([1]);
+  });
+
   it('truncates durably: neither SSTables nor replay bring the data back', async () => {
     const h = harness({ timers: realTimers, schema: SCHEMA });
     let e = await open(h);

@@ -597,6 +597,50 @@ class LsmStorageEngine implements StorageEngineWithStats {
   }
 
   /** The read answered from a cached partition, or null when the cached head cannot answer it. */
+  applyAll(mutations: readonly Mutation[]): Promise<void> {
+    const n = mutations.length;
+    if (n === 1) return this.apply(mutations[0]!);
+    try {
+      // Everything is validated first: an invalid mutation rejects the call before any is appended.
+      const storesOf = new Array<readonly TableStore[] | null>(n);
+      let counters = false;
+      for (let i = 0; i < n; i++) {
+        const stores = this.admit(mutations[i]!);
+        // admit's list for a one-update mutation is scratch: kept as a copy.
+        storesOf[i] = stores === null ? null : stores.length === 1 ? [stores[0]!] : stores;
+        if (stores !== null && writesCounterTable(stores)) counters = true;
+      }
+      if (counters) return Promise.all(mutations.map((m) => this.apply(m))).then(ignoreResult);
+      if (this.mustWaitForSpace()) {
+        // The caller may reuse its list once this returns.
+        const waiting = mutations.slice();
+        return this.waitForSpace(() => this.applyAllNow(waiting, storesOf));
+      }
+      return this.applyAllNow(mutations, storesOf);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /** applyNow for admitted mutations; one promise for their durability (they mostly share one commit-log batch). */
+  private applyAllNow(mutations: readonly Mutation[], storesOf: ReadonlyArray<readonly TableStore[] | null>): Promise<void> {
+    let last: Promise<void> | null = null;
+    let earlier: Array<Promise<void>> | null = null;
+    for (let i = 0; i < mutations.length; i++) {
+      const stores = storesOf[i]!;
+      if (stores === null) continue;
+      const durable = this.applyNow(mutations[i]!, stores);
+      if (durable !== last) {
+        if (last !== null) (earlier ??= []).push(last);
+        last = durable;
+      }
+    }
+    if (last === null) return Promise.resolve();
+    if (earlier === null) return last;
+    earlier.push(last);
+    return Promise.all(earlier).then(ignoreResult);
+  }
+
   private serveFromCache(layout: TableLayout, cached: { partition: ReadPartition | null; complete: boolean }, command: ReadCommand): ReadResult | null {
     const selector = command.partitions;
     assert(selector.kind === 'single', 'row cache serves single-partition reads');
