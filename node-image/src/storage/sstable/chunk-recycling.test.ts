@@ -113,7 +113,23 @@ describe('ChunkCache buffer recycling', () => {
     const epoch = cache.recycleEpoch;
     cache.put(f, 2, cache.allocate(104).subarray(0, 100));
     expect(cache.recycleEpoch).toBe(epoch + 1);
-    expect(cache.allocate(104).buffer).toBe(a.buffer);
+    // a's slot, whole again, though the cache held a shorter view of it.
+    const again = cache.allocate(104);
+    expect([again.buffer, again.byteOffset, again.length]).toEqual([a.buffer, a.byteOffset, 104]);
+  });
+
+  it('carves new buffers from shared stores in disjoint slots, one store per size', () => {
+    const cache = new ChunkCache(1 << 20);
+    const slots = Array.from({ length: 300 }, () => cache.allocate(4100));
+    const stores = new Set(slots.map((b) => b.buffer));
+    // 1 MiB stores hold 255 slots of 4100 bytes.
+    expect(stores.size).toBe(2);
+    slots.forEach((b, i) => b.fill(i & 0xff));
+    slots.forEach((b, i) => expect(b.every((x) => x === (i & 0xff))).toBe(true));
+    expect(cache.allocate(512).buffer).not.toBe(slots[0]!.buffer);
+    // A chunk too large to share a store gets one of its own.
+    const big = cache.allocate(300 * 1024);
+    expect([big.byteOffset, big.buffer.byteLength]).toEqual([0, 300 * 1024]);
   });
 
   it('never reuses buffers it did not allocate, nor any when it does not recycle', () => {

@@ -255,8 +255,20 @@ export class ChunkedFileReader {
       throw new StorageCorruptionError({ path, offsetBytes: physical, reason: `chunk ${index} checksum mismatch` });
     }
     let data: Buffer;
+    const into = this.compressor.decompressInto;
     if (storedLength === length) {
       data = stored;
+    } else if (cache && into !== undefined && this.cache.recycles) {
+      // Into a buffer the cache recycles: no new native buffer per chunk kept in the cache.
+      data = this.cache.allocate(length);
+      try {
+        into(stored, data, length);
+      } catch (error) {
+        this.cache.release(data);
+        throw new StorageCorruptionError({ path, offsetBytes: physical, reason: `chunk ${index} does not decompress: ${(error as Error).message}` });
+      } finally {
+        this.cache.release(buffer);
+      }
     } else {
       try {
         data = this.compressor.decompress(stored, length);

@@ -5,6 +5,7 @@
 import { constants as zlibConstants, deflateRawSync, inflateRawSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
+import { lz4DecompressInto } from './lz4-block.ts';
 
 export const CompressorId = {
   None: 0,
@@ -22,6 +23,12 @@ export interface Compressor {
   compress(chunk: Buffer): Buffer;
   /** `uncompressedLengthBytes` is the chunk's logical length (known from CompressionInfo). */
   decompress(stored: Buffer, uncompressedLengthBytes: number): Buffer;
+  /**
+   * Decompresses into `target[0, uncompressedLengthBytes)` (a buffer the caller reuses), where
+   * the compressor can: a chunk cache keeps its chunks in buffers it recycles instead of a new
+   * native buffer per chunk. Throws on malformed input.
+   */
+  decompressInto?(stored: Buffer, target: Buffer, uncompressedLengthBytes: number): void;
 }
 
 /** Default chunk length (Cassandra 4.0+: 16 KiB). */
@@ -54,6 +61,9 @@ const lz4: Compressor = {
   className: 'LZ4Compressor',
   compress: (chunk) => lz4Compress(chunk),
   decompress: (stored) => lz4Uncompress(stored),
+  decompressInto: (stored, target, length) => {
+    lz4DecompressInto(stored, target, length);
+  },
 };
 
 const snappy: Compressor = {
