@@ -155,7 +155,7 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
     const objects = this.objects[id]!;
     if (objects !== null) {
       const own = objects.key;
-      return own === key || own.equals(key);
+      return own === key || sameBytes(own, key);
     }
     const slab = this.slabOf(id)!;
     const at = encodedKeyAt(slab, this.fields[id * STRIDE + START]!);
@@ -257,6 +257,17 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
     for (let i = from; i < end; i++) sum += f[ids[i]! * STRIDE]!;
     TOUCHED.sum = sum;
   }
+}
+
+/** Keys up to this long are compared in a loop: Buffer.equals is a native call of about 60 ns. */
+const SHORT_KEY_BYTES = 32;
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  if (n > SHORT_KEY_BYTES) return a.equals(b);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Where an encoding lands before the table copies it (no allocation per write). */
