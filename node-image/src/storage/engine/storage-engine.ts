@@ -596,7 +596,6 @@ class LsmStorageEngine implements StorageEngineWithStats {
     return served !== null ? { result: served, tombstones: 0, sstablesRead: 0 } : executeReadCounted(view, command, options);
   }
 
-  /** The read answered from a cached partition, or null when the cached head cannot answer it. */
   applyAll(mutations: readonly Mutation[]): Promise<void> {
     const n = mutations.length;
     if (n === 1) return this.apply(mutations[0]!);
@@ -641,6 +640,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
     return Promise.all(earlier).then(ignoreResult);
   }
 
+  /** The read answered from a cached partition, or null when the cached head cannot answer it. */
   private serveFromCache(layout: TableLayout, cached: { partition: ReadPartition | null; complete: boolean }, command: ReadCommand): ReadResult | null {
     const selector = command.partitions;
     assert(selector.kind === 'single', 'row cache serves single-partition reads');

@@ -11,6 +11,7 @@ import { tableLayoutOf } from '../table-layout.ts';
 import { TABLE_MAIN, deletion, makeTable, expiringCell, int, liveCell, marker, pkOf, row, text, tombstoneCell, update } from '../testing/fixtures.ts';
 import { EncodedRow, EncodedRows, SMALL_DELTA_MAX, encodedBase } from './encoded-rows.ts';
 import { Memtable, MemtablePartition } from './memtable.ts';
+import { memtableOf, partitionsOf } from '../testing/memtable-fixtures.ts';
 
 const layout = tableLayoutOf(TABLE_MAIN);
 const source = { layout };
@@ -59,15 +60,7 @@ const updateArb: fc.Arbitrary<PartitionUpdate> = fc.oneof(
 );
 
 function apply(updates: readonly PartitionUpdate[], encodeRows: boolean): Memtable {
-  const m = new Memtable(source, 0, { encodeRows });
-  for (const u of updates) m.apply(u);
-  return m;
-}
-
-function partitionsOf(m: Memtable): MemtablePartition[] {
-  const out: MemtablePartition[] = [];
-  for (const c = m.partitions.first(); c.valid; c.next()) out.push(c.value);
-  return out;
+  return memtableOf(source, updates, encodeRows);
 }
 
 const contentsOf = (p: MemtablePartition) => ({

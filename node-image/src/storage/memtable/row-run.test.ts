@@ -8,7 +8,8 @@ import { writeSSTable } from '../sstable/sstable-writer.ts';
 import { tableLayoutOf } from '../table-layout.ts';
 import { TABLE_MAIN, deletion, expiringCell, int, liveCell, marker, pkOf, row, update } from '../testing/fixtures.ts';
 import { EncodedRow } from './encoded-rows.ts';
-import { Memtable } from './memtable.ts';
+import type { Memtable } from './memtable.ts';
+import { memtableOf, partitionsOf } from '../testing/memtable-fixtures.ts';
 import type { MemtablePartition } from './memtable.ts';
 import { MemtablePartitionSource } from './memtable-source.ts';
 import { RowRun } from './row-run.ts';
@@ -25,15 +26,7 @@ function point(ck: number, ts: number, ttl: boolean): Row {
 }
 
 function memtable(updates: readonly PartitionUpdate[], encodeRows: boolean): Memtable {
-  const m = new Memtable({ layout }, 0, { encodeRows });
-  for (const u of updates) m.apply(u);
-  return m;
-}
-
-function partitionsOf(m: Memtable): MemtablePartition[] {
-  const out: MemtablePartition[] = [];
-  for (const c = m.partitions.first(); c.valid; c.next()) out.push(c.value);
-  return out;
+  return memtableOf({ layout }, updates, encodeRows);
 }
 
 /** Rows a read from `from` (null: an end) gives, either way. */

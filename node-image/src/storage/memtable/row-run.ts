@@ -111,9 +111,14 @@ export class RowRun {
     this.count = i + 1;
   }
 
-  /** Arrival number of the row at clustering-order position `pos`. */
+  /** Arrival number of the row at clustering-order position `pos` (and, the same way, the position of arrival number `pos`). */
   private arrival(pos: number): number {
     return this.order < 0 ? this.count - 1 - pos : pos;
+  }
+
+  /** How arrival numbers go in clustering order. */
+  private get step(): -1 | 1 {
+    return this.order < 0 ? -1 : 1;
   }
 
   /** The clustering of the row at position `pos` in clustering order (views of its slab). */
@@ -162,11 +167,11 @@ export class RowRun {
   }
 
   first(): RowsCursor {
-    return new RunCursor(this, this.arrival(0), this.order < 0 ? -1 : 1);
+    return new RunCursor(this, this.arrival(0), this.step);
   }
 
   last(): RowsCursor {
-    return new RunCursor(this, this.arrival(this.count - 1), this.order < 0 ? -1 : 1);
+    return new RunCursor(this, this.arrival(this.count - 1), this.step);
   }
 
   /**
@@ -183,7 +188,7 @@ export class RowRun {
       else hi = mid;
     }
     const pos = forward ? lo : lo - 1;
-    const step = this.order < 0 ? -1 : 1;
+    const step = this.step;
     // Off either end: an arrival number outside the rows (a run only grows at one end).
     const arrival = pos < 0 ? (step > 0 ? -1 : this.count) : pos >= this.count ? (step > 0 ? this.count : -1) : this.arrival(pos);
     return new RunCursor(this, arrival, step);
@@ -191,7 +196,7 @@ export class RowRun {
 
   /** The row of arrival number `i` (RunCursor), or null past either end. */
   rowOfArrival(i: number): EncodedRow | null {
-    return i >= 0 && i < this.count ? this.rowAt(this.order < 0 ? this.count - 1 - i : i) : null;
+    return i >= 0 && i < this.count ? this.rowAt(this.arrival(i)) : null;
   }
 }
 

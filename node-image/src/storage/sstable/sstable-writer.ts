@@ -319,10 +319,8 @@ export class SSTableWriter {
       this.scratch.copyFrom(e.slab, e.start, e.start + e.length);
     }
     this.stats.encodedRow(e, this.treeBase);
-    if (this.scratch.length >= SCRATCH_SPILL_BYTES) this.spill();
-    // Tree rows skip the order check that reads it.
-    this.lastClustering = null;
-    if (this.dataLength - this.blockStart >= ROW_INDEX_BLOCK_BYTES) this.closeBlock();
+    // Tree rows skip the order check that would read its clustering.
+    this.afterRow(null);
   }
 
   /** Checks a row's order, writes the header before the first (`firstRow` picks its base) and opens a block. */
@@ -339,7 +337,7 @@ export class SSTableWriter {
   }
 
   /** After a row's bytes: spills a full scratch and closes a full row-index block. */
-  private afterRow(clustering: Clustering): void {
+  private afterRow(clustering: Clustering | null): void {
     if (this.scratch.length >= SCRATCH_SPILL_BYTES) this.spill();
     this.lastClustering = clustering;
     if (this.dataLength - this.blockStart >= ROW_INDEX_BLOCK_BYTES) this.closeBlock();
