@@ -2,7 +2,7 @@
 // Filter, Statistics, CompressionInfo, TOC) is byte-identical to the in-process flush of the same
 // writes (large partitions with row indexes, a value bigger than a batch, row deletions, enough
 // data for several batches in flight, single-row partitions the worker reads from the memtable's
-// shared slabs), and the worker ships the partition index so publishing scans
+// shared slabs, some sharing a token), and the worker ships the partition index so publishing scans
 // no Index.db on the main thread; a worker that dies or fails mid-flush fails the flush: no
 // temp file, the memtable stays readable, and a reopen replays every acknowledged write.
 import { readdirSync, readFileSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,11 @@ const WIDE_ROWS = 3000;
 const BIG_VALUE_BYTES = 1536 * 1024;
 /** Partitions of one row after the others: encoded in the memtable, flushed from its shared slabs. */
 const SINGLES = 5000;
+/**
+ * One-row partitions given the token of partition PARTITIONS (an encoded one-row partition too):
+ * the writer orders partitions of one token by key, which it reads from their slabs.
+ */
+const SAME_TOKEN = [900_001, 900_002, 900_003];
 const { table: TABLE, schema: SCHEMA } = clusteredTable('fw', '6d6e2b35-0d0c-4b9e-9a51-2d1c5f0e0008');
 const NOW_SECONDS = Math.floor(Date.now() / 1000);
 /** Both engines stamp the same creation time into Statistics. */
@@ -80,6 +85,11 @@ async function fill(engine: StorageEngineWithStats): Promise<void> {
     if (pending.length >= 5000) await drain();
   }
   for (let k = PARTITIONS; k < PARTITIONS + SINGLES; k++) pending.push(engine.apply(write(k, 0)));
+  const shared = write(PARTITIONS, 0).token;
+  for (const k of SAME_TOKEN) {
+    const m = write(k, 0);
+    pending.push(engine.apply({ ...m, token: shared, updates: m.updates.map((u) => ({ ...u, token: shared })) }));
+  }
   await drain();
 }
 
@@ -161,7 +171,7 @@ describe('memtable flushes in a worker thread', () => {
       // Every single-row partition with a live value went by slab, key and all; so did the encoded
       // rows of the many-row partitions (pieces without a key; adjacent ones in a slab merge).
       const encodable = Array.from({ length: SINGLES }, (_, i) => PARTITIONS + i).filter((k) => k % 11 !== 0).length;
-      expect(slabKeys).toBe(encodable);
+      expect(slabKeys).toBe(encodable + SAME_TOKEN.length);
       expect(slabPieces).toBeGreaterThan(encodable + PARTITIONS);
     } finally {
       scans.mockRestore();

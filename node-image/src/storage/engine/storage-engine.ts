@@ -1026,7 +1026,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
         generation,
         layout: store.layout,
         compression: store.compression,
-        partitions: memtable.contents(),
+        partitions: memtable.flushSource(),
         columns: memtable.encodedRows.columns,
         partitionCountEstimate: memtable.partitionCount,
         commitLogPosition: flushPosition,

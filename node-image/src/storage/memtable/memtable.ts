@@ -17,7 +17,7 @@ import { boundsEqual } from '../clustering-position.ts';
 import { maxDeletion, supersedes } from '../deletion-time.ts';
 import type { Cell, Clustering, DeletionTime, PartitionUpdate, RangeTombstone, Row } from '../model.ts';
 import { assertCellsSorted, mergeRows } from '../reconcile.ts';
-import type { SSTablePartitionInput } from '../sstable/sstable-writer.ts';
+import type { SSTablePartitionInput, SSTablePartitionSource, SSTableWriter } from '../sstable/sstable-writer.ts';
 import type { TableLayout } from '../table-layout.ts';
 import { rowTimestamp } from '../codec/partition-codec.ts';
 import { ENCODED_KEY, EncodedRow, EncodedRows, encodedKeyAt } from './encoded-rows.ts';
@@ -249,6 +249,27 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
     f[at + FLAGS] |= CODEC_SET;
   }
 
+  /**
+   * Puts the encoding of partition `id` into `e` (its codec is this table's already); false when
+   * the partition is not one encoded row.
+   */
+  encodingOf(id: number, e: FlushEncoding): boolean {
+    const f = this.fields;
+    const at = id * STRIDE;
+    const n = f[at + SLAB]!;
+    if (n === NO_SLAB) return false;
+    e.slab = this.slabs[n]!;
+    e.start = f[at + START]!;
+    e.length = f[at + LENGTH]!;
+    e.rowsAt = f[at + ROWS_AT]!;
+    e.cellCount = f[at + CELLS]!;
+    e.minTimestampDelta = f[at + MIN_DELTA]!;
+    e.maxTimestampDelta = f[at + MAX_DELTA]!;
+    e.dropTimeSeconds = f[at + DROP_TIME]!;
+    e.expiringCount = f[at + EXPIRING]!;
+    return true;
+  }
+
   /** Reads the fields of partitions `ids[from..]` a few at a time ahead of a walk (their cache misses overlap). */
   touchAhead(ids: Int32Array, from: number): void {
     const end = Math.min(ids.length, from + FLUSH_TOUCH_AHEAD);
@@ -258,6 +279,58 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
     TOUCHED.sum = sum;
   }
 }
+
+/** An EncodedPartition a flush fills from a table's fields for one partition after another. */
+interface FlushEncoding {
+  readonly codec: EncodedRows;
+  slab: Buffer;
+  start: number;
+  length: number;
+  rowsAt: number;
+  cellCount: number;
+  minTimestampDelta: number;
+  maxTimestampDelta: number;
+  dropTimeSeconds: number;
+  expiringCount: number;
+}
+
+/**
+ * A flush's walk of a memtable (Memtable.flushSource): its partitions in (token, key) order, a
+ * one-row encoded partition handed over as its fields (SSTableWriter.writeEncoded, no view made),
+ * any other as a MemtablePartition view.
+ */
+class MemtableFlushSource implements SSTablePartitionSource {
+  private readonly table: PartitionTable;
+  private readonly ids: Int32Array;
+  private readonly encoding: FlushEncoding;
+  private next = 0;
+
+  constructor(table: PartitionTable, ids: Int32Array) {
+    this.table = table;
+    this.ids = ids;
+    this.encoding = {
+      codec: table.codec, slab: EMPTY_SLAB, start: 0, length: 0, rowsAt: 0, cellCount: 0, minTimestampDelta: 0, maxTimestampDelta: 0, dropTimeSeconds: 0, expiringCount: 0,
+    };
+  }
+
+  writeSome(writer: SSTableWriter, bytes: number): boolean {
+    const table = this.table;
+    const ids = this.ids;
+    const encoding = this.encoding;
+    const until = writer.dataLengthBytes + bytes;
+    let i = this.next;
+    while (i < ids.length && writer.dataLengthBytes < until) {
+      if ((i & (FLUSH_TOUCH_AHEAD - 1)) === 0) table.touchAhead(ids, i + FLUSH_TOUCH_AHEAD);
+      const id = ids[i++]!;
+      if (table.encodingOf(id, encoding) && writer.writeEncoded(encoding, table.tokenHigh(id), table.tokenLow(id))) continue;
+      writer.writePartition(table.valueOf(id));
+    }
+    this.next = i;
+    return i < ids.length;
+  }
+}
+
+const EMPTY_SLAB = Buffer.alloc(0);
 
 /** Keys up to this long are compared in a loop: Buffer.equals is a native call of about 60 ns. */
 const SHORT_KEY_BYTES = 32;
@@ -633,6 +706,14 @@ export class Memtable {
       if ((i & (FLUSH_TOUCH_AHEAD - 1)) === 0) table.touchAhead(ids, i + FLUSH_TOUCH_AHEAD);
       yield table.valueOf(ids[i]!);
     }
+  }
+
+  /**
+   * contents() for a flush's writer: the same partitions in the same order, the one-row encoded
+   * ones without a view each.
+   */
+  flushSource(): SSTablePartitionSource {
+    return new MemtableFlushSource(this.table, this.partitions.collapsed());
   }
 
   /**

@@ -10,7 +10,7 @@ import { assert } from '../../lib/index.ts';
 import type { Disk } from '../../io/index.ts';
 import { ByteWriter } from '../codec/byte-writer.ts';
 import { ColumnDictionary } from '../codec/column-dictionary.ts';
-import { encodedBase } from '../memtable/encoded-rows.ts';
+import { ENCODED_KEY, encodedBase, encodedKeyAt } from '../memtable/encoded-rows.ts';
 import type { EncodedPartition, EncodedRowView, EncodedTree } from '../memtable/encoded-rows.ts';
 import type { PartitionContents } from '../codec/partition-codec.ts';
 import { PartitionEncoder, TIMESTAMP_DELTA_MAX, rowTimestamp } from '../codec/partition-codec.ts';
@@ -208,9 +208,14 @@ export class SSTableWriter {
   /** Logical Data bytes handed to the sink; `scratch` holds the ones encoded since. */
   private spilledLength = 0;
   private entries = 0;
-  /** The last partition's key; null when it went by slab (writeSlabPartition): previousInput has it. */
+  /**
+   * The last partition's key; null when it went by slab (writeSlabPartition): previousInput has
+   * it, or when that was null (writeEncoded), its bytes at previousSlabStart of previousSlab.
+   */
   private previousKey: Buffer | null = null;
   private previousInput: SSTablePartitionInput | null = null;
+  private previousSlab: Buffer | null = null;
+  private previousSlabStart = 0;
   // The partition being written.
   private partitionKey: Buffer | null = null;
   private partitionTokenHigh = 0;
@@ -429,8 +434,25 @@ export class SSTableWriter {
     if (this.entries === 0) return;
     const ph = this.partitionTokenHigh;
     const pl = this.partitionTokenLow;
-    const order = h !== ph ? (h > ph ? 1 : -1) : l !== pl ? (l > pl ? 1 : -1) : Buffer.compare(key, this.previousKey ?? this.previousInput!.key);
+    const order = h !== ph ? (h > ph ? 1 : -1) : l !== pl ? (l > pl ? 1 : -1) : Buffer.compare(key, this.previousPartitionKey());
     assert(order > 0, 'SSTable partitions must be written in strictly increasing (token, key) order');
+  }
+
+  private previousPartitionKey(): Buffer {
+    if (this.previousKey !== null) return this.previousKey;
+    if (this.previousInput !== null) return this.previousInput.key;
+    return slabKeyOf(this.previousSlab!, this.previousSlabStart);
+  }
+
+  /**
+   * A memtable's one-row encoded partition given by its encoding alone (`e`, which holds the key
+   * in its bytes; a flush reuses one object for every partition): handed to the sink as a place in
+   * its slab as writePartition would, with no view of the partition. False when it must go through
+   * writePartition instead (another dictionary, absolute timestamps, or a sink without slabs).
+   */
+  writeEncoded(e: EncodedPartition, h: number, l: number): boolean {
+    if (e.codec.columns !== this.names || this.absoluteTimestamps || this.sink.writeSlabPartition === undefined) return false;
+    return this.writeSlabPartition(null, e, h, l);
   }
 
   /**
@@ -438,11 +460,11 @@ export class SSTableWriter {
    * the bytes and the key from shared memory): false when the sink cannot take it so. The key is
    * made only for the order check of two partitions sharing a token.
    */
-  private writeSlabPartition(partition: SSTablePartitionInput, encoded: EncodedPartition, h: number, l: number): boolean {
+  private writeSlabPartition(partition: SSTablePartitionInput | null, encoded: EncodedPartition, h: number, l: number): boolean {
     assert(this.state === 'open' && this.partitionKey === null, 'a whole partition between partitions');
     if (this.entries > 0) {
       const ph = this.partitionTokenHigh;
-      if (h === ph && l === this.partitionTokenLow) this.checkOrder(partition.key, h, l);
+      if (h === ph && l === this.partitionTokenLow) this.checkOrder(partition !== null ? partition.key : slabKeyOf(encoded.slab, encoded.start), h, l);
       else assert(h !== ph ? h > ph : l > this.partitionTokenLow, 'SSTable partitions must be written in strictly increasing (token, key) order');
     }
     this.spill();
@@ -463,6 +485,8 @@ export class SSTableWriter {
     this.stats.partitionSize(length);
     this.previousKey = null;
     this.previousInput = partition;
+    this.previousSlab = encoded.slab;
+    this.previousSlabStart = encoded.start;
     this.stats.encodedPartitionUntimed(encoded);
     return true;
   }
@@ -623,8 +647,23 @@ function openPublished(options: PublishOptions): SSTableReader[] {
   return options.prepared.map((p) => SSTableReader.fromWritten({ disk: options.disk, prepared: p, chunkCache: options.chunkCache, keyCache: options.keyCache }));
 }
 
+/** The key of the encoded partition whose Data bytes start at `start` of `slab` (a view). */
+function slabKeyOf(slab: Buffer, start: number): Buffer {
+  const at = encodedKeyAt(slab, start);
+  return slab.subarray(at, at + ENCODED_KEY.length);
+}
+
+/**
+ * Partitions that write themselves into a writer a stretch at a time (a memtable: its one-row
+ * encoded partitions go by writeEncoded, with no object each), in (token, key) order.
+ */
+export interface SSTablePartitionSource {
+  /** Writes the next partitions until the writer's Data has grown by `bytes` or none is left; false once none is left. */
+  writeSome(writer: SSTableWriter, bytes: number): boolean;
+}
+
 export interface FlushWriteOptions extends SSTableWriterOptions {
-  readonly partitions: Iterable<SSTablePartitionInput>;
+  readonly partitions: Iterable<SSTablePartitionInput> | SSTablePartitionSource;
   /** Lets other work run during long flushes (and waits for a worker sink); called every FLUSH_YIELD_EVERY_BYTES. */
   readonly yieldToEventLoop: () => Promise<void>;
   /** Where the encoded bytes go (a flush worker); absent: written in this thread. */
@@ -638,11 +677,16 @@ export async function writeSSTable(options: FlushWriteOptions): Promise<SSTableR
   const writer = new SSTableWriter(options, options.sink);
   let lastYieldAt = 0;
   try {
-    for (const partition of options.partitions) {
-      writer.writePartition(partition);
-      if (writer.dataLengthBytes - lastYieldAt >= FLUSH_YIELD_EVERY_BYTES) {
-        lastYieldAt = writer.dataLengthBytes;
-        await options.yieldToEventLoop();
+    const partitions = options.partitions;
+    if ('writeSome' in partitions) {
+      while (partitions.writeSome(writer, FLUSH_YIELD_EVERY_BYTES)) await options.yieldToEventLoop();
+    } else {
+      for (const partition of partitions) {
+        writer.writePartition(partition);
+        if (writer.dataLengthBytes - lastYieldAt >= FLUSH_YIELD_EVERY_BYTES) {
+          lastYieldAt = writer.dataLengthBytes;
+          await options.yieldToEventLoop();
+        }
       }
     }
   } catch (error) {
