@@ -5,13 +5,15 @@
 // is left, and the data reads the same.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { realClock, realDisk, realTimers, realWorkers } from '../../../node-image/src/io/real/index.ts';
 import type { WorkerChannel, WorkerSpawner } from '../../../node-image/src/io/index.ts';
 import { silentLogger } from '../../../node-image/src/io/index.ts';
 import { openStorageEngine } from '../../../node-image/src/storage/index.ts';
+import { COMPACTION_NICE_INCREMENT } from '../../../node-image/src/storage/compaction/compaction-worker.ts';
+import { FLUSH_NICE_INCREMENT } from '../../../node-image/src/storage/flush/flush-worker.ts';
 import type { Mutation, StorageEngineWithStats } from '../../../node-image/src/storage/index.ts';
 import { clusteredTable, readCell as readTableCell, rowWrite } from './clustered-table.ts';
 
@@ -90,7 +92,36 @@ function expectSameReads(a: StorageEngineWithStats, b: StorageEngineWithStats): 
   for (let k = 0; k < PARTITIONS; k += 7) for (let c = 0; c < ROWS; c += 3) expect(readCell(a, k, c)).toBe(readCell(b, k, c));
 }
 
+/** The nice values of this process's worker threads (Linux: /proc keeps one per thread). */
+function workerThreadNiceValues(): number[] {
+  const out: number[] = [];
+  for (const task of readdirSync('/proc/self/task')) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    // Fields after the command: state is field 3 of proc(5), nice field 19.
+    if (comm === 'WorkerThread') out.push(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return out;
+}
+
 describe('compactions in worker threads', () => {
+  it.skipIf(process.platform !== 'linux')('flush threads run below the event loop and compaction threads below flushes (Linux thread nice values)', async () => {
+    const worker = await open(realWorkers);
+    await fill(worker.engine, 2);
+    await worker.engine.compact();
+    const base = getPriority(0);
+    const nice = workerThreadNiceValues();
+    expect(nice).toContain(Math.min(19, base + FLUSH_NICE_INCREMENT));
+    expect(nice).toContain(Math.min(19, base + COMPACTION_NICE_INCREMENT));
+    expect(FLUSH_NICE_INCREMENT).toBeLessThan(COMPACTION_NICE_INCREMENT);
+    expect(getPriority(0)).toBe(base);
+  });
+
   it('major compaction and cleanup give the same SSTables as the in-process path', async () => {
     const local = await open(undefined);
     const worker = await open(realWorkers);
