@@ -179,7 +179,7 @@ export class SSTableComponentWriter implements SSTableSink {
     const chunkLength = this.options.compression.chunkLengthBytes;
     const room = chunkLength - (this.index.logicalLengthBytes % chunkLength);
     if (w.length > room && w.length <= chunkLength) this.index.write(zeros(room));
-    this.index.write(w.view());
+    this.index.writeFrom(w.buffer, 0, w.length);
     if (this.entries === 0) {
       this.minTokenHigh = e.tokenHigh;
       this.minTokenLow = e.tokenLow;

@@ -6,7 +6,7 @@
 // touches. Rows decode lazily in either direction (a row outside the query is skipped by its length).
 import type { Disk, ReadableFile } from '../../io/index.ts';
 import { assert } from '../../lib/index.ts';
-import { ByteReader, DecodeError } from '../codec/byte-reader.ts';
+import { ByteReader, DecodeError, bigInt64At } from '../codec/byte-reader.ts';
 import type { ColumnNameReader } from '../codec/partition-codec.ts';
 import { PartitionDecoder } from '../codec/partition-codec.ts';
 import { comparePositions } from '../clustering-position.ts';
@@ -659,8 +659,16 @@ function readPartitionFrom(data: ChunkedFileReader, names: ColumnNameReader, lay
 
 /** Whether a partition's Data bytes (at the reader) start with the key and token of its index entry; the reader is left after them. */
 function startsWithIndexedKey(reader: ByteReader, entry: IndexEntry): boolean {
-  const key = reader.varBytes();
-  return reader.i64() === entry.token && key.equals(entry.key);
+  // Compared where the bytes are (no view of the key: a compaction checks every copied partition).
+  const key = entry.key;
+  const length = reader.varint();
+  reader.need(length + 8);
+  if (length !== key.length) return false;
+  const bytes = reader.buffer;
+  const at = reader.offset;
+  for (let i = 0; i < length; i++) if (bytes[at + i] !== key[i]) return false;
+  reader.offset = at + length;
+  return reader.i64() === entry.token;
 }
 
 /** Sequential index entries; an entry straddling chunks is read with a second, larger window. */
@@ -791,7 +799,7 @@ export class IndexScanner {
         key = here.subarray(e.keyStart, e.keyEnd);
       }
       const entry: IndexEntry = {
-        key, token: here.readBigInt64BE(e.keyEnd), dataOffsetBytes: e.dataOffsetBytes, dataLengthBytes: e.dataLengthBytes,
+        key, token: bigInt64At(here, e.keyEnd), dataOffsetBytes: e.dataOffsetBytes, dataLengthBytes: e.dataLengthBytes,
         rowIndexOffsetBytes: e.rowIndexOffsetBytes, rowsOffsetBytes: e.rowsOffsetBytes,
       };
       this.offsetBytes += stop - at;
