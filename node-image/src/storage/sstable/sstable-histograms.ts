@@ -59,9 +59,13 @@ export function droppableBefore(bins: DropTimeBins, gcBeforeSeconds: number): nu
   return n;
 }
 
+/** ceil(log2(size)) capped at the last bucket; 0 for sizes of at most one byte. Called once per partition written. */
 export function partitionSizeBucket(sizeBytes: number): number {
   assert(sizeBytes >= 0, 'partition size');
-  return sizeBytes <= 1 ? 0 : Math.min(PARTITION_SIZE_BUCKETS - 1, Math.ceil(Math.log2(sizeBytes)));
+  if (sizeBytes <= 1) return 0;
+  // For a whole size below 2^32, ceil(log2(n)) is the bit length of n - 1 (no Math.log2 call).
+  const bits = sizeBytes <= 0xffffffff && Number.isInteger(sizeBytes) ? 32 - Math.clz32(sizeBytes - 1) : Math.ceil(Math.log2(sizeBytes));
+  return Math.min(PARTITION_SIZE_BUCKETS - 1, bits);
 }
 
 /** The upper bound (bytes) of the bucket holding the `fraction` quantile of `counts`, or null when empty. */
