@@ -9,7 +9,7 @@
 import type { WorkerHost } from '../../io/index.ts';
 import { toWirePrepared } from '../compaction/compaction-worker-protocol.ts';
 import { indexPreparedOutputs } from '../compaction/output-partition-index.ts';
-import { ENCODED_KEY, encodedKeyAt } from '../memtable/encoded-rows.ts';
+import { encodedKeyView } from '../memtable/encoded-rows.ts';
 import { compressionParamsOf } from '../sstable/compression.ts';
 import { SSTableComponentWriter } from '../sstable/sstable-component-writer.ts';
 import type { IndexEntryFields } from '../sstable/sstable-component-writer.ts';
@@ -129,8 +129,7 @@ function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, state: Sl
     } else {
       const slab = slabOf(slabs, keySource);
       const start = entries[at + 7]!;
-      const keyAt = encodedKeyAt(slab, start);
-      entry.key = slab.subarray(keyAt, keyAt + ENCODED_KEY.length);
+      entry.key = encodedKeyView(slab, start);
       const base = slab.readDoubleBE(start + entries[at + 5]! - 8);
       const min = base + entries[at + 8]!;
       const max = base + entries[at + 9]!;

@@ -70,7 +70,7 @@ const contentsOf = (p: MemtablePartition) => ({
 async function flush(m: Memtable, disk: MemoryDisk, generation: number, shareColumns: boolean): Promise<SSTableReader | null> {
   return writeSSTable({
     disk, directory: '/d', generation, layout, compression: compressionParamsOf({ enabled: 'false' }).params,
-    partitions: m.contents(), partitionCountEstimate: m.partitionCount, commitLogPosition: { segmentId: 1, offsetBytes: 0 },
+    partitions: m.flushSource(), partitionCountEstimate: m.partitionCount, commitLogPosition: { segmentId: 1, offsetBytes: 0 },
     timestampRange: { minMicros: m.minTimestampMicros, maxMicros: m.maxTimestampMicros }, level: 0, createdAtSeconds: 1,
     yieldToEventLoop: () => Promise.resolve(),
     ...(shareColumns ? { columns: m.encodedRows.columns } : {}),

@@ -376,6 +376,12 @@ export function encodedKeyAt(bytes: Uint8Array, at: number): number {
   return at;
 }
 
+/** A view of the key of the partition whose Data bytes start at `at` of `bytes` (encodedKeyAt's bounds checks). */
+export function encodedKeyView(bytes: Buffer, at: number): Buffer {
+  const start = encodedKeyAt(bytes, at);
+  return bytes.subarray(start, start + ENCODED_KEY.length);
+}
+
 /**
  * Slab memory is shared (SharedArrayBuffer): a flush worker reads encoded partitions where they
  * are instead of receiving copies (flush-worker-pool.ts). Zero-filled on allocation (about 10 us

@@ -20,7 +20,7 @@ import { assertCellsSorted, mergeRows } from '../reconcile.ts';
 import type { SSTablePartitionInput, SSTablePartitionSource, SSTableWriter } from '../sstable/sstable-writer.ts';
 import type { TableLayout } from '../table-layout.ts';
 import { rowTimestamp } from '../codec/partition-codec.ts';
-import { ENCODED_KEY, EncodedRow, EncodedRows, encodedKeyAt } from './encoded-rows.ts';
+import { ENCODED_KEY, EncodedRow, EncodedRows, encodedKeyAt, encodedKeyView } from './encoded-rows.ts';
 import type { EncodedPartition, EncodedPartitionTarget, EncodedRowTarget, EncodedRowView, EncodedTree } from './encoded-rows.ts';
 import { RowRun } from './row-run.ts';
 import type { RowsCursor } from './row-run.ts';
@@ -187,9 +187,7 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
   }
 
   private slabKey(id: number): Buffer {
-    const slab = this.slabOf(id)!;
-    const at = encodedKeyAt(slab, this.fields[id * STRIDE + START]!);
-    return slab.subarray(at, at + ENCODED_KEY.length);
+    return encodedKeyView(this.slabOf(id)!, this.fields[id * STRIDE + START]!);
   }
 
   objectsOf(id: number): PartitionObjects | null {
@@ -292,18 +290,7 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
 }
 
 /** An EncodedPartition a flush fills from a table's fields for one partition after another. */
-interface FlushEncoding {
-  readonly codec: EncodedRows;
-  slab: Buffer;
-  start: number;
-  length: number;
-  rowsAt: number;
-  cellCount: number;
-  minTimestampDelta: number;
-  maxTimestampDelta: number;
-  dropTimeSeconds: number;
-  expiringCount: number;
-}
+type FlushEncoding = { -readonly [K in keyof EncodedPartition]: EncodedPartition[K] };
 
 /**
  * A flush's walk of a memtable (Memtable.flushSource): its partitions in (token, key) order, a
@@ -709,21 +696,9 @@ export class Memtable {
   }
 
   /**
-   * Partitions in (token, key) order with their rows in clustering order, for a flush (the
-   * memtable takes no more writes: its runs are merged into one first).
-   */
-  *contents(): Generator<SSTablePartitionInput> {
-    const ids = this.partitions.collapsed();
-    const table = this.table;
-    for (let i = 0; i < ids.length; i++) {
-      if ((i & (FLUSH_TOUCH_AHEAD - 1)) === 0) table.touchAhead(ids, i + FLUSH_TOUCH_AHEAD);
-      yield table.valueOf(ids[i]!);
-    }
-  }
-
-  /**
-   * contents() for a flush's writer: the same partitions in the same order, the one-row encoded
-   * ones without a view each.
+   * Partitions in (token, key) order with their rows in clustering order, for a flush's writer
+   * (the memtable takes no more writes: its runs are merged into one first); the one-row encoded
+   * ones go without a view each.
    */
   flushSource(): SSTablePartitionSource {
     return new MemtableFlushSource(this.table, this.partitions.collapsed());

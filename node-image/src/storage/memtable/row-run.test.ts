@@ -40,7 +40,7 @@ function readRows(p: MemtablePartition, reversed: boolean, from: { values: Buffe
 async function flushed(m: Memtable, disk: MemoryDisk, generation: number): Promise<unknown[]> {
   const reader: SSTableReader | null = await writeSSTable({
     disk, directory: '/d', generation, layout, compression: compressionParamsOf({ enabled: 'false' }).params,
-    partitions: m.contents(), partitionCountEstimate: m.partitionCount, commitLogPosition: { segmentId: 1, offsetBytes: 0 },
+    partitions: m.flushSource(), partitionCountEstimate: m.partitionCount, commitLogPosition: { segmentId: 1, offsetBytes: 0 },
     timestampRange: { minMicros: m.minTimestampMicros, maxMicros: m.maxTimestampMicros }, level: 0, createdAtSeconds: 1,
     yieldToEventLoop: () => Promise.resolve(), columns: m.encodedRows.columns,
   });

@@ -10,7 +10,7 @@ import { assert } from '../../lib/index.ts';
 import type { Disk } from '../../io/index.ts';
 import { ByteWriter } from '../codec/byte-writer.ts';
 import { ColumnDictionary } from '../codec/column-dictionary.ts';
-import { ENCODED_KEY, encodedBase, encodedKeyAt } from '../memtable/encoded-rows.ts';
+import { encodedBase, encodedKeyView } from '../memtable/encoded-rows.ts';
 import type { EncodedPartition, EncodedRowView, EncodedTree } from '../memtable/encoded-rows.ts';
 import type { PartitionContents } from '../codec/partition-codec.ts';
 import { PartitionEncoder, TIMESTAMP_DELTA_MAX, rowTimestamp } from '../codec/partition-codec.ts';
@@ -441,7 +441,7 @@ export class SSTableWriter {
   private previousPartitionKey(): Buffer {
     if (this.previousKey !== null) return this.previousKey;
     if (this.previousInput !== null) return this.previousInput.key;
-    return slabKeyOf(this.previousSlab!, this.previousSlabStart);
+    return encodedKeyView(this.previousSlab!, this.previousSlabStart);
   }
 
   /**
@@ -464,7 +464,7 @@ export class SSTableWriter {
     assert(this.state === 'open' && this.partitionKey === null, 'a whole partition between partitions');
     if (this.entries > 0) {
       const ph = this.partitionTokenHigh;
-      if (h === ph && l === this.partitionTokenLow) this.checkOrder(partition !== null ? partition.key : slabKeyOf(encoded.slab, encoded.start), h, l);
+      if (h === ph && l === this.partitionTokenLow) this.checkOrder(partition !== null ? partition.key : encodedKeyView(encoded.slab, encoded.start), h, l);
       else assert(h !== ph ? h > ph : l > this.partitionTokenLow, 'SSTable partitions must be written in strictly increasing (token, key) order');
     }
     this.spill();
@@ -645,12 +645,6 @@ function renameFromTemp(disk: Disk, prepared: readonly PreparedSSTable[], compon
 
 function openPublished(options: PublishOptions): SSTableReader[] {
   return options.prepared.map((p) => SSTableReader.fromWritten({ disk: options.disk, prepared: p, chunkCache: options.chunkCache, keyCache: options.keyCache }));
-}
-
-/** The key of the encoded partition whose Data bytes start at `start` of `slab` (a view). */
-function slabKeyOf(slab: Buffer, start: number): Buffer {
-  const at = encodedKeyAt(slab, start);
-  return slab.subarray(at, at + ENCODED_KEY.length);
 }
 
 /**
