@@ -72,13 +72,20 @@ describe('StatefulSet builder', () => {
     const c = sts().spec.template.spec.containers[0];
     // args, not command: the image's ENTRYPOINT (tini) stays PID 1.
     expect(c.command).toBe(undefined);
-    expect(c.args).toEqual(['node', '/app/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml']);
+    expect(c.args).toEqual(['node', '--heap-growing-percent=300', '/app/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml']);
     // V8's background threads sized to the pod's CPUs (limit, else request); none given: Node's default.
     const pool = (resources: Any): string[] => sts({ resources }).spec.template.spec.containers[0].args.filter((a: string) => a.startsWith('--v8-pool-size'));
     expect(pool({ requests: { cpu: 2 } })).toEqual(['--v8-pool-size=1']);
     expect(pool({ requests: { cpu: '4' } })).toEqual(['--v8-pool-size=3']);
     expect(pool({ requests: { cpu: '500m' }, limits: { cpu: '16' } })).toEqual(['--v8-pool-size=4']);
     expect(pool({ requests: { cpu: '2500m' } })).toEqual(['--v8-pool-size=1']);
+    const args = (resources: Any): string[] => sts({ resources }).spec.template.spec.containers[0].args;
+    // The node's V8 flags come before the script: after it they would be the script's arguments.
+    for (const resources of [{ requests: { cpu: 2 } }, {}]) {
+      const a = args(resources);
+      expect(a.indexOf('--heap-growing-percent=300')).toBeGreaterThan(0);
+      expect(a.indexOf('--heap-growing-percent=300')).toBeLessThan(a.findIndex((x: string) => x.endsWith('cassia.ts')));
+    }
     expect(pool({ requests: { memory: '8Gi' } })).toEqual([]);
     expect(c.terminationMessagePolicy).toBe('FallbackToLogsOnError');
     expect(c.readinessProbe.httpGet).toEqual({ path: '/api/v1/probes/readiness', port: 8080 });

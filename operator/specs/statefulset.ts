@@ -46,10 +46,17 @@ export const NODE_GID = 10001;
 export const TMP_SIZE_LIMIT = '64Mi';
 
 /**
+ * V8's old-generation growth after a full collection, in percent (x4): the node's flag
+ * (node-image/cli/runtime-flags.ts), whose default left a compaction worker's isolate running a
+ * full collection every 60-100 ms; set whatever the pod's size.
+ */
+export const V8_HEAP_GROWING_PERCENT = 300;
+
+/**
  * The node container's command, given as `args` so the image's ENTRYPOINT (tini) stays PID 1 and
  * reaps `kubectl exec` children; it replaces the image's CMD, which is the same command.
  */
-export const NODE_ARGS: readonly string[] = ['node', Paths.cli, 'node', '--config', Paths.configFile];
+export const NODE_ARGS: readonly string[] = ['node', `--heap-growing-percent=${V8_HEAP_GROWING_PERCENT}`, Paths.cli, 'node', '--config', Paths.configFile];
 
 /**
  * NODE_ARGS with V8's background thread pool sized to the pod's CPUs (the limit, else the

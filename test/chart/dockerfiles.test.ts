@@ -6,6 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { nodeRuntimeFlags } from '../../node-image/cli/runtime-flags.ts';
+import { NODE_ARGS } from '../../operator/specs/statefulset.ts';
+import { nodeImageDefaultCmd } from '../e2e/kubelet/container-command.ts';
 import { repoDir } from './cases.ts';
 
 /** Repository-relative files reached from `entry` through relative imports, and bare packages. */
@@ -115,3 +118,16 @@ for (const image of images) {
     });
   });
 }
+
+describe('node-image/Dockerfile command', () => {
+  it('is the command the operator renders and the local kubelet assumes, with the node V8 flags that need no CPU count', () => {
+    const cmdLine = readDockerfile('node-image/Dockerfile').runtime.find((l) => l.startsWith('CMD '));
+    const cmd = JSON.parse(cmdLine!.slice('CMD '.length)) as string[];
+    expect(cmd).toEqual([...NODE_ARGS]);
+    expect(cmd).toEqual([...nodeImageDefaultCmd]);
+    // --v8-pool-size depends on the pod's CPUs (the operator adds it); the rest is fixed.
+    const fixed = nodeRuntimeFlags().filter((f) => !f.startsWith('--v8-pool-size='));
+    expect(fixed.length).toBeGreaterThan(0);
+    expect(cmd.slice(1, 1 + fixed.length)).toEqual(fixed);
+  });
+});

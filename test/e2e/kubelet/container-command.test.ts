@@ -13,8 +13,9 @@ describe('resolveCommand', () => {
       file: runtime.nodeBin,
       args: ['/repo/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml'],
     });
+    // The image's CMD (node-image/Dockerfile), V8 flag included.
     expect(resolveCommand({ image: 'cassia-node:e2e', command: undefined, args: undefined, runtime })).toMatchObject({
-      args: ['/repo/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml'],
+      args: ['--heap-growing-percent=300', '/repo/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml'],
     });
     expect(resolveCommand({ image: 'cassia-node:e2e', command: undefined, args: ['cassia', 'nodetool', 'status'], runtime })).toMatchObject({
       args: ['/repo/node-image/cli/cassia.ts', 'nodetool', 'status'],

@@ -12,7 +12,7 @@ export type ResolvedCommand =
   | { ok: false; reason: 'ErrImagePull'; message: string };
 
 /** The node image's CMD (its ENTRYPOINT is only `tini --`, so container args replace all of it). */
-export const nodeImageDefaultCmd = ['node', '/app/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml'] as const;
+export const nodeImageDefaultCmd = ['node', '--heap-growing-percent=300', '/app/node-image/cli/cassia.ts', 'node', '--config', '/etc/cassia/cassia.yaml'] as const;
 
 /**
  * - image containing `cassia-node`: ENTRYPOINT `tini --`, CMD {@link nodeImageDefaultCmd}; as
