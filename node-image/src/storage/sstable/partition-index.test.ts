@@ -3,7 +3,7 @@
 // target within the interval, and the budget picks dense or the smallest fitting interval.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DENSE_INDEX_OFFSET_INTERVAL, PARTITION_INDEX_INTERVAL_MAX, PartitionIndexBuilder, partitionIndexBytes } from './partition-index.ts';
+import { DENSE_INDEX_OFFSET_INTERVAL, DIRECTORY_ENTRIES_MIN, PARTITION_INDEX_INTERVAL_MAX, PartitionIndexBuilder, partitionIndexBytes } from './partition-index.ts';
 import type { PartitionIndex } from './partition-index.ts';
 import { INDEX_UPGRADE_STEP_ENTRIES, PartitionIndexBudget } from './partition-index-budget.ts';
 import type { PartitionIndexHolder } from './partition-index-budget.ts';
@@ -64,6 +64,30 @@ describe('partition index', () => {
           expect(index.dataLengthOf(i)).toBe(entries[i]!.dataLengthBytes);
         }
       }),
+    );
+  });
+
+  it('lowerBound through the bucket directory is the first token at or after the target, for any spread of tokens', () => {
+    // Tokens over the whole range, bunched in a few buckets, with extremes and repeats; enough of
+    // them for a directory (DIRECTORY_ENTRIES_MIN) of one to several bits.
+    const highArb = fc.oneof(
+      fc.integer({ min: -0x80000000, max: 0x7fffffff }),
+      fc.integer({ min: -3, max: 3 }),
+      fc.constantFrom(-0x80000000, 0x7fffffff, -0x7fffffff, 0x40000000, -0x40000000),
+    );
+    const tokenArb = fc.record({ high: highArb, low: fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 0xffffffff)) });
+    fc.assert(
+      fc.property(fc.array(tokenArb, { minLength: DIRECTORY_ENTRIES_MIN - 1, maxLength: 3000 }), fc.array(tokenArb, { maxLength: 40 }), (raw, extra) => {
+        const tokens = raw.sort(compare);
+        const builder = new PartitionIndexBuilder(tokens.length);
+        tokens.forEach((t, i) => builder.add(t.high, t.low, { dataOffsetBytes: i * 10, dataLengthBytes: 10, indexOffsetBytes: i * 30, direct: true }));
+        const index = builder.finish(tokens.length * 10);
+        for (const t of [...extra, ...tokens.filter((_, i) => i % 97 === 0), tokens[0]!, tokens[tokens.length - 1]!]) {
+          const expected = tokens.findIndex((e) => compare(e, t) >= 0);
+          expect(index.lowerBound(t.high, t.low)).toBe(expected < 0 ? tokens.length : expected);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 

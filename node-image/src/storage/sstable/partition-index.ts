@@ -17,6 +17,32 @@ export const DENSE_ENTRY_BYTES = 16 + 8 / DENSE_INDEX_OFFSET_INTERVAL;
 /** Heap bytes of one sample: token halves (8) and Index.db offset (8). */
 export const SAMPLE_ENTRY_BYTES = 16;
 
+/**
+ * A lookup first reads a directory of the held entries by the top bits of the token (about this
+ * many entries a bucket), then binary-searches its bucket: a few cache misses instead of one per
+ * level of a binary search over the whole index (murmur3 tokens spread evenly; a skewed spread
+ * only makes some buckets larger, never a lookup wrong).
+ */
+export const DIRECTORY_BUCKET_ENTRIES = 32;
+/** Indexes holding fewer entries are searched without a directory. */
+export const DIRECTORY_ENTRIES_MIN = 2 * DIRECTORY_BUCKET_ENTRIES;
+/** At most 2^this buckets (a 4 MiB directory for 32M entries held). */
+const DIRECTORY_BITS_MAX = 20;
+
+/** Bits of the token's high half that pick a bucket for `held` entries (0: no directory). */
+function directoryBits(held: number): number {
+  if (held < DIRECTORY_ENTRIES_MIN) return 0;
+  return Math.min(DIRECTORY_BITS_MAX, Math.floor(Math.log2(held / DIRECTORY_BUCKET_ENTRIES)));
+}
+
+/** Heap bytes of the directory of `held` entries. */
+function directoryBytes(held: number): number {
+  const bits = directoryBits(held);
+  return bits === 0 ? 0 : ((1 << bits) + 1) * 4;
+}
+
+const NO_DIRECTORY = new Int32Array(0);
+
 const halvesView = new DataView(new ArrayBuffer(8));
 
 /** The token's signed high 32 bits, without BigInt arithmetic (which allocates). */
@@ -40,8 +66,9 @@ export function tokenOfHalves(high: number, low: number): bigint {
 
 /** Heap bytes of an index of `count` partitions at `interval` (1: dense). */
 export function partitionIndexBytes(count: number, interval: number): number {
-  if (interval === 1) return count * 16 + Math.ceil(count / DENSE_INDEX_OFFSET_INTERVAL) * 8;
-  return Math.ceil(count / interval) * SAMPLE_ENTRY_BYTES;
+  if (interval === 1) return count * 16 + Math.ceil(count / DENSE_INDEX_OFFSET_INTERVAL) * 8 + directoryBytes(count);
+  const held = Math.ceil(count / interval);
+  return held * SAMPLE_ENTRY_BYTES + directoryBytes(held);
 }
 
 /** A partition index's data fields (what crosses a worker boundary: structured clone drops the class). */
@@ -69,6 +96,12 @@ export class PartitionIndex implements PartitionIndexFields {
   readonly indexOffsets: Float64Array;
   /** Logical Data length (end of the last partition). */
   readonly dataEndBytes: number;
+  /**
+   * directory[b]: the first held entry whose token's high half, as unsigned, has top bits >= b
+   * (directory[buckets] = entries held); built at the first lookup (NO_DIRECTORY: too few entries).
+   */
+  private directory: Int32Array | null = null;
+  private directoryShift = 0;
 
   constructor(fields: PartitionIndexFields) {
     this.count = fields.count;
@@ -92,15 +125,23 @@ export class PartitionIndex implements PartitionIndexFields {
   }
 
   get sizeBytes(): number {
-    return this.high.byteLength + this.low.byteLength + (this.dataOffsets?.byteLength ?? 0) + this.indexOffsets.byteLength;
+    return this.high.byteLength + this.low.byteLength + (this.dataOffsets?.byteLength ?? 0) + this.indexOffsets.byteLength + directoryBytes(this.high.length);
   }
 
   /** First held entry whose token is at or after (high, low); `high.length` when none. */
   lowerBound(high: number, low: number): number {
     const highs = this.high;
     const lows = this.low;
+    const directory = this.directory ?? this.buildDirectory();
     let lo = 0;
     let hi = highs.length;
+    if (directory !== NO_DIRECTORY) {
+      // Entries of earlier buckets have smaller high halves, of later ones larger: the answer is
+      // in the bucket or just past it.
+      const b = (high ^ 0x80000000) >>> this.directoryShift;
+      lo = directory[b]!;
+      hi = directory[b + 1]!;
+    }
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const h = highs[mid]!;
@@ -108,6 +149,24 @@ export class PartitionIndex implements PartitionIndexFields {
       else hi = mid;
     }
     return lo;
+  }
+
+  private buildDirectory(): Int32Array {
+    const highs = this.high;
+    const n = highs.length;
+    const bits = directoryBits(n);
+    if (bits === 0) return (this.directory = NO_DIRECTORY);
+    const shift = 32 - bits;
+    const buckets = 1 << bits;
+    const directory = new Int32Array(buckets + 1);
+    let i = 0;
+    for (let b = 0; b < buckets; b++) {
+      while (i < n && (highs[i]! ^ 0x80000000) >>> shift < b) i++;
+      directory[b] = i;
+    }
+    directory[buckets] = n;
+    this.directoryShift = shift;
+    return (this.directory = directory);
   }
 
   /**
