@@ -47,9 +47,12 @@ function rowsOf(result: ReadResult): string[] {
 describe('key cache', () => {
   it('answers repeated lookups without the index, reports its hit rate and stays within its bound', async () => {
     const h = harness({ timers: realTimers, schema: makeSchema([TABLE_MAIN]) });
-    const e = await openWith(h, { keyCacheBytes: 20_000 });
+    // A sampled partition index (a budget too small for a dense one): lookups scan Index.db, and
+    // the key cache saves the scan.
+    const e = await openWith(h, { keyCacheBytes: 20_000, indexSummaryCapacityBytes: 1024 });
     for (let pk = 0; pk < 500; pk++) await e.apply(insert(pk, 1, pk));
     await e.flush();
+    expect(e.cacheStats().chunkCache.partitionIndex).toMatchObject({ dense: 0, sampled: 1 });
     for (let round = 0; round < 3; round++) for (let pk = 0; pk < 50; pk++) expect(rowsOf(e.read(read(pk)))).toEqual([`1=v:${int(pk).toString('hex')},w:${text(`w${pk}`).toString('hex')}`]);
     const hot = e.cacheStats().keyCache;
     expect(hot.requests).toBe(150);
@@ -58,6 +61,16 @@ describe('key cache', () => {
     const after = e.cacheStats().keyCache;
     expect(after.bytes).toBeLessThanOrEqual(20_000);
     expect(after.entries).toBeLessThan(500);
+  });
+
+  it('is not consulted for partitions a dense partition index places by itself', async () => {
+    const h = harness({ timers: realTimers, schema: makeSchema([TABLE_MAIN]) });
+    const e = await openWith(h, { keyCacheBytes: 20_000 });
+    for (let pk = 0; pk < 500; pk++) await e.apply(insert(pk, 1, pk));
+    await e.flush();
+    expect(e.cacheStats().chunkCache.partitionIndex.dense).toBeGreaterThan(0);
+    for (let round = 0; round < 3; round++) for (let pk = 0; pk < 50; pk++) expect(rowsOf(e.read(read(pk)))).toEqual([`1=v:${int(pk).toString('hex')},w:${text(`w${pk}`).toString('hex')}`]);
+    expect(e.cacheStats().keyCache).toMatchObject({ requests: 0, hits: 0, entries: 0 });
   });
 });
 

@@ -224,24 +224,27 @@ export class SSTableReader implements PartitionIndexHolder {
     if (!this.mayContainToken(token) || !this.filter.mightContainHalves(high, low)) return null;
     const counters = this.counters;
     counters.filterPositives++;
+    const pi = this.index_;
+    const i = pi.dense ? pi.exact(high, low) : -1;
+    if (pi.dense && (i < 0 || pi.isDirect(i))) {
+      // The dense index places the partition, or knows it is absent: no key cache (findPartition).
+      if (i >= 0) {
+        const dataOffsetBytes = pi.dataOffsetOf(i);
+        const dataLengthBytes = pi.dataLengthOf(i);
+        if (this.dataKeyEquals(dataOffsetBytes, dataLengthBytes, key)) {
+          counters.reads++;
+          return { key, token, dataOffsetBytes, dataLengthBytes, rowIndexOffsetBytes: 0, rowsOffsetBytes: 0 };
+        }
+      }
+      counters.filterFalsePositives++;
+      return null;
+    }
     const keyCache = this.keyCache;
     if (keyCache !== null && keyCache.get(this.keySpace, high, low, hit) && this.dataKeyEquals(hit.dataOffsetBytes, hit.dataLengthBytes, key)) {
       counters.reads++;
       return { key, token, dataOffsetBytes: hit.dataOffsetBytes, dataLengthBytes: hit.dataLengthBytes, rowIndexOffsetBytes: hit.rowIndexOffsetBytes, rowsOffsetBytes: hit.rowsOffsetBytes };
     }
-    const pi = this.index_;
-    let entry: IndexEntry | null;
-    const i = pi.dense ? pi.exact(high, low) : -1;
-    if (pi.dense && (i < 0 || pi.isDirect(i))) {
-      entry = null;
-      if (i >= 0) {
-        const dataOffsetBytes = pi.dataOffsetOf(i);
-        const dataLengthBytes = pi.dataLengthOf(i);
-        if (this.dataKeyEquals(dataOffsetBytes, dataLengthBytes, key)) entry = { key, token, dataOffsetBytes, dataLengthBytes, rowIndexOffsetBytes: 0, rowsOffsetBytes: 0 };
-      }
-    } else {
-      entry = new IndexScanner(this.index, pi.scanStartFor(high, low)).findExact(key, high, low, pi.count);
-    }
+    const entry = new IndexScanner(this.index, pi.scanStartFor(high, low)).findExact(key, high, low, pi.count);
     if (entry === null) {
       counters.filterFalsePositives++;
       return null;
@@ -253,12 +256,31 @@ export class SSTableReader implements PartitionIndexHolder {
 
   /**
    * The partition as a merge source, or null: `find` then `readPartition`, but a partition found
-   * through the key cache or a dense index is read once (its key is checked in the bytes read).
+   * through a dense index or the key cache is read once (its key is checked in the bytes read).
+   * The key cache serves only partitions the index cannot place by itself: a sampled index, or a
+   * dense one's row-indexed or token-sharing partitions (which it sends through Index.db).
    */
   findPartition(layout: TableLayout, token: bigint, key: Buffer, high: number, low: number): SSTablePartition | null {
     if (!this.mayContainToken(token) || !this.filter.mightContainHalves(high, low)) return null;
     const counters = this.counters;
     counters.filterPositives++;
+    const pi = this.index_;
+    if (pi.dense) {
+      const i = pi.exact(high, low);
+      if (i < 0) {
+        counters.filterFalsePositives++;
+        return null;
+      }
+      if (pi.isDirect(i)) {
+        // The dense index holds the Data extent itself: the key cache would only repeat it (its
+        // lookup and insert cost about 0.5 us a read in the storage benchmark's profile).
+        const entry: IndexEntry = { key, token, dataOffsetBytes: pi.dataOffsetOf(i), dataLengthBytes: pi.dataLengthOf(i), rowIndexOffsetBytes: 0, rowsOffsetBytes: 0 };
+        const partition = readPartitionFrom(this.data, this.names, layout, entry, true);
+        if (partition === null) counters.filterFalsePositives++;
+        else counters.reads++;
+        return partition;
+      }
+    }
     const keyCache = this.keyCache;
     if (keyCache !== null && keyCache.get(this.keySpace, high, low, hit)) {
       const entry: IndexEntry = {
@@ -270,25 +292,6 @@ export class SSTableReader implements PartitionIndexHolder {
         return partition;
       }
       // Another key with this token: the index decides.
-    }
-    const pi = this.index_;
-    if (pi.dense) {
-      const i = pi.exact(high, low);
-      if (i < 0) {
-        counters.filterFalsePositives++;
-        return null;
-      }
-      if (pi.isDirect(i)) {
-        const entry: IndexEntry = { key, token, dataOffsetBytes: pi.dataOffsetOf(i), dataLengthBytes: pi.dataLengthOf(i), rowIndexOffsetBytes: 0, rowsOffsetBytes: 0 };
-        const partition = readPartitionFrom(this.data, this.names, layout, entry, true);
-        if (partition === null) {
-          counters.filterFalsePositives++;
-        } else {
-          counters.reads++;
-          keyCache?.put(this.keySpace, high, low, entry);
-        }
-        return partition;
-      }
     }
     const entry = new IndexScanner(this.index, pi.scanStartFor(high, low)).findExact(key, high, low, pi.count);
     if (entry === null) {
