@@ -17,7 +17,9 @@
 // kv table uses 4 KiB compression chunks, LevelDB's block size (its default is 16 KiB).
 // Besides wall-clock ops/s, ops per CPU-second of the process are reported: the machine may be
 // shared, and CPU time is the steadier comparison. The process runs under the node's Node.js
-// flags (bench/lib/node-flags.ts), as the engine does in a node.
+// flags (bench/lib/node-flags.ts), as the engine does in a node, and Cassia's engine keeps its
+// background threads off the event loop's core as in a node; a peer's workloads start with every
+// thread back on every CPU (bench/lib/thread-affinity.ts).
 // Knobs: BENCH_KEYS (1000000), BENCH_BATCH (100), BENCH_READS (200000), BENCH_SCANS (20000),
 // BENCH_SERIES (1000), BENCH_POINTS (1000), BENCH_STORES (cassia,leveldb,rocksdb), BENCH_SEED,
 // BENCH_SKIP_P99, BENCH_ONLY_P99 (skips the per-store workloads: only the Cassia p99 run),
@@ -38,6 +40,7 @@ import { NO_DELETION_TIME, openStorageEngine } from '../node-image/src/storage/i
 import type { Mutation, ReadCommand, StorageEngineWithStats } from '../node-image/src/storage/index.ts';
 import { emitJsonLine, progress, ratio } from './lib/json-lines.ts';
 import { runUnderNodeRuntimeFlags } from './lib/node-flags.ts';
+import { giveEveryThreadEveryCpu } from './lib/thread-affinity.ts';
 
 runUnderNodeRuntimeFlags();
 
@@ -611,10 +614,11 @@ async function openStore(name: string, directory: string): Promise<Store | null>
 const root = mkdtempSync(join(tmpdir(), 'cassia-bench-storage-'));
 const kvUserBytes = KEYS * (KEY_BYTES + VALUE_BYTES);
 try {
-  emitJsonLine({ bench: 'storage_config', keys: KEYS, key_bytes: KEY_BYTES, value_bytes: VALUE_BYTES, batch: BATCH, reads: READS, scans: SCANS, scan_rows: SCAN_ROWS, series: SERIES, points: POINTS, seed: SEED, node: process.version, node_flags: process.execArgv.filter((a) => a.startsWith('--v8')) });
+  emitJsonLine({ bench: 'storage_config', keys: KEYS, key_bytes: KEY_BYTES, value_bytes: VALUE_BYTES, batch: BATCH, reads: READS, scans: SCANS, scan_rows: SCAN_ROWS, series: SERIES, points: POINTS, seed: SEED, node: process.version, node_flags: process.execArgv });
   if (STORES.includes('cassia')) computeTokens();
   const randomOrder = process.env['BENCH_ONLY_P99'] === undefined ? shuffled(KEYS, SEED) : new Uint32Array(0);
   for (const name of process.env['BENCH_ONLY_P99'] === undefined ? STORES : []) {
+    if (name !== 'cassia') giveEveryThreadEveryCpu();
     // fillseq in a fresh store.
     const seqDir = join(root, `${name}-seq`);
     const seqStore = await openStore(name, seqDir);

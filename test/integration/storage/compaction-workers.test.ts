@@ -9,6 +9,7 @@ import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { realClock, realDisk, realTimers, realWorkers } from '../../../node-image/src/io/real/index.ts';
+import { V8_PLATFORM_THREAD_NAME, backgroundCpuList, parseCpuList } from '../../../node-image/src/io/real/cpu-affinity.ts';
 import type { WorkerChannel, WorkerSpawner } from '../../../node-image/src/io/index.ts';
 import { silentLogger } from '../../../node-image/src/io/index.ts';
 import { openStorageEngine } from '../../../node-image/src/storage/index.ts';
@@ -109,7 +110,57 @@ function workerThreadNiceValues(): number[] {
   return out;
 }
 
+/** Cpus_allowed_list of this process's threads named `name` (/proc/self/task/<tid>/status). */
+function threadCpuLists(name: string): string[] {
+  const out: string[] = [];
+  for (const task of readdirSync('/proc/self/task')) {
+    try {
+      if (readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim() !== name) continue;
+      out.push(/^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/self/task/${task}/status`, 'utf8'))![1]!);
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+const allowedCpus = process.platform === 'linux' ? parseCpuList(/^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!) ?? [] : [];
+const tasksetFound = process.platform === 'linux' && ['/usr/bin/taskset', '/bin/taskset', '/usr/local/bin/taskset'].some((p) => existsSync(p));
+const affinityTestable = allowedCpus.length >= 2 && tasksetFound;
+if (!affinityTestable) {
+  console.warn(`SKIPPING the CPU affinity test: it needs Linux, util-linux's taskset and two allowed CPUs (allowed: ${allowedCpus.join(',') || 'none'}, taskset: ${tasksetFound})`);
+}
+
 describe('compactions in worker threads', () => {
+  it.skipIf(!affinityTestable)('worker threads and V8\'s platform threads run off the first allowed CPU, left to the event loop', async () => {
+    const worker = await open(realWorkers);
+    await fill(worker.engine, 2);
+    await worker.engine.compact();
+    const expected = backgroundCpuList(allowedCpus)!;
+    const workers = threadCpuLists('WorkerThread');
+    expect(workers.length).toBeGreaterThanOrEqual(2); // a flush and a compaction thread
+    // parseCpuList: /proc may print a list as a range ("1-3").
+    for (const list of workers) expect(parseCpuList(list)!.join(',')).toBe(expected);
+    // V8's threads are moved by taskset runs that do not block the event loop: wait for them.
+    const deadline = Date.now() + 10_000;
+    let v8 = threadCpuLists(V8_PLATFORM_THREAD_NAME);
+    while (v8.some((l) => parseCpuList(l)!.join(',') !== expected) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      v8 = threadCpuLists(V8_PLATFORM_THREAD_NAME);
+    }
+    expect(v8.length).toBeGreaterThan(0);
+    for (const list of v8) expect(parseCpuList(list)!.join(',')).toBe(expected);
+    // The event loop (the main thread: its id is the process id) is not restricted, nor is libuv's
+    // thread pool, which a worker's first asynchronous call would otherwise create with the
+    // worker's restriction (a thread inherits its creator's).
+    const main = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8'))![1]!;
+    expect(parseCpuList(main)).toEqual(allowedCpus);
+    const pool = threadCpuLists('libuv-worker');
+    expect(pool.length).toBeGreaterThan(0);
+    for (const list of pool) expect(parseCpuList(list)).toEqual(allowedCpus);
+  });
+
+
   it.skipIf(process.platform !== 'linux')('flush threads run below the event loop and compaction threads below flushes (Linux thread nice values)', async () => {
     const worker = await open(realWorkers);
     await fill(worker.engine, 2);

@@ -3,6 +3,7 @@
 // in the thread too (type stripping). Workers are referenced: whoever spawns one terminates it.
 import { Worker } from 'node:worker_threads';
 import type { WorkerChannel, WorkerSpawner } from '../workers.ts';
+import { moveV8PlatformThreadsToBackgroundCpus } from './cpu-affinity.ts';
 
 /** Heap of one worker's old generation (a compaction streams; it holds little). */
 export const WORKER_HEAP_MAX_MB = 512;
@@ -15,6 +16,8 @@ class RealWorkerChannel implements WorkerChannel {
   private exited = false;
 
   constructor(moduleUrl: string) {
+    // V8's threads go with the background workers, off the event loop's core (cpu-affinity.ts).
+    moveV8PlatformThreadsToBackgroundCpus();
     this.worker = new Worker(new URL('./worker-entry.ts', import.meta.url), {
       workerData: { moduleUrl },
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MAX_MB },

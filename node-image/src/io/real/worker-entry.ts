@@ -1,9 +1,11 @@
-// Entry module of every worker thread (real-workers.ts): imports the module named in workerData
-// and calls its runWorker with the real disk and a channel to the parent. Nothing else runs here.
+// Entry module of every worker thread (real-workers.ts): moves its thread off the event loop's core
+// (cpu-affinity.ts), imports the module named in workerData and calls its runWorker with the real
+// disk and a channel to the parent. Nothing else runs here.
 import { getPriority, setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { WorkerHost } from '../workers.ts';
+import { moveThisThreadToBackgroundCpus } from './cpu-affinity.ts';
 import { realDisk } from './real-disk.ts';
 
 interface WorkerModule {
@@ -13,6 +15,8 @@ interface WorkerModule {
 const port = parentPort;
 if (port === null) throw new Error('worker-entry.ts runs only in a worker thread');
 const { moduleUrl } = workerData as { moduleUrl: string };
+// Every worker thread is background work (flush, compaction): off the event loop's core.
+moveThisThreadToBackgroundCpus();
 const module = (await import(moduleUrl)) as WorkerModule;
 module.runWorker({
   disk: realDisk,
