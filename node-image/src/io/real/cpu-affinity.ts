@@ -13,11 +13,11 @@
 // Node has no call for sched_setaffinity, so util-linux's `taskset` sets a thread's affinity by
 // its id; where it is missing, or fewer than two CPUs are allowed, nothing changes. The
 // environment variable CASSIA_CPU_AFFINITY=off turns it off (all threads on all CPUs, as before).
+import { execFile, execFileSync } from 'node:child_process';
+import { access, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 /** Environment variable that turns the background CPU restriction off when set to "off". */
 export const CPU_AFFINITY_ENV = 'CASSIA_CPU_AFFINITY';
-import { execFile, execFileSync } from 'node:child_process';
-import { access, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 /** Thread name (/proc comm) of V8's platform worker threads in Node.js. */
 export const V8_PLATFORM_THREAD_NAME = 'V8Worker';
