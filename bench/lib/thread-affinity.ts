@@ -5,11 +5,12 @@
 // next worker start moves V8's threads again).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { allowedCpuListOf } from '../../node-image/src/io/real/cpu-affinity.ts';
 
 export function giveEveryThreadEveryCpu(): void {
   if (process.platform !== 'linux') return;
-  const allowed = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-  if (allowed === undefined) return;
+  const allowed = allowedCpuListOf(readFileSync('/proc/self/status', 'utf8'));
+  if (allowed === null) return;
   for (const tid of readdirSync('/proc/self/task')) {
     try {
       execFileSync('taskset', ['-p', '-c', allowed, tid], { stdio: 'ignore', timeout: 5000 });

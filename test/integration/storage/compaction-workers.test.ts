@@ -9,7 +9,7 @@ import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { realClock, realDisk, realTimers, realWorkers } from '../../../node-image/src/io/real/index.ts';
-import { V8_PLATFORM_THREAD_NAME, backgroundCpuList, parseCpuList } from '../../../node-image/src/io/real/cpu-affinity.ts';
+import { V8_PLATFORM_THREAD_NAME, allowedCpuListOf, backgroundCpuList, parseCpuList } from '../../../node-image/src/io/real/cpu-affinity.ts';
 import type { WorkerChannel, WorkerSpawner } from '../../../node-image/src/io/index.ts';
 import { silentLogger } from '../../../node-image/src/io/index.ts';
 import { openStorageEngine } from '../../../node-image/src/storage/index.ts';
@@ -116,7 +116,7 @@ function threadCpuLists(name: string): string[] {
   for (const task of readdirSync('/proc/self/task')) {
     try {
       if (readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim() !== name) continue;
-      out.push(/^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/self/task/${task}/status`, 'utf8'))![1]!);
+      out.push(allowedCpuListOf(readFileSync(`/proc/self/task/${task}/status`, 'utf8'))!);
     } catch {
       continue; // the thread ended meanwhile
     }
@@ -124,7 +124,7 @@ function threadCpuLists(name: string): string[] {
   return out;
 }
 
-const allowedCpus = process.platform === 'linux' ? parseCpuList(/^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!) ?? [] : [];
+const allowedCpus = process.platform === 'linux' ? parseCpuList(allowedCpuListOf(readFileSync('/proc/self/status', 'utf8'))!) ?? [] : [];
 const tasksetFound = process.platform === 'linux' && ['/usr/bin/taskset', '/bin/taskset', '/usr/local/bin/taskset'].some((p) => existsSync(p));
 const affinityTestable = allowedCpus.length >= 2 && tasksetFound;
 if (!affinityTestable) {
@@ -153,7 +153,7 @@ describe('compactions in worker threads', () => {
     // The event loop (the main thread: its id is the process id) is not restricted, nor is libuv's
     // thread pool, which a worker's first asynchronous call would otherwise create with the
     // worker's restriction (a thread inherits its creator's).
-    const main = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8'))![1]!;
+    const main = allowedCpuListOf(readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8'))!;
     expect(parseCpuList(main)).toEqual(allowedCpus);
     const pool = threadCpuLists('libuv-worker');
     expect(pool.length).toBeGreaterThan(0);

@@ -36,6 +36,11 @@ export function parseCpuList(list: string): number[] | null {
   return cpus;
 }
 
+/** The Cpus_allowed_list field of a /proc status file (a process's or a thread's), or null. */
+export function allowedCpuListOf(status: string): string | null {
+  return /^Cpus_allowed_list:\s*(\S+)\s*$/m.exec(status)?.[1] ?? null;
+}
+
 /**
  * The CPU list background threads are restricted to, given the CPUs the process may use: all but
  * the lowest. Null when fewer than two are allowed (no core to spare for the event loop).
@@ -50,9 +55,8 @@ export function backgroundCpuList(allowed: readonly number[]): string | null {
 function backgroundCpusOfThisProcess(): string | null {
   if (process.platform !== 'linux' || process.env[CPU_AFFINITY_ENV] === 'off') return null;
   try {
-    const status = readFileSync('/proc/self/status', 'utf8');
-    const m = /^Cpus_allowed_list:\s*(\S+)\s*$/m.exec(status);
-    const allowed = m === null ? null : parseCpuList(m[1]!);
+    const list = allowedCpuListOf(readFileSync('/proc/self/status', 'utf8'));
+    const allowed = list === null ? null : parseCpuList(list);
     return allowed === null ? null : backgroundCpuList(allowed);
   } catch {
     return null;
