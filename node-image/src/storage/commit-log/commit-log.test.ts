@@ -6,11 +6,16 @@ import { CqlError, ErrorCode } from '../../lib/index.ts';
 import type { CommitLogSyncMode } from '../engine.ts';
 import type { Mutation } from '../model.ts';
 import { ManualClock, recordingLogger } from '../testing/engine-harness.ts';
-import { TABLE_MAIN, int, liveCell, mutationOf, row, update } from '../testing/fixtures.ts';
+import { crc32Of } from '../codec/small-crc32.ts';
+import { MUTATION_FORMAT_VERSION, MutationEncoder } from '../codec/mutation-codec.ts';
+import { ByteWriter } from '../codec/byte-writer.ts';
+import { Memtable } from '../memtable/memtable.ts';
+import { tableLayoutOf } from '../table-layout.ts';
+import { TABLE_MAIN, TABLE_SIMPLE, expiringCell, int, liveCell, marker, mutationOf, row, text, tombstoneCell, update } from '../testing/fixtures.ts';
 import { CommitLog } from './commit-log.ts';
 import type { CommitLogOptions } from './commit-log.ts';
 import { listSegments, readSegment } from './commit-log-replay.ts';
-import { SEGMENT_HEADER_BYTES } from './segment-format.ts';
+import { FRAME_HEADER_BYTES, FRAME_TRAILER_BYTES, SEGMENT_FORMAT_VERSION_ENTRIES, SEGMENT_HEADER_BYTES, encodeSegmentHeader, readFrame, segmentFileName } from './segment-format.ts';
 
 const DIR = '/cl';
 
@@ -202,7 +207,7 @@ describe('commit log', () => {
     }
   });
 
-  it('skips an entry whose payload checksum fails mid-segment, logs file and offset, and keeps a copy of the segment', async () => {
+  it('skips a frame whose checksum fails mid-segment, logs file and offset, and keeps a copy of the segment', async () => {
     const disk = new MemoryDisk();
     const log = commitLog(disk, { segmentSizeBytes: 4096, mutationSizeMaxBytes: 1024 });
     log.start(1);
@@ -211,16 +216,127 @@ describe('commit log', () => {
     const segments = listSegments(disk, DIR);
     expect(segments.length).toBeGreaterThan(2);
     const first = disk.peek(segments[0]!.path)!;
-    // Damage the payload of the second entry of the first segment.
-    const firstEntryLength = first.readUInt32BE(SEGMENT_HEADER_BYTES) + 12;
-    const at = SEGMENT_HEADER_BYTES + firstEntryLength + 30;
+    // Damage the second frame of the first segment (one entry each: every append was awaited).
+    const firstFrameLength = FRAME_HEADER_BYTES + first.readUInt32BE(SEGMENT_HEADER_BYTES) + FRAME_TRAILER_BYTES;
+    const at = SEGMENT_HEADER_BYTES + firstFrameLength + 30;
     disk.corrupt(segments[0]!.path, at, Buffer.from([first[at]! ^ 0xff]));
     const logger = recordingLogger();
     const replayed = replayAll(disk, logger);
     expect(replayed.length).toBe(11);
     expect(replayed).toEqual([...Array(12).keys()].filter((i) => i !== 1).map((i) => mutation(i, 600)));
     const error = logger.records.find((r) => r.level === 'error');
-    expect(error!.fields).toMatchObject({ file: segments[0]!.path, offsetBytes: SEGMENT_HEADER_BYTES + firstEntryLength, reason: 'payload checksum mismatch' });
+    expect(error!.fields).toMatchObject({ file: segments[0]!.path, offsetBytes: SEGMENT_HEADER_BYTES + firstFrameLength, reason: 'frame checksum mismatch' });
     expect(disk.list(`${DIR}/quarantine`)).toEqual([segments[0]!.path.slice(DIR.length + 1)]);
+  });
+
+  describe('one-row writes in the memtable\'s encoding', () => {
+    const main = (): Memtable => new Memtable({ layout: tableLayoutOf(TABLE_MAIN) });
+    const simple = (): Memtable => new Memtable({ layout: tableLayoutOf(TABLE_SIMPLE) });
+    /** A one-row write the memtable keeps encoded, with `n` picking its columns (new names mid-frame). */
+    const plain = (pk: number, n: number): Mutation => mutationOf(update(TABLE_MAIN.id, pk, {
+      rows: [row([int(n)], { liveness: marker(1000 + n), cells: [liveCell('v', int(n), 1000 + n), ...(n % 2 === 0 ? [liveCell('w', text(`w${n}`), 1001 + n)] : [])] })],
+    }));
+
+    /** Appends each write with its table's memtable as the encoder, applying it as the engine does. */
+    function appendAll(log: CommitLog, writes: ReadonlyArray<{ m: Mutation; memtable: Memtable }>): { durable: Promise<void>; encoded: boolean[] } {
+      let durable: Promise<void> = Promise.resolve();
+      const encoded: boolean[] = [];
+      for (const { m, memtable } of writes) {
+        durable = log.appendDurable(m, memtable);
+        encoded.push(log.loggedInEncoding());
+        if (log.loggedInEncoding()) memtable.applyLogged(m.updates[0]!);
+        else memtable.apply(m.updates[0]!);
+      }
+      return { durable, encoded };
+    }
+
+    it('logs them as ENCODED_PARTITION entries with the frame\'s column names and replays the mutations they were', async () => {
+      const disk = new MemoryDisk();
+      const log = commitLog(disk, {}, 'periodic');
+      log.start(1);
+      const a = main();
+      const b = simple();
+      const simpleWrite = mutationOf(update(TABLE_SIMPLE.id, 7, { rows: [row([], { cells: [liveCell('v', int(7), 50)] })] }));
+      const writes = [
+        { m: plain(1, 1), memtable: a },
+        { m: simpleWrite, memtable: b },
+        { m: plain(2, 2), memtable: a },
+        // An existing partition: encoded in the log all the same, merged as objects by the memtable.
+        { m: plain(1, 3), memtable: a },
+        // Not one encoded row: a tombstone, two rows, a TTL'd cell, two tables in one mutation.
+        { m: mutationOf(update(TABLE_MAIN.id, 3, { rows: [row([int(1)], { cells: [tombstoneCell('v', 60, 1)] })] })), memtable: a },
+        { m: mutationOf(update(TABLE_MAIN.id, 4, { rows: [row([int(1)], { liveness: marker(70) }), row([int(2)], { liveness: marker(70) })] })), memtable: a },
+        { m: mutationOf(update(TABLE_MAIN.id, 5, { rows: [row([int(1)], { cells: [expiringCell('v', int(5), 80, 100, 2_000_000_000)] })] })), memtable: a },
+        { m: plain(6, 4), memtable: a },
+      ];
+      const { durable, encoded } = appendAll(log, writes);
+      expect(encoded).toEqual([true, true, true, true, false, false, true, true]);
+      await durable;
+      const both = mutationOf(update(TABLE_MAIN.id, 8, { rows: [row([int(1)], { liveness: marker(90) })] }), update(TABLE_SIMPLE.id, 8, { rows: [row([], { liveness: marker(90) })] }));
+      await log.appendDurable(both, null);
+      expect(log.loggedInEncoding()).toBe(false);
+      log.close();
+      const bytes = disk.peek(`${DIR}/${segmentFileName(1)}`)!;
+      // One frame for the first turn, one for the second.
+      const first = readFrame(bytes, SEGMENT_HEADER_BYTES);
+      expect(first.kind).toBe('frame');
+      const second = readFrame(bytes, (first as { nextOffsetBytes: number }).nextOffsetBytes);
+      expect(second.kind).toBe('frame');
+      expect(readFrame(bytes, (second as { nextOffsetBytes: number }).nextOffsetBytes).kind).toBe('end');
+      expect(replayAll(disk)).toEqual([...writes.map((w) => w.m), both]);
+    });
+
+    it('replays every write across segment switches, whichever entry kind took it', async () => {
+      const disk = new MemoryDisk();
+      const log = commitLog(disk, { segmentSizeBytes: 2048, mutationSizeMaxBytes: 1024 }, 'periodic');
+      log.start(1);
+      const memtable = main();
+      const written: Mutation[] = [];
+      for (let turn = 0; turn < 40; turn++) {
+        const writes = Array.from({ length: 1 + (turn % 7) }, (_, i) => ({ m: plain(turn * 10 + i, turn * 10 + i), memtable }));
+        written.push(...writes.map((w) => w.m));
+        await appendAll(log, writes).durable;
+      }
+      log.close();
+      expect(listSegments(disk, DIR).length).toBeGreaterThan(3);
+      expect(replayAll(disk)).toEqual(written);
+    });
+
+    it('skips a corrupt frame and decodes the frames after it with their own column names', async () => {
+      const disk = new MemoryDisk();
+      const log = commitLog(disk, {}, 'periodic');
+      log.start(1);
+      const memtable = main();
+      const turns = [[plain(1, 2), plain(2, 4)], [plain(3, 6)], [plain(4, 8), plain(5, 9)]];
+      for (const t of turns) await appendAll(log, t.map((m) => ({ m, memtable }))).durable;
+      log.close();
+      const path = `${DIR}/${segmentFileName(1)}`;
+      disk.corrupt(path, SEGMENT_HEADER_BYTES + 20, Buffer.from([disk.peek(path)![SEGMENT_HEADER_BYTES + 20]! ^ 0x55]));
+      const logger = recordingLogger();
+      expect(replayAll(disk, logger)).toEqual([...turns[1]!, ...turns[2]!]);
+      expect(logger.records.find((r) => r.level === 'error')!.fields).toMatchObject({ file: path, offsetBytes: SEGMENT_HEADER_BYTES, reason: 'frame checksum mismatch' });
+    });
+  });
+
+  it('replays segments of format 1 (one checksummed entry per mutation), which earlier versions wrote', () => {
+    const disk = new MemoryDisk();
+    const writes = [mutation(1), mutation(2, 300), mutation(3)];
+    const w = new ByteWriter(1024);
+    w.bytes(encodeSegmentHeader(4, MUTATION_FORMAT_VERSION, SEGMENT_FORMAT_VERSION_ENTRIES));
+    const encoder = new MutationEncoder();
+    for (const m of writes) {
+      const start = w.length;
+      w.u32(0);
+      w.u32(0);
+      encoder.write(w, m);
+      const length = w.length - start - 8;
+      w.u32At(start, length);
+      w.u32At(start + 4, crc32Of(w.buffer, start, start + 4));
+      w.u32(crc32Of(w.buffer, start + 8, start + 8 + length));
+    }
+    disk.mkdirp(DIR);
+    disk.writeFileAtomic(`${DIR}/${segmentFileName(4, SEGMENT_FORMAT_VERSION_ENTRIES)}`, Buffer.from(w.view()));
+    expect(listSegments(disk, DIR).map((s) => s.path)).toEqual([`${DIR}/CommitLog-1-4.log`]);
+    expect(replayAll(disk)).toEqual(writes);
   });
 });

@@ -1,6 +1,9 @@
 // The commit log writer of one shard. Mutations are serialized into one pending buffer; the
-// entries of one event-loop turn go to the OS in a single append (setImmediate), and callers of
-// that turn share one promise. Durability follows the sync mode: periodic acks once appended and
+// entries of one event-loop turn go to the OS in a single append (setImmediate) as one frame
+// with one checksum (docs/formats/commit-log.md), and callers of that turn share one promise. A
+// one-row write to a new partition can be logged in its memtable's encoding (ENCODED_PARTITION),
+// which the memtable then copies instead of encoding the row again; the frame ends with the
+// column names those entries' indexes stand for. Durability follows the sync mode: periodic acks once appended and
 // fsyncs on a timer; batch acks after the fsync covering the entry, with at most one fsync in
 // flight so concurrent writes share it (group commit); group additionally starts at most one
 // fsync per window. Segments record which tables they hold data for and are deleted once every
@@ -12,9 +15,11 @@ import { crc32Of } from '../codec/small-crc32.ts';
 import { MUTATION_FORMAT_VERSION, MutationEncoder } from '../codec/mutation-codec.ts';
 import type { CommitLogSyncMode } from '../engine.ts';
 import { StorageErrorCode, StorageUnavailableError } from '../errors.ts';
-import type { Mutation } from '../model.ts';
+import type { Mutation, PartitionUpdate } from '../model.ts';
 import type { CommitLogPosition } from './commit-log-position.ts';
-import { ENTRY_HEADER_BYTES, SEGMENT_HEADER_BYTES, SEGMENT_ID_MAX, encodeSegmentHeader, segmentFileName } from './segment-format.ts';
+import {
+  EntryKind, FRAME_ENTRY_HEADER_BYTES, FRAME_HEADER_BYTES, FRAME_TRAILER_BYTES, SEGMENT_HEADER_BYTES, SEGMENT_ID_MAX, encodeSegmentHeader, segmentFileName,
+} from './segment-format.ts';
 
 /**
  * periodic mode: once the last completed fsync is older than this many periods, acknowledgements
@@ -74,6 +79,24 @@ interface Batch {
   endLsn: number;
 }
 
+/**
+ * A table's memtable, as the commit log sees it when it logs a write in the memtable's encoding:
+ * the names its column indexes stand for, and the encoding itself.
+ */
+export interface LogEncoder {
+  /** Column names by index (append-only). */
+  readonly columnNames: readonly string[];
+  /** Encodes the update at the end of `writer`; false, with nothing written, when it is not one encoded row. */
+  encodeUpdate(writer: ByteWriter, update: PartitionUpdate): boolean;
+}
+
+/** A LogEncoder of the open frame: its number there (COLUMNS records), keyspace and table. */
+interface FrameEncoder {
+  readonly encoder: LogEncoder;
+  readonly keyspace: string;
+  readonly tableId: string;
+}
+
 export interface AppendResult {
   readonly position: CommitLogPosition;
   /** Resolves when the entry is durable per the sync mode (shared by the entries of one turn). */
@@ -108,13 +131,25 @@ export class CommitLog {
   private closed = false;
   private appendCount = 0;
   private syncCount = 0;
+  /** Where the open frame starts in `pending` (-1: none). */
+  private frameStart = -1;
+  /** Encoders whose ENCODED_PARTITION entries are in the open frame, by number. */
+  private readonly frameEncoders: FrameEncoder[] = [];
+  /** Bytes the open frame's COLUMNS records will take (as their names stood when each was counted). */
+  private frameRecordBytes = 0;
+  /** The last frame encoder looked up, and its number (-1: none). */
+  private lastEncoder: LogEncoder | null = null;
+  private lastEncoderNumber = -1;
+  /** Whether the last append logged its update in the memtable's encoding (LogEncoder.encodeUpdate). */
+  private loggedEncoded = false;
   private readonly writePendingCallback = (): void => {
     this.writeScheduled = null;
     this.writePending();
   };
 
   constructor(options: CommitLogOptions) {
-    assert(options.mutationSizeMaxBytes + SEGMENT_HEADER_BYTES + ENTRY_HEADER_BYTES + 4 <= options.segmentSizeBytes, 'a mutation of the maximum size must fit in a segment');
+    assert(options.mutationSizeMaxBytes + 1 + SEGMENT_HEADER_BYTES + FRAME_HEADER_BYTES + FRAME_ENTRY_HEADER_BYTES + FRAME_TRAILER_BYTES <= options.segmentSizeBytes,
+      'a mutation of the maximum size must fit in a segment');
     this.options = options;
   }
 
@@ -183,50 +218,177 @@ export class CommitLog {
     return this.lastEntryOffset;
   }
 
-  /** append() without the position: no allocation per entry (the engine's write path). */
-  appendDurable(mutation: Mutation): Promise<void> {
+  /**
+   * append() without the position: no allocation per entry (the engine's write path). With an
+   * `encoder` (the memtable of the mutation's one table), the update is logged in its encoding
+   * when it is one encoded row (loggedInEncoding() then tells so, and the memtable copies it with
+   * applyLogged before anything else is appended).
+   */
+  appendDurable(mutation: Mutation, encoder: LogEncoder | null = null): Promise<void> {
     if (this.failure !== null) throw new StorageUnavailableError(StorageErrorCode.Failed, `commit log failed: ${this.failure.message}`);
     if (this.closed) throw new StorageUnavailableError(StorageErrorCode.Closed, 'commit log closed');
     assert(this.active !== null, 'commit log not started');
+    this.loggedEncoded = false;
+    if (this.frameStart < 0) this.openFrame();
+    if (encoder !== null && mutation.updates.length === 1) {
+      const encodedStart = this.appendEncoded(mutation, encoder);
+      if (encodedStart >= 0) {
+        this.loggedEncoded = true;
+        return this.appended(mutation, encodedStart);
+      }
+    }
     const pending = this.pending;
-    const entryStart = pending.length;
+    let entryStart = pending.length;
     pending.u32(0);
-    pending.u32(0);
-    const payloadStart = pending.length;
+    pending.u8(EntryKind.MUTATION);
     try {
       this.encoder.write(pending, mutation);
     } catch (error) {
-      pending.truncate(entryStart);
+      this.dropEntry(entryStart);
       throw error;
     }
-    const payloadLength = pending.length - payloadStart;
-    if (payloadLength > this.options.mutationSizeMaxBytes) {
-      pending.truncate(entryStart);
-      throw invalidRequest(`Mutation of ${payloadLength} bytes is too large for the maximum size of ${this.options.mutationSizeMaxBytes}`);
+    const payloadLength = pending.length - entryStart - FRAME_ENTRY_HEADER_BYTES;
+    if (payloadLength - 1 > this.options.mutationSizeMaxBytes) {
+      this.dropEntry(entryStart);
+      throw invalidRequest(`Mutation of ${payloadLength - 1} bytes is too large for the maximum size of ${this.options.mutationSizeMaxBytes}`);
     }
     pending.u32At(entryStart, payloadLength);
-    pending.u32At(entryStart + 4, crc32Of(pending.buffer, entryStart, entryStart + 4));
-    pending.u32(crc32Of(pending.buffer, payloadStart, payloadStart + payloadLength));
-    const entryLength = pending.length - entryStart;
+    if (!this.fits(entryStart)) entryStart = this.moveEntryToNextSegment(entryStart);
+    return this.appended(mutation, entryStart);
+  }
 
-    if (this.activeOffset + entryLength > this.options.segmentSizeBytes && this.activeOffset > SEGMENT_HEADER_BYTES) {
-      const entry = Buffer.from(pending.view(entryStart));
+  /** Whether the last appendDurable logged its update in the encoder's encoding (applyLogged copies it). */
+  loggedInEncoding(): boolean {
+    return this.loggedEncoded;
+  }
+
+  /**
+   * The update as an ENCODED_PARTITION entry of the open frame: where it starts in `pending`; -1,
+   * with nothing appended, when the encoder does not encode it or the entry would not fit the
+   * segment or the maximum mutation size (a MUTATION entry then handles both).
+   */
+  private appendEncoded(mutation: Mutation, encoder: LogEncoder): number {
+    const pending = this.pending;
+    const number = this.frameEncoderNumber(encoder, mutation.keyspace, mutation.updates[0]!.tableId);
+    const entryStart = pending.length;
+    pending.u32(0);
+    pending.u8(EntryKind.ENCODED_PARTITION);
+    pending.varint(number);
+    if (!encoder.encodeUpdate(pending, mutation.updates[0]!)) {
       pending.truncate(entryStart);
-      this.switchSegment();
-      const failure = this.failed;
-      if (failure !== null) throw new StorageUnavailableError(StorageErrorCode.Failed, `commit log failed: ${failure.message}`);
-      pending.bytes(entry);
+      return -1;
     }
-    const active = this.active;
+    const payloadLength = pending.length - entryStart - FRAME_ENTRY_HEADER_BYTES;
+    if (payloadLength > this.options.mutationSizeMaxBytes || !this.fits(entryStart)) {
+      pending.truncate(entryStart);
+      return -1;
+    }
+    pending.u32At(entryStart, payloadLength);
+    return entryStart;
+  }
+
+  /** Counts the entry at `entryStart` of `pending` (the last one) as appended: its position, dirty table, batch. */
+  private appended(mutation: Mutation, entryStart: number): Promise<void> {
+    const active = this.active!;
     const offset = this.activeOffset;
     this.lastEntryOffset = offset;
-    this.activeOffset += entryLength;
+    this.activeOffset += this.pending.length - entryStart;
     const updates = mutation.updates;
     for (let i = 0; i < updates.length; i++) active.dirty.set(updates[i]!.tableId, offset);
     this.appendCount++;
     if (this.batch === null) this.batch = newBatch();
     if (this.writeScheduled === null) this.writeScheduled = this.options.timers.setImmediate(this.writePendingCallback);
     return this.batch.promise;
+  }
+
+  /** Whether the entry from `entryStart` to the end of `pending` fits the active segment (with the frame's records and trailer), or nothing precedes it there. */
+  private fits(entryStart: number): boolean {
+    const end = this.activeOffset + (this.pending.length - entryStart) + this.frameRecordBytes + FRAME_TRAILER_BYTES;
+    return end <= this.options.segmentSizeBytes || this.activeOffset <= SEGMENT_HEADER_BYTES + FRAME_HEADER_BYTES;
+  }
+
+  /** Takes back the unfinished entry at `entryStart` (the last in `pending`), and its frame when nothing else is in it. */
+  private dropEntry(entryStart: number): void {
+    this.pending.truncate(entryStart);
+    if (entryStart === this.frameStart + FRAME_HEADER_BYTES && this.frameEncoders.length === 0) {
+      this.pending.truncate(this.frameStart);
+      this.frameStart = -1;
+      this.activeOffset -= FRAME_HEADER_BYTES;
+    }
+  }
+
+  /** Moves the MUTATION entry at `entryStart` (the last in `pending`) to a new segment; its start there. */
+  private moveEntryToNextSegment(entryStart: number): number {
+    const pending = this.pending;
+    const entry = Buffer.from(pending.view(entryStart));
+    pending.truncate(entryStart);
+    this.switchSegment();
+    const failure = this.failed;
+    if (failure !== null) throw new StorageUnavailableError(StorageErrorCode.Failed, `commit log failed: ${failure.message}`);
+    this.openFrame();
+    const start = pending.length;
+    pending.bytes(entry);
+    return start;
+  }
+
+  /** The number of `encoder` in the open frame (registered on first use: its COLUMNS record ends the frame). */
+  private frameEncoderNumber(encoder: LogEncoder, keyspace: string, tableId: string): number {
+    if (encoder === this.lastEncoder) return this.lastEncoderNumber;
+    const list = this.frameEncoders;
+    let number = -1;
+    for (let i = 0; i < list.length; i++) {
+      if (list[i]!.encoder === encoder) {
+        number = i;
+        break;
+      }
+    }
+    if (number < 0) {
+      number = list.length;
+      list.push({ encoder, keyspace, tableId });
+      this.frameRecordBytes += columnsRecordBytes(encoder, keyspace, tableId, number);
+    }
+    this.lastEncoder = encoder;
+    this.lastEncoderNumber = number;
+    return number;
+  }
+
+  /** Starts a frame at the end of `pending`: its header, filled in when it closes. */
+  private openFrame(): void {
+    assert(this.frameStart < 0, 'one open frame');
+    this.frameStart = this.pending.length;
+    this.pending.u32(0);
+    this.pending.u32(0);
+    this.activeOffset += FRAME_HEADER_BYTES;
+  }
+
+  /**
+   * Ends the open frame: the COLUMNS records of its encoders, its length and checksums. A frame
+   * with no entry is taken back instead (replay reads an empty frame as a torn tail).
+   */
+  private closeFrame(): void {
+    const frameStart = this.frameStart;
+    if (frameStart < 0) return;
+    const pending = this.pending;
+    const entriesStart = frameStart + FRAME_HEADER_BYTES;
+    this.frameStart = -1;
+    this.lastEncoder = null;
+    this.lastEncoderNumber = -1;
+    this.frameRecordBytes = 0;
+    if (pending.length === entriesStart) {
+      this.frameEncoders.length = 0;
+      pending.truncate(frameStart);
+      this.activeOffset -= FRAME_HEADER_BYTES;
+      return;
+    }
+    const recordsStart = pending.length;
+    const encoders = this.frameEncoders;
+    for (let i = 0; i < encoders.length; i++) writeColumnsRecord(pending, encoders[i]!, i);
+    encoders.length = 0;
+    const length = pending.length - entriesStart;
+    pending.u32At(frameStart, length);
+    pending.u32At(frameStart + 4, crc32Of(pending.buffer, frameStart, frameStart + 4));
+    pending.u32(crc32Of(pending.buffer, entriesStart, entriesStart + length));
+    this.activeOffset += pending.length - recordsStart;
   }
 
   /**
@@ -318,6 +480,7 @@ export class CommitLog {
     const segment = new Segment({ id, path, file, writtenBytes: 0 });
     this.segments.push(segment);
     this.active = segment;
+    assert(this.frameStart < 0, 'a segment starts between frames');
     this.pending.bytes(encodeSegmentHeader(id, MUTATION_FORMAT_VERSION));
     this.activeOffset = SEGMENT_HEADER_BYTES;
   }
@@ -342,8 +505,10 @@ export class CommitLog {
   }
 
   private writePending(): void {
+    if (this.failure !== null) return;
+    this.closeFrame();
     const pending = this.pending;
-    if (pending.length === 0 || this.failure !== null) return;
+    if (pending.length === 0) return;
     const active = this.active!;
     const batch = this.batch;
     this.batch = null;
@@ -494,6 +659,37 @@ export class CommitLog {
       this.batch = null;
     }
   }
+}
+
+/** The bytes of an encoder's COLUMNS record (entry header included) with its names as they stand. */
+function columnsRecordBytes(encoder: LogEncoder, keyspace: string, tableId: string, number: number): number {
+  let n = FRAME_ENTRY_HEADER_BYTES + 1 + varintBytes(number) + stringBytes(keyspace) + stringBytes(tableId) + varintBytes(encoder.columnNames.length);
+  for (const name of encoder.columnNames) n += stringBytes(name);
+  return n;
+}
+
+function writeColumnsRecord(w: ByteWriter, e: FrameEncoder, number: number): void {
+  const start = w.length;
+  w.u32(0);
+  w.u8(EntryKind.COLUMNS);
+  w.varint(number);
+  w.string(e.keyspace);
+  w.string(e.tableId);
+  const names = e.encoder.columnNames;
+  w.varint(names.length);
+  for (let i = 0; i < names.length; i++) w.string(names[i]!);
+  w.u32At(start, w.length - start - FRAME_ENTRY_HEADER_BYTES);
+}
+
+function varintBytes(value: number): number {
+  let n = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 128)) n++;
+  return n;
+}
+
+function stringBytes(value: string): number {
+  const n = Buffer.byteLength(value, 'utf8');
+  return varintBytes(n) + n;
 }
 
 function newBatch(): Batch {

@@ -1,7 +1,8 @@
 // Crash tests on the memory disk: writes (and the flushes and segment switches they trigger) run
 // while fsyncs complete at seeded random times; the power goes at a random point, dropping or
 // tearing unsynced bytes. After reopening, every write acknowledged under batch (or group) sync is there,
-// nothing read is corrupt, and the engine keeps working for the next round.
+// nothing read is corrupt, and the engine keeps working for the next round. Under periodic sync the
+// process dies instead (what it handed to the OS survives): every acknowledged write is there too.
 import { describe, expect, it } from 'vitest';
 import { MemoryDisk, silentLogger } from '../../io/index.ts';
 import { realTimers } from '../../io/real/index.ts';
@@ -27,9 +28,19 @@ function prng(seed: number): () => number {
   };
 }
 
-/** Write number n: partition n % 13, clustering n, a value derived from n. */
-function write(n: number): Mutation {
-  return mutationOf(update(TABLE_MAIN.id, n % 13, {
+/**
+ * The partition of write number n: one of 13 (rows pile up in them) or, under periodic sync, every
+ * other write a new partition of its own (logged in its memtable's encoding, and copied from there).
+ */
+function partitionOf(n: number, sync: Sync): number {
+  return sync === 'periodic' && n % 2 === 0 ? 100 + n : n % 13;
+}
+
+type Sync = 'batch' | 'group' | 'periodic';
+
+/** Write number n: partition partitionOf(n), clustering n, a value derived from n. */
+function write(n: number, sync: Sync): Mutation {
+  return mutationOf(update(TABLE_MAIN.id, partitionOf(n, sync), {
     rows: [row([int(n)], { liveness: marker(1000 + n), cells: [liveCell('v', int(n * 7), 1000 + n), liveCell('w', text(`value-${n}-${'x'.repeat(n % 50)}`), 1000 + n)] })],
   }));
 }
@@ -46,12 +57,12 @@ const SCAN: ReadCommand = {
 };
 
 /** Every row found, checked against what write(n) wrote. */
-function scan(engine: StorageEngineWithStats): Set<number> {
+function scan(engine: StorageEngineWithStats, sync: Sync): Set<number> {
   const found = new Set<number>();
   for (const p of engine.read(SCAN).partitions) {
     for (const r of toLivePartition(p, NOW).rows) {
       const n = r.clustering[0]!.readInt32BE(0);
-      expect(p.key.readInt32BE(0)).toBe(n % 13);
+      expect(p.key.readInt32BE(0)).toBe(partitionOf(n, sync));
       expect(r.cells.find((c) => c.column === 'v')!.value.readInt32BE(0)).toBe(n * 7);
       expect(r.cells.find((c) => c.column === 'w')!.value.toString()).toBe(`value-${n}-${'x'.repeat(n % 50)}`);
       found.add(n);
@@ -60,7 +71,7 @@ function scan(engine: StorageEngineWithStats): Set<number> {
   return found;
 }
 
-async function crashRounds(seed: number, rounds: number, sync: 'batch' | 'group'): Promise<{ acked: number; replayedRounds: number }> {
+async function crashRounds(seed: number, rounds: number, sync: Sync): Promise<{ acked: number; replayedRounds: number }> {
   const random = prng(seed);
   const disk = new MemoryDisk({
     // fsyncs complete after a random short delay, so crashes land while some are in flight.
@@ -84,7 +95,7 @@ async function crashRounds(seed: number, rounds: number, sync: 'batch' | 'group'
   let next = 0;
   for (let round = 0; round < rounds; round++) {
     const engine = await openStorageEngine({ disk: disk.processView(), clock: new ManualClock(), timers: realTimers, logger: silentLogger, config, schema: SCHEMA });
-    const found = scan(engine);
+    const found = scan(engine, sync);
     for (const n of acked) {
       if (!found.has(n)) throw new Error(`seed ${seed} round ${round}: acknowledged write ${n} lost`);
     }
@@ -95,7 +106,7 @@ async function crashRounds(seed: number, rounds: number, sync: 'batch' | 'group'
       while (!stop && next < Number.MAX_SAFE_INTEGER) {
         const n = next++;
         try {
-          await engine.apply(write(n));
+          await engine.apply(write(n, sync));
           if (!stop) acked.add(n);
         } catch {
           return;
@@ -105,15 +116,17 @@ async function crashRounds(seed: number, rounds: number, sync: 'batch' | 'group'
     const workers = Array.from({ length: concurrency }, worker);
     const target = next + writes;
     while (next < target) await new Promise((r) => setImmediate(r));
-    // Power loss: some unsynced bytes survive, torn; the engine instance is dead from here on.
+    // Power loss: some unsynced bytes survive, torn (periodic: the process dies, the OS keeps
+    // every byte written); the engine instance is dead from here on.
     stop = true;
     const mode = random();
-    disk.crash({ seed: seed * 1000 + round, unsyncedBytes: mode < 0.3 ? 'none' : mode < 0.6 ? 'all' : 'random', garbleTornTail: random() < 0.5 });
+    const torn = random() < 0.5;
+    disk.crash({ seed: seed * 1000 + round, unsyncedBytes: sync === 'periodic' ? 'all' : mode < 0.3 ? 'none' : mode < 0.6 ? 'all' : 'random', garbleTornTail: torn });
     await Promise.all(workers);
     await engine.close().catch(() => undefined);
   }
   const engine = await openStorageEngine({ disk: disk.processView(), clock: new ManualClock(), timers: realTimers, logger: silentLogger, config, schema: SCHEMA });
-  const found = scan(engine);
+  const found = scan(engine, sync);
   for (const n of acked) expect(found.has(n)).toBe(true);
   await engine.close();
   return { acked: acked.size, replayedRounds: rounds };
@@ -123,6 +136,12 @@ describe('storage engine crash safety (memory disk)', () => {
   it('keeps every write acknowledged under batch sync across random power losses', async () => {
     let total = 0;
     for (let seed = 1; seed <= 25; seed++) total += (await crashRounds(seed, 4, 'batch')).acked;
+    expect(total).toBeGreaterThan(1000);
+  }, 120_000);
+
+  it('keeps every write acknowledged under periodic sync across process crashes', async () => {
+    let total = 0;
+    for (let seed = 201; seed <= 215; seed++) total += (await crashRounds(seed, 4, 'periodic')).acked;
     expect(total).toBeGreaterThan(1000);
   }, 120_000);
 

@@ -715,18 +715,28 @@ class LsmStorageEngine implements StorageEngineWithStats {
     const timed = (this.applyCount++ & (WRITE_LATENCY_SAMPLE_EVERY - 1)) === 0;
     const start = timed ? this.clock.monotonicMs() : 0;
     const log = this.commitLog;
-    const durable = log.appendDurable(mutation);
     if (this.applyWhenDurable) {
+      const durable = log.appendDurable(mutation);
       this.unsynced.add(mutation, { segmentId: log.lastEntrySegmentId, offsetBytes: log.lastEntryOffsetBytes, durable });
+      if (timed) this.recordWriteLatency(stores, start);
+      return durable;
+    }
+    // Periodic: applied now, so a one-table write is logged in its memtable's encoding when the
+    // memtable keeps it as one encoded row, and the memtable copies those bytes.
+    const durable = log.appendDurable(mutation, stores.length === 1 ? stores[0]!.memtable : null);
+    if (log.loggedInEncoding()) {
+      this.applyToMemtable(stores[0]!, mutation.updates[0]!, true);
     } else {
-      for (let i = 0; i < mutation.updates.length; i++) this.applyToMemtable(stores[i]!, mutation.updates[i]!);
-      this.maybeCleanupMemtables();
+      for (let i = 0; i < mutation.updates.length; i++) this.applyToMemtable(stores[i]!, mutation.updates[i]!, false);
     }
-    if (timed) {
-      const micros = Math.max(1, (this.clock.monotonicMs() - start) * 1000);
-      for (let i = 0; i < stores.length; i++) stores[i]!.metrics.writeLatency.record(micros);
-    }
+    this.maybeCleanupMemtables();
+    if (timed) this.recordWriteLatency(stores, start);
     return durable;
+  }
+
+  private recordWriteLatency(stores: readonly TableStore[], startMs: number): void {
+    const micros = Math.max(1, (this.clock.monotonicMs() - startMs) * 1000);
+    for (let i = 0; i < stores.length; i++) stores[i]!.metrics.writeLatency.record(micros);
   }
 
   /** A write to some counter table (its own copy of `stores`): resolves with the logged mutation. */
@@ -801,8 +811,9 @@ class LsmStorageEngine implements StorageEngineWithStats {
     this.counterWritesWaiting = 0;
   }
 
-  private applyToMemtable(store: TableStore, update: PartitionUpdate): void {
-    this.totalMemtableBytes += store.memtable.apply(update);
+  /** `logged`: the commit log just logged the update in this memtable's encoding (Memtable.applyLogged). */
+  private applyToMemtable(store: TableStore, update: PartitionUpdate, logged: boolean): void {
+    this.totalMemtableBytes += logged ? store.memtable.applyLogged(update) : store.memtable.apply(update);
     store.counters.writes++;
     this.rowCache.invalidate(store.tableId, update.key);
     if (store.memtable.sizeBytes >= this.config.memtableFlushThresholdBytes) this.flushInBackground(store, 'memtable flush threshold');
@@ -825,7 +836,7 @@ class LsmStorageEngine implements StorageEngineWithStats {
       if (store === undefined) continue;
       const truncatedAt = this.truncations.get(update.tableId);
       if (truncatedAt !== undefined && comparePositions(position, truncatedAt) < 0) continue;
-      this.applyToMemtable(store, update);
+      this.applyToMemtable(store, update, false);
     }
     this.maybeCleanupMemtables();
   }

@@ -155,14 +155,42 @@ export class EncodedRows {
    * for deltas.
    */
   encode(target: EncodedPartitionTarget, key: Buffer, tokenHigh: number, tokenLow: number, row: Row, estimatedBytes: number): boolean {
-    if (estimatedBytes + key.length > ENCODED_ROW_BYTES_MAX || !summarize(row)) return false;
+    if (!encodable(row, key, estimatedBytes)) return false;
+    const w = this.slabWriter(estimatedBytes + key.length + ENCODING_SLACK_BYTES);
+    this.encodeSummarized(w, target, key, tokenHigh, tokenLow, row);
+    const { slab, start } = this.claim(w, target.start);
+    target.codec = this;
+    target.slab = slab;
+    target.start = start;
+    return true;
+  }
+
+  /**
+   * encode() into `w` at its end instead of a slab (the commit log writes a write's entry in the
+   * memtable's encoding; copyIn then takes the bytes): `target.slab` is the writer's buffer and
+   * `target.start` where the encoding begins in it. False, with nothing written, when the row must
+   * stay objects.
+   */
+  encodeTo(w: ByteWriter, target: EncodedPartitionTarget, key: Buffer, tokenHigh: number, tokenLow: number, row: Row, estimatedBytes: number): boolean {
+    if (!encodable(row, key, estimatedBytes)) return false;
+    this.encodeSummarized(w, target, key, tokenHigh, tokenLow, row);
+    target.codec = this;
+    target.slab = w.buffer;
+    return true;
+  }
+
+  /** A copy of an encodeTo() encoding in this codec's slabs: where it is (valid until the next call). */
+  copyIn(bytes: Buffer, start: number, length: number): { slab: Buffer; slabNumber: number; start: number } {
+    const w = this.slabWriter(length);
+    w.copyFrom(bytes, start, start + length);
+    return this.claim(w, w.length - length);
+  }
+
+  /** The encoding of a row encodable() accepted, at the end of `w` (target.start: where in w's buffer). */
+  private encodeSummarized(w: ByteWriter, target: EncodedPartitionTarget, key: Buffer, tokenHigh: number, tokenLow: number, row: Row): void {
     const liveness = row.liveness;
     const cells = row.cells;
-    const base = liveness !== null ? liveness.timestampMicros : cells[0]!.timestampMicros;
-    const minDelta = SUMMARY.min - base;
-    const maxDelta = SUMMARY.max - base;
-    if (minDelta < -SMALL_DELTA_MAX || maxDelta > SMALL_DELTA_MAX) return false;
-    const w = this.slabWriter(estimatedBytes + key.length + ENCODING_SLACK_BYTES);
+    const base = baseOf(row);
     const begin = w.length;
     w.varBytes(key);
     w.i64Halves(tokenHigh, tokenLow);
@@ -170,19 +198,14 @@ export class EncodedRows {
     const rowsAt = w.length - begin;
     this.encoder.writeFramedRow(w, row);
     this.encoder.writeEndOfRows(w);
-    const { slab, start } = this.claim(w, begin);
-    const length = w.length - begin;
-    target.codec = this;
-    target.slab = slab;
-    target.start = start;
-    target.length = length;
+    target.start = begin;
+    target.length = w.length - begin;
     target.rowsAt = rowsAt;
     target.cellCount = (liveness === null ? 0 : 1) + cells.length;
-    target.minTimestampDelta = minDelta;
-    target.maxTimestampDelta = maxDelta;
+    target.minTimestampDelta = SUMMARY.min - base;
+    target.maxTimestampDelta = SUMMARY.max - base;
     target.dropTimeSeconds = SUMMARY.dropTime;
     target.expiringCount = SUMMARY.expiring;
-    return true;
   }
 
   /**
@@ -299,6 +322,22 @@ export class EncodedRows {
 /** The header base of an encoded partition: the header ends with it (no deletion, static row or range tombstones follow). */
 export function encodedBase(e: EncodedPartition): number {
   return e.slab.readDoubleBE(e.start + e.rowsAt - 8);
+}
+
+/** A one-row partition's header base: its liveness timestamp, else its first cell's. */
+function baseOf(row: Row): number {
+  return row.liveness !== null ? row.liveness.timestampMicros : row.cells[0]!.timestampMicros;
+}
+
+/**
+ * Whether a one-row partition of `row` under `key` is encoded (EncodedRows.encode), its summary
+ * left in SUMMARY: not too large, summarize() accepts it, and its timestamps are within
+ * SMALL_DELTA_MAX of its base.
+ */
+function encodable(row: Row, key: Buffer, estimatedBytes: number): boolean {
+  if (estimatedBytes + key.length > ENCODED_ROW_BYTES_MAX || !summarize(row)) return false;
+  const base = baseOf(row);
+  return SUMMARY.min - base >= -SMALL_DELTA_MAX && SUMMARY.max - base <= SMALL_DELTA_MAX;
 }
 
 /** What summarize() found (reused: no allocation per row). */

@@ -19,6 +19,7 @@ import type { Cell, Clustering, DeletionTime, PartitionUpdate, RangeTombstone, R
 import { assertCellsSorted, mergeRows } from '../reconcile.ts';
 import type { SSTablePartitionInput, SSTablePartitionSource, SSTableWriter } from '../sstable/sstable-writer.ts';
 import type { TableLayout } from '../table-layout.ts';
+import type { ByteWriter } from '../codec/byte-writer.ts';
 import { rowTimestamp } from '../codec/partition-codec.ts';
 import { ENCODED_KEY, EncodedRow, EncodedRows, encodedKeyAt, encodedKeyView } from './encoded-rows.ts';
 import type { EncodedPartition, EncodedPartitionTarget, EncodedRowTarget, EncodedRowView, EncodedTree } from './encoded-rows.ts';
@@ -340,6 +341,12 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** encodeUpdate's encoding (in the commit log's buffer) until applyLogged copies it; its rowSizeBytes. */
+const LOGGED: EncodedPartitionTarget = {
+  codec: null, slab: null, start: 0, length: 0, rowsAt: 0, cellCount: 0, minTimestampDelta: 0, maxTimestampDelta: 0, dropTimeSeconds: 0, expiringCount: 0,
+};
+const LOGGED_SIZE = { bytes: 0 };
 
 /** Where an encoding lands before the table copies it (no allocation per write). */
 const ENCODE_TARGET: EncodedPartitionTarget = {
@@ -674,6 +681,11 @@ export class Memtable {
     return this.layoutSource.layout;
   }
 
+  /** The column names its encoded rows' indexes stand for (the commit log's COLUMNS records). */
+  get columnNames(): readonly string[] {
+    return this.encodedRows.columns.names;
+  }
+
   get sizeBytes(): number {
     return this.bytes;
   }
@@ -710,11 +722,56 @@ export class Memtable {
    * malformed update can never reach the log and then fail on every replay.
    */
   apply(update: PartitionUpdate): number {
+    return this.applyAt(update, this.byToken.get(update.token, update.key));
+  }
+
+  /**
+   * Encodes `update` at the end of `writer` as apply() would keep it as a new partition (the commit
+   * log writes it so, and applyLogged copies the bytes instead of encoding again); false, with
+   * nothing written, when apply() would keep it otherwise than as one encoded row.
+   */
+  encodeUpdate(writer: ByteWriter, update: PartitionUpdate): boolean {
+    const rows = update.rows;
+    if (!this.encodeRows || rows.length !== 1 || update.partitionDeletion !== null || update.staticRow !== null || update.rangeTombstones.length > 0) return false;
+    const row = rows[0]!;
+    const size = rowSizeBytes(row);
+    if (!this.encodedRows.encodeTo(writer, LOGGED, update.key, tokenHighOf(update.token), tokenLowOf(update.token), row, size)) return false;
+    LOGGED_SIZE.bytes = size;
+    return true;
+  }
+
+  /**
+   * apply() of the update encodeUpdate() just encoded (nothing written to its writer since): a new
+   * partition takes a copy of those bytes; an existing one merges the update's objects.
+   */
+  applyLogged(update: PartitionUpdate): number {
+    const id = this.byToken.get(update.token, update.key);
+    assert(LOGGED.codec === this.encodedRows, 'applyLogged follows this memtable\'s encodeUpdate');
+    const encoding = LOGGED;
+    encoding.codec = null;
+    if (id >= 0) return this.applyAt(update, id);
+    const before = this.bytes;
+    this.trackTimestamps(update);
+    const place = this.encodedRows.copyIn(encoding.slab!, encoding.start, encoding.length);
+    encoding.slab = place.slab;
+    encoding.start = place.start;
+    const table = this.table;
+    const added = table.add(tokenHighOf(update.token), tokenLowOf(update.token));
+    table.setEncoded(added, encoding);
+    encoding.slab = null;
+    this.bytes += PARTITION_OVERHEAD_BYTES + update.key.length + LOGGED_SIZE.bytes;
+    this.rowCount++;
+    this.byToken.add(added);
+    this.partitions.insert(added);
+    this.partitionTotal++;
+    return this.bytes - before;
+  }
+
+  private applyAt(update: PartitionUpdate, id: number): number {
     const layout = this.layout;
     const before = this.bytes;
     this.trackTimestamps(update);
     const table = this.table;
-    const id = this.byToken.get(update.token, update.key);
     let partition: MemtablePartition;
     const rows = update.rows;
     const plain = this.encodeRows && rows.length === 1 && update.partitionDeletion === null && update.staticRow === null && update.rangeTombstones.length === 0;
