@@ -186,6 +186,61 @@ describe('memtable flushes in a worker thread', () => {
     expectSameReads(worker.engine, local.engine);
   });
 
+  it('walk a memtable whose partitions are all one encoded row in the worker, writing the same SSTable bytes as the in-process flush', async () => {
+    const local = await open(undefined);
+    const posted: string[] = [];
+    const counting: WorkerSpawner = {
+      spawn(moduleUrl): WorkerChannel {
+        const channel = realWorkers.spawn(moduleUrl);
+        return {
+          post: (m, t) => {
+            posted.push((m as { type: string }).type);
+            channel.post(m, t);
+          },
+          terminate: () => channel.terminate(),
+          listen: (h) => channel.listen(h),
+        };
+      },
+    };
+    const worker = await open(counting);
+    // One-row partitions only: live values, a few expiring at one second each (their drop times
+    // go to the statistics), and some sharing a token (ordered by key, read from their slabs).
+    const single = (k: number): Mutation => {
+      const m = write(k, k % 5);
+      if (k % 9 !== 0) return m;
+      const u = m.updates[0]!;
+      const r = u.rows[0]!;
+      const expiry = NOW_SECONDS + 3600 + (k % 4) * 600;
+      const row = {
+        ...r, liveness: { ...r.liveness!, ttlSeconds: 3600, localExpirationTimeSeconds: expiry },
+        cells: r.cells.map((c) => ({ ...c, ttlSeconds: 3600, localDeletionTimeSeconds: expiry })),
+      };
+      return { ...m, updates: [{ ...u, rows: [row] }] };
+    };
+    const writes: Mutation[] = [];
+    for (let k = 0; k < 20_000; k++) if ((k + k % 5) % 11 !== 0) writes.push(single(k));
+    const shared = writes[0]!.token;
+    for (const k of SAME_TOKEN) {
+      const m = single(k);
+      writes.push({ ...m, token: shared, updates: m.updates.map((u) => ({ ...u, token: shared })) });
+    }
+    for (const e of [local.engine, worker.engine]) await Promise.all(writes.map((m) => e.apply(m)));
+    await local.engine.flush();
+    await worker.engine.flush();
+    expect(posted.filter((t) => t === 'walk').length).toBe(1);
+    expect(posted.filter((t) => t === 'batch').length).toBe(0);
+    const a = components(local.tableDir);
+    const b = components(worker.tableDir);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    expect([...a.keys()].some((n) => n.endsWith('-Statistics.db'))).toBe(true);
+    for (const [name, bytes] of a) expect(b.get(name)!.equals(bytes), name).toBe(true);
+    expect(tempFiles(worker.tableDir)).toEqual([]);
+    for (let i = 0; i < writes.length; i += 37) {
+      const k = writes[i]!.key.readInt32BE(0);
+      expect(readCell(worker.engine, k, k % 5)).toBe(valueOf(k, k % 5).toString('latin1'));
+    }
+  });
+
   for (const mode of ['dies', 'fails'] as const) {
     it(`a worker that ${mode} mid-flush fails the flush: no temp file, memtable readable, writes replayed on reopen`, async () => {
       const local = await open(undefined);

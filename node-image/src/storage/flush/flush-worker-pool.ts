@@ -12,7 +12,7 @@ import { assert } from '../../lib/index.ts';
 import type { Logger, WorkerChannel, WorkerSpawner } from '../../io/index.ts';
 import { fromWirePrepared } from '../compaction/compaction-worker-protocol.ts';
 import type { CompressionParams } from '../sstable/compression.ts';
-import type { EncodedStatistics, IndexEntryFields, PreparedSSTable, SSTableSink } from '../sstable/sstable-component-writer.ts';
+import type { EncodedStatistics, EncodedWalk, IndexEntryFields, PreparedSSTable, SSTableSink } from '../sstable/sstable-component-writer.ts';
 import { ENTRY_FIELDS, INLINE } from './flush-worker-protocol.ts';
 import type { FlushBegin, FromFlushWorker, ToFlushWorker } from './flush-worker-protocol.ts';
 
@@ -198,6 +198,14 @@ export class WorkerFlushSink implements SSTableSink {
     this.slabBytes += length;
     this.sendIfFull();
     return true;
+  }
+
+  /** The worker writes the memtable's partitions from its fields and slabs (a copy of the order goes with them). */
+  walkEncoded(walk: EncodedWalk): void {
+    this.check();
+    this.sendBatch();
+    const ids = walk.ids.slice();
+    this.send({ type: 'walk', jobId: this.jobId, fields: walk.fields.buffer as SharedArrayBuffer, slabs: walk.slabs, ids }, [ids.buffer]);
   }
 
   /** The batch's id of a slab's shared memory (sent with the next batch when new); -1 when it is not shared. */

@@ -1,7 +1,8 @@
 // Messages between the main thread's flush sinks (flush-worker-pool.ts) and a flush worker thread
 // (flush-worker.ts). A flush is a job: 'begin', then 'batch'es of the logical Data stream with the
 // index entries of the partitions that ended in them (Data before entries, so every entry's bytes
-// precede it), then 'finish' with the encoder's statistics, or 'abort'. Byte arrays are transferred;
+// precede it), or one 'walk' of a memtable whose partitions are all one encoded row, then
+// 'finish' with the encoder's statistics, or 'abort'. Byte arrays are transferred;
 // each batch's Data buffer comes back with its acknowledgement for reuse. Pieces of the Data stream
 // (and keys) may instead be places in a memtable's slabs of shared memory, each slab sent once per
 // job; the memtable is frozen while it flushes, so the bytes do not change under the worker.
@@ -57,9 +58,24 @@ export interface FlushBatch {
   readonly keyOffsets: Uint32Array;
 }
 
+/**
+ * Every partition of a memtable whose partitions are all one encoded row, written by the worker
+ * from the memtable's fields and slabs in shared memory (memtable/partition-fields.ts), in `ids`
+ * order, as the job's first and only partitions; the worker counts their statistics and adds the
+ * 'finish' statistics to them.
+ */
+export interface FlushWalk {
+  readonly type: 'walk';
+  readonly jobId: number;
+  readonly fields: SharedArrayBuffer;
+  readonly slabs: readonly SharedArrayBuffer[];
+  readonly ids: Int32Array;
+}
+
 export type ToFlushWorker =
   | FlushBegin
   | FlushBatch
+  | FlushWalk
   | { readonly type: 'finish'; readonly jobId: number; readonly statistics: EncodedStatistics }
   | { readonly type: 'abort'; readonly jobId: number };
 

@@ -9,12 +9,14 @@
 import type { WorkerHost } from '../../io/index.ts';
 import { toWirePrepared } from '../compaction/compaction-worker-protocol.ts';
 import { indexPreparedOutputs } from '../compaction/output-partition-index.ts';
-import { encodedKeyView } from '../memtable/encoded-rows.ts';
+import { ENCODED_KEY, encodedKeyAt, encodedKeyView } from '../memtable/encoded-rows.ts';
+import { CELLS, DROP_TIME, EXPIRING, HIGH, LENGTH, LOW, MAX_DELTA, MIN_DELTA, NO_SLAB, ROWS_AT, SLAB, START, STRIDE } from '../memtable/partition-fields.ts';
 import { compressionParamsOf } from '../sstable/compression.ts';
 import { SSTableComponentWriter } from '../sstable/sstable-component-writer.ts';
 import type { IndexEntryFields } from '../sstable/sstable-component-writer.ts';
+import { StatsCollector } from '../sstable/sstable-writer.ts';
 import { ENTRY_FIELDS, INLINE } from './flush-worker-protocol.ts';
-import type { FlushBatch, FromFlushWorker, ToFlushWorker } from './flush-worker-protocol.ts';
+import type { FlushBatch, FlushWalk, FromFlushWorker, ToFlushWorker } from './flush-worker-protocol.ts';
 
 /**
  * How far below the node's priority flush threads run (nice +5: about a third of the CPU weight
@@ -53,7 +55,7 @@ export function runWorker(host: WorkerHost): void {
             bloomFilterFpChance: m.bloomFilterFpChance, maxIndexInterval: m.maxIndexInterval, commitLogPosition: m.commitLogPosition,
             level: m.level, createdAtSeconds: m.createdAtSeconds,
           }));
-          slabsOf.set(m.jobId, { slabs: [], minTimestampMicros: Infinity, maxTimestampMicros: -Infinity });
+          slabsOf.set(m.jobId, { slabs: [], minTimestampMicros: Infinity, maxTimestampMicros: -Infinity, walked: null });
         } catch (error) {
           fail(m.jobId, error);
         }
@@ -72,15 +74,30 @@ export function runWorker(host: WorkerHost): void {
         host.post({ type: 'batch-done', jobId: m.jobId, data: m.data, physicalBytes: writer.dataPhysicalBytes } satisfies FromFlushWorker, [m.data.buffer as ArrayBuffer]);
         return;
       }
+      case 'walk': {
+        const writer = jobs.get(m.jobId);
+        if (writer === undefined) return;
+        try {
+          walkEncoded(writer, m, slabsOf.get(m.jobId)!, entry);
+        } catch (error) {
+          fail(m.jobId, error);
+        }
+        return;
+      }
       case 'finish': {
         const writer = jobs.get(m.jobId);
         if (writer === undefined) return;
-        // The slab partitions' timestamp bounds join the encoder's statistics.
+        // The slab partitions' timestamp bounds (and a walk's statistics) join the encoder's.
         const state = slabsOf.get(m.jobId)!;
+        let encoded = m.statistics;
+        if (state.walked !== null) {
+          state.walked.absorb(encoded);
+          encoded = state.walked.encoded(encoded.columns);
+        }
         const statistics = {
-          ...m.statistics,
-          minTimestampMicros: Math.min(m.statistics.minTimestampMicros, state.minTimestampMicros),
-          maxTimestampMicros: Math.max(m.statistics.maxTimestampMicros, state.maxTimestampMicros),
+          ...encoded,
+          minTimestampMicros: Math.min(encoded.minTimestampMicros, state.minTimestampMicros),
+          maxTimestampMicros: Math.max(encoded.maxTimestampMicros, state.maxTimestampMicros),
         };
         // The dense partition index is built here from the temp Index.db (off the main thread),
         // so publishing the SSTable scans nothing on the event loop.
@@ -111,6 +128,69 @@ interface SlabState {
   readonly slabs: Buffer[];
   minTimestampMicros: number;
   maxTimestampMicros: number;
+  /** The statistics of a walk's partitions but their timestamps (null: no walk). */
+  walked: StatsCollector | null;
+}
+
+/** A walk's partition (the fields StatsCollector counts of an encoded one), reused. */
+const WALKED = { cellCount: 0, dropTimeSeconds: 0, expiringCount: 0 };
+
+/**
+ * Writes a memtable's partitions, all one encoded row, from its fields and slabs (what the main
+ * thread's SSTableWriter.writeEncodedWalk handed over): the same Data bytes, index entries and
+ * statistics as the writer's writeEncoded of each, in `ids` order.
+ */
+function walkEncoded(writer: SSTableComponentWriter, walk: FlushWalk, state: SlabState, entry: IndexEntryFields): void {
+  if (writer.dataLogicalBytes !== 0 || state.walked !== null) throw new Error('a walk comes first and once in its flush');
+  const fields = new Int32Array(walk.fields);
+  const slabs = walk.slabs.map((shared) => Buffer.from(shared));
+  const stats = new StatsCollector();
+  state.walked = stats;
+  const ids = walk.ids;
+  let previousHigh = 0;
+  let previousLow = 0;
+  let previousKey: Buffer | null = null;
+  for (let i = 0; i < ids.length; i++) {
+    const at = ids[i]! * STRIDE;
+    if (at < 0 || at + STRIDE > fields.length) throw new Error(`walk refers to partition ${ids[i]}, beyond the memtable's fields`);
+    const slabNumber = fields[at + SLAB]!;
+    if (slabNumber === NO_SLAB) throw new Error(`walk partition ${ids[i]} is not one encoded row`);
+    const slab = slabOf(slabs, slabNumber);
+    const start = fields[at + START]!;
+    const length = fields[at + LENGTH]!;
+    const rowsAt = fields[at + ROWS_AT]!;
+    if (start < 0 || start + length > slab.length || rowsAt < 8 || rowsAt > length) throw new Error(`walk partition ${ids[i]} runs past its slab of ${slab.length} bytes`);
+    const high = fields[at + HIGH]!;
+    const low = fields[at + LOW]! >>> 0;
+    const keyAt = encodedKeyAt(slab, start);
+    const key = slab.subarray(keyAt, keyAt + ENCODED_KEY.length);
+    if (previousKey !== null) {
+      const order = high !== previousHigh ? (high > previousHigh ? 1 : -1) : low !== previousLow ? (low > previousLow ? 1 : -1) : Buffer.compare(key, previousKey);
+      if (order <= 0) throw new Error('walk partitions not in strictly increasing (token, key) order');
+    }
+    previousHigh = high;
+    previousLow = low;
+    previousKey = key;
+    const base = slab.readDoubleBE(start + rowsAt - 8);
+    const min = base + fields[at + MIN_DELTA]!;
+    const max = base + fields[at + MAX_DELTA]!;
+    if (min < state.minTimestampMicros) state.minTimestampMicros = min;
+    if (max > state.maxTimestampMicros) state.maxTimestampMicros = max;
+    entry.key = key;
+    entry.tokenHigh = high;
+    entry.tokenLow = low;
+    entry.partitionStartBytes = writer.dataLogicalBytes;
+    entry.dataLengthBytes = length;
+    entry.rowIndexRelativeBytes = 0;
+    entry.rowsRelativeBytes = rowsAt;
+    writer.writeDataFrom(slab, start, start + length);
+    writer.addEntry(entry);
+    WALKED.cellCount = fields[at + CELLS]!;
+    WALKED.dropTimeSeconds = fields[at + DROP_TIME]!;
+    WALKED.expiringCount = fields[at + EXPIRING]!;
+    stats.encodedPartitionUntimed(WALKED);
+    stats.partitionSize(length);
+  }
 }
 
 function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, state: SlabState, entry: IndexEntryFields): void {

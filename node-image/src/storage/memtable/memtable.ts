@@ -23,6 +23,7 @@ import type { ByteWriter } from '../codec/byte-writer.ts';
 import { rowTimestamp } from '../codec/partition-codec.ts';
 import { ENCODED_KEY, EncodedRow, EncodedRows, encodedKeyAt, encodedKeyView } from './encoded-rows.ts';
 import type { EncodedPartition, EncodedPartitionTarget, EncodedRowTarget, EncodedRowView, EncodedTree } from './encoded-rows.ts';
+import { CELLS, CODEC_SET, DROP_TIME, EXPIRING, FLAGS, HIGH, LENGTH, LOW, MAX_DELTA, MIN_DELTA, NO_SLAB, ROWS_AT, SLAB, START, STRIDE } from './partition-fields.ts';
 import { RowRun } from './row-run.ts';
 import type { RowsCursor } from './row-run.ts';
 
@@ -72,25 +73,6 @@ class PartitionObjects {
   }
 }
 
-// A partition's fields in PartitionTable.fields, STRIDE int32s from id * STRIDE (one cache line).
-// Token halves, then the fields of an EncodedPartition while SLAB is not NO_SLAB: the whole
-// partition as SSTable Data bytes in a slab (encoded-rows.ts), one plain row and nothing else.
-const HIGH = 0;
-const LOW = 1;
-const SLAB = 2;
-const START = 3;
-const LENGTH = 4;
-const ROWS_AT = 5;
-const CELLS = 6;
-const MIN_DELTA = 7;
-const MAX_DELTA = 8;
-const DROP_TIME = 9;
-const EXPIRING = 10;
-/** CODEC_SET: the codec is set (the partition is encoded, or its tree holds encoded rows). */
-const FLAGS = 11;
-const STRIDE = 12;
-const CODEC_SET = 1;
-const NO_SLAB = -1;
 const INITIAL_PARTITIONS = 256;
 /** A presized table holds up to this many partitions before it grows (48 MiB of columns). */
 const MAX_PRESIZED_PARTITIONS = 1 << 20;
@@ -106,6 +88,9 @@ const TOUCHED = { sum: 0 };
  */
 export class PartitionTable implements PartitionKeys<MemtablePartition> {
   count = 0;
+  /** Partitions that are one encoded row each (SLAB set). */
+  encodedCount = 0;
+  /** Over shared memory: a flush worker may walk them (encodedWalk). */
   private fields: Int32Array;
   private objects: Array<PartitionObjects | null>;
   /** Slabs by number (a partition's SLAB field). */
@@ -125,7 +110,7 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
     this.codec = codec;
     let capacity = INITIAL_PARTITIONS;
     while (capacity < expectedPartitions && capacity < MAX_PRESIZED_PARTITIONS) capacity *= 2;
-    this.fields = new Int32Array(capacity * STRIDE);
+    this.fields = sharedFields(capacity * STRIDE);
     this.objects = new Array<PartitionObjects | null>(capacity).fill(null);
   }
 
@@ -143,7 +128,7 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
   }
 
   private grow(): void {
-    const fields = new Int32Array(this.fields.length * 2);
+    const fields = sharedFields(this.fields.length * 2);
     fields.set(this.fields);
     this.fields = fields;
     const objects = new Array<PartitionObjects | null>(this.objects.length * 2).fill(null);
@@ -226,6 +211,7 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
 
   /** Forgets the partition's encoding (its bytes stay in their slab) and the codec with it. */
   dropEncoding(id: number): void {
+    if (this.fields[id * STRIDE + SLAB] !== NO_SLAB) this.encodedCount--;
     this.fields[id * STRIDE + SLAB] = NO_SLAB;
     this.fields[id * STRIDE + FLAGS] &= ~CODEC_SET;
   }
@@ -247,6 +233,7 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
   setEncoded(id: number, e: EncodedPartitionTarget): void {
     const f = this.fields;
     const at = id * STRIDE;
+    if (f[at + SLAB] === NO_SLAB) this.encodedCount++;
     f[at + SLAB] = this.slabNumber(e.slab!);
     f[at + START] = e.start;
     f[at + LENGTH] = e.length;
@@ -278,6 +265,20 @@ export class PartitionTable implements PartitionKeys<MemtablePartition> {
     e.dropTimeSeconds = f[at + DROP_TIME]!;
     e.expiringCount = f[at + EXPIRING]!;
     return true;
+  }
+
+  /**
+   * What a flush worker needs to walk this table itself when every partition is one encoded row:
+   * the fields and the slabs by number, all in shared memory; null otherwise.
+   */
+  encodedWalk(): { readonly fields: Int32Array; readonly slabs: readonly SharedArrayBuffer[] } | null {
+    if (this.count === 0 || this.encodedCount !== this.count) return null;
+    const slabs: SharedArrayBuffer[] = [];
+    for (const slab of this.slabs) {
+      if (!(slab.buffer instanceof SharedArrayBuffer) || slab.byteOffset !== 0) return null;
+      slabs.push(slab.buffer);
+    }
+    return { fields: this.fields, slabs };
   }
 
   /** Reads the fields of partitions `ids[from..]` a few at a time ahead of a walk (their cache misses overlap). */
@@ -315,6 +316,14 @@ class MemtableFlushSource implements SSTablePartitionSource {
   writeSome(writer: SSTableWriter, bytes: number): boolean {
     const table = this.table;
     const ids = this.ids;
+    if (this.next === 0 && ids.length > 0) {
+      // Every partition one encoded row: the flush worker walks them itself (off the event loop).
+      const walk = table.encodedWalk();
+      if (walk !== null && writer.writeEncodedWalk({ fields: walk.fields, slabs: walk.slabs, ids }, table.codec.columns)) {
+        this.next = ids.length;
+        return false;
+      }
+    }
     const encoding = this.encoding;
     const until = writer.dataLengthBytes + bytes;
     let i = this.next;
@@ -330,6 +339,11 @@ class MemtableFlushSource implements SSTablePartitionSource {
 }
 
 const EMPTY_SLAB = Buffer.alloc(0);
+
+/** Zeroed int32s over shared memory. */
+function sharedFields(length: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
+}
 
 /** Keys up to this long are compared in a loop: Buffer.equals is a native call of about 60 ns. */
 const SHORT_KEY_BYTES = 32;

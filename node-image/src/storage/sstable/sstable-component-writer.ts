@@ -90,10 +90,28 @@ export interface SSTableSink {
    * shared memory (the caller writes them). Optional, as writeSlabPartition.
    */
   writeSlabData?(slab: Buffer, start: number, length: number): boolean;
+  /**
+   * Every partition of a memtable whose partitions are all one encoded row, in the order of
+   * `walk.ids`, as the first partitions of the SSTable: the sink reads their fields and bytes in
+   * shared memory and counts their statistics itself (a flush worker walks them off the main
+   * thread). Optional, as writeSlabPartition.
+   */
+  walkEncoded?(walk: EncodedWalk): void;
   /** Null (and nothing left on disk) when no entry was added. */
   finish(statistics: EncodedStatistics): Promise<PreparedSSTable | null>;
   /** Best effort: closes and removes the temp components. */
   abort(): void;
+}
+
+/**
+ * A memtable's partitions, all one encoded row, for a flush worker to write itself: their fields
+ * (memtable/partition-fields.ts) and slabs by number in shared memory, and their partition
+ * numbers in (token, key) order.
+ */
+export interface EncodedWalk {
+  readonly fields: Int32Array;
+  readonly slabs: readonly SharedArrayBuffer[];
+  readonly ids: Int32Array;
 }
 
 export interface ComponentWriterOptions {

@@ -24,7 +24,7 @@ import { tokenHighOf, tokenLowOf } from './partition-index.ts';
 import { writeRowIndex } from './row-index.ts';
 import type { RowIndexBlock } from './row-index.ts';
 import { SSTableComponentWriter } from './sstable-component-writer.ts';
-import type { ComponentWriterOptions, IndexEntryFields, PreparedSSTable, SSTableSink } from './sstable-component-writer.ts';
+import type { ComponentWriterOptions, EncodedStatistics, EncodedWalk, IndexEntryFields, PreparedSSTable, SSTableSink } from './sstable-component-writer.ts';
 import { ALL_COMPONENTS, Component, DATA_COMPONENTS, PARTITION_KEY_LENGTH_MAX, ROW_INDEX_BLOCK_BYTES, componentFileName, tempFileName } from './sstable-format.ts';
 import type { ComponentName } from './sstable-format.ts';
 import type { CopiedPartitionStats } from '../compaction/partition-copy.ts';
@@ -80,7 +80,8 @@ export interface SSTableWriterOptions {
   readonly columns?: ColumnDictionary;
 }
 
-class StatsCollector {
+/** The statistics of what an SSTable writer wrote (EncodedStatistics once it finishes). */
+export class StatsCollector {
   partitionCount = 0;
   rowCount = 0;
   cellCount = 0;
@@ -144,7 +145,7 @@ class StatsCollector {
   }
 
   /** encodedPartition but its timestamp bounds, which the sink counts (they need the base, in the partition's bytes). */
-  encodedPartitionUntimed(e: EncodedPartition): void {
+  encodedPartitionUntimed(e: Pick<EncodedPartition, 'cellCount' | 'dropTimeSeconds' | 'expiringCount'>): void {
     this.partitionCount++;
     this.rowCount++;
     this.cellCount += e.cellCount;
@@ -163,6 +164,37 @@ class StatsCollector {
     const drops = c.dropTimes;
     for (let i = 0; i < drops.length; i++) this.dropTime(drops[i]!);
     if (c.permanent > 0 && NO_DELETION_TIME > this.maxLocalDeletionTimeSeconds) this.maxLocalDeletionTimeSeconds = NO_DELETION_TIME;
+  }
+
+  /** Adds statistics counted elsewhere (a flush's encoder's, to those its worker counted). */
+  absorb(s: EncodedStatistics): void {
+    this.partitionCount += s.partitionCount;
+    this.rowCount += s.rowCount;
+    this.cellCount += s.cellCount;
+    this.tombstoneCount += s.tombstoneCount;
+    // (Infinity and -Infinity when nothing had a timestamp: each bound on its own.)
+    if (s.minTimestampMicros < this.minTimestampMicros) this.minTimestampMicros = s.minTimestampMicros;
+    if (s.maxTimestampMicros > this.maxTimestampMicros) this.maxTimestampMicros = s.maxTimestampMicros;
+    if (s.maxLocalDeletionTimeSeconds > this.maxLocalDeletionTimeSeconds) this.maxLocalDeletionTimeSeconds = s.maxLocalDeletionTimeSeconds;
+    this.dropTimes.addAll(s.dropTimes);
+    for (let i = 0; i < s.partitionSizeCounts.length; i++) this.partitionSizeCounts[i]! += s.partitionSizeCounts[i]!;
+    if (s.maxPartitionBytes > this.maxPartitionBytes) this.maxPartitionBytes = s.maxPartitionBytes;
+  }
+
+  encoded(columns: readonly string[]): EncodedStatistics {
+    return {
+      partitionCount: this.partitionCount,
+      rowCount: this.rowCount,
+      cellCount: this.cellCount,
+      tombstoneCount: this.tombstoneCount,
+      minTimestampMicros: this.minTimestampMicros,
+      maxTimestampMicros: this.maxTimestampMicros,
+      maxLocalDeletionTimeSeconds: this.maxLocalDeletionTimeSeconds,
+      dropTimes: this.dropTimes.build(),
+      partitionSizeCounts: this.partitionSizeCounts,
+      maxPartitionBytes: this.maxPartitionBytes,
+      columns,
+    };
   }
 
   /** `expiring` of `cells` expire at `dropTime`; the rest are live without expiry (NO_DELETION_TIME, as dropTime takes it). */
@@ -402,21 +434,8 @@ export class SSTableWriter {
   async finish(): Promise<PreparedSSTable | null> {
     assert(this.state === 'open' && this.partitionKey === null, 'finish outside a partition');
     this.state = 'finished';
-    const stats = this.stats;
     try {
-      return await this.sink.finish({
-        partitionCount: stats.partitionCount,
-        rowCount: stats.rowCount,
-        cellCount: stats.cellCount,
-        tombstoneCount: stats.tombstoneCount,
-        minTimestampMicros: stats.minTimestampMicros,
-        maxTimestampMicros: stats.maxTimestampMicros,
-        maxLocalDeletionTimeSeconds: stats.maxLocalDeletionTimeSeconds,
-        dropTimes: stats.dropTimes.build(),
-        partitionSizeCounts: stats.partitionSizeCounts,
-        maxPartitionBytes: stats.maxPartitionBytes,
-        columns: this.names.names,
-      });
+      return await this.sink.finish(this.stats.encoded(this.names.names));
     } catch (error) {
       this.abort();
       throw error;
@@ -442,6 +461,19 @@ export class SSTableWriter {
     if (this.previousKey !== null) return this.previousKey;
     if (this.previousInput !== null) return this.previousInput.key;
     return encodedKeyView(this.previousSlab!, this.previousSlabStart);
+  }
+
+  /**
+   * A memtable's partitions, all one encoded row in `columns` (its dictionary), handed to the sink
+   * to write and count itself (SSTableSink.walkEncoded) as the first and only partitions. False,
+   * with nothing written, where writeEncoded would refuse them or the sink cannot walk.
+   */
+  writeEncodedWalk(walk: EncodedWalk, columns: ColumnDictionary): boolean {
+    if (this.state !== 'open' || this.partitionKey !== null || this.entries > 0 || this.dataLength > 0) return false;
+    if (columns !== this.names || this.absoluteTimestamps || this.sink.walkEncoded === undefined || walk.ids.length === 0) return false;
+    this.sink.walkEncoded(walk);
+    this.entries += walk.ids.length;
+    return true;
   }
 
   /**
