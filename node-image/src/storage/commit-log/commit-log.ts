@@ -1,13 +1,14 @@
 // The commit log writer of one shard. Mutations are serialized into one pending buffer; the
 // entries of one event-loop turn go to the OS in a single append (setImmediate) as one frame
 // with one checksum (docs/formats/commit-log.md), and callers of that turn share one promise. A
-// one-row write to a new partition can be logged in its memtable's encoding (ENCODED_PARTITION),
-// which the memtable then copies instead of encoding the row again; the frame ends with the
-// column names those entries' indexes stand for. Durability follows the sync mode: periodic acks once appended and
-// fsyncs on a timer; batch acks after the fsync covering the entry, with at most one fsync in
-// flight so concurrent writes share it (group commit); group additionally starts at most one
-// fsync per window. Segments record which tables they hold data for and are deleted once every
-// such table has flushed past them. Any I/O failure stops the log (commit failure policy "stop").
+// one-table, one-row write that its memtable would keep as one encoded row is logged in that
+// encoding (ENCODED_PARTITION; the frame ends with the column names its indexes stand for), and a
+// memtable taking it as a new partition copies those bytes instead of encoding the row again.
+// Durability follows the sync mode: periodic acks once appended and fsyncs on a timer; batch acks
+// after the fsync covering the entry, with at most one fsync in flight so concurrent writes share
+// it (group commit); group additionally starts at most one fsync per window. Segments record
+// which tables they hold data for and are deleted once every such table has flushed past them.
+// Any I/O failure stops the log (commit failure policy "stop").
 import { assert, invalidRequest } from '../../lib/index.ts';
 import type { Clock, Disk, Logger, TimerHandle, Timers, WritableFile } from '../../io/index.ts';
 import { ByteWriter } from '../codec/byte-writer.ts';
