@@ -114,6 +114,23 @@ function expectSameReads(a: StorageEngineWithStats, b: StorageEngineWithStats): 
   expect(readCell(a, PARTITIONS + 1, 0)).toBe(valueOf(PARTITIONS + 1, 0).toString());
 }
 
+/** Real worker threads whose messages to the worker `onPost` sees first. */
+function watchingPosts(onPost: (m: unknown) => void): WorkerSpawner {
+  return {
+    spawn(moduleUrl): WorkerChannel {
+      const channel = realWorkers.spawn(moduleUrl);
+      return {
+        post: (m, t) => {
+          onPost(m);
+          channel.post(m, t);
+        },
+        terminate: () => channel.terminate(),
+        listen: (h) => channel.listen(h),
+      };
+    },
+  };
+}
+
 /** A spawner whose worker is disturbed once: `onMessage` may terminate it or drop a message. */
 function disturbed(onMessage: (m: { type: string }, channel: WorkerChannel) => 'pass' | 'drop'): WorkerSpawner {
   return {
@@ -139,23 +156,13 @@ describe('memtable flushes in a worker thread', () => {
     // Data pieces and keys the worker is sent as places in shared slabs.
     let slabPieces = 0;
     let slabKeys = 0;
-    const counting: WorkerSpawner = {
-      spawn(moduleUrl): WorkerChannel {
-        const channel = realWorkers.spawn(moduleUrl);
-        return {
-          post: (m, t) => {
-            const batch = m as { type: string; segmentCount: number; segments: Int32Array; entryCount: number; entries: Float64Array };
-            if (batch.type === 'batch') {
-              for (let i = 0; i < batch.segmentCount; i++) if (batch.segments[i * 3]! !== INLINE) slabPieces++;
-              for (let i = 0; i < batch.entryCount; i++) if (batch.entries[i * ENTRY_FIELDS + 6]! !== INLINE) slabKeys++;
-            }
-            channel.post(m, t);
-          },
-          terminate: () => channel.terminate(),
-          listen: (h) => channel.listen(h),
-        };
-      },
-    };
+    const counting = watchingPosts((m) => {
+      const batch = m as { type: string; segmentCount: number; segments: Int32Array; entryCount: number; entries: Float64Array };
+      if (batch.type === 'batch') {
+        for (let i = 0; i < batch.segmentCount; i++) if (batch.segments[i * 3]! !== INLINE) slabPieces++;
+        for (let i = 0; i < batch.entryCount; i++) if (batch.entries[i * ENTRY_FIELDS + 6]! !== INLINE) slabKeys++;
+      }
+    });
     const worker = await open(counting);
     await fill(local.engine);
     await fill(worker.engine);
@@ -189,19 +196,7 @@ describe('memtable flushes in a worker thread', () => {
   it('walk a memtable whose partitions are all one encoded row in the worker, writing the same SSTable bytes as the in-process flush', async () => {
     const local = await open(undefined);
     const posted: string[] = [];
-    const counting: WorkerSpawner = {
-      spawn(moduleUrl): WorkerChannel {
-        const channel = realWorkers.spawn(moduleUrl);
-        return {
-          post: (m, t) => {
-            posted.push((m as { type: string }).type);
-            channel.post(m, t);
-          },
-          terminate: () => channel.terminate(),
-          listen: (h) => channel.listen(h),
-        };
-      },
-    };
+    const counting = watchingPosts((m) => posted.push((m as { type: string }).type));
     const worker = await open(counting);
     // One-row partitions only: live values, a few expiring at one second each (their drop times
     // go to the statistics), and some sharing a token (ordered by key, read from their slabs).

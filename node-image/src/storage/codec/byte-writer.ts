@@ -6,6 +6,16 @@ import { assert } from '../../lib/index.ts';
 /** Largest value a varint may carry: every integer up to it is exact in a double. */
 export const VARINT_MAX = Number.MAX_SAFE_INTEGER;
 
+/** Bytes of ByteWriter.varint(n). */
+export function varintLength(n: number): number {
+  let length = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    length++;
+  }
+  return length;
+}
+
 export class ByteWriter {
   buffer: Buffer;
   length = 0;

@@ -11,7 +11,7 @@
 // Any I/O failure stops the log (commit failure policy "stop").
 import { assert, invalidRequest } from '../../lib/index.ts';
 import type { Clock, Disk, Logger, TimerHandle, Timers, WritableFile } from '../../io/index.ts';
-import { ByteWriter } from '../codec/byte-writer.ts';
+import { ByteWriter, varintLength } from '../codec/byte-writer.ts';
 import { crc32Of } from '../codec/small-crc32.ts';
 import { MUTATION_FORMAT_VERSION, MutationEncoder } from '../codec/mutation-codec.ts';
 import type { CommitLogSyncMode } from '../engine.ts';
@@ -311,11 +311,14 @@ export class CommitLog {
   /** Takes back the unfinished entry at `entryStart` (the last in `pending`), and its frame when nothing else is in it. */
   private dropEntry(entryStart: number): void {
     this.pending.truncate(entryStart);
-    if (entryStart === this.frameStart + FRAME_HEADER_BYTES && this.frameEncoders.length === 0) {
-      this.pending.truncate(this.frameStart);
-      this.frameStart = -1;
-      this.activeOffset -= FRAME_HEADER_BYTES;
-    }
+    if (entryStart === this.frameStart + FRAME_HEADER_BYTES && this.frameEncoders.length === 0) this.takeBackFrame(this.frameStart);
+  }
+
+  /** Takes back the frame header at `frameStart`, the last bytes of `pending` (the frame holds nothing). */
+  private takeBackFrame(frameStart: number): void {
+    this.pending.truncate(frameStart);
+    this.frameStart = -1;
+    this.activeOffset -= FRAME_HEADER_BYTES;
   }
 
   /** Moves the MUTATION entry at `entryStart` (the last in `pending`) to a new segment; its start there. */
@@ -377,8 +380,7 @@ export class CommitLog {
     this.frameRecordBytes = 0;
     if (pending.length === entriesStart) {
       this.frameEncoders.length = 0;
-      pending.truncate(frameStart);
-      this.activeOffset -= FRAME_HEADER_BYTES;
+      this.takeBackFrame(frameStart);
       return;
     }
     const recordsStart = pending.length;
@@ -664,7 +666,7 @@ export class CommitLog {
 
 /** The bytes of an encoder's COLUMNS record (entry header included) with its names as they stand. */
 function columnsRecordBytes(encoder: LogEncoder, keyspace: string, tableId: string, number: number): number {
-  let n = FRAME_ENTRY_HEADER_BYTES + 1 + varintBytes(number) + stringBytes(keyspace) + stringBytes(tableId) + varintBytes(encoder.columnNames.length);
+  let n = FRAME_ENTRY_HEADER_BYTES + 1 + varintLength(number) + stringBytes(keyspace) + stringBytes(tableId) + varintLength(encoder.columnNames.length);
   for (const name of encoder.columnNames) n += stringBytes(name);
   return n;
 }
@@ -682,15 +684,9 @@ function writeColumnsRecord(w: ByteWriter, e: FrameEncoder, number: number): voi
   w.u32At(start, w.length - start - FRAME_ENTRY_HEADER_BYTES);
 }
 
-function varintBytes(value: number): number {
-  let n = 1;
-  for (let v = value; v >= 0x80; v = Math.floor(v / 128)) n++;
-  return n;
-}
-
 function stringBytes(value: string): number {
   const n = Buffer.byteLength(value, 'utf8');
-  return varintBytes(n) + n;
+  return varintLength(n) + n;
 }
 
 function newBatch(): Batch {

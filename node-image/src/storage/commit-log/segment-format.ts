@@ -32,14 +32,14 @@ export const EntryKind = {
   MUTATION: 1,
   /**
    * One table's one-partition write as the memtable encoded it (SSTable Data bytes of the
-   * partition: key, token, header, one framed row, end of rows), its column names as indexes of a
-   * COLUMNS record earlier in the same frame: varint dictionary number, then the bytes.
+   * partition: key, token, header, one framed row, end of rows), its column names as indexes of
+   * the COLUMNS record of its number in the same frame: varint number, then the bytes.
    */
   ENCODED_PARTITION: 2,
   /**
-   * Column names of a dictionary for the ENCODED_PARTITION entries after it in its frame: varint
-   * dictionary number, keyspace string, table id string, varint index of the first name, varint
-   * count, the names as strings.
+   * Column names of one memtable's dictionary for its frame's ENCODED_PARTITION entries (the
+   * records end the frame): varint number, keyspace string, table id string, varint count, the
+   * names from index 0 as strings.
    */
   COLUMNS: 3,
 } as const;

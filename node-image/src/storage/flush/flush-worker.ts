@@ -9,7 +9,7 @@
 import type { WorkerHost } from '../../io/index.ts';
 import { toWirePrepared } from '../compaction/compaction-worker-protocol.ts';
 import { indexPreparedOutputs } from '../compaction/output-partition-index.ts';
-import { ENCODED_KEY, encodedKeyAt, encodedKeyView } from '../memtable/encoded-rows.ts';
+import { ENCODED_KEY, encodedBaseAt, encodedKeyAt, encodedKeyView } from '../memtable/encoded-rows.ts';
 import { CELLS, DROP_TIME, EXPIRING, HIGH, LENGTH, LOW, MAX_DELTA, MIN_DELTA, NO_SLAB, ROWS_AT, SLAB, START, STRIDE } from '../memtable/partition-fields.ts';
 import { compressionParamsOf } from '../sstable/compression.ts';
 import { SSTableComponentWriter } from '../sstable/sstable-component-writer.ts';
@@ -132,6 +132,13 @@ interface SlabState {
   walked: StatsCollector | null;
 }
 
+/** Widens the job's timestamp bounds by a slab partition's (deltas from the base its header ends with). */
+function countTimestampBounds(state: SlabState, slab: Buffer, start: number, rowsAt: number, minDelta: number, maxDelta: number): void {
+  const base = encodedBaseAt(slab, start, rowsAt);
+  if (base + minDelta < state.minTimestampMicros) state.minTimestampMicros = base + minDelta;
+  if (base + maxDelta > state.maxTimestampMicros) state.maxTimestampMicros = base + maxDelta;
+}
+
 /** A walk's partition (the fields StatsCollector counts of an encoded one), reused. */
 const WALKED = { cellCount: 0, dropTimeSeconds: 0, expiringCount: 0 };
 
@@ -171,11 +178,7 @@ function walkEncoded(writer: SSTableComponentWriter, walk: FlushWalk, state: Sla
     previousHigh = high;
     previousLow = low;
     previousKey = key;
-    const base = slab.readDoubleBE(start + rowsAt - 8);
-    const min = base + fields[at + MIN_DELTA]!;
-    const max = base + fields[at + MAX_DELTA]!;
-    if (min < state.minTimestampMicros) state.minTimestampMicros = min;
-    if (max > state.maxTimestampMicros) state.maxTimestampMicros = max;
+    countTimestampBounds(state, slab, start, rowsAt, fields[at + MIN_DELTA]!, fields[at + MAX_DELTA]!);
     entry.key = key;
     entry.tokenHigh = high;
     entry.tokenLow = low;
@@ -210,11 +213,7 @@ function writeBatch(writer: SSTableComponentWriter, batch: FlushBatch, state: Sl
       const slab = slabOf(slabs, keySource);
       const start = entries[at + 7]!;
       entry.key = encodedKeyView(slab, start);
-      const base = slab.readDoubleBE(start + entries[at + 5]! - 8);
-      const min = base + entries[at + 8]!;
-      const max = base + entries[at + 9]!;
-      if (min < state.minTimestampMicros) state.minTimestampMicros = min;
-      if (max > state.maxTimestampMicros) state.maxTimestampMicros = max;
+      countTimestampBounds(state, slab, start, entries[at + 5]!, entries[at + 8]!, entries[at + 9]!);
     }
     const partitionEnd = entries[at + 2]! + entries[at + 3]!;
     while (segment < batch.segmentCount && writer.dataLogicalBytes < partitionEnd) writeSegment(writer, batch, slabs, segment++);

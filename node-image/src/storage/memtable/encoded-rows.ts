@@ -321,7 +321,12 @@ export class EncodedRows {
 
 /** The header base of an encoded partition: the header ends with it (no deletion, static row or range tombstones follow). */
 export function encodedBase(e: EncodedPartition): number {
-  return e.slab.readDoubleBE(e.start + e.rowsAt - 8);
+  return encodedBaseAt(e.slab, e.start, e.rowsAt);
+}
+
+/** encodedBase of the encoded partition at `start` of `bytes` whose row starts `rowsAt` further (a flush worker reading a slab). */
+export function encodedBaseAt(bytes: Buffer, start: number, rowsAt: number): number {
+  return bytes.readDoubleBE(start + rowsAt - 8);
 }
 
 /** A one-row partition's header base: its liveness timestamp, else its first cell's. */

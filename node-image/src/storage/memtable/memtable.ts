@@ -745,9 +745,8 @@ export class Memtable {
    * nothing written, when apply() would keep it otherwise than as one encoded row.
    */
   encodeUpdate(writer: ByteWriter, update: PartitionUpdate): boolean {
-    const rows = update.rows;
-    if (!this.encodeRows || rows.length !== 1 || update.partitionDeletion !== null || update.staticRow !== null || update.rangeTombstones.length > 0) return false;
-    const row = rows[0]!;
+    if (!this.isPlain(update)) return false;
+    const row = update.rows[0]!;
     const size = rowSizeBytes(row);
     if (!this.encodedRows.encodeTo(writer, LOGGED, update.key, tokenHighOf(update.token), tokenLowOf(update.token), row, size)) return false;
     LOGGED_SIZE.bytes = size;
@@ -775,10 +774,20 @@ export class Memtable {
     encoding.slab = null;
     this.bytes += PARTITION_OVERHEAD_BYTES + update.key.length + LOGGED_SIZE.bytes;
     this.rowCount++;
-    this.byToken.add(added);
-    this.partitions.insert(added);
-    this.partitionTotal++;
+    this.indexNew(added);
     return this.bytes - before;
+  }
+
+  /** One row and nothing else, in a memtable that encodes rows: the write it keeps as one encoded row when it encodes. */
+  private isPlain(update: PartitionUpdate): boolean {
+    return this.encodeRows && update.rows.length === 1 && update.partitionDeletion === null && update.staticRow === null && update.rangeTombstones.length === 0;
+  }
+
+  /** A partition just added to the table joins the token index and the sorted runs. */
+  private indexNew(id: number): void {
+    this.byToken.add(id);
+    this.partitions.insert(id);
+    this.partitionTotal++;
   }
 
   private applyAt(update: PartitionUpdate, id: number): number {
@@ -788,7 +797,7 @@ export class Memtable {
     const table = this.table;
     let partition: MemtablePartition;
     const rows = update.rows;
-    const plain = this.encodeRows && rows.length === 1 && update.partitionDeletion === null && update.staticRow === null && update.rangeTombstones.length === 0;
+    const plain = this.isPlain(update);
     if (id < 0) {
       const added = table.add(tokenHighOf(update.token), tokenLowOf(update.token));
       this.bytes += PARTITION_OVERHEAD_BYTES + update.key.length;
@@ -796,9 +805,7 @@ export class Memtable {
       // encoding copies its key and values, so nothing needs detaching).
       const encoded = plain && this.encodeNew(added, update);
       if (!encoded) table.objectsWith(added, detach(update.key));
-      this.byToken.add(added);
-      this.partitions.insert(added);
-      this.partitionTotal++;
+      this.indexNew(added);
       if (encoded) return this.bytes - before;
       partition = table.valueOf(added);
     } else {

@@ -7,6 +7,7 @@
 import type { Disk, ReadableFile } from '../../io/index.ts';
 import { assert } from '../../lib/index.ts';
 import { ByteReader, DecodeError, bigInt64At } from '../codec/byte-reader.ts';
+import { varintLength } from '../codec/byte-writer.ts';
 import type { ColumnNameReader } from '../codec/partition-codec.ts';
 import { PartitionDecoder } from '../codec/partition-codec.ts';
 import { comparePositions } from '../clustering-position.ts';
@@ -908,15 +909,6 @@ function parseIndexEntryInPlace(chunk: Buffer, start: number, out: ParsedIndexEn
   out.rowsOffsetBytes = rowsOffset;
   out.direct = rowIndexOffset === 0;
   return parseAt;
-}
-
-function varintLength(n: number): number {
-  let length = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    length++;
-  }
-  return length;
 }
 
 /** One partition of an SSTable as a merge source. */
